@@ -1,0 +1,329 @@
+"""The session: everything one post-mortem holds, as pydantic models.
+
+A session is one incident, one meeting about it, and what the meeting produced. Every list of
+records has an ``id`` on each record, so the operation log (``store``) can address an edit as
+(collection, record id, field) and two panes editing different fields of one record both win.
+
+All times are timezone-aware and kept in UTC; display converts to the incident's time zone.
+
+Never import Textual here: the command line, scripts and tests use this without a screen.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date, datetime, timedelta, timezone
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+
+SCHEMA_VERSION = 1
+
+STEP_NAMES: tuple[str, ...] = (
+    "Schedule & time-box",
+    "Learning question",
+    "Psychological safety",
+    "Facts",
+    "Timeline",
+    "Contributing factors",
+    "Actions",
+)
+WRAP_UP = len(STEP_NAMES) + 1  # the step number of the wrap-up screen
+
+# How a 60-90 minute meeting is shared between the seven steps, as weights. The timeline gets
+# the largest share because the method gives it 15-25 minutes on its own.
+STEP_WEIGHTS: tuple[int, ...] = (3, 5, 12, 10, 20, 15, 10)
+
+DEFAULT_STATEMENT = (
+    "This is a blameless post-mortem. We are here to learn how our systems, processes and "
+    "tools let this incident happen, not to find someone at fault. We talk about facts and "
+    "conditions, not people. If anyone hears blame, say so: we pause and reset to facts."
+)
+
+Severity = Literal["SEV1", "SEV2", "SEV3", "SEV4"]
+Seniority = Literal["junior", "mid", "senior", "lead"]
+SENIORITY_ORDER: dict[str, int] = {"junior": 0, "mid": 1, "senior": 2, "lead": 3}
+EventKind = Literal["alert", "action", "decision", "observation"]
+EVENT_KINDS: tuple[str, ...] = ("alert", "action", "decision", "observation")
+Basis = Literal["fact", "interpretation"]
+FactorCategory = Literal["process", "tooling", "staffing", "communication", "environment"]
+FACTOR_CATEGORIES: tuple[str, ...] = (
+    "process",
+    "tooling",
+    "staffing",
+    "communication",
+    "environment",
+)
+EvidenceKind = Literal["timeline", "log", "screenshot", "note", "link"]
+ActionStatus = Literal["open", "done", "dropped"]
+
+
+def _to_utc(value: datetime) -> datetime:
+    return value.astimezone(timezone.utc)
+
+
+# An aware datetime, normalised to UTC. Naive input is refused by pydantic's AwareDatetime with
+# "Input should have timezone info", which the loaders turn into a message naming the field.
+UtcDatetime = Annotated[AwareDatetime, AfterValidator(_to_utc)]
+
+
+def new_id(prefix: str) -> str:
+    """A short random id. Random, not counted, so two panes adding at once never collide."""
+    return f"{prefix}-{secrets.token_hex(3)}"
+
+
+class Record(BaseModel):
+    """Base of every model: validate on assignment so a field-level edit is checked too."""
+
+    model_config = ConfigDict(validate_assignment=True, extra="forbid")
+
+
+class Incident(Record):
+    title: str
+    severity: Severity = "SEV2"
+    tags: list[str] = Field(default_factory=list)
+    started_at: UtcDatetime
+    detected_at: UtcDatetime | None = None
+    mitigated_at: UtcDatetime | None = None
+    resolved_at: UtcDatetime
+    timezone: str = "UTC"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name like Europe/Berlin)")
+        return value
+
+    @field_validator("tags")
+    @classmethod
+    def _clean_tags(cls, value: list[str]) -> list[str]:
+        seen: list[str] = []
+        for tag in value:
+            tag = tag.strip().lower()
+            if tag and tag not in seen:
+                seen.append(tag)
+        return seen
+
+
+class Meeting(Record):
+    scheduled_at: UtcDatetime | None = None
+    planned_minutes: int = 75
+    # Minutes per step, seven numbers; empty means "derive from planned_minutes".
+    step_budgets: list[int] = Field(default_factory=list)
+    current_step: int = Field(default=1, ge=1, le=WRAP_UP)
+    facilitator: str | None = None  # a participant id
+    note_taker: str | None = None  # a participant id
+    statement: str = DEFAULT_STATEMENT
+    statement_shown_at: UtcDatetime | None = None
+    late_reason: str = ""
+    started_at: UtcDatetime | None = None
+    ended_at: UtcDatetime | None = None
+    feedback_offered: bool = False
+
+
+class StepTime(Record):
+    """When a step actually ran. ``id`` is the step number as text ("1" .. "8")."""
+
+    id: str
+    started_at: UtcDatetime | None = None
+    ended_at: UtcDatetime | None = None
+
+
+class Participant(Record):
+    id: str = Field(default_factory=lambda: new_id("p"))
+    name: str
+    role: str = ""
+    seniority: Seniority = "mid"
+    involved: bool = False
+
+
+class LearningQuestion(Record):
+    text: str = ""
+    set_at: UtcDatetime | None = None
+
+
+class SpeakerTurn(Record):
+    id: str = Field(default_factory=lambda: new_id("turn"))
+    participant_id: str
+    planned_minutes: int = 5
+    started_at: UtcDatetime | None = None
+    ended_at: UtcDatetime | None = None
+    skipped: bool = False
+
+
+class Pause(Record):
+    """A blame pause. Deliberately holds no name: the method pauses the room, not a person."""
+
+    id: str = Field(default_factory=lambda: new_id("pause"))
+    started_at: UtcDatetime
+    ended_at: UtcDatetime | None = None
+
+
+class Evidence(Record):
+    id: str = Field(default_factory=lambda: new_id("ev"))
+    kind: EvidenceKind = "note"
+    reference: str
+    submitted_by: str = ""
+    submitted_at: UtcDatetime
+
+
+class TimelineEvent(Record):
+    id: str = Field(default_factory=lambda: new_id("e"))
+    at: UtcDatetime
+    kind: EventKind = "observation"
+    text: str
+    basis: Basis = "fact"
+    major: bool = False
+    source: str = ""
+
+
+class ContributingFactor(Record):
+    id: str = Field(default_factory=lambda: new_id("f"))
+    text: str
+    category: FactorCategory | None = None
+    event_ids: list[str] = Field(default_factory=list)
+
+
+class StatusChange(Record):
+    status: ActionStatus
+    at: UtcDatetime
+    note: str = ""
+
+
+class ActionItem(Record):
+    id: str = Field(default_factory=lambda: new_id("a"))
+    title: str
+    description: str = ""
+    owner: str = ""
+    due: date | None = None
+    criterion: str = ""
+    status: ActionStatus = "open"
+    history: list[StatusChange] = Field(default_factory=list)
+    factor_ids: list[str] = Field(default_factory=list)
+    staging_check: date | None = None
+    due_reason: str = ""  # why a due date outside 7-21 days was accepted
+
+
+class Feedback(Record):
+    """One anonymous answer: no name, no timestamp; the id only lets the log address it."""
+
+    id: str = Field(default_factory=lambda: new_id("fb"))
+    rating: int | None = Field(default=None, ge=1, le=5)
+    comment: str = ""
+
+
+class StepNote(Record):
+    """The note-taker's free notes for one step. ``id`` is the step number as text."""
+
+    id: str
+    text: str = ""
+
+
+class Session(Record):
+    schema_version: int = SCHEMA_VERSION
+    incident: Incident
+    meeting: Meeting = Field(default_factory=Meeting)
+    question: LearningQuestion = Field(default_factory=LearningQuestion)
+    summary: str = ""
+    followup_review_at: date | None = None
+    participants: list[Participant] = Field(default_factory=list)
+    steps: list[StepTime] = Field(default_factory=list)
+    speaker_turns: list[SpeakerTurn] = Field(default_factory=list)
+    pauses: list[Pause] = Field(default_factory=list)
+    evidence: list[Evidence] = Field(default_factory=list)
+    timeline: list[TimelineEvent] = Field(default_factory=list)
+    factors: list[ContributingFactor] = Field(default_factory=list)
+    actions: list[ActionItem] = Field(default_factory=list)
+    feedback: list[Feedback] = Field(default_factory=list)
+    notes: list[StepNote] = Field(default_factory=list)
+
+    # -- lookups ---------------------------------------------------------------------------
+
+    def participant(self, pid: str | None) -> Participant | None:
+        return next((p for p in self.participants if p.id == pid), None) if pid else None
+
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.incident.timezone)
+
+    def local(self, moment: datetime) -> datetime:
+        """A stored UTC time in the incident's own time zone, for display."""
+        return moment.astimezone(self.zone())
+
+    def open_actions(self) -> list[ActionItem]:
+        return [a for a in self.actions if a.status == "open"]
+
+    def sorted_timeline(self) -> list[TimelineEvent]:
+        return sorted(self.timeline, key=lambda e: (e.at, e.id))
+
+    def major_events(self) -> list[TimelineEvent]:
+        return [e for e in self.sorted_timeline() if e.major]
+
+    def step_budgets(self) -> list[int]:
+        """Minutes per step: the stored budgets, or the planned length shared by weight."""
+        if len(self.meeting.step_budgets) == len(STEP_NAMES):
+            return list(self.meeting.step_budgets)
+        return budgets_for(self.meeting.planned_minutes)
+
+    def durations(self) -> dict[str, timedelta | None]:
+        """Time to detect, mitigate and resolve, each from the start of the incident."""
+        inc = self.incident
+        return {
+            "detect": inc.detected_at - inc.started_at if inc.detected_at else None,
+            "mitigate": inc.mitigated_at - inc.started_at if inc.mitigated_at else None,
+            "resolve": inc.resolved_at - inc.started_at,
+        }
+
+
+def budgets_for(planned_minutes: int) -> list[int]:
+    """Share a planned meeting length between the seven steps; the parts add up exactly."""
+    total = sum(STEP_WEIGHTS)
+    raw = [planned_minutes * w / total for w in STEP_WEIGHTS]
+    budgets = [int(r) for r in raw]
+    # Hand the minutes lost to rounding down to the steps that lost the most.
+    leftovers = sorted(range(len(raw)), key=lambda i: raw[i] - budgets[i], reverse=True)
+    for i in leftovers[: planned_minutes - sum(budgets)]:
+        budgets[i] += 1
+    return budgets
+
+
+# The lists of records an edit can address, by the name they have in the file.
+COLLECTIONS: dict[str, type[Record]] = {
+    "participants": Participant,
+    "steps": StepTime,
+    "speaker_turns": SpeakerTurn,
+    "pauses": Pause,
+    "evidence": Evidence,
+    "timeline": TimelineEvent,
+    "factors": ContributingFactor,
+    "actions": ActionItem,
+    "feedback": Feedback,
+    "notes": StepNote,
+}
+# The single records an edit can address; "session" is the session's own plain fields.
+SINGLETONS: tuple[str, ...] = ("incident", "meeting", "question", "session")
+SESSION_FIELDS: tuple[str, ...] = ("summary", "followup_review_at")
+
+
+def format_duration(delta: timedelta | None) -> str:
+    """47 min, 2 h 05 min: how durations read on screen and in exports."""
+    if delta is None:
+        return "—"
+    minutes = int(delta.total_seconds() // 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    return f"{minutes // 60} h {minutes % 60:02d} min"
+
+
+def jsonable(value: Any) -> Any:
+    """A field value as JSON can carry it (dates and datetimes as ISO 8601 text)."""
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if isinstance(value, list):
+        return [jsonable(v) for v in value]
+    return value

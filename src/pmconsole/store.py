@@ -1,0 +1,762 @@
+"""Where a session lives on disk: the TOML file, and the live operation log beside it.
+
+The TOML file (``incident.toml``) is what people read, diff and keep in git. While a session is
+open, every edit from every process goes first into a shared operation log beside it
+(``incident.pmlog``, SQLite in WAL mode); an edit counts as saved once the log has committed it.
+Every process applies the log in commit order, so all panes converge. The TOML file is a
+checkpoint: rewritten atomically from the merged state at step changes, on exit and after a
+bounded number of edits. Opening a session replays what the log holds beyond the checkpoint.
+
+A TOML file changed on disk by someone else (a hand edit, ``git pull``) is noticed: the change is
+turned into edits against the last checkpoint and merged; if it cannot be read, the session goes
+read-only rather than overwrite it.
+
+Add ``*.pmlog*`` to the team's ``.gitignore``: the log and its lock are per-machine.
+
+Never import Textual here.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import re
+import sqlite3
+import tempfile
+import time
+import tomllib
+import uuid
+import zlib
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+import tomli_w
+from pydantic import ValidationError
+
+from .model import COLLECTIONS, SCHEMA_VERSION, Session
+from .ops import LiveSession, Op, OpError, describe, diff
+
+MAX_SESSION_BYTES = 64 * 1024 * 1024
+_RECORD_LISTS = frozenset(COLLECTIONS)
+CHECKPOINT_EVERY = 200  # edits between TOML checkpoints, at the latest
+PANE_TIMEOUT = 5.0  # seconds without a heartbeat before a pane counts as gone
+HEARTBEAT_EVERY = 1.5
+CONFLICT_WINDOW = 10.0  # seconds in which another pane's write over ours earns a notice
+
+
+class SessionFileError(Exception):
+    """A session file that cannot be used, with the file and (where known) the line."""
+
+    def __init__(self, path: Path | str, message: str, line: int | None = None) -> None:
+        self.path = Path(path)
+        self.line = line
+        self.message = message
+        where = f"{self.path}:{line}" if line else str(self.path)
+        super().__init__(f"{where}: {message}")
+
+
+class NewerSchemaError(SessionFileError):
+    """A file written by a newer pmconsole: it may be read, never written."""
+
+
+# -- the TOML file -----------------------------------------------------------------------------
+
+
+def read_bytes(path: Path) -> bytes:
+    """A file's bytes, with every way of not being a readable file said plainly."""
+    try:
+        if path.is_dir():
+            raise SessionFileError(path, "is a folder, not a session file")
+        size = path.stat().st_size
+        if size > MAX_SESSION_BYTES:
+            raise SessionFileError(
+                path, f"is {size // (1024 * 1024)} MiB; a session file is at most 64 MiB"
+            )
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise SessionFileError(path, "no such file") from None
+    except PermissionError:
+        raise SessionFileError(path, "permission denied") from None
+    except OSError as err:
+        raise SessionFileError(path, err.strerror or str(err)) from None
+
+
+def parse_session(data: bytes, path: Path, *, allow_newer: bool = False) -> Session:
+    """Bytes of a session file to a Session, or a SessionFileError naming the line."""
+    if not data.strip():
+        raise SessionFileError(path, "is empty; expected a pmconsole session (TOML)")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data[: err.start].count(b"\n") + 1
+        raise SessionFileError(path, "is not UTF-8 text", line) from None
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        message = str(err)
+        match = re.search(r"\(at line (\d+), column \d+\)", message)
+        line = int(match.group(1)) if match else None
+        message = re.sub(r"\s*\(at line \d+, column \d+\)", "", message)
+        raise SessionFileError(path, f"is not valid TOML: {message}", line) from None
+    version = raw.get("schema_version")
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise SessionFileError(
+            path,
+            "has no schema_version; is this a pmconsole session file?",
+            _line_of(text, ("schema_version",)),
+        )
+    if version > SCHEMA_VERSION:
+        newer = NewerSchemaError(
+            path,
+            f"was written by a newer pmconsole (schema_version {version}, this one knows "
+            f"{SCHEMA_VERSION}); it opens read-only — upgrade pmconsole to edit it",
+        )
+        if not allow_newer:
+            raise newer
+        raw = _drop_unknown(raw, Session)
+        raw["schema_version"] = SCHEMA_VERSION
+    try:
+        return Session.model_validate(raw)
+    except ValidationError as err:
+        first = err.errors()[0]
+        loc = tuple(first.get("loc", ()))
+        where = ".".join(str(p) for p in loc) or "the file"
+        msg = first.get("msg", "invalid value")
+        if first.get("type") == "timezone_aware":
+            msg = "needs a time zone offset, like 2026-03-04T14:32:00Z or +01:00"
+        raise SessionFileError(path, f"{where}: {msg}", _line_of(text, loc)) from None
+
+
+def _drop_unknown(raw: Any, model: Any) -> Any:
+    """Keep only the fields this version knows, so a newer file can at least be shown."""
+    from pydantic import BaseModel
+
+    if not (isinstance(raw, dict) and isinstance(model, type) and issubclass(model, BaseModel)):
+        return raw
+    kept = {}
+    for name, info in model.model_fields.items():
+        if name in raw:
+            sub = info.annotation
+            args = getattr(sub, "__args__", ())
+            inner = args[0] if args else sub
+            if isinstance(raw[name], list):
+                kept[name] = [_drop_unknown(v, inner) for v in raw[name]]
+            else:
+                kept[name] = _drop_unknown(raw[name], sub)
+    return kept
+
+
+def _line_of(text: str, loc: tuple[Any, ...]) -> int | None:
+    """The line of the TOML text where the value at ``loc`` (a pydantic error location such as
+    ("timeline", 3, "at")) is written, or of its nearest enclosing table."""
+    positions: dict[tuple[Any, ...], int] = {}
+    counts: dict[str, int] = {}
+    table: tuple[Any, ...] = ()
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if stripped.startswith("[["):
+            name = stripped.strip("[] ")
+            counts[name] = counts.get(name, 0) + 1
+            parts = name.split(".")
+            table = (parts[0], counts[name] - 1) if len(parts) == 1 else (name,)
+            positions.setdefault(table, number)
+        elif stripped.startswith("["):
+            table = tuple(stripped.strip("[] ").split("."))
+            positions.setdefault(table, number)
+        elif "=" in stripped and not stripped.startswith("#"):
+            key = stripped.split("=", 1)[0].strip().strip('"')
+            positions.setdefault(table + (key,), number)
+    for end in range(len(loc), 0, -1):
+        if loc[:end] in positions:
+            return positions[loc[:end]]
+    return None
+
+
+def dump_session(session: Session) -> bytes:
+    data = session.model_dump(mode="python", exclude_none=True)
+    # Empty lists are left out: they are the default, and the file reads better without them.
+    data = {k: v for k, v in data.items() if v != [] or k not in _RECORD_LISTS}
+    # Anonymous feedback is stored in an order that says nothing about who answered first.
+    if "feedback" in data:
+        data["feedback"] = sorted(data["feedback"], key=lambda f: f["id"])
+    return tomli_w.dumps(data, multiline_strings=True).encode("utf-8")
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write a file so that it is always either the old or the new content, owner-only."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        dir_fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(dir_fd)
+    except OSError:
+        pass
+    finally:
+        os.close(dir_fd)
+
+
+def load_session(path: Path | str, *, allow_newer: bool = False) -> Session:
+    path = Path(path)
+    return parse_session(read_bytes(path), path, allow_newer=allow_newer)
+
+
+def save_session(path: Path | str, session: Session) -> None:
+    atomic_write(Path(path), dump_session(session))
+
+
+def ensure_folder(folder: Path) -> None:
+    """Create a sessions folder (owner-only) if it is missing."""
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+
+
+# -- the live operation log --------------------------------------------------------------------
+
+
+def log_path_for(path: Path) -> Path:
+    return path.with_name(path.name.removesuffix(".toml") + ".pmlog")
+
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS ops (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    origin TEXT NOT NULL,
+    body TEXT NOT NULL,
+    crc INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS checkpoints (
+    sha256 TEXT PRIMARY KEY,
+    seq INTEGER NOT NULL,
+    landed INTEGER NOT NULL DEFAULT 0,
+    toml BLOB
+);
+CREATE TABLE IF NOT EXISTS panes (
+    origin TEXT PRIMARY KEY,
+    role TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    seen REAL NOT NULL,
+    step INTEGER NOT NULL DEFAULT 0
+);
+"""
+
+
+@dataclass
+class Notice:
+    """Something a pane should tell its user in one line."""
+
+    text: str
+    severity: str = "information"  # or "warning", "error"
+
+
+@dataclass
+class SyncResult:
+    """What one round of reading the log brought in from other processes."""
+
+    ops: list[Op] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.ops)
+
+
+class SessionStore:
+    """One open session: the live model, the log it is kept in, and the TOML checkpoint.
+
+    Use from one thread. ``edit`` commits and applies; ``poll`` (call it every 100-250 ms)
+    brings in other processes' edits, keeps the heartbeat and notices hand edits of the file.
+    """
+
+    def __init__(self, path: Path | str, *, role: str = "facilitator") -> None:
+        self.path = Path(path)
+        self.log_path = log_path_for(self.path)
+        self.lock_path = self.log_path.with_name(self.log_path.name + "-lock")
+        self.role = role
+        self.origin = uuid.uuid4().hex
+        self.read_only: str = ""  # why edits are refused, "" when they are not
+        self.error: str = ""  # the last failure to save, "" when saved
+        self.notices: list[Notice] = []  # found while opening
+        self.pending: list[Op] = []  # edits not yet committed (disk trouble); retried
+        self.applied_seq = 0
+        self.edits_since_checkpoint = 0
+        self._checkpoint_seq = 0
+        self._conn: sqlite3.Connection | None = None
+        self._data_version: int | None = None
+        self._last_heartbeat = 0.0
+        self._file_stat: tuple[int, int, int] | None = None
+        self._mine: dict[tuple[str, str, str], float] = {}
+        self._open()
+
+    # -- opening ---------------------------------------------------------------------------
+
+    def _open(self) -> None:
+        data = read_bytes(self.path)
+        try:
+            session = parse_session(data, self.path)
+        except NewerSchemaError as err:
+            session = parse_session(data, self.path, allow_newer=True)
+            self.read_only = err.message
+        self.live = LiveSession(session)
+        if self.read_only:
+            return
+        try:
+            self._connect()
+        except sqlite3.DatabaseError as err:
+            self._set_aside_broken_log(err)
+            try:
+                self._connect()
+            except sqlite3.Error as err2:
+                self._log_unavailable(err2)
+                return
+        except (sqlite3.Error, OSError) as err:
+            self._log_unavailable(err)
+            return
+        self._catch_up(data)
+        self._remember_file_stat()
+
+    def _connect(self) -> None:
+        new = not self.log_path.exists()
+        if new:
+            # Create it owner-only before SQLite opens it.
+            fd = os.open(self.log_path, os.O_CREAT | os.O_RDWR, 0o600)
+            os.close(fd)
+        conn = sqlite3.connect(self.log_path, timeout=10.0, isolation_level=None)
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=FULL")
+            conn.executescript(SCHEMA)
+            conn.execute("SELECT count(*) FROM ops").fetchone()
+        except sqlite3.Error:
+            conn.close()
+            raise
+        self._conn = conn
+        for side in ("-wal", "-shm"):
+            side_path = self.log_path.with_name(self.log_path.name + side)
+            if side_path.exists():
+                try:
+                    os.chmod(side_path, 0o600)
+                except OSError:
+                    pass
+
+    def _set_aside_broken_log(self, err: Exception) -> None:
+        aside = self.log_path.with_name(f"{self.log_path.name}.broken-{int(time.time())}")
+        for side in ("", "-wal", "-shm"):
+            src = self.log_path.with_name(self.log_path.name + side)
+            if src.exists():
+                os.replace(src, aside.with_name(aside.name + side))
+        self.notices.append(
+            Notice(
+                f"The live log {self.log_path.name} was damaged ({err}); it was set aside as "
+                f"{aside.name} and the session opened from {self.path.name}.",
+                "warning",
+            )
+        )
+
+    def _log_unavailable(self, err: Exception) -> None:
+        self._conn = None
+        self.error = f"cannot open the live log {self.log_path}: {err}"
+        self.notices.append(
+            Notice(f"Edits are kept in memory and retried: {self.error}", "error")
+        )
+
+    def _catch_up(self, data: bytes) -> None:
+        """Bring the model from the file on disk up to the end of the log."""
+        assert self._conn is not None
+        sha = hashlib.sha256(data).hexdigest()
+        row = self._conn.execute(
+            "SELECT seq, landed FROM checkpoints WHERE sha256 = ?", (sha,)
+        ).fetchone()
+        if row is not None:
+            self.applied_seq = self._checkpoint_seq = row[0]
+            if not row[1]:
+                # A crash between a checkpoint's rename and its record left it unmarked.
+                with self._file_lock():
+                    self._record_checkpoint(sha, row[0], data, landed=True)
+        elif self._latest_base() is None:
+            # A log with no checkpoint (new, or set aside): the file is the starting point,
+            # and anything in the log was made against it.
+            with self._file_lock():
+                self._record_checkpoint(sha, 0, data, landed=True)
+        else:
+            # The file changed since our last checkpoint (by hand or by git) while no one had it
+            # open: start from the last checkpoint we wrote and merge the change as edits.
+            self.live = LiveSession(self._base_session())
+            self.applied_seq = self._checkpoint_seq = self._latest_base()[0]  # type: ignore[index]
+            self._sync_ops()
+            self._merge_file_change(data)
+            return
+        self._sync_ops()
+
+    # -- editing ---------------------------------------------------------------------------
+
+    @property
+    def session(self) -> Session:
+        return self.live.session
+
+    def edit(self, *ops: Op) -> None:
+        """Validate, commit and apply edits, as one. Raises OpError for an edit that does not fit
+        (nothing is changed then) and PermissionError-like ``ReadOnlySession`` when read-only."""
+        if self.read_only:
+            raise ReadOnlySession(self.read_only)
+        normal = [self.live.normalise(op) for op in ops]
+        now = time.monotonic()
+        for op in normal:
+            if op["op"] == "set":
+                self._mine[(op["c"], op.get("id", ""), op["f"])] = now
+        self.pending.extend(normal)
+        if not self._flush():
+            # Not durable yet: show it now, commit it when the disk lets us.
+            for op in normal:
+                self.live.apply(op)
+
+    def _flush(self) -> bool:
+        if not self.pending:
+            return True
+        if self._conn is None:
+            try:
+                self._connect()
+                self._catch_up_after_reconnect()
+            except (sqlite3.Error, OSError) as err:
+                self.error = f"not saved — {err}; retrying"
+                return False
+        assert self._conn is not None
+        rows = []
+        for op in self.pending:
+            body = json.dumps(op, ensure_ascii=False, separators=(",", ":"))
+            rows.append((self.origin, body, zlib.crc32(body.encode("utf-8"))))
+        try:
+            with self._transaction():
+                self._conn.executemany(
+                    "INSERT INTO ops (origin, body, crc) VALUES (?, ?, ?)", rows
+                )
+        except (sqlite3.Error, OSError) as err:
+            self.error = f"not saved — {err}; retrying"
+            return False
+        self.edits_since_checkpoint += len(self.pending)
+        self.pending.clear()
+        self.error = ""
+        self._sync_ops()
+        return True
+
+    def _catch_up_after_reconnect(self) -> None:
+        """The log became reachable after failing at open. Our model is the file plus our own
+        unsaved edits; the log's edits beyond the file's checkpoint are replayed over it."""
+        assert self._conn is not None
+        data = read_bytes(self.path)
+        sha = hashlib.sha256(data).hexdigest()
+        row = self._conn.execute(
+            "SELECT seq FROM checkpoints WHERE sha256 = ?", (sha,)
+        ).fetchone()
+        base = self._latest_base()
+        if row is not None:
+            self.applied_seq = row[0]
+        elif base is None:
+            with self._file_lock():
+                self._record_checkpoint(sha, 0, data, landed=True)
+        else:
+            self.applied_seq = base[0]
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        assert self._conn is not None
+        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            raise
+        self._conn.execute("COMMIT")
+
+    # -- reading what others did -----------------------------------------------------------
+
+    def _sync_ops(self) -> SyncResult:
+        result = SyncResult()
+        if self._conn is None:
+            return result
+        rows = self._conn.execute(
+            "SELECT seq, origin, body, crc FROM ops WHERE seq > ? ORDER BY seq",
+            (self.applied_seq,),
+        ).fetchall()
+        bad = 0
+        now = time.monotonic()
+        for seq, origin, body, crc in rows:
+            self.applied_seq = seq
+            if zlib.crc32(body.encode("utf-8")) != crc:
+                bad += 1
+                continue
+            try:
+                op = json.loads(body)
+            except ValueError:
+                bad += 1
+                continue
+            foreign = origin != self.origin
+            if foreign and op.get("op") == "set":
+                key = (op.get("c", ""), op.get("id", ""), op.get("f", ""))
+                mine_at = self._mine.get(key)
+                if mine_at is not None and now - mine_at < CONFLICT_WINDOW:
+                    result.notices.append(
+                        Notice(
+                            f"Another pane changed {describe(op)} just after you; "
+                            "their version is kept.",
+                            "warning",
+                        )
+                    )
+                    del self._mine[key]
+            if self.live.apply(op) and foreign:
+                result.ops.append(op)
+        if bad:
+            result.notices.append(
+                Notice(
+                    f"{bad} damaged entr{'y' if bad == 1 else 'ies'} in {self.log_path.name} "
+                    "skipped; everything else is intact.",
+                    "warning",
+                )
+            )
+        return result
+
+    def poll(self) -> SyncResult:
+        """Cheap check for others' edits (``PRAGMA data_version``), retry of unsaved edits,
+        the heartbeat, and a look at the TOML file for changes made by hand or by git."""
+        result = SyncResult()
+        if self.pending:
+            self._flush()
+        if self._conn is None or self.read_only:
+            return result
+        try:
+            version = self._conn.execute("PRAGMA data_version").fetchone()[0]
+            if version != self._data_version:
+                self._data_version = version
+                result = self._sync_ops()
+            now = time.monotonic()
+            if now - self._last_heartbeat >= HEARTBEAT_EVERY:
+                self._heartbeat()
+                self._last_heartbeat = now
+            if self._file_changed():
+                result.notices.extend(self._merge_file_change(read_bytes(self.path)))
+        except (sqlite3.Error, OSError) as err:
+            self.error = f"live log trouble — {err}; retrying"
+        except SessionFileError as err:
+            self.read_only = str(err)
+        return result
+
+    def _heartbeat(self) -> None:
+        assert self._conn is not None
+        self._conn.execute(
+            "INSERT OR REPLACE INTO panes (origin, role, pid, seen, step) VALUES (?,?,?,?,?)",
+            (self.origin, self.role, os.getpid(), time.time(), self.session.meeting.current_step),
+        )
+
+    def other_panes(self) -> list[str]:
+        """The roles of the other processes that have this session open now."""
+        if self._conn is None:
+            return []
+        try:
+            rows = self._conn.execute(
+                "SELECT role FROM panes WHERE origin != ? AND seen > ?",
+                (self.origin, time.time() - PANE_TIMEOUT),
+            ).fetchall()
+        except sqlite3.Error:
+            return []
+        return sorted(r[0] for r in rows)
+
+    # -- checkpoints -----------------------------------------------------------------------
+
+    @contextmanager
+    def _file_lock(self) -> Iterator[None]:
+        """Serialise checkpoints and merges between processes."""
+        fd = os.open(self.lock_path, os.O_CREAT | os.O_RDWR, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)
+
+    def _record_checkpoint(self, sha: str, seq: int, data: bytes, *, landed: bool) -> None:
+        assert self._conn is not None
+        with self._transaction():
+            self._conn.execute(
+                "INSERT OR REPLACE INTO checkpoints (sha256, seq, landed, toml) VALUES (?,?,?,?)",
+                (sha, seq, int(landed), data),
+            )
+            if landed:
+                self._forget_old_bases(sha)
+
+    def _forget_old_bases(self, keep: str) -> None:
+        # Only the newest landed checkpoint is needed as the base for merging a hand edit.
+        assert self._conn is not None
+        self._conn.execute(
+            "UPDATE checkpoints SET toml = NULL WHERE sha256 != ? AND toml IS NOT NULL", (keep,)
+        )
+
+    def _latest_base(self) -> tuple[int, bytes] | None:
+        assert self._conn is not None
+        row = self._conn.execute(
+            "SELECT seq, toml FROM checkpoints WHERE landed = 1 AND toml IS NOT NULL "
+            "ORDER BY seq DESC LIMIT 1"
+        ).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def _base_session(self) -> Session:
+        base = self._latest_base()
+        assert base is not None
+        return parse_session(base[1], self.path)
+
+    def checkpoint(self, *, force: bool = False) -> bool:
+        """Rewrite the TOML file from the merged state, if the log has moved on since the last
+        checkpoint. Returns True when the file was written."""
+        if self.read_only or self._conn is None:
+            return False
+        try:
+            self._flush()
+            with self._file_lock():
+                self._sync_ops()
+                if self._file_changed():
+                    self._merge_file_change(read_bytes(self.path), locked=True)
+                    return True
+                return self._write_checkpoint(force=force)
+        except (sqlite3.Error, OSError) as err:
+            self.error = f"checkpoint of {self.path.name} failed — {err}; retrying"
+            return False
+        except SessionFileError as err:
+            self.read_only = str(err)
+            return False
+
+    def _write_checkpoint(self, *, force: bool = False) -> bool:
+        """The checkpoint itself; the caller holds the file lock."""
+        assert self._conn is not None
+        latest = self._conn.execute(
+            "SELECT coalesce(max(seq), 0) FROM checkpoints WHERE landed = 1"
+        ).fetchone()[0]
+        if self.applied_seq <= latest and not force:
+            self.edits_since_checkpoint = 0
+            return False
+        data = dump_session(self.session)
+        sha = hashlib.sha256(data).hexdigest()
+        # Record the checkpoint before the rename, so a crash between the two still leaves a
+        # file the log recognises.
+        self._record_checkpoint(sha, self.applied_seq, data, landed=False)
+        atomic_write(self.path, data)
+        self._record_checkpoint(sha, self.applied_seq, data, landed=True)
+        self._checkpoint_seq = self.applied_seq
+        self.edits_since_checkpoint = 0
+        self._remember_file_stat()
+        return True
+
+    def maybe_checkpoint(self) -> bool:
+        if self.edits_since_checkpoint >= CHECKPOINT_EVERY:
+            return self.checkpoint()
+        return False
+
+    # -- hand edits and git ----------------------------------------------------------------
+
+    def _stat(self) -> tuple[int, int, int] | None:
+        try:
+            st = self.path.stat()
+        except OSError:
+            return None
+        return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+    def _remember_file_stat(self) -> None:
+        self._file_stat = self._stat()
+
+    def _file_changed(self) -> bool:
+        return self._stat() != self._file_stat
+
+    def _merge_file_change(self, data: bytes, *, locked: bool = False) -> list[Notice]:
+        """Merge a TOML file changed outside pmconsole: its difference from our last checkpoint
+        becomes edits in the log. An unreadable file makes the session read-only instead."""
+        if not locked:
+            with self._file_lock():
+                return self._merge_file_change(data, locked=True)
+        assert self._conn is not None
+        self._remember_file_stat()
+        sha = hashlib.sha256(data).hexdigest()
+        known = self._conn.execute(
+            "SELECT 1 FROM checkpoints WHERE sha256 = ?", (sha,)
+        ).fetchone()
+        if known:
+            return []  # our own checkpoint, or another pane's
+        try:
+            edited = parse_session(data, self.path)
+        except SessionFileError as err:
+            self.read_only = (
+                f"{err} — the file was changed outside pmconsole and cannot be read; "
+                "edits are paused so it is not overwritten. Fix the file and reopen."
+            )
+            return [Notice(self.read_only, "error")]
+        ops = diff(self._base_session(), edited)
+        self.pending.extend(ops)
+        if not self._flush():
+            return [Notice(f"{self.path.name} was changed outside pmconsole; {self.error}", "error")]
+        # Write the merged state back at once: the file on disk must always be a checkpoint the
+        # log knows, or a later open would not know which edits it already holds.
+        self._write_checkpoint(force=True)
+        notice = Notice(
+            f"{self.path.name} was changed outside pmconsole; {len(ops)} change(s) merged.",
+            "warning",
+        )
+        self.notices.append(notice)
+        return [notice]
+
+    # -- closing ---------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Checkpoint and let go. Edits already committed stay in the log either way."""
+        if self._conn is None:
+            return
+        self.checkpoint()
+        try:
+            self._conn.execute("DELETE FROM panes WHERE origin = ?", (self.origin,))
+        except sqlite3.Error:
+            pass
+        self._conn.close()
+        self._conn = None
+
+
+class ReadOnlySession(Exception):
+    """An edit refused because the session is open read-only; the text says why."""
+
+
+def open_store(path: Path | str, *, role: str = "facilitator") -> SessionStore:
+    return SessionStore(path, role=role)
+
+
+__all__ = [
+    "NewerSchemaError",
+    "Notice",
+    "OpError",
+    "ReadOnlySession",
+    "SessionFileError",
+    "SessionStore",
+    "SyncResult",
+    "atomic_write",
+    "dump_session",
+    "load_session",
+    "log_path_for",
+    "open_store",
+    "parse_session",
+    "save_session",
+]
