@@ -149,6 +149,9 @@ class LearningQuestion(Record):
 class SpeakerTurn(Record):
     id: str = Field(default_factory=lambda: new_id("turn"))
     participant_id: str
+    # Place in the queue. A number rather than list position, so reordering is one field edit
+    # that merges with the other pane's edits.
+    order: int = 0
     planned_minutes: int = 5
     started_at: UtcDatetime | None = None
     ended_at: UtcDatetime | None = None
@@ -252,6 +255,9 @@ class Session(Record):
     def local(self, moment: datetime) -> datetime:
         """A stored UTC time in the incident's own time zone, for display."""
         return moment.astimezone(self.zone())
+
+    def speaker_queue(self) -> list[SpeakerTurn]:
+        return sorted(self.speaker_turns, key=lambda t: (t.order, t.id))
 
     def open_actions(self) -> list[ActionItem]:
         return [a for a in self.actions if a.status == "open"]

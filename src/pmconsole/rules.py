@@ -158,7 +158,7 @@ def is_question(text: str) -> bool:
 
 
 def blame_phrases(text: str, roster_names: Iterable[str]) -> list[str]:
-    """The blame phrases and roster names in ``text``, as written there, in order, once each.
+    """The blame phrases and roster names in ``text``, as first written there, in order.
 
     Names match case-insensitively as whole words, by full name or by first name.
     """
@@ -168,17 +168,16 @@ def blame_phrases(text: str, roster_names: Iterable[str]) -> list[str]:
         if parts:
             names.add(" ".join(parts))
             names.add(parts[0])
-    found = [m for m in _BLAME.finditer(text)]
+    found = list(_BLAME.finditer(text))
     if names:
         # Longest first, so "Ana Lima" is found as one name, not as "Ana".
         alternatives = sorted(names, key=len, reverse=True)
         pattern = "|".join(r"\s+".join(map(re.escape, n.split())) for n in alternatives)
         found += re.finditer(rf"(?<!\w)(?:{pattern})(?!\w)", text, re.IGNORECASE)
-    result: list[str] = []
+    result: dict[str, str] = {}  # casefolded -> as first written
     for match in sorted(found, key=lambda m: m.start()):
-        if match.group() not in result:
-            result.append(match.group())
-    return result
+        result.setdefault(match.group().casefold(), match.group())
+    return list(result.values())
 
 
 def reframe_hint(text: str) -> str:
@@ -240,10 +239,6 @@ def _same_name(a: str, b: str) -> bool:
     return bool(a.strip()) and " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
 
 
-def _roster_names(session: Session) -> list[str]:
-    return [p.name for p in session.participants]
-
-
 def next_note_taker(session: Session, log: LogFacts | None) -> Participant | None:
     """The roster member who took notes least recently (never counts as least recent).
 
@@ -264,7 +259,6 @@ def next_note_taker(session: Session, log: LogFacts | None) -> Participant | Non
     candidates = [p for p in session.participants if p.id != facilitator]
     # min() keeps the first of equals, so people who never took notes stay in roster order.
     return min(candidates, key=order, default=None)
-
 
 
 # -- step 1: schedule & time-box --------------------------------------------------------------
@@ -648,7 +642,7 @@ def factors_per_event(session: Session, log: LogFacts, now: datetime) -> list[Fi
 
 
 def factors_systemic(session: Session, log: LogFacts, now: datetime) -> list[Finding]:
-    names = _roster_names(session)
+    names = [p.name for p in session.participants]
     findings = []
     for factor in session.factors:
         if factor.category is None:

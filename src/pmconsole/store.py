@@ -736,6 +736,40 @@ class SessionStore:
         self._conn = None
 
 
+def read_snapshot(path: Path | str) -> Session:
+    """The session as every open pane sees it (the file plus the log beyond its checkpoint),
+    read without creating or writing anything: for commands that only look, or look first."""
+    path = Path(path)
+    data = read_bytes(path)
+    session = parse_session(data, path)
+    log = log_path_for(path)
+    if not log.exists():
+        return session
+    try:
+        conn = sqlite3.connect(f"file:{log}?mode=ro", uri=True, timeout=10.0)
+    except sqlite3.Error:
+        return session
+    try:
+        sha = hashlib.sha256(data).hexdigest()
+        row = conn.execute("SELECT seq FROM checkpoints WHERE sha256 = ?", (sha,)).fetchone()
+        if row is None:
+            return session  # changed outside pmconsole: the file is what we know for sure
+        live = LiveSession(session)
+        for body, crc in conn.execute(
+            "SELECT body, crc FROM ops WHERE seq > ? ORDER BY seq", (row[0],)
+        ):
+            if zlib.crc32(body.encode("utf-8")) == crc:
+                try:
+                    live.apply(json.loads(body))
+                except ValueError:
+                    pass
+        return live.session
+    except sqlite3.Error:
+        return session
+    finally:
+        conn.close()
+
+
 class ReadOnlySession(Exception):
     """An edit refused because the session is open read-only; the text says why."""
 
@@ -758,5 +792,6 @@ __all__ = [
     "log_path_for",
     "open_store",
     "parse_session",
+    "read_snapshot",
     "save_session",
 ]

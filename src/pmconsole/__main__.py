@@ -1,0 +1,5 @@
+"""`python -m pmconsole`."""
+
+from .cli import run
+
+run()

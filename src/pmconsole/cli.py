@@ -1,0 +1,399 @@
+"""The command line: `pmconsole …`. Builds the console through one factory (`app.make_app`).
+
+Exit codes: 0 done; 1 refused by a rule of the method (the message names the rule and the way
+out); 2 bad usage or unreadable input (the message names the file, and the line where there is
+one). No traceback for anything a user can type; a refused or failed command changes nothing.
+
+Textual is imported only by the commands that open a screen, so scripts stay fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import shutil
+import sys
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Callable, NoReturn
+
+from . import locations
+from .model import EVENT_KINDS, ActionItem, Incident, Meeting, Session, StatusChange, TimelineEvent
+from .ops import OpError, add_op, set_op
+from .store import (
+    ReadOnlySession,
+    SessionFileError,
+    SessionStore,
+    load_session,
+    read_snapshot,
+    save_session,
+)
+
+
+class UsageError(Exception):
+    """Bad input on the command line (exit 2)."""
+
+
+class Refused(Exception):
+    """Refused by a rule of the method (exit 1)."""
+
+
+# -- parsing values ------------------------------------------------------------------------------
+
+
+def parse_timestamp(text: str, what: str = "time") -> datetime:
+    """ISO 8601 with an offset or Z. A time without a zone is refused: it would be a guess."""
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise UsageError(
+            f"{what} {text!r} is not an ISO 8601 time; write it like 2026-11-23T14:32:00Z"
+        ) from None
+    if value.tzinfo is None:
+        raise UsageError(f"{what} {text!r} has no time zone; add Z or an offset like +01:00")
+    return value.astimezone(timezone.utc)
+
+
+def parse_day(text: str, what: str = "date") -> date:
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
+        raise UsageError(f"{what} {text!r} is not a date; write it as YYYY-MM-DD")
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise UsageError(f"{what} {text!r} is not a real date") from None
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse that reports bad usage as our UsageError (exit 2, one line, no traceback)."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: {message}")
+
+
+# -- commands ------------------------------------------------------------------------------------
+
+
+def _session_path(args: argparse.Namespace) -> Path:
+    return locations.resolve_session_path(args.file, locations.sessions_dir(args.sessions_dir))
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    from .config import load_settings
+
+    path = _session_path(args)
+    if path.exists():
+        raise UsageError(f"{path}: already exists; choose another name or open it")
+    settings, _ = load_settings(locations.config_file())
+    minutes = args.duration if args.duration is not None else settings.planned_minutes
+    if not 60 <= minutes <= 90:
+        raise Refused(
+            f"meeting.duration: a post-mortem is planned for 60-90 minutes, not {minutes}; "
+            "use --duration between 60 and 90"
+        )
+    started = parse_timestamp(args.incident_start, "--incident-start")
+    ended = parse_timestamp(args.incident_end, "--incident-end")
+    if ended < started:
+        raise UsageError("--incident-end is before --incident-start")
+    try:
+        session = Session(
+            incident=Incident(
+                title=args.title,
+                severity=args.severity,
+                tags=args.tag or [],
+                started_at=started,
+                detected_at=parse_timestamp(args.detected, "--detected") if args.detected else None,
+                mitigated_at=(
+                    parse_timestamp(args.mitigated, "--mitigated") if args.mitigated else None
+                ),
+                resolved_at=ended,
+                timezone=args.timezone,
+            ),
+            meeting=Meeting(
+                scheduled_at=parse_timestamp(args.meeting, "--meeting") if args.meeting else None,
+                planned_minutes=minutes,
+                statement=settings.statement,
+            ),
+        )
+    except ValueError as err:  # pydantic's ValidationError is a ValueError
+        raise UsageError(_first_line(err)) from None
+    if not path.parent.exists():
+        path.parent.mkdir(mode=0o700, parents=True)
+    save_session(path, session)
+    print(f"created {path}")
+    return 0
+
+
+def _open_for_edit(path: Path, role: str = "script") -> SessionStore:
+    return SessionStore(path, role=role)
+
+
+def _finish(store: SessionStore) -> None:
+    store.checkpoint()
+    error = store.error
+    store.close()
+    if error:
+        raise SessionFileError(store.path, error)
+
+
+def cmd_timeline_add(args: argparse.Namespace) -> int:
+    path = _session_path(args)
+    read_snapshot(path)  # unreadable files are reported before anything is created
+    event = TimelineEvent(
+        at=parse_timestamp(args.at, "--at"),
+        kind=args.kind,
+        text=args.text,
+        basis="interpretation" if args.interpretation else "fact",
+        major=args.major,
+        source=args.source or "",
+    )
+    store = _open_for_edit(path)
+    store.edit(add_op("timeline", event))
+    _finish(store)
+    print(event.id)
+    return 0
+
+
+def cmd_action_add(args: argparse.Namespace) -> int:
+    from . import rules
+
+    path = _session_path(args)
+    snapshot = read_snapshot(path)
+    known_factors = {f.id for f in snapshot.factors}
+    for fid in args.factor or []:
+        if fid not in known_factors:
+            raise UsageError(f"{path}: no contributing factor with id {fid!r}")
+    try:
+        action = ActionItem(
+            title=args.title,
+            owner=args.owner,
+            due=parse_day(args.due, "--due"),
+            criterion=args.criterion,
+            description=args.description or "",
+            factor_ids=args.factor or [],
+            staging_check=parse_day(args.staging, "--staging") if args.staging else None,
+            due_reason=args.reason or "",
+        )
+    except ValueError as err:
+        raise UsageError(_first_line(err)) from None
+
+    def refuse_if_blocked(session: Session) -> None:
+        blocked = rules.blocks(rules.check_new_action(session, action))
+        if blocked:
+            first = blocked[0]
+            raise Refused(f"{first.rule}: {first.message} — {first.hint}")
+
+    refuse_if_blocked(snapshot)
+    store = _open_for_edit(path)
+    try:
+        refuse_if_blocked(store.session)  # again, with edits that landed meanwhile
+        action.history = [StatusChange(status="open", at=datetime.now(timezone.utc))]
+        store.edit(add_op("actions", action))
+    finally:
+        _finish(store)
+    print(action.id)
+    return 0
+
+
+def cmd_action_done(args: argparse.Namespace) -> int:
+    path = _session_path(args)
+    snapshot = read_snapshot(path)
+    if not any(a.id == args.id for a in snapshot.actions):
+        known = ", ".join(a.id for a in snapshot.actions) or "none"
+        raise UsageError(f"{path}: no action item with id {args.id!r} (known: {known})")
+    store = _open_for_edit(path)
+    try:
+        action = next(a for a in store.session.actions if a.id == args.id)
+        if action.status != "done":
+            change = StatusChange(status="done", at=datetime.now(timezone.utc), note=args.note or "")
+            store.edit(
+                set_op("actions", "status", "done", action.id),
+                set_op("actions", "history", [*action.history, change], action.id),
+            )
+    finally:
+        _finish(store)
+    print(f"{args.id} done")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from . import rules
+
+    path = _session_path(args)
+    session = read_snapshot(path)
+    now = parse_timestamp(args.now, "--now") if args.now else datetime.now(timezone.utc)
+    findings = rules.check(session, now=now)
+    blocked = rules.blocks(findings)
+    if args.json:
+        print(json.dumps([f.as_dict() for f in findings], indent=2, ensure_ascii=False))
+    else:
+        if not findings:
+            print(f"{path}: nothing to report")
+        for f in findings:
+            print(f"{f.severity:5}  step {f.step}  {f.rule}: {f.message}")
+            if f.hint:
+                print(f"       {f.hint}")
+        print(
+            f"{len(blocked)} block, "
+            f"{sum(f.severity == 'warn' for f in findings)} warn, "
+            f"{sum(f.severity == 'info' for f in findings)} info"
+        )
+    return 1 if blocked else 0
+
+
+def cmd_open(args: argparse.Namespace) -> int:
+    path = _session_path(args)
+    read_snapshot(path)
+    return _run_console(path, args, role="facilitator")
+
+
+def cmd_notes(args: argparse.Namespace) -> int:
+    path = _session_path(args)
+    read_snapshot(path)
+    return _run_console(path, args, role="notes")
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    folder = locations.demo_dir()
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path = folder / "demo.toml"
+    for old in folder.glob("demo.pmlog*"):
+        old.unlink()
+    shutil.copyfile(locations.bundled_demo(), path)
+    path.chmod(0o600)
+    print(f"demo session copied to {path}", file=sys.stderr)
+    return _run_console(path, args, role="facilitator")
+
+
+def cmd_picker(args: argparse.Namespace) -> int:
+    return _run_console(None, args, role="facilitator")
+
+
+def _run_console(path: Path | None, args: argparse.Namespace, role: str) -> int:
+    from .app import make_app
+
+    app = make_app(
+        path,
+        role=role,
+        sessions_dir=locations.sessions_dir(getattr(args, "sessions_dir", None)),
+        exit_when_ready=getattr(args, "exit_when_ready", False),
+    )
+    app.run()
+    return app.return_code or 0
+
+
+# -- the parser ------------------------------------------------------------------------------
+
+
+def build_parser() -> Parser:
+    parser = Parser(
+        prog="pmconsole",
+        description="Run a blameless incident post-mortem from the terminal.",
+    )
+    parser.add_argument("--sessions-dir", help="folder of session files (see README)")
+    parser.add_argument("--exit-when-ready", action="store_true", help=argparse.SUPPRESS)
+    sub = parser.add_subparsers(dest="command", parser_class=Parser, metavar="COMMAND")
+
+    def command(name: str, func: Callable[[argparse.Namespace], int], help: str, **kw):
+        p = sub.add_parser(name, help=help, description=help, **kw)
+        p.set_defaults(func=func)
+        return p
+
+    p = command("open", cmd_open, "facilitator console on FILE")
+    p.add_argument("file", metavar="FILE")
+    command("demo", cmd_demo, "a fresh copy of the bundled demo session, opened")
+    p = command("notes", cmd_notes, "note-taker pane on the same session as the facilitator")
+    p.add_argument("file", metavar="FILE")
+
+    p = command("new", cmd_new, "create a new session file")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--title", required=True)
+    p.add_argument("--incident-start", required=True, metavar="TS")
+    p.add_argument("--incident-end", required=True, metavar="TS")
+    p.add_argument("--detected", metavar="TS")
+    p.add_argument("--mitigated", metavar="TS")
+    p.add_argument("--meeting", metavar="TS")
+    p.add_argument("--duration", type=int, metavar="MIN", help="planned minutes, 60-90")
+    p.add_argument("--severity", default="SEV2", choices=["SEV1", "SEV2", "SEV3", "SEV4"])
+    p.add_argument("--tag", action="append", metavar="T")
+    p.add_argument("--timezone", default="UTC", help="IANA zone used for display")
+
+    timeline = command("timeline", _needs_subcommand, "timeline events")
+    tsub = timeline.add_subparsers(dest="timeline_command", parser_class=Parser, metavar="ACTION")
+    p = tsub.add_parser("add", help="add one timeline event", description="add one event")
+    p.set_defaults(func=cmd_timeline_add)
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--at", required=True, metavar="TS")
+    p.add_argument("--kind", required=True, choices=EVENT_KINDS)
+    p.add_argument("--text", required=True)
+    p.add_argument("--interpretation", action="store_true", help="an interpretation, not a fact")
+    p.add_argument("--major", action="store_true")
+    p.add_argument("--source", metavar="S")
+
+    action = command("action", _needs_subcommand, "action items")
+    asub = action.add_subparsers(dest="action_command", parser_class=Parser, metavar="ACTION")
+    p = asub.add_parser("add", help="add an action item", description="add an action item")
+    p.set_defaults(func=cmd_action_add)
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--title", required=True)
+    p.add_argument("--owner", required=True)
+    p.add_argument("--due", required=True, metavar="DATE")
+    p.add_argument("--criterion", required=True, help="measurable success criterion")
+    p.add_argument("--factor", action="append", metavar="ID")
+    p.add_argument("--description")
+    p.add_argument("--staging", metavar="DATE", help="date to verify the fix in staging")
+    p.add_argument("--reason", help="why a due date outside 7-21 days is right (recorded)")
+    p = asub.add_parser("done", help="mark an action item done", description="mark one done")
+    p.set_defaults(func=cmd_action_done)
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("id", metavar="ID")
+    p.add_argument("--note", help="a status note kept in the item's history")
+
+    p = command("check", cmd_check, "run the method's rules over a session")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--now", metavar="TS", help="the time to check at (for reproducible checks)")
+    return parser
+
+
+def _needs_subcommand(args: argparse.Namespace) -> int:
+    raise UsageError(f"pmconsole {args.command}: say what to do, see --help")
+
+
+def _first_line(err: Exception) -> str:
+    errors = getattr(err, "errors", None)
+    if callable(errors):
+        first = errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        return f"{where}: {first.get('msg')}" if where else str(first.get("msg"))
+    return str(err).splitlines()[0]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        func = getattr(args, "func", None) or cmd_picker
+        return func(args)
+    except UsageError as err:
+        print(f"pmconsole: {err}", file=sys.stderr)
+        return 2
+    except SessionFileError as err:
+        print(f"pmconsole: {err}", file=sys.stderr)
+        return 2
+    except (OpError, ReadOnlySession) as err:
+        print(f"pmconsole: {err}", file=sys.stderr)
+        return 2
+    except Refused as err:
+        print(f"pmconsole: refused by {err}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def run() -> None:
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    run()
