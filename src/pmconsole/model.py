@@ -16,7 +16,15 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 SCHEMA_VERSION = 1
 
@@ -42,6 +50,7 @@ DEFAULT_STATEMENT = (
 )
 
 Severity = Literal["SEV1", "SEV2", "SEV3", "SEV4"]
+SEVERITY_LEVELS: tuple[str, ...] = ("SEV1", "SEV2", "SEV3", "SEV4")
 Seniority = Literal["junior", "mid", "senior", "lead"]
 SENIORITY_ORDER: dict[str, int] = {"junior": 0, "mid": 1, "senior": 2, "lead": 3}
 EventKind = Literal["alert", "action", "decision", "observation"]
@@ -70,7 +79,7 @@ UtcDatetime = Annotated[AwareDatetime, AfterValidator(_to_utc)]
 
 def new_id(prefix: str) -> str:
     """A short random id. Random, not counted, so two panes adding at once never collide."""
-    return f"{prefix}-{secrets.token_hex(3)}"
+    return f"{prefix}-{secrets.token_hex(5)}"
 
 
 class Record(BaseModel):
@@ -243,6 +252,17 @@ class Session(Record):
     actions: list[ActionItem] = Field(default_factory=list)
     feedback: list[Feedback] = Field(default_factory=list)
     notes: list[StepNote] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _ids_unique(self) -> "Session":
+        # Every edit finds its record by id: two records with one id would hide one of them.
+        for name in COLLECTIONS:
+            seen: set[str] = set()
+            for record in getattr(self, name):
+                if record.id in seen:
+                    raise ValueError(f"two {name} records have the id {record.id!r}")
+                seen.add(record.id)
+        return self
 
     # -- lookups ---------------------------------------------------------------------------
 

@@ -177,13 +177,43 @@ def _line_of(text: str, loc: tuple[Any, ...]) -> int | None:
 
 
 def dump_session(session: Session) -> bytes:
+    """The session as TOML text. Records are always written as ``[[tables]]``, one key a line,
+    so a change to one record is a small diff whatever its length."""
     data = session.model_dump(mode="python", exclude_none=True)
-    # Empty lists are left out: they are the default, and the file reads better without them.
-    data = {k: v for k, v in data.items() if v != [] or k not in _RECORD_LISTS}
     # Anonymous feedback is stored in an order that says nothing about who answered first.
-    if "feedback" in data:
-        data["feedback"] = sorted(data["feedback"], key=lambda f: f["id"])
-    return tomli_w.dumps(data, multiline_strings=True).encode("utf-8")
+    data["feedback"] = sorted(data["feedback"], key=lambda f: f["id"])
+    plain = {k: v for k, v in data.items() if k not in _RECORD_LISTS and not isinstance(v, dict)}
+    parts = [_toml(plain)]
+    for name in ("incident", "meeting", "question"):
+        parts.append(f"[{name}]\n{_toml(data[name])}")
+    for name in COLLECTIONS:
+        for record in data[name]:
+            nested = {k: v for k, v in record.items() if _is_records(v)}
+            flat = {k: v for k, v in record.items() if k not in nested}
+            parts.append(f"[[{name}]]\n{_toml(flat)}")
+            for key, items in nested.items():
+                parts.extend(f"[[{name}.{key}]]\n{_toml(item)}" for item in items)
+    return "\n".join(parts).encode("utf-8")
+
+
+def _toml(values: dict[str, Any]) -> str:
+    # Multi-line strings read best, but TOML folds CR LF inside them to LF: text holding a CR
+    # is written as an escaped one-line string so it reads back exactly as typed.
+    return tomli_w.dumps(values, multiline_strings=not _has_cr(values))
+
+
+def _has_cr(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\r" in value
+    if isinstance(value, dict):
+        return any(_has_cr(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_cr(v) for v in value)
+    return False
+
+
+def _is_records(value: Any) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
 
 
 def atomic_write(path: Path, data: bytes) -> None:

@@ -1,0 +1,263 @@
+"""The App: screens, theme, key map, command palette, and the link to the store. Kept thin: what a
+step shows lives in screens/, how the meeting runs in meeting.py, the data in store.py."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any, Iterable
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.theme import Theme
+
+from . import locations
+from .clock import Clock, SystemClock
+from .config import Settings, load_settings, save_setting
+from .messages import SessionChanged
+from .model import STEP_NAMES, WRAP_UP
+from .ops import Op, OpError, set_op
+from .store import ReadOnlySession, SessionStore
+from .widgets.fields import FieldRef
+
+STARTED = time.perf_counter()
+POLL_SECONDS = 0.15
+
+HIGH_CONTRAST = Theme(
+    name="pmconsole-high-contrast",
+    primary="#ffff00",
+    secondary="#00ffff",
+    accent="#ffff00",
+    foreground="#ffffff",
+    background="#000000",
+    surface="#000000",
+    panel="#1a1a1a",
+    success="#00ff00",
+    warning="#ffaf00",
+    error="#ff3030",
+    dark=True,
+)
+
+
+class PmConsole(App[int]):
+    CSS_PATH = "pmconsole.tcss"
+    TITLE = "pmconsole"
+    ENABLE_COMMAND_PALETTE = True
+
+    BINDINGS = [
+        Binding("f1", "help", "Help", id="pmconsole.help"),
+        Binding("f10", "toggle_contrast", "Contrast", id="pmconsole.contrast"),
+        Binding("ctrl+q", "quit", "Quit", id="pmconsole.quit", priority=True),
+    ]
+
+    def __init__(
+        self,
+        store: SessionStore | None,
+        *,
+        role: str = "facilitator",
+        sessions_dir: Path | None = None,
+        settings: Settings | None = None,
+        settings_problem: str = "",
+        clock: Clock | None = None,
+        exit_when_ready: bool = False,
+        poll: bool = True,
+    ) -> None:
+        super().__init__()
+        self.store = store
+        self.role = role
+        self.sessions_dir = sessions_dir or locations.sessions_dir()
+        self.settings = settings or Settings()
+        self.settings_problem = settings_problem
+        self.clock = clock or SystemClock()
+        self.exit_when_ready = exit_when_ready
+        self._poll_enabled = poll
+        self.meeting = None
+        if store is not None:
+            from .meeting import MeetingRun
+
+            self.meeting = MeetingRun(
+                store, self.clock, speaker_minutes=self.settings.speaker_minutes
+            )
+
+    # -- start and stop --------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self.register_theme(HIGH_CONTRAST)
+        try:
+            self.theme = self.settings.theme
+        except Exception:  # a configured theme that does not exist: fall back, say so
+            self.notify(f"Unknown theme {self.settings.theme!r}; using the default.", markup=False)
+            self.theme = "textual-dark"
+        if self.settings.keys:
+            self.set_keymap(self.settings.keys)
+        if self.settings_problem:
+            self.notify(self.settings_problem, severity="warning", markup=False)
+        if self.store is None:
+            from .screens.picker import PickerScreen
+
+            self.push_screen(PickerScreen())
+        else:
+            self.open_session_screens()
+        if self._poll_enabled:
+            self.set_interval(POLL_SECONDS, self.poll_store)
+
+    def open_session_screens(self) -> None:
+        assert self.store is not None
+        for notice in self.store.notices:
+            self.notify(notice.text, severity=notice.severity, markup=False)  # type: ignore[arg-type]
+        if self.role == "notes":
+            from .screens.notes import NotesScreen
+
+            self.push_screen(NotesScreen())
+        else:
+            from .screens.console import ConsoleScreen
+
+            assert self.meeting is not None
+            self.meeting.begin()
+            self.push_screen(ConsoleScreen())
+
+    def open_session(self, path: Path) -> None:
+        """Open a session from the picker."""
+        from .meeting import MeetingRun
+
+        self.store = SessionStore(path, role=self.role)
+        self.meeting = MeetingRun(
+            self.store, self.clock, speaker_minutes=self.settings.speaker_minutes
+        )
+        self.open_session_screens()
+
+    def on_ready(self) -> None:
+        self.log.info(f"pmconsole ready in {time.perf_counter() - STARTED:.3f} s")
+        if self.exit_when_ready:
+            self.call_after_refresh(self.exit, 0)
+
+    def on_unmount(self) -> None:
+        if self.store is not None:
+            self.store.close()
+
+    # -- the store -------------------------------------------------------------------------
+
+    def edit(self, *ops: Op) -> bool:
+        """Ask the store for a change; every view redraws from the model after it."""
+        if self.store is None:
+            return False
+        try:
+            self.store.edit(*ops)
+        except ReadOnlySession as err:
+            self.notify(f"Read-only: {err}", severity="error", markup=False)
+            return False
+        except OpError as err:
+            self.notify(f"Not saved: {err}", severity="warning", markup=False)
+            return False
+        self.announce(frozenset(op["c"] for op in ops), local=True)
+        return True
+
+    def edit_field(self, ref: FieldRef, value: Any, *also: Op) -> bool:
+        return self.edit(set_op(ref.collection, ref.field, value, ref.record_id), *also)
+
+    def announce(self, collections: frozenset[str], *, local: bool) -> None:
+        for screen in self.screen_stack:
+            screen.post_message(SessionChanged(collections, local))
+
+    def poll_store(self) -> None:
+        if self.store is None:
+            return
+        result = self.store.poll()
+        for notice in result.notices:
+            self.notify(notice.text, severity=notice.severity, markup=False)  # type: ignore[arg-type]
+        if result.changed:
+            self.announce(frozenset(op.get("c", "") for op in result.ops), local=False)
+        self.store.maybe_checkpoint()
+
+    def save_state(self) -> str:
+        """How the header describes saving: saved, or why not."""
+        store = self.store
+        if store is None:
+            return ""
+        if store.read_only:
+            return "READ-ONLY"
+        if store.error or store.pending:
+            return "⚠ NOT SAVED, retrying"
+        return "✓ saved"
+
+    # -- actions ---------------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        from .screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            step = self.store.session.meeting.current_step if self.store else 0
+            self.push_screen(HelpScreen(step))
+
+    def action_toggle_contrast(self) -> None:
+        self.theme = (
+            "textual-dark" if self.theme == HIGH_CONTRAST.name else HIGH_CONTRAST.name
+        )
+        try:
+            save_setting(locations.config_file(), "theme", self.theme)
+        except Exception as err:  # remembering the theme is a nicety; say why it failed
+            self.notify(f"Theme not remembered: {err}", severity="warning", markup=False)
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        if self.meeting is None:
+            return
+        console = self.console_screen()
+        if console is None:
+            return
+        for number, name in enumerate(STEP_NAMES, start=1):
+            yield SystemCommand(
+                f"Step {number}: {name}",
+                f"Go to step {number} of the meeting",
+                lambda n=number: console.go_to(n),
+            )
+        yield SystemCommand("Wrap-up", "Go to the wrap-up", lambda: console.go_to(WRAP_UP))
+        yield SystemCommand(
+            "Blame pause", "Pause (or resume) the whole meeting", console.action_pause
+        )
+        for fmt, what in (
+            ("md", "Markdown one-page summary"),
+            ("html", "HTML summary with the timeline drawn"),
+            ("json", "JSON of the whole session"),
+            ("ics", "iCalendar: meeting, follow-up review, due dates"),
+            ("csv", "CSV of the action items for an issue tracker"),
+        ):
+            yield SystemCommand(
+                f"Export {fmt.upper()}", what, lambda f=fmt: console.export(f)
+            )
+
+    def console_screen(self):
+        from .screens.console import ConsoleScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, ConsoleScreen):
+                return screen
+        return None
+
+
+def make_app(
+    path: Path | None,
+    *,
+    role: str = "facilitator",
+    sessions_dir: Path | None = None,
+    exit_when_ready: bool = False,
+    clock: Clock | None = None,
+    settings: Settings | None = None,
+    poll: bool = True,
+) -> PmConsole:
+    """The one way the console is built: by the command line, the tests and the benchmarks."""
+    problem = ""
+    if settings is None:
+        settings, problem = load_settings(locations.config_file())
+    store = SessionStore(path, role=role) if path is not None else None
+    return PmConsole(
+        store,
+        role=role,
+        sessions_dir=sessions_dir,
+        settings=settings,
+        settings_problem=problem,
+        clock=clock,
+        exit_when_ready=exit_when_ready,
+        poll=poll,
+    )

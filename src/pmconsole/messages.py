@@ -1,0 +1,25 @@
+"""The console's messages: small, and the frequent ones merge in bursts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from textual.message import Message
+
+
+@dataclass
+class SessionChanged(Message):
+    """The session model changed (an edit here, or another pane's edits arrived)."""
+
+    collections: frozenset[str] = field(default_factory=frozenset)
+    local: bool = True
+
+    def can_replace(self, message: Message) -> bool:
+        return False
+
+
+@dataclass
+class StepChanged(Message):
+    """The meeting moved to another step."""
+
+    step: int

@@ -1,0 +1,161 @@
+"""The facilitator's console: the header, the current step with its countdown and findings,
+and the keys that move the meeting."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import ContentSwitcher, Footer
+
+from .. import rules
+from ..messages import SessionChanged
+from ..model import WRAP_UP
+from ..widgets.countdown import CountdownDisplay
+from ..widgets.findings import FindingsBar
+from ..widgets.header import MeetingHeader, step_title
+from .base import StepView
+
+
+def view_for(step: int) -> StepView:
+    """The view of one step; imported when first needed, to keep start-up short."""
+    if step == 1:
+        from .schedule import ScheduleStep as view
+    elif step == 2:
+        from .question import QuestionStep as view
+    elif step == 3:
+        from .safety import SafetyStep as view
+    elif step == 4:
+        from .facts import FactsStep as view
+    elif step == 5:
+        from .timeline import TimelineStep as view
+    elif step == 6:
+        from .factors import FactorsStep as view
+    elif step == 7:
+        from .actions import ActionsStep as view
+    else:
+        from .wrapup import WrapUpStep as view
+    return view(id=f"step-{step}")
+
+
+class ConsoleScreen(Screen):
+    BINDINGS = [
+        Binding("f2", "pause", "Blame pause", id="pmconsole.pause", priority=True),
+        Binding("f3", "previous_step", "Prev step", id="pmconsole.previous_step", priority=True),
+        Binding("f4", "next_step", "Next step", id="pmconsole.next_step", priority=True),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield MeetingHeader()
+        with Horizontal(id="step-top"):
+            yield FindingsBar(id="findings")
+            yield CountdownDisplay("step", id="step-timer")
+        yield ContentSwitcher(id="steps")
+        yield Footer()
+
+    @property
+    def meeting(self):
+        return self.app.meeting  # type: ignore[attr-defined]
+
+    def on_mount(self) -> None:
+        self.show_step(self.meeting.step)
+        self.refresh_header()
+        self.set_interval(0.25, self.refresh_header)
+        if self.meeting.paused:
+            self.call_after_refresh(self._show_pause_banner)
+
+    # -- moving through the meeting ----------------------------------------------------------
+
+    def show_step(self, step: int) -> None:
+        switcher = self.query_one("#steps", ContentSwitcher)
+        view_id = f"step-{step}"
+        if not switcher.query(f"#{view_id}"):
+            switcher.mount(view_for(step))
+        switcher.current = view_id
+        self.query_one("#step-timer", CountdownDisplay).countdown = self.meeting.step_countdown(
+            step
+        )
+        self.query_one("#step-timer", CountdownDisplay).label = step_title(step).split(" · ")[-1]
+        self.query_one("#step-timer", CountdownDisplay).display = step < WRAP_UP
+        self.call_after_refresh(self._redraw_view, None)
+
+    def go_to(self, step: int) -> None:
+        blocked = self.meeting.go_to(step)
+        if blocked:
+            for finding in blocked:
+                self.notify(
+                    f"{finding.message} — {finding.hint}",
+                    title=f"Blocked by {finding.rule}",
+                    severity="error",
+                    markup=False,
+                )
+            return
+        self.show_step(self.meeting.step)
+        self.refresh_header()
+
+    def action_next_step(self) -> None:
+        self.go_to(self.meeting.step + 1)
+
+    def action_previous_step(self) -> None:
+        self.go_to(self.meeting.step - 1)
+
+    # -- the blame pause ---------------------------------------------------------------------
+
+    def action_pause(self) -> None:
+        paused = self.meeting.toggle_pause()
+        self.app.announce(frozenset({"pauses"}), local=True)  # type: ignore[attr-defined]
+        if paused:
+            self._show_pause_banner()
+        self.refresh_header()
+
+    def _show_pause_banner(self) -> None:
+        from .pause import PauseScreen
+
+        self.app.push_screen(PauseScreen(), callback=lambda _: self.refresh_header())
+
+    # -- exports -----------------------------------------------------------------------------
+
+    def export(self, fmt: str) -> None:
+        self.notify(
+            f"The {fmt.upper()} export is not built yet; it will write the file beside the "
+            "session and say where.",
+            title="Export",
+            markup=False,
+        )
+
+    # -- redrawing ---------------------------------------------------------------------------
+
+    @on(SessionChanged)
+    def _session_changed(self, message: SessionChanged) -> None:
+        self._redraw_view(message.collections)
+        self.refresh_header()
+
+    def _redraw_view(self, changed: frozenset[str] | None) -> None:
+        step = self.meeting.step
+        view = self.query(f"#step-{step}")
+        if view:
+            current = view.first()
+            if not current.ready:
+                pass  # it draws itself when mounted
+            elif changed is None or not current.watches or changed & current.watches:
+                current.show_session(changed)
+        findings = rules.findings_for_step(self.meeting.findings(), step)
+        self.query_one("#findings", FindingsBar).show(findings)
+
+    def refresh_header(self) -> None:
+        app = self.app
+        session = app.store.session  # type: ignore[attr-defined]
+        others = app.store.other_panes()  # type: ignore[attr-defined]
+        panes = "notes pane: connected" if "notes" in others else "notes pane: —"
+        self.query_one(MeetingHeader).show(
+            step=self.meeting.step,
+            title=session.incident.title,
+            question=session.question.text,
+            elapsed=self.meeting.timers.meeting.run_time(),
+            planned_minutes=session.meeting.planned_minutes,
+            save_state=app.save_state(),  # type: ignore[attr-defined]
+            panes=panes,
+            paused=self.meeting.paused,
+        )

@@ -1,0 +1,130 @@
+"""Step 4, Facts: the evidence submitted before the meeting (late items flagged) and the one-page
+incident summary with a live word and line count against the page limit."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Static, TextArea
+
+from ..model import Evidence, Session
+from ..ops import add_op, del_op
+from ..rules import PAGE_LINES, PAGE_WORDS, page_usage
+from ..widgets.fields import BoundTextArea, FieldRef, format_local_time, parse_local_time
+from ..widgets.form import FormField, RecordForm, required
+from .base import StepView
+
+EVIDENCE_KINDS = ("timeline", "log", "screenshot", "note", "link")
+
+
+def is_late(session: Session, item: Evidence) -> bool:
+    """Submitted later than 24 h before the meeting (``facts.deadline``)."""
+    scheduled = session.meeting.scheduled_at
+    return scheduled is not None and item.submitted_at > scheduled - timedelta(hours=24)
+
+
+def page_count_text(text: str) -> tuple[str, bool]:
+    words, lines = page_usage(text)
+    over = words > PAGE_WORDS or lines > PAGE_LINES
+    mark = "■ over one page" if over else "✓ fits one page"
+    return f"{words} / {PAGE_WORDS} words · {lines} / {PAGE_LINES} lines   {mark}", over
+
+
+class FactsStep(StepView):
+    step = 4
+    watches = frozenset({"evidence", "session", "meeting"})
+
+    BINDINGS = [
+        Binding("a", "add_evidence", "Add evidence", id="facts.add"),
+        Binding("x", "remove_evidence", "Remove", id="facts.remove"),
+    ]
+
+    DEFAULT_CSS = """
+    FactsStep #summary { height: 14; }
+    FactsStep #page-count.-over { color: $error; text-style: bold; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Static("Evidence  (a add · x remove; late = less than 24 h before the meeting)",
+                     classes="section")
+        table: DataTable = DataTable(id="evidence", cursor_type="row", zebra_stripes=True)
+        table.add_columns("Kind", "Reference", "From", "Submitted", "")
+        yield table
+        yield Static("One-page incident summary", classes="section")
+        yield Static("", id="page-count", markup=False)
+        yield BoundTextArea(FieldRef("session", "summary"), id="summary")
+
+    def show_session(self, changed: frozenset[str] | None = None) -> None:
+        super().show_session(changed)
+        session = self.session
+        fmt = format_local_time(session.zone())
+        table = self.query_one("#evidence", DataTable)
+        row = table.cursor_row
+        table.clear()
+        for item in session.evidence:
+            late = "▲ LATE" if is_late(session, item) else ""
+            table.add_row(
+                item.kind, item.reference, item.submitted_by, fmt(item.submitted_at), late,
+                key=item.id,
+            )
+        if table.row_count:
+            table.move_cursor(row=min(row, table.row_count - 1))
+        self._show_count(self.query_one("#summary", BoundTextArea).text)
+
+    def _show_count(self, text: str) -> None:
+        line, over = page_count_text(text)
+        count = self.query_one("#page-count", Static)
+        count.update(line)
+        count.set_class(over, "-over")
+
+    @on(TextArea.Changed, "#summary")
+    def _typed(self, event: TextArea.Changed) -> None:
+        self._show_count(event.text_area.text)
+
+    # -- evidence ------------------------------------------------------------------------------
+
+    def action_add_evidence(self) -> None:
+        zone = self.session.zone()
+        now = self.app.clock.now()  # type: ignore[attr-defined]
+
+        def added(values):
+            if values:
+                self.edit(add_op("evidence", Evidence(**values)))
+
+        self.app.push_screen(
+            RecordForm(
+                "Add evidence",
+                [
+                    FormField("kind", "Kind", "log", kind="choice", choices=EVIDENCE_KINDS),
+                    FormField("reference", "Reference (file, link or description)",
+                              parse=required("A reference")),
+                    FormField("submitted_by", "From"),
+                    FormField(
+                        "submitted_at", "Submitted (YYYY-MM-DD HH:MM)",
+                        format_local_time(zone)(now), parse=_required_time(zone),
+                    ),
+                ],
+            ),
+            added,
+        )
+
+    def action_remove_evidence(self) -> None:
+        table = self.query_one("#evidence", DataTable)
+        if table.row_count:
+            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+            self.edit(del_op("evidence", key))
+
+
+def _required_time(zone):
+    parse = parse_local_time(zone)
+
+    def parse_required(text: str):
+        value = parse(text)
+        if value is None:
+            raise ValueError("when it was submitted is needed")
+        return value
+
+    return parse_required

@@ -1,0 +1,74 @@
+"""Help for the current step: what the method asks, and the keys."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from ..model import STEP_NAMES
+
+STEP_HELP = {
+    1: "Hold the post-mortem 48–72 h after the incident, never later than 7 days, and keep it "
+    "to 60–90 minutes. Fill in the incident's times, the meeting time and the roster (a add, "
+    "e edit, x remove, i involved). The facilitator of the team's first three post-mortems "
+    "must not have been involved.",
+    2: "State one concrete question, such as 'Recovery took 45 minutes; how do we reduce it to "
+    "20?'. Pick a template made from this incident's durations with Enter, or type your own.",
+    3: "Read the statement aloud: no blame, only facts and improvements. Invite junior people to "
+    "speak first for 5–10 minutes each (b builds the queue junior first, n starts the next "
+    "speaker, k skips, u/d move, +/- change minutes). F2 pauses the meeting if blame is heard.",
+    4: "Evidence was due 24 h before the meeting; later items are flagged. Keep the incident "
+    "summary to one page: 500 words and 60 lines of 80 columns.",
+    5: "Spend 15–25 minutes building the timeline minute by minute. a adds an event (time as "
+    "14:32 or +5m), e edits, x deletes (z undoes), f switches fact/interpretation, m marks "
+    "major.",
+    6: "For each major event ask 'What conditions enabled this?' and list 3–5 systemic causes "
+    "(process, tooling, staffing, communication, environment). Describe conditions, not people.",
+    7: "Agree 3–5 concrete actions, each with an owner, a due date 7–21 days out and a "
+    "measurable success criterion. Never more than 7 open at once.",
+    8: "Export the summary and the action items, set the follow-up review (within two weeks), "
+    "and offer the anonymous feedback form.",
+}
+
+KEYS = (
+    "F1 help · F2 blame pause · F3 previous step · F4 next step · F10 high contrast · "
+    "Ctrl+P command palette (every step and export by name) · Ctrl+Q quit"
+)
+
+
+class HelpScreen(ModalScreen[None]):
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    HelpScreen > VerticalScroll {
+        width: 80; max-width: 100%; height: auto; max-height: 90%;
+        border: thick $accent; background: $surface; padding: 1 2;
+    }
+    HelpScreen .title { text-style: bold; }
+    """
+    BINDINGS = [
+        Binding("escape,f1,question_mark,q", "close", "Close", id="help.close"),
+    ]
+
+    def __init__(self, step: int) -> None:
+        super().__init__()
+        self.step = step
+
+    def compose(self) -> ComposeResult:
+        if 1 <= self.step <= len(STEP_NAMES):
+            title = f"Step {self.step}: {STEP_NAMES[self.step - 1]}"
+        elif self.step:
+            title = "Wrap-up"
+        else:
+            title = "pmconsole"
+        with VerticalScroll():
+            yield Static(title, classes="title")
+            yield Static(STEP_HELP.get(self.step, "Choose a session, or start a new one."))
+            yield Static("")
+            yield Static(KEYS)
+            yield Static("Escape closes this help.")
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,119 @@
+"""The note-taker's pane: the same session as the facilitator's console, live. Free notes per
+step, the timeline, the factors and the actions; it follows the facilitator's step unless
+pinned."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer, Static, TabbedContent, TabPane
+
+from ..messages import SessionChanged
+from ..model import WRAP_UP
+from ..widgets.fields import BoundTextArea, FieldRef
+from ..widgets.header import MeetingHeader, step_title
+from ..widgets.timeline_panel import TimelinePanel
+from .records import actions_text, factors_text
+
+
+class NotesScreen(Screen):
+    BINDINGS = [
+        Binding("f5", "toggle_follow", "Follow/pin step", id="notes.follow", priority=True),
+        Binding("f3", "shown_step(-1)", "Prev step", id="notes.previous", priority=True),
+        Binding("f4", "shown_step(1)", "Next step", id="notes.next", priority=True),
+    ]
+
+    DEFAULT_CSS = """
+    NotesScreen #notes { height: 1fr; }
+    NotesScreen #notes-title { text-style: bold; padding: 0 1; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.follow = True
+        self.shown_step = self.session.meeting.current_step
+
+    @property
+    def session(self):
+        return self.app.store.session  # type: ignore[attr-defined]
+
+    def compose(self) -> ComposeResult:
+        yield MeetingHeader()
+        with TabbedContent(id="tabs"):
+            with TabPane("Notes", id="tab-notes"):
+                yield Static("", id="notes-title", markup=False)
+                yield BoundTextArea(FieldRef("notes", "text", str(self.shown_step)), id="notes")
+            with TabPane("Timeline", id="tab-timeline"):
+                yield TimelinePanel(gap_minutes=self.app.settings.gap_minutes)  # type: ignore[attr-defined]
+            with TabPane("Factors", id="tab-factors"):
+                yield Static("", id="factors", markup=False)
+            with TabPane("Actions", id="tab-actions"):
+                yield Static("", id="actions", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.redraw(None)
+        self.set_interval(0.5, self.refresh_header)
+
+    @on(SessionChanged)
+    def _changed(self, message: SessionChanged) -> None:
+        self.redraw(message.collections)
+
+    def redraw(self, changed: frozenset[str] | None) -> None:
+        session = self.session
+        if self.follow and session.meeting.current_step != self.shown_step:
+            self._show_step(session.meeting.current_step)
+        notes = self.query_one("#notes", BoundTextArea)
+        notes.show_value(session)
+        if changed is None or "timeline" in changed or "incident" in changed:
+            self.query_one(TimelinePanel).show_session()
+        if changed is None or changed & {"factors", "timeline"}:
+            self.query_one("#factors", Static).update(factors_text(session))
+        if changed is None or "actions" in changed:
+            self.query_one("#actions", Static).update(actions_text(session))
+        self.refresh_header()
+
+    def _show_step(self, step: int) -> None:
+        self.shown_step = max(1, min(WRAP_UP, step))
+        self.query_one("#notes", BoundTextArea).retarget(
+            FieldRef("notes", "text", str(self.shown_step)), self.session
+        )
+        self._title()
+
+    def _title(self) -> None:
+        how = "following the facilitator (F5 pins)" if self.follow else "pinned (F5 follows)"
+        self.query_one("#notes-title", Static).update(
+            f"Notes for {step_title(self.shown_step)} — {how}"
+        )
+
+    def action_toggle_follow(self) -> None:
+        self.follow = not self.follow
+        if self.follow:
+            self._show_step(self.session.meeting.current_step)
+        self._title()
+
+    def action_shown_step(self, delta: int) -> None:
+        self.follow = False
+        self._show_step(self.shown_step + delta)
+
+    def refresh_header(self) -> None:
+        app = self.app
+        session = self.session
+        meeting = app.meeting  # type: ignore[attr-defined]
+        others = app.store.other_panes()  # type: ignore[attr-defined]
+        panes = "facilitator: connected" if "facilitator" in others else "facilitator: —"
+        self.query_one(MeetingHeader).show(
+            step=session.meeting.current_step,
+            title=session.incident.title,
+            question=session.question.text,
+            elapsed=meeting.elapsed_on_record() if meeting else 0.0,
+            planned_minutes=session.meeting.planned_minutes,
+            save_state=app.save_state(),  # type: ignore[attr-defined]
+            panes=f"notes pane · {panes}",
+            paused=meeting.paused if meeting else False,
+        )
+
+
+

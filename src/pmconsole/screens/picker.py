@@ -1,0 +1,160 @@
+"""The session picker: recent sessions in the sessions folder, and a new one."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from ..model import STEP_NAMES, WRAP_UP, Incident, Meeting, Session
+from ..store import SessionFileError, read_snapshot, save_session
+from ..widgets.form import FormField, RecordForm, required
+
+
+def _reached(step: int) -> str:
+    return "wrap-up" if step >= WRAP_UP else f"{step}/{len(STEP_NAMES)}"
+
+
+class PickerScreen(Screen):
+    BINDINGS = [
+        Binding("n", "new_session", "New session", id="picker.new"),
+        Binding("enter", "open_selected", "Open", id="picker.open", show=False),
+    ]
+
+    DEFAULT_CSS = """
+    PickerScreen #where { color: $text-muted; padding: 0 1; }
+    PickerScreen #title { text-style: bold; padding: 1 1 0 1; }
+    PickerScreen DataTable { height: 1fr; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Static("pmconsole — blameless post-mortems", id="title")
+        yield Static("", id="where", markup=False)
+        table: DataTable = DataTable(id="sessions", cursor_type="row", zebra_stripes=True)
+        table.add_columns("Title", "Incident", "Severity", "Step", "File")
+        yield table
+        yield Footer()
+
+    @property
+    def folder(self) -> Path:
+        return self.app.sessions_dir  # type: ignore[attr-defined]
+
+    def on_mount(self) -> None:
+        self.query_one("#where", Static).update(
+            f"Sessions in {self.folder} · Enter opens · n starts a new one"
+        )
+        self.load_sessions()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="picker")
+    def load_sessions(self) -> None:
+        rows = []
+        files = sorted(self.folder.glob("*.toml"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for path in files:
+            try:
+                s = read_snapshot(path)
+            except SessionFileError as err:
+                rows.append((f"unreadable: {err.message}", "", "", "", path.name, str(path)))
+                continue
+            rows.append(
+                (
+                    s.incident.title,
+                    s.local(s.incident.started_at).strftime("%Y-%m-%d"),
+                    s.incident.severity,
+                    _reached(s.meeting.current_step),
+                    path.name,
+                    str(path),
+                )
+            )
+        self.app.call_from_thread(self._fill, rows)
+
+    def _fill(self, rows: list[tuple]) -> None:
+        table = self.query_one("#sessions", DataTable)
+        table.clear()
+        for *cells, key in rows:
+            table.add_row(*cells, key=key)
+        if not rows:
+            self.query_one("#where", Static).update(
+                f"No sessions in {self.folder} yet · n starts a new one"
+            )
+        table.focus()
+
+    @on(DataTable.RowSelected, "#sessions")
+    def _chosen(self, event: DataTable.RowSelected) -> None:
+        self._open(Path(str(event.row_key.value)))
+
+    def action_open_selected(self) -> None:
+        table = self.query_one("#sessions", DataTable)
+        if table.row_count:
+            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+            self._open(Path(str(key)))
+
+    def _open(self, path: Path) -> None:
+        try:
+            read_snapshot(path)
+        except SessionFileError as err:
+            self.notify(str(err), severity="error", markup=False)
+            return
+        self.app.pop_screen()
+        self.app.open_session(path)  # type: ignore[attr-defined]
+
+    def action_new_session(self) -> None:
+        now = datetime.now(timezone.utc).replace(second=0, microsecond=0)
+
+        def parse_time(text: str) -> datetime:
+            try:
+                value = datetime.fromisoformat(text.strip())
+            except ValueError:
+                raise ValueError("write a time like 2026-11-23 14:32 (UTC) or with +01:00") from None
+            return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+        def file_name(text: str) -> str:
+            name = required("A file name")(text)
+            if "/" in name or name.startswith("."):
+                raise ValueError("a plain file name, without folders")
+            return name if name.endswith(".toml") else name + ".toml"
+
+        def created(values):
+            if not values:
+                return
+            path = self.folder / values["file"]
+            if path.exists():
+                self.notify(f"{path} already exists.", severity="error", markup=False)
+                return
+            session = Session(
+                incident=Incident(
+                    title=values["title"],
+                    started_at=values["started"],
+                    resolved_at=values["ended"],
+                ),
+                meeting=Meeting(
+                    scheduled_at=now,
+                    planned_minutes=self.app.settings.planned_minutes,  # type: ignore[attr-defined]
+                    statement=self.app.settings.statement,  # type: ignore[attr-defined]
+                ),
+            )
+            self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            save_session(path, session)
+            self._open(path)
+
+        self.app.push_screen(
+            RecordForm(
+                "New post-mortem",
+                [
+                    FormField("title", "Incident title", parse=required("A title")),
+                    FormField("file", "File name", parse=file_name, placeholder="2026-11-checkout"),
+                    FormField("started", "Incident started (UTC)",
+                              (now - timedelta(days=2)).strftime("%Y-%m-%d %H:%M"), parse=parse_time),
+                    FormField("ended", "Incident ended (UTC)",
+                              (now - timedelta(days=2, hours=-2)).strftime("%Y-%m-%d %H:%M"),
+                              parse=parse_time),
+                ],
+            ),
+            created,
+        )
+
+

@@ -1,0 +1,144 @@
+"""Step 3, Psychological safety: the facilitator's statement, large, and the speaker queue with
+junior people first and a countdown for each turn."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Static
+
+from ..ops import set_op
+from ..widgets.countdown import CountdownDisplay
+from ..widgets.form import FormField, RecordForm, required
+from .base import StepView
+
+
+class SafetyStep(StepView):
+    step = 3
+    watches = frozenset({"meeting", "speaker_turns", "participants"})
+
+    BINDINGS = [
+        Binding("e", "edit_statement", "Edit statement", id="safety.edit"),
+        Binding("b", "build_queue", "Junior first", id="safety.build"),
+        Binding("n", "next_speaker", "Next speaker", id="safety.next"),
+        Binding("k", "skip_speaker", "Skip", id="safety.skip"),
+        Binding("u", "move(-1)", "Up", id="safety.up"),
+        Binding("d", "move(1)", "Down", id="safety.down"),
+        Binding("plus", "minutes(1)", "+1 min", id="safety.longer", show=False),
+        Binding("minus", "minutes(-1)", "-1 min", id="safety.shorter", show=False),
+    ]
+
+    DEFAULT_CSS = """
+    SafetyStep #statement {
+        border: round $accent; padding: 1 2; text-style: bold; height: auto;
+    }
+    SafetyStep #queue-row { height: auto; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="statement", markup=False)
+        yield Static(
+            "Speaker queue: junior people first, 5–10 minutes each "
+            "(b build · n next · k skip · u/d move · +/- minutes)",
+            classes="section",
+        )
+        yield CountdownDisplay("speaker", id="speaker-timer")
+        table: DataTable = DataTable(id="queue", cursor_type="row", zebra_stripes=True)
+        table.add_columns("#", "Speaker", "Seniority", "Minutes", "Turn")
+        yield table
+
+    @property
+    def meeting(self):
+        return self.app.meeting  # type: ignore[attr-defined]
+
+    def show_session(self, changed: frozenset[str] | None = None) -> None:
+        super().show_session(changed)
+        session = self.session
+        self.query_one("#statement", Static).update(session.meeting.statement)
+        timer = self.query_one("#speaker-timer", CountdownDisplay)
+        timer.countdown = self.meeting.speaker_countdown() if self.meeting else None
+        current = self.meeting.current_turn() if self.meeting else None
+        table = self.query_one("#queue", DataTable)
+        row = table.cursor_row
+        table.clear()
+        for number, turn in enumerate(session.speaker_queue(), start=1):
+            person = session.participant(turn.participant_id)
+            if turn.skipped:
+                state = "skipped"
+            elif turn.ended_at is not None:
+                state = "done"
+            elif turn is current and turn.started_at is not None:
+                state = "▶ speaking"
+            elif turn is current:
+                state = "next"
+            else:
+                state = "waiting"
+            table.add_row(
+                str(number),
+                person.name if person else "(not on the roster)",
+                person.seniority if person else "",
+                str(turn.planned_minutes),
+                state,
+                key=turn.id,
+            )
+        if table.row_count:
+            table.move_cursor(row=min(row, table.row_count - 1))
+        timer.redraw()
+
+    def _selected_turn(self) -> str | None:
+        table = self.query_one("#queue", DataTable)
+        if not table.row_count:
+            return None
+        return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+
+    def _changed(self) -> None:
+        self.app.announce(frozenset({"speaker_turns"}), local=True)  # type: ignore[attr-defined]
+
+    def action_edit_statement(self) -> None:
+        def edited(values):
+            if values and values["statement"] != self.session.meeting.statement:
+                self.edit(set_op("meeting", "statement", values["statement"]))
+
+        self.app.push_screen(
+            RecordForm(
+                "The facilitator statement",
+                [FormField("statement", "Statement", self.session.meeting.statement,
+                           parse=required("The statement"))],
+            ),
+            edited,
+        )
+
+    def action_build_queue(self) -> None:
+        if any(t.started_at for t in self.session.speaker_turns):
+            self.notify("The queue has started; it is kept as it is.", markup=False)
+            return
+        self.meeting.build_queue()
+        self._changed()
+
+    def action_next_speaker(self) -> None:
+        if not self.session.speaker_turns:
+            self.meeting.build_queue()
+        turn = self.meeting.current_turn()
+        if turn is not None and turn.started_at is None:
+            self.meeting.start_speaker()
+        else:
+            self.meeting.next_speaker()
+        self._changed()
+
+    def action_skip_speaker(self) -> None:
+        self.meeting.next_speaker(skip=True)
+        self._changed()
+
+    def action_move(self, delta: int) -> None:
+        turn_id = self._selected_turn()
+        if turn_id:
+            self.meeting.move_turn(turn_id, delta)
+            self._changed()
+            table = self.query_one("#queue", DataTable)
+            table.move_cursor(row=max(0, min(table.row_count - 1, table.cursor_row + delta)))
+
+    def action_minutes(self, delta: int) -> None:
+        turn_id = self._selected_turn()
+        if turn_id:
+            self.meeting.change_turn_minutes(turn_id, delta)
+            self._changed()

@@ -1,0 +1,216 @@
+"""Step 1, Schedule & time-box: the incident's times, the meeting's time and length, the delay
+with its verdict, the per-step budget, and the roster."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Select, Static
+
+from ..model import SEVERITY_LEVELS, STEP_NAMES, Participant, Session, format_duration
+from ..ops import add_op, del_op, set_op
+from ..widgets.fields import (
+    BoundInput,
+    FieldRef,
+    format_local_time,
+    format_tags,
+    parse_int,
+    parse_local_time,
+    parse_tags,
+)
+from ..widgets.form import FormField, RecordForm, required
+from .base import StepView, field_row, set_select
+
+SENIORITIES = ("junior", "mid", "senior", "lead")
+
+
+def delay_verdict(session: Session) -> str:
+    """How long after the incident the meeting is, and what the method says of that."""
+    scheduled = session.meeting.scheduled_at
+    if scheduled is None:
+        return "No meeting time yet: the method asks for 48–72 h after the incident ended."
+    hours = (scheduled - session.incident.resolved_at).total_seconds() / 3600
+    if hours < 48:
+        verdict = "early: memories are fresh, but evidence may not be in yet"
+    elif hours <= 72:
+        verdict = "within the 48–72 h window ✓"
+    elif hours <= 24 * 7:
+        verdict = "later than 72 h ▲ memories fade: hold it soon"
+    else:
+        verdict = "more than 7 days ■ record a late reason to go on"
+    return f"Meeting {hours:.0f} h after the incident ended — {verdict}"
+
+
+class ScheduleStep(StepView):
+    step = 1
+    watches = frozenset({"incident", "meeting", "participants"})
+
+    BINDINGS = [
+        Binding("a", "add_person", "Add person", id="roster.add"),
+        Binding("e", "edit_person", "Edit person", id="roster.edit"),
+        Binding("x", "remove_person", "Remove", id="roster.remove"),
+        Binding("i", "toggle_involved", "Involved", id="roster.involved"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        zone = self.session.zone()
+        when = dict(parse=parse_local_time(zone), fmt=format_local_time(zone))
+        yield Static("Incident", classes="section")
+        yield from field_row("Title", BoundInput(FieldRef("incident", "title")))
+        yield from field_row(
+            "Severity",
+            Select(
+                [(s, s) for s in SEVERITY_LEVELS],
+                value=self.session.incident.severity,
+                allow_blank=False,
+                compact=True,
+                id="severity",
+            ),
+        )
+        yield from field_row(
+            "Tags", BoundInput(FieldRef("incident", "tags"), parse=parse_tags, fmt=format_tags)
+        )
+        yield from field_row("Time zone", BoundInput(FieldRef("incident", "timezone")))
+        yield from field_row("Started", BoundInput(FieldRef("incident", "started_at"), **when))
+        yield from field_row("Detected", BoundInput(FieldRef("incident", "detected_at"), **when))
+        yield from field_row("Mitigated", BoundInput(FieldRef("incident", "mitigated_at"), **when))
+        yield from field_row("Resolved", BoundInput(FieldRef("incident", "resolved_at"), **when))
+        yield Static("", id="durations", classes="hint", markup=False)
+        yield Static("Meeting", classes="section")
+        yield from field_row("Scheduled", BoundInput(FieldRef("meeting", "scheduled_at"), **when))
+        yield Static("", id="verdict", markup=False)
+        yield from field_row(
+            "Late reason",
+            BoundInput(FieldRef("meeting", "late_reason"), placeholder="only if later than 7 days"),
+        )
+        yield from field_row(
+            "Planned minutes",
+            BoundInput(FieldRef("meeting", "planned_minutes"), parse=parse_int, fmt=str),
+        )
+        yield Static("", id="budgets", markup=False)
+        yield from field_row(
+            "Facilitator", Select([], id="facilitator", prompt="choose", compact=True)
+        )
+        yield from field_row(
+            "Note-taker", Select([], id="note_taker", prompt="choose", compact=True)
+        )
+        yield Static("Roster  (a add · e edit · x remove · i involved)", classes="section")
+        table: DataTable = DataTable(id="roster", cursor_type="row", zebra_stripes=True)
+        table.add_columns("Name", "Role", "Seniority", "Involved")
+        yield table
+
+    def show_session(self, changed: frozenset[str] | None = None) -> None:
+        super().show_session(changed)
+        session = self.session
+        set_select(self.query_one("#severity", Select), session.incident.severity)
+        d = session.durations()
+        self.query_one("#durations", Static).update(
+            f"Time to detect {format_duration(d['detect'])} · to mitigate "
+            f"{format_duration(d['mitigate'])} · to resolve {format_duration(d['resolve'])}"
+        )
+        self.query_one("#verdict", Static).update(delay_verdict(session))
+        budgets = session.step_budgets()
+        self.query_one("#budgets", Static).update(
+            "Budget: "
+            + " · ".join(f"{i}. {name.split(' ')[0]} {m}m" for i, (name, m) in enumerate(
+                zip(STEP_NAMES, budgets), start=1))
+            + f"  = {sum(budgets)} min"
+        )
+        people = [(p.name, p.id) for p in session.participants]
+        for select_id in ("facilitator", "note_taker"):
+            select = self.query_one(f"#{select_id}", Select)
+            with select.prevent(Select.Changed):
+                select.set_options(people)
+            set_select(select, getattr(session.meeting, select_id))
+        self._fill_roster(session)
+
+    def _fill_roster(self, session: Session) -> None:
+        table = self.query_one("#roster", DataTable)
+        row = table.cursor_row
+        table.clear()
+        for p in session.participants:
+            table.add_row(p.name, p.role, p.seniority, "yes" if p.involved else "no", key=p.id)
+        if session.participants:
+            table.move_cursor(row=min(row, len(session.participants) - 1))
+
+    # -- choices -----------------------------------------------------------------------------
+
+    # A Select also posts Changed when it is filled or mounted: only a value that differs from
+    # the session is the user's choice.
+
+    @on(Select.Changed, "#severity")
+    def _severity(self, event: Select.Changed) -> None:
+        if event.value is not Select.NULL and event.value != self.session.incident.severity:
+            self.edit(set_op("incident", "severity", event.value))
+
+    @on(Select.Changed, "#facilitator, #note_taker")
+    def _role(self, event: Select.Changed) -> None:
+        value = None if event.value is Select.NULL else event.value
+        if value != getattr(self.session.meeting, str(event.select.id)):
+            self.edit(set_op("meeting", event.select.id, value))
+
+    # -- the roster --------------------------------------------------------------------------
+
+    def _selected(self) -> Participant | None:
+        table = self.query_one("#roster", DataTable)
+        if not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return self.session.participant(key)
+
+    def _form(self, title: str, person: Participant | None) -> RecordForm:
+        return RecordForm(
+            title,
+            [
+                FormField("name", "Name", person.name if person else "", parse=required("A name")),
+                FormField("role", "Role", person.role if person else ""),
+                FormField(
+                    "seniority", "Seniority", person.seniority if person else "mid",
+                    kind="choice", choices=SENIORITIES,
+                ),
+                FormField(
+                    "involved", "Involved in the incident", person.involved if person else False,
+                    kind="bool",
+                ),
+            ],
+        )
+
+    def action_add_person(self) -> None:
+        def added(values):
+            if values:
+                self.edit(add_op("participants", Participant(**values)))
+
+        self.app.push_screen(self._form("Add a person to the roster", None), added)
+
+    def action_edit_person(self) -> None:
+        person = self._selected()
+        if person is None:
+            return
+
+        def edited(values):
+            if values:
+                ops = [
+                    set_op("participants", k, v, person.id)
+                    for k, v in values.items()
+                    if getattr(person, k) != v
+                ]
+                if ops:
+                    self.edit(*ops)
+
+        self.app.push_screen(self._form(f"Edit {person.name}", person), edited)
+
+    def action_remove_person(self) -> None:
+        person = self._selected()
+        if person is not None:
+            self.edit(del_op("participants", person.id))
+            self.notify(f"Removed {person.name} from the roster.", markup=False)
+
+    def action_toggle_involved(self) -> None:
+        person = self._selected()
+        if person is not None:
+            self.edit(set_op("participants", "involved", not person.involved, person.id))
+
+    @on(DataTable.RowSelected, "#roster")
+    def _row_chosen(self) -> None:
+        self.action_edit_person()

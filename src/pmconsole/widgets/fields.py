@@ -1,0 +1,213 @@
+"""Inputs bound to one field of the session.
+
+Typing is committed to the store at most 0.4 s after the last key (and at once on Enter or
+when focus leaves), so nothing typed is only in memory for more than a second. When another
+pane changes the same field, the new value is shown unless this input has typing not yet
+committed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Callable
+from zoneinfo import ZoneInfo
+
+from textual import on
+from textual.timer import Timer
+from textual.widgets import Input, TextArea
+
+from ..model import Session
+
+COMMIT_DELAY = 0.4
+
+
+@dataclass(frozen=True)
+class FieldRef:
+    """Which field an input edits: a collection (or singleton), the field, the record id."""
+
+    collection: str
+    field: str
+    record_id: str | None = None
+
+    def read(self, session: Session) -> Any:
+        if self.collection == "session":
+            return getattr(session, self.field)
+        if self.record_id is None:
+            return getattr(getattr(session, self.collection), self.field)
+        for record in getattr(session, self.collection):
+            if record.id == self.record_id:
+                return getattr(record, self.field)
+        return None
+
+
+def plain_text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def parse_local_time(zone: ZoneInfo) -> Callable[[str], datetime | None]:
+    """Parse `2026-11-23 14:37` in the incident's zone (an explicit offset also works)."""
+
+    def parse(text: str) -> datetime | None:
+        text = text.strip()
+        if not text:
+            return None
+        try:
+            value = datetime.fromisoformat(text)
+        except ValueError:
+            raise ValueError("write a time like 2026-11-23 14:37") from None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=zone)
+        return value
+
+    return parse
+
+
+def format_local_time(zone: ZoneInfo) -> Callable[[Any], str]:
+    def fmt(value: Any) -> str:
+        if value is None:
+            return ""
+        return value.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
+    return fmt
+
+
+def parse_int(text: str) -> int:
+    try:
+        return int(text.strip())
+    except ValueError:
+        raise ValueError("write a whole number") from None
+
+
+def parse_day(text: str) -> date | None:
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValueError("write a date like 2026-12-10") from None
+
+
+def parse_tags(text: str) -> list[str]:
+    return [t for t in (part.strip() for part in text.split(",")) if t]
+
+
+def format_tags(value: Any) -> str:
+    return ", ".join(value or [])
+
+
+class BoundInput(Input):
+    """An Input that edits one field through the app's store."""
+
+    DEFAULT_CSS = """
+    BoundInput.-invalid { border: tall $error; }
+    """
+
+    def __init__(
+        self,
+        ref: FieldRef,
+        *,
+        parse: Callable[[str], Any] = lambda text: text,
+        fmt: Callable[[Any], str] = plain_text,
+        also: Callable[[Any], list[dict]] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        kwargs.setdefault("compact", True)
+        super().__init__(**kwargs)
+        self.ref = ref
+        self._also = also
+        self._parse = parse
+        self._fmt = fmt
+        self._timer: Timer | None = None
+        self._dirty = False
+
+    def show_value(self, session: Session) -> None:
+        """Show the model's value unless the user is mid-edit here."""
+        if self._dirty:
+            return
+        text = self._fmt(self.ref.read(session))
+        if text != self.value:
+            with self.prevent(Input.Changed):
+                self.value = text
+
+    @on(Input.Changed)
+    def _typed(self, event: Input.Changed) -> None:
+        event.stop()
+        self._dirty = True
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self.set_timer(COMMIT_DELAY, self.commit)
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        self.commit()
+
+    def on_blur(self) -> None:
+        self.commit()
+
+    def commit(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        if not self._dirty:
+            return
+        try:
+            value = self._parse(self.value)
+        except ValueError as err:
+            self.add_class("-invalid")
+            self.tooltip = str(err)
+            self.app.notify(str(err), title="Not saved", severity="warning", markup=False)
+            return
+        self.remove_class("-invalid")
+        self.tooltip = None
+        self._dirty = False
+        if value != self.ref.read(self.app.store.session):  # type: ignore[attr-defined]
+            extra = self._also(value) if self._also else []
+            self.app.edit_field(self.ref, value, *extra)  # type: ignore[attr-defined]
+
+
+class BoundTextArea(TextArea):
+    """A TextArea that edits one text field through the app's store, saved as it is typed."""
+
+    def __init__(self, ref: FieldRef, **kwargs: Any) -> None:
+        kwargs.setdefault("soft_wrap", True)
+        super().__init__(**kwargs)
+        self.ref = ref
+        self._timer: Timer | None = None
+        self._dirty = False
+
+    def retarget(self, ref: FieldRef, session: Session) -> None:
+        """Edit another field (the note-taker's notes follow the step): save, then switch."""
+        self.commit()
+        self.ref = ref
+        self.show_value(session)
+
+    def show_value(self, session: Session) -> None:
+        if self._dirty:
+            return
+        text = plain_text(self.ref.read(session))
+        if text != self.text:
+            # Loading text is not the user typing: no Changed, no commit (STYLE.md 12).
+            with self.prevent(TextArea.Changed):
+                self.load_text(text)
+
+    @on(TextArea.Changed)
+    def _typed(self, event: TextArea.Changed) -> None:
+        self._dirty = True
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self.set_timer(COMMIT_DELAY, self.commit)
+
+    def on_blur(self) -> None:
+        self.commit()
+
+    def commit(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        if not self._dirty:
+            return
+        self._dirty = False
+        if self.text != plain_text(self.ref.read(self.app.store.session)):  # type: ignore[attr-defined]
+            self.app.edit_field(self.ref, self.text)  # type: ignore[attr-defined]

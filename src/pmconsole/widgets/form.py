@@ -1,0 +1,123 @@
+"""One form for every kind of record: roster people, evidence, timeline events, and the rest.
+
+The form checks each value with the field's parser and says what is wrong beside the field;
+Escape leaves without changing anything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Checkbox, Input, Label, Select, Static
+
+
+@dataclass
+class FormField:
+    name: str
+    label: str
+    value: Any = ""
+    kind: str = "text"  # "text", "choice" or "bool"
+    choices: tuple[str, ...] = ()
+    parse: Callable[[str], Any] = field(default=lambda text: text)
+    placeholder: str = ""
+
+
+class RecordForm(ModalScreen[dict[str, Any] | None]):
+    """A modal form; dismisses with the parsed values, or None when cancelled."""
+
+    DEFAULT_CSS = """
+    RecordForm { align: center middle; }
+    RecordForm > Vertical {
+        width: 76; max-width: 100%; height: auto; max-height: 100%;
+        border: thick $accent; background: $surface; padding: 0 1;
+    }
+    RecordForm .form-title { text-style: bold; padding: 0 0 1 0; }
+    RecordForm VerticalScroll { height: auto; max-height: 18; }
+    RecordForm .form-error { color: $error; height: auto; }
+    RecordForm .form-error.-none { display: none; }
+    RecordForm Label { padding: 1 0 0 0; }
+    RecordForm Input, RecordForm Select { background: $boost; }
+    RecordForm .form-keys { color: $text-muted; padding: 1 0 0 0; }
+    """
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="form.cancel"),
+        Binding("ctrl+s", "save", "Save", id="form.save", priority=True),
+    ]
+
+    def __init__(self, title: str, fields: list[FormField]) -> None:
+        super().__init__()
+        self.form_title = title
+        self.fields = fields
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(self.form_title, classes="form-title", markup=False)
+            with VerticalScroll():
+                for f in self.fields:
+                    if f.kind == "bool":
+                        yield Checkbox(f.label, bool(f.value), id=f"field-{f.name}")
+                    else:
+                        yield Label(f.label, markup=False)
+                        if f.kind == "choice":
+                            yield Select(
+                                [(c, c) for c in f.choices],
+                                value=f.value if f.value in f.choices else Select.NULL,
+                                allow_blank=f.value not in f.choices,
+                                id=f"field-{f.name}",
+                                compact=True,
+                            )
+                        else:
+                            yield Input(
+                                str(f.value),
+                                placeholder=f.placeholder,
+                                id=f"field-{f.name}",
+                                compact=True,
+                            )
+                    yield Static("", classes="form-error -none", id=f"error-{f.name}", markup=False)
+            yield Static("Enter or Ctrl+S saves · Escape cancels", classes="form-keys")
+
+    @on(Input.Submitted)
+    def _enter(self) -> None:
+        self.action_save()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def action_save(self) -> None:
+        values: dict[str, Any] = {}
+        ok = True
+        for f in self.fields:
+            widget = self.query_one(f"#field-{f.name}")
+            error = self.query_one(f"#error-{f.name}", Static)
+            try:
+                if isinstance(widget, Checkbox):
+                    values[f.name] = widget.value
+                elif isinstance(widget, Select):
+                    if widget.value is Select.NULL:
+                        raise ValueError(f"choose one: {', '.join(f.choices)}")
+                    values[f.name] = widget.value
+                else:
+                    values[f.name] = f.parse(widget.value)  # type: ignore[union-attr]
+                error.add_class("-none")
+            except ValueError as err:
+                ok = False
+                error.update(str(err))
+                error.remove_class("-none")
+        if ok:
+            self.dismiss(values)
+
+
+def required(what: str) -> Callable[[str], str]:
+    def parse(text: str) -> str:
+        if not text.strip():
+            raise ValueError(f"{what} is needed")
+        return text.strip()
+
+    return parse

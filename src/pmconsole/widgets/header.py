@@ -1,0 +1,49 @@
+"""The header that is always on screen: step N of 7, the learning question, the meeting clock,
+the save state, and whether another pane has the session open."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import Static
+
+from ..clock import format_clock
+from ..model import STEP_NAMES, WRAP_UP
+
+
+def step_title(step: int) -> str:
+    if step >= WRAP_UP:
+        return "Wrap-up"
+    return f"Step {step} of {len(STEP_NAMES)} · {STEP_NAMES[step - 1]}"
+
+
+class MeetingHeader(Horizontal):
+    DEFAULT_CSS = """
+    MeetingHeader { height: 2; background: $panel; padding: 0 1; }
+    MeetingHeader > #left { width: 1fr; height: 2; }
+    MeetingHeader > #right { width: auto; height: 2; text-align: right; }
+    MeetingHeader.-paused { background: $error; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="left", markup=False)
+        yield Static("", id="right", markup=False)
+
+    def show(
+        self,
+        *,
+        step: int,
+        title: str,
+        question: str,
+        elapsed: float,
+        planned_minutes: int,
+        save_state: str,
+        panes: str,
+        paused: bool,
+    ) -> None:
+        first = step_title(step) + ("   ‖ PAUSED" if paused else "")
+        second = f"? {question}" if question.strip() else title
+        self.query_one("#left", Static).update(f"{first}\n{second}")
+        clock = f"{format_clock(elapsed).lstrip('+')} / {planned_minutes:02d}:00"
+        self.query_one("#right", Static).update(f"{clock}  {save_state}\n{panes}")
+        self.set_class(paused, "-paused")

@@ -1,0 +1,243 @@
+"""The timeline table: events sorted by time, edited in place with few keys, long gaps marked.
+Used by step 5 and by the note-taker's pane."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import DataTable, Static
+
+from ..model import EVENT_KINDS, Session, TimelineEvent, format_duration
+from ..ops import add_op, del_op, set_op
+from .form import FormField, RecordForm, required
+
+RELATIVE = re.compile(r"^([+-])\s*(\d+)\s*([mh])$")
+CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
+
+
+def event_time_parser(default: datetime, zone: ZoneInfo):
+    """How an event's time is typed: empty keeps ``default``; `14:32` is that time on the
+    default's day; `+5m`, `-2m`, `+1h` move from the default; or a full `2026-11-23 14:32`."""
+
+    def parse(text: str) -> datetime:
+        text = text.strip()
+        if not text:
+            return default
+        if m := RELATIVE.match(text):
+            amount = int(m.group(2)) * (60 if m.group(3) == "h" else 1)
+            return default + timedelta(minutes=amount if m.group(1) == "+" else -amount)
+        local = default.astimezone(zone)
+        if m := CLOCK.match(text):
+            hour, minute = int(m.group(1)), int(m.group(2))
+            if hour > 23 or minute > 59:
+                raise ValueError(f"{text} is not a time of day")
+            return local.replace(hour=hour, minute=minute, second=0, microsecond=0)
+        try:
+            value = datetime.fromisoformat(text)
+        except ValueError:
+            raise ValueError("write 14:32, +5m, -2m or 2026-11-23 14:32") from None
+        return value if value.tzinfo else value.replace(tzinfo=zone)
+
+    return parse
+
+
+def timeline_rows(session: Session, gap_minutes: int) -> list[tuple]:
+    """The table's rows, sorted by time, with a mark where the gap before an event is long."""
+    zone = session.zone()
+    rows = []
+    previous: datetime | None = None
+    for event in session.sorted_timeline():
+        gap = ""
+        if previous is not None and event.at - previous > timedelta(minutes=gap_minutes):
+            gap = f"⋯ {format_duration(event.at - previous)} gap"
+        previous = event.at
+        rows.append(
+            (
+                event.at.astimezone(zone).strftime("%H:%M"),
+                event.kind,
+                "interp." if event.basis == "interpretation" else "fact",
+                "★" if event.major else "",
+                event.text,
+                event.source,
+                gap,
+            )
+        )
+    return rows
+
+
+class TimelinePanel(Vertical):
+    """Durations above, the table below; a = add, e = edit, x = delete, z = undo delete,
+    f = fact/interpretation, m = major."""
+
+    DEFAULT_CSS = """
+    TimelinePanel { height: 1fr; }
+    TimelinePanel > DataTable { height: 1fr; }
+    TimelinePanel > #durations { color: $text-muted; }
+    """
+
+    BINDINGS = [
+        Binding("a", "add_event", "Add event", id="timeline.add"),
+        Binding("e", "edit_event", "Edit", id="timeline.edit"),
+        Binding("x", "delete_event", "Delete", id="timeline.delete"),
+        Binding("z", "undo_delete", "Undo delete", id="timeline.undo"),
+        Binding("f", "toggle_basis", "Fact/interp.", id="timeline.basis"),
+        Binding("m", "toggle_major", "Major", id="timeline.major"),
+    ]
+
+    def __init__(self, gap_minutes: int = 30, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.gap_minutes = gap_minutes
+        self._deleted: list[TimelineEvent] = []
+        self._order: list[str] = []  # event ids in row order
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="durations", markup=False)
+        table: DataTable = DataTable(id="timeline", cursor_type="row", zebra_stripes=True)
+        table.add_column("Time", key="time")
+        table.add_column("Kind", key="kind")
+        table.add_column("Basis", key="basis")
+        table.add_column("★", key="major")
+        table.add_column("Event", key="text")
+        table.add_column("Source", key="source")
+        table.add_column("Gap", key="gap")
+        yield table
+
+    @property
+    def session(self) -> Session:
+        return self.app.store.session  # type: ignore[attr-defined]
+
+    def on_mount(self) -> None:
+        self.show_session()
+
+    def show_session(self) -> None:
+        session = self.session
+        d = session.durations()
+        self.query_one("#durations", Static).update(
+            f"Time to detect {format_duration(d['detect'])} · to mitigate "
+            f"{format_duration(d['mitigate'])} · to resolve {format_duration(d['resolve'])}"
+            f" · {len(session.timeline)} events"
+        )
+        table = self.query_one("#timeline", DataTable)
+        selected = self.selected_id()
+        ordered = session.sorted_timeline()
+        self._order = [e.id for e in ordered]
+        # Rebuild in one batch rather than row by row: removing rows relayouts the table each
+        # time (STYLE.md 11).
+        table.clear()
+        table.add_rows(timeline_rows(session, self.gap_minutes))
+        if selected in self._order:
+            table.move_cursor(row=self._order.index(selected), animate=False)
+
+    def selected_id(self) -> str | None:
+        table = self.query_one("#timeline", DataTable)
+        if not self._order or table.cursor_row >= len(self._order):
+            return None
+        return self._order[table.cursor_row]
+
+    def selected(self) -> TimelineEvent | None:
+        eid = self.selected_id()
+        return next((e for e in self.session.timeline if e.id == eid), None) if eid else None
+
+    def _edit(self, *ops) -> None:
+        self.app.edit(*ops)  # type: ignore[attr-defined]
+
+    def _form(self, title: str, event: TimelineEvent | None, default: datetime) -> RecordForm:
+        zone = self.session.zone()
+        return RecordForm(
+            title,
+            [
+                FormField("text", "What happened", event.text if event else "",
+                          parse=required("The event's text")),
+                FormField("at", "Time (14:32, +5m, or 2026-11-23 14:32)",
+                          default.astimezone(zone).strftime("%H:%M"),
+                          parse=event_time_parser(default, zone)),
+                FormField("kind", "Kind", event.kind if event else "observation",
+                          kind="choice", choices=EVENT_KINDS),
+                FormField("source", "Source", event.source if event else ""),
+                FormField("interpretation", "An interpretation, not an observed fact",
+                          event.basis == "interpretation" if event else False, kind="bool"),
+                FormField("major", "A major event", event.major if event else False, kind="bool"),
+            ],
+        )
+
+    @staticmethod
+    def _values(values: dict) -> dict:
+        values = dict(values)
+        values["basis"] = "interpretation" if values.pop("interpretation") else "fact"
+        return values
+
+    def action_add_event(self) -> None:
+        current = self.selected()
+        session = self.session
+        if current is not None:
+            default = current.at
+        elif session.timeline:
+            default = session.sorted_timeline()[-1].at
+        else:
+            default = session.incident.started_at
+
+        def added(values):
+            if values:
+                event = TimelineEvent(**self._values(values))
+                self._edit(add_op("timeline", event))
+                self._select(event.id)
+
+        self.app.push_screen(self._form("Add a timeline event", None, default), added)
+
+    def action_edit_event(self) -> None:
+        event = self.selected()
+        if event is None:
+            return
+
+        def edited(values):
+            if values:
+                values = self._values(values)
+                ops = [set_op("timeline", k, v, event.id) for k, v in values.items()
+                       if getattr(event, k) != v]
+                if ops:
+                    self._edit(*ops)
+                    self._select(event.id)
+
+        self.app.push_screen(self._form("Edit the event", event, event.at), edited)
+
+    def on_data_table_row_selected(self, message: DataTable.RowSelected) -> None:
+        message.stop()
+        self.action_edit_event()
+
+    def action_delete_event(self) -> None:
+        event = self.selected()
+        if event is not None:
+            self._deleted.append(event)
+            self._edit(del_op("timeline", event.id))
+            self.notify("Event deleted; z brings it back.", markup=False)
+
+    def action_undo_delete(self) -> None:
+        if self._deleted:
+            event = self._deleted.pop()
+            self._edit(add_op("timeline", event))
+            self._select(event.id)
+
+    def action_toggle_basis(self) -> None:
+        event = self.selected()
+        if event is not None:
+            basis = "fact" if event.basis == "interpretation" else "interpretation"
+            self._edit(set_op("timeline", "basis", basis, event.id))
+
+    def action_toggle_major(self) -> None:
+        event = self.selected()
+        if event is not None:
+            self._edit(set_op("timeline", "major", not event.major, event.id))
+
+    def _select(self, event_id: str) -> None:
+        def move() -> None:
+            if event_id in self._order:
+                self.query_one("#timeline", DataTable).move_cursor(
+                    row=self._order.index(event_id), animate=False
+                )
+
+        self.call_after_refresh(move)
