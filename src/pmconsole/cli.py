@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Callable, NoReturn
 
 from . import locations
+from .model import _plausible_date, _to_utc
 from .model import EVENT_KINDS, ActionItem, Incident, Meeting, Session, StatusChange, TimelineEvent
 from .ops import OpError, add_op, set_op
 from .store import (
@@ -52,16 +53,19 @@ def parse_timestamp(text: str, what: str = "time") -> datetime:
         ) from None
     if value.tzinfo is None:
         raise UsageError(f"{what} {text!r} has no time zone; add Z or an offset like +01:00")
-    return value.astimezone(timezone.utc)
+    try:
+        return _to_utc(value)
+    except (ValueError, OverflowError) as err:
+        raise UsageError(f"{what} {text!r}: {err}") from None
 
 
 def parse_day(text: str, what: str = "date") -> date:
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
         raise UsageError(f"{what} {text!r} is not a date; write it as YYYY-MM-DD")
     try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise UsageError(f"{what} {text!r} is not a real date") from None
+        return _plausible_date(date.fromisoformat(text.strip()))
+    except ValueError as err:
+        raise UsageError(f"{what} {text!r} is not a real date ({err})") from None
 
 
 class Parser(argparse.ArgumentParser):

@@ -159,12 +159,17 @@ class MeetingRun:
             ops.append(set_op("steps", "started_at", now, str(target)))
         elif record.ended_at is not None:
             ops.append(set_op("steps", "ended_at", None, str(target)))
+        if target >= 3 and self.session.question.text.strip() and self.session.question.set_at is None:
+            # A drafted question becomes the meeting's question when the meeting moves on with it.
+            ops.append(set_op("question", "set_at", now))
         if target == 3 and self.session.meeting.statement_shown_at is None:
             # The statement is on screen as soon as step 3 opens: that is when it was shown.
             ops.append(set_op("meeting", "statement_shown_at", now))
         if target == WRAP_UP and self.session.meeting.ended_at is None:
             ops.append(set_op("meeting", "ended_at", now))
         self.store.edit(*ops)
+        if target == 3 and not self.session.speaker_turns:
+            self.build_queue()
         self.store.checkpoint()  # the TOML file follows the meeting step by step
         old = self.timers.steps.get(leaving)
         if old is not None:

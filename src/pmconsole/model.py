@@ -68,13 +68,30 @@ EvidenceKind = Literal["timeline", "log", "screenshot", "note", "link"]
 ActionStatus = Literal["open", "done", "dropped"]
 
 
+# Times and dates outside these years are typing mistakes, and arithmetic on them (a due date
+# plus 14 days, say) would overflow.
+FIRST_YEAR, LAST_YEAR = 1970, 2999
+
+
+def _plausible_year(year: int) -> None:
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise ValueError(f"year {year} is out of range ({FIRST_YEAR}-{LAST_YEAR})")
+
+
 def _to_utc(value: datetime) -> datetime:
+    _plausible_year(value.year)
     return value.astimezone(timezone.utc)
+
+
+def _plausible_date(value: date) -> date:
+    _plausible_year(value.year)
+    return value
 
 
 # An aware datetime, normalised to UTC. Naive input is refused by pydantic's AwareDatetime with
 # "Input should have timezone info", which the loaders turn into a message naming the field.
 UtcDatetime = Annotated[AwareDatetime, AfterValidator(_to_utc)]
+Day = Annotated[date, AfterValidator(_plausible_date)]
 
 
 def new_id(prefix: str) -> str:
@@ -211,12 +228,12 @@ class ActionItem(Record):
     title: str
     description: str = ""
     owner: str = ""
-    due: date | None = None
+    due: Day | None = None
     criterion: str = ""
     status: ActionStatus = "open"
     history: list[StatusChange] = Field(default_factory=list)
     factor_ids: list[str] = Field(default_factory=list)
-    staging_check: date | None = None
+    staging_check: Day | None = None
     due_reason: str = ""  # why a due date outside 7-21 days was accepted
 
 
@@ -241,7 +258,7 @@ class Session(Record):
     meeting: Meeting = Field(default_factory=Meeting)
     question: LearningQuestion = Field(default_factory=LearningQuestion)
     summary: str = ""
-    followup_review_at: date | None = None
+    followup_review_at: Day | None = None
     participants: list[Participant] = Field(default_factory=list)
     steps: list[StepTime] = Field(default_factory=list)
     speaker_turns: list[SpeakerTurn] = Field(default_factory=list)

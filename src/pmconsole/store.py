@@ -152,24 +152,38 @@ def _drop_unknown(raw: Any, model: Any) -> Any:
 
 def _line_of(text: str, loc: tuple[Any, ...]) -> int | None:
     """The line of the TOML text where the value at ``loc`` (a pydantic error location such as
-    ("timeline", 3, "at")) is written, or of its nearest enclosing table."""
+    ("timeline", 3, "at") or ("actions", 0, "history", 1, "at")) is written, or of its nearest
+    enclosing table. Lines inside multi-line strings are text, not TOML, and are skipped."""
     positions: dict[tuple[Any, ...], int] = {}
-    counts: dict[str, int] = {}
+    counts: dict[tuple[Any, ...], int] = {}
     table: tuple[Any, ...] = ()
+    in_string: str | None = None
     for number, line in enumerate(text.splitlines(), start=1):
+        if in_string is not None:
+            if line.count(in_string) % 2 == 1:
+                in_string = None
+            continue
         stripped = line.strip()
         if stripped.startswith("[["):
-            name = stripped.strip("[] ")
-            counts[name] = counts.get(name, 0) + 1
-            parts = name.split(".")
-            table = (parts[0], counts[name] - 1) if len(parts) == 1 else (name,)
+            parts = stripped.strip("[] ").split(".")
+            # [[actions.history]] belongs to the latest [[actions]]: ("actions", 2, "history", n)
+            parent: tuple[Any, ...] = ()
+            for part in parts[:-1]:
+                parent += (part, counts.get(parent + (part,), 1) - 1)
+            key = parent + (parts[-1],)
+            counts[key] = counts.get(key, 0) + 1
+            table = key + (counts[key] - 1,)
             positions.setdefault(table, number)
         elif stripped.startswith("["):
             table = tuple(stripped.strip("[] ").split("."))
             positions.setdefault(table, number)
         elif "=" in stripped and not stripped.startswith("#"):
-            key = stripped.split("=", 1)[0].strip().strip('"')
-            positions.setdefault(table + (key,), number)
+            name, value = stripped.split("=", 1)
+            positions.setdefault(table + (name.strip().strip('"'),), number)
+            for quote in ('"""', "'''"):
+                if value.count(quote) % 2 == 1:
+                    in_string = quote
+                    break
     for end in range(len(loc), 0, -1):
         if loc[:end] in positions:
             return positions[loc[:end]]

@@ -14,6 +14,7 @@ from ..model import Evidence, Session
 from ..ops import add_op, del_op
 from ..rules import PAGE_LINES, PAGE_WORDS, page_usage
 from ..widgets.fields import BoundTextArea, FieldRef, format_local_time, parse_local_time
+from ..widgets import plain_cells
 from ..widgets.form import FormField, RecordForm, required
 from .base import StepView
 
@@ -51,7 +52,7 @@ class FactsStep(StepView):
         yield Static("Evidence  (a add · x remove; late = less than 24 h before the meeting)",
                      classes="section")
         table: DataTable = DataTable(id="evidence", cursor_type="row", zebra_stripes=True)
-        table.add_columns("Kind", "Reference", "From", "Submitted", "")
+        table.add_columns("", "Submitted", "Kind", "From", "Reference")
         yield table
         yield Static("One-page incident summary", classes="section")
         yield Static("", id="page-count", markup=False)
@@ -67,7 +68,9 @@ class FactsStep(StepView):
         for item in session.evidence:
             late = "▲ LATE" if is_late(session, item) else ""
             table.add_row(
-                item.kind, item.reference, item.submitted_by, fmt(item.submitted_at), late,
+                *plain_cells(
+                    late, fmt(item.submitted_at), item.kind, item.submitted_by, item.reference
+                ),
                 key=item.id,
             )
         if table.row_count:

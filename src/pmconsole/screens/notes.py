@@ -26,6 +26,8 @@ class NotesScreen(Screen):
     ]
 
     DEFAULT_CSS = """
+    NotesScreen #tabs { height: 1fr; }
+    NotesScreen TabPane { height: 1fr; padding: 0; }
     NotesScreen #notes { height: 1fr; }
     NotesScreen #notes-title { text-style: bold; padding: 0 1; }
     """
@@ -55,6 +57,7 @@ class NotesScreen(Screen):
 
     def on_mount(self) -> None:
         self.redraw(None)
+        self.query_one("#notes", BoundTextArea).focus()
         self.set_interval(0.5, self.refresh_header)
 
     @on(SessionChanged)

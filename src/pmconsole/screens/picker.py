@@ -13,6 +13,7 @@ from textual.widgets import DataTable, Footer, Static
 
 from ..model import STEP_NAMES, WRAP_UP, Incident, Meeting, Session
 from ..store import SessionFileError, read_snapshot, save_session
+from ..widgets import plain_cells
 from ..widgets.form import FormField, RecordForm, required
 
 
@@ -76,7 +77,7 @@ class PickerScreen(Screen):
         table = self.query_one("#sessions", DataTable)
         table.clear()
         for *cells, key in rows:
-            table.add_row(*cells, key=key)
+            table.add_row(*plain_cells(*cells), key=key)
         if not rows:
             self.query_one("#where", Static).update(
                 f"No sessions in {self.folder} yet · n starts a new one"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.widgets import OptionList, Static
@@ -75,10 +76,10 @@ class QuestionStep(StepView):
         super().show_session(changed)
         options = self.query_one("#templates", OptionList)
         options.clear_options()
-        options.add_options([Option(t) for t in question_templates(self.session)])
+        options.add_options([Option(Text(t)) for t in question_templates(self.session)])
 
     @on(OptionList.OptionSelected, "#templates")
     def _use_template(self, event: OptionList.OptionSelected) -> None:
-        text = str(event.option.prompt)
+        text = event.option.prompt.plain  # type: ignore[union-attr]
         self.edit(set_op("question", "text", text), *self._stamp(text))
         self.query_one("#question", BoundInput).focus()

@@ -9,6 +9,7 @@ from textual.widgets import DataTable, Static
 
 from ..ops import set_op
 from ..widgets.countdown import CountdownDisplay
+from ..widgets import plain_cells
 from ..widgets.form import FormField, RecordForm, required
 from .base import StepView
 
@@ -74,11 +75,13 @@ class SafetyStep(StepView):
             else:
                 state = "waiting"
             table.add_row(
-                str(number),
-                person.name if person else "(not on the roster)",
-                person.seniority if person else "",
-                str(turn.planned_minutes),
-                state,
+                *plain_cells(
+                    number,
+                    person.name if person else "(not on the roster)",
+                    person.seniority if person else "",
+                    turn.planned_minutes,
+                    state,
+                ),
                 key=turn.id,
             )
         if table.row_count:

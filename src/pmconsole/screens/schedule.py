@@ -3,6 +3,7 @@ with its verdict, the per-step budget, and the roster."""
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -19,6 +20,7 @@ from ..widgets.fields import (
     parse_local_time,
     parse_tags,
 )
+from ..widgets import plain_cells
 from ..widgets.form import FormField, RecordForm, required
 from .base import StepView, field_row, set_select
 
@@ -117,7 +119,7 @@ class ScheduleStep(StepView):
                 zip(STEP_NAMES, budgets), start=1))
             + f"  = {sum(budgets)} min"
         )
-        people = [(p.name, p.id) for p in session.participants]
+        people = [(Text(p.name), p.id) for p in session.participants]
         for select_id in ("facilitator", "note_taker"):
             select = self.query_one(f"#{select_id}", Select)
             with select.prevent(Select.Changed):
@@ -130,7 +132,9 @@ class ScheduleStep(StepView):
         row = table.cursor_row
         table.clear()
         for p in session.participants:
-            table.add_row(p.name, p.role, p.seniority, "yes" if p.involved else "no", key=p.id)
+            table.add_row(
+                *plain_cells(p.name, p.role, p.seniority, "yes" if p.involved else "no"), key=p.id
+            )
         if session.participants:
             table.move_cursor(row=min(row, len(session.participants) - 1))
 

@@ -14,6 +14,7 @@ from textual.widgets import DataTable, Static
 
 from ..model import EVENT_KINDS, Session, TimelineEvent, format_duration
 from ..ops import add_op, del_op, set_op
+from . import plain_cells
 from .form import FormField, RecordForm, required
 
 RELATIVE = re.compile(r"^([+-])\s*(\d+)\s*([mh])$")
@@ -57,14 +58,14 @@ def timeline_rows(session: Session, gap_minutes: int) -> list[tuple]:
             gap = f"⋯ {format_duration(event.at - previous)} gap"
         previous = event.at
         rows.append(
-            (
+            plain_cells(
                 event.at.astimezone(zone).strftime("%H:%M"),
                 event.kind,
                 "interp." if event.basis == "interpretation" else "fact",
                 "★" if event.major else "",
-                event.text,
-                event.source,
                 gap,
+                event.source,
+                event.text,
             )
         )
     return rows
@@ -102,9 +103,9 @@ class TimelinePanel(Vertical):
         table.add_column("Kind", key="kind")
         table.add_column("Basis", key="basis")
         table.add_column("★", key="major")
-        table.add_column("Event", key="text")
-        table.add_column("Source", key="source")
         table.add_column("Gap", key="gap")
+        table.add_column("Source", key="source")
+        table.add_column("Event", key="text")
         yield table
 
     @property
