@@ -1,0 +1,48 @@
+"""Builds the console for tests and snapshots: a copy of the demo session, a frozen clock, no
+polling of the live log, no user config (conftest points PMCONSOLE_CONFIG at an empty file)."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import datetime, timezone
+from pathlib import Path
+
+from pmconsole import locations
+from pmconsole.app import PmConsole, make_app
+from pmconsole.clock import FakeClock
+from pmconsole.config import Settings
+
+# Five minutes after the demo meeting was scheduled.
+MEETING_TIME = datetime(2026, 11, 26, 9, 5, tzinfo=timezone.utc)
+
+
+def demo_copy(folder: Path, name: str = "demo.toml") -> Path:
+    path = folder / name
+    shutil.copyfile(locations.bundled_demo(), path)
+    return path
+
+
+def console(
+    path: Path | None,
+    *,
+    role: str = "facilitator",
+    clock: FakeClock | None = None,
+    poll: bool = False,
+    sessions_dir: Path | None = None,
+) -> PmConsole:
+    return make_app(
+        path,
+        role=role,
+        clock=clock or FakeClock(wall=MEETING_TIME),
+        settings=Settings(),
+        poll=poll,
+        sessions_dir=sessions_dir,
+    )
+
+
+async def steady(pilot) -> None:
+    """No blinking cursor, nothing still to draw: the screen as a person would see it."""
+    await pilot.pause()
+    for widget in pilot.app.screen.query("Input, TextArea"):
+        widget.cursor_blink = False
+    await pilot.pause()

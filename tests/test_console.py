@@ -1,0 +1,177 @@
+"""The facilitation console, driven by keys as a facilitator would, checked on the model."""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import DataTable, Input
+
+from pmconsole.app import PmConsole
+from pmconsole.clock import FakeClock
+from pmconsole.model import SENIORITY_ORDER, TimelineEvent
+from pmconsole.ops import add_op, set_op
+from pmconsole.screens.facts import FactsStep
+from pmconsole.store import SessionStore, load_session
+from snapshot_app import MEETING_TIME, console, demo_copy
+
+SIZE = (120, 40)
+
+
+@pytest.fixture
+def demo(tmp_path):
+    return demo_copy(tmp_path)
+
+
+def step_times(app: PmConsole) -> dict[str, tuple]:
+    return {s.id: (s.started_at, s.ended_at) for s in app.store.session.steps}
+
+
+async def test_f4_and_f3_move_through_the_steps_and_record_their_times(demo):
+    clock = FakeClock(wall=MEETING_TIME)
+    app = console(demo, clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        assert app.meeting.step == 1
+        clock.advance(120)
+        await pilot.press("f4")
+        assert app.store.session.meeting.current_step == 2
+        times = step_times(app)
+        assert times["1"][1] == clock.now()  # step 1 ended when we left it
+        assert times["2"][0] == clock.now()
+        await pilot.press("f3")
+        assert app.store.session.meeting.current_step == 1
+    # The step is in the TOML file after the move (a checkpoint at every step change).
+    assert load_session(demo).meeting.current_step == 1
+
+
+async def test_a_block_keeps_the_meeting_from_moving_on(demo):
+    app = console(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f4")
+        app.edit(set_op("question", "text", ""))  # no learning question: question.one blocks
+        await pilot.press("f4")
+        assert app.meeting.step == 2
+        assert any("question.one" in str(n.title) for n in app._notifications)
+
+
+async def test_the_blame_pause_stops_every_timer_and_is_recorded(demo):
+    clock = FakeClock(wall=MEETING_TIME)
+    app = console(demo, clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        meeting = app.meeting
+        clock.advance(30)
+        step_left = meeting.step_countdown(1).remaining()
+        meeting_run = meeting.timers.meeting.run_time()
+        await pilot.press("f2")
+        assert meeting.paused
+        assert type(app.screen).__name__ == "PauseScreen"
+        clock.advance(300)
+        assert meeting.step_countdown(1).remaining() == step_left
+        assert meeting.timers.meeting.run_time() == meeting_run
+        await pilot.press("f2")
+        assert not meeting.paused
+        assert type(app.screen).__name__ == "ConsoleScreen"
+        clock.advance(10)
+        assert meeting.step_countdown(1).remaining() == pytest.approx(step_left - 10)
+    pauses = load_session(demo).pauses
+    assert len(pauses) == 1
+    assert (pauses[0].ended_at - pauses[0].started_at).total_seconds() == 300
+    assert set(type(pauses[0]).model_fields) == {"id", "started_at", "ended_at"}  # no names
+
+
+async def test_step_3_queues_junior_people_first_with_facilitator_and_note_taker_last(demo):
+    app = console(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f4", "f4")
+        session = app.store.session
+        queue = [session.participant(t.participant_id) for t in session.speaker_queue()]
+        assert len(queue) == len(session.participants)
+        last = {session.meeting.facilitator, session.meeting.note_taker}
+        assert {p.id for p in queue[-2:]} == last
+        ranks = [SENIORITY_ORDER[p.seniority] for p in queue[:-2]]
+        assert ranks == sorted(ranks)
+        assert session.meeting.statement_shown_at is not None
+        await pilot.press("n")  # the first speaker starts
+        current = app.meeting.current_turn()
+        assert current is not None and current.started_at is not None
+        assert current.participant_id == queue[0].id
+
+
+async def test_step_4_flags_evidence_that_came_in_late(demo):
+    app = console(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f4", "f4", "f4")
+        await pilot.pause()
+        table = app.screen.query_one("#evidence", DataTable)
+        flags = {
+            str(row.value): table.get_row(row)[0].plain for row in table.rows
+        }
+        late = {k for k, v in flags.items() if "LATE" in v}
+        assert late == {"ev-provider"}
+
+
+async def test_the_summary_counts_words_and_lines_against_the_page_limit(demo):
+    app = console(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f4", "f4", "f4")
+        await pilot.pause()
+        view = app.screen.query_one(FactsStep)
+        area = view.query_one("#summary")
+        area.load_text("word " * 499)
+        area.post_message(area.Changed(area))
+        await pilot.pause()
+        count = view.query_one("#page-count")
+        assert "499 / 500 words" in str(count.render())
+        assert not count.has_class("-over")
+        area.focus()
+        area.move_cursor(area.document.end)
+        await pilot.press("space", "w", "o", "r", "d", "space", "m", "o", "r", "e")
+        await pilot.pause()
+        assert "501 / 500 words" in str(count.render())
+        assert count.has_class("-over")
+        await pilot.press("tab")  # leaving the field saves it at once
+        await pilot.pause()
+        assert app.store.session.summary.endswith("word more")
+
+
+async def test_a_learning_question_survives_save_and_reopen(demo):
+    app = console(demo)
+    question = "Detection took 47 minutes; how do we detect this within 10 minutes?"
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f4")
+        await pilot.pause()
+        field = app.screen.query_one("#question", Input)
+        field.focus()
+        field.value = ""
+        await pilot.press(*question)
+        await pilot.press("enter")
+        await pilot.pause()
+    reopened = SessionStore(demo)
+    assert reopened.session.question.text == question
+    assert reopened.session.question.set_at is not None
+    assert load_session(demo).question.text == question  # and in the file, after exit
+
+
+async def test_two_panes_on_one_file_see_each_others_edits(demo):
+    facilitator = console(demo, poll=True)
+    notes = console(demo, role="notes", poll=True)
+    async with facilitator.run_test(size=SIZE) as fp, notes.run_test(size=SIZE) as np_:
+        event = TimelineEvent(at=MEETING_TIME, text="added in the facilitator's pane")
+        facilitator.edit(add_op("timeline", event))
+
+        async def seen() -> bool:
+            for _ in range(40):  # the notes pane polls every 150 ms
+                await np_.pause(0.05)
+                if any(e.id == event.id for e in notes.store.session.timeline):
+                    return True
+            return False
+
+        assert await seen()
+        table = notes.screen.query_one("#timeline", DataTable)
+        texts = [table.get_row_at(i)[-1].plain for i in range(table.row_count)]
+        assert "added in the facilitator's pane" in texts
+        # And the other way: a note typed in the notes pane reaches the facilitator.
+        notes.edit(set_op("notes", "text", "from the note-taker", "1"))
+        for _ in range(40):
+            await fp.pause(0.05)
+            if any(n.text == "from the note-taker" for n in facilitator.store.session.notes):
+                break
+        assert any(n.text == "from the note-taker" for n in facilitator.store.session.notes)
