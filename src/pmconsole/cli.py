@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import shutil
 import sys
@@ -282,7 +283,8 @@ def _run_console(path: Path | None, args: argparse.Namespace, role: str) -> int:
         sessions_dir=locations.sessions_dir(getattr(args, "sessions_dir", None)),
         exit_when_ready=getattr(args, "exit_when_ready", False),
     )
-    app.run()
+    # Benchmarks start real processes without a terminal: they run the app headless.
+    app.run(headless=bool(os.environ.get("PMCONSOLE_HEADLESS")))
     return app.return_code or 0
 
 

@@ -1,0 +1,1 @@
+"""pmconsole's benchmarks: each figure measured against an anchor in the same run."""

@@ -1,0 +1,222 @@
+"""`make bench` (python -m benchmarks [--quick] [--json]): pmconsole's figures from SPEC section
+8, each with the anchor it is measured against in the same run, its target, and whether it is
+met. Ratios hold on a noisy shared machine because both sides are measured side by side."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import tomllib
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from pmconsole import locations
+from pmconsole.model import TimelineEvent
+from pmconsole.ops import add_op, set_op
+from pmconsole.store import SessionStore, load_session, save_session
+
+HERE = Path(__file__).parent
+
+
+@dataclass
+class Figure:
+    name: str
+    value: float | None
+    target: float
+    unit: str
+    anchor: str
+    note: str = ""
+
+    @property
+    def met(self) -> bool:
+        return self.value is not None and self.value <= self.target
+
+    def as_dict(self) -> dict:
+        return {
+            "value": None if self.value is None else round(self.value, 3),
+            "target": self.target,
+            "met": self.met,
+            "anchor": self.anchor,
+            "note": self.note,
+        }
+
+
+def p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+
+
+def session_with(folder: Path, events: int) -> Path:
+    """The demo session grown to ``events`` timeline events."""
+    session = load_session(locations.bundled_demo())
+    start = session.incident.started_at
+    base = len(session.timeline)
+    for i in range(max(0, events - base)):
+        session.timeline.append(
+            TimelineEvent(
+                id=f"e-bench-{i:06d}",
+                at=start + timedelta(seconds=7 * i),
+                kind=("alert", "action", "decision", "observation")[i % 4],
+                text=f"Queue depth {1000 + i} messages; consumer {i % 12} reports lag {i % 97} s",
+                source="grafana",
+            )
+        )
+    del session.timeline[events:]
+    path = folder / f"events-{events}.toml"
+    save_session(path, session)
+    return path
+
+
+# -- the store ------------------------------------------------------------------------------
+
+
+def edit_times(path: Path, edits: int) -> list[float]:
+    """Seconds for one durable timeline edit, each committed to the log before it returns."""
+    store = SessionStore(path)
+    target = store.session.timeline[len(store.session.timeline) // 2].id
+    times = []
+    for i in range(edits):
+        started = time.perf_counter()
+        store.edit(set_op("timeline", "text", f"edited text {i}", target))
+        times.append(time.perf_counter() - started)
+    store.close()
+    return times
+
+
+def open_times(path: Path, rounds: int) -> tuple[list[float], list[float]]:
+    text = path.read_text(encoding="utf-8")
+    ours, anchor = [], []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        tomllib.loads(text)
+        anchor.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        store = SessionStore(path)
+        ours.append(time.perf_counter() - started)
+        store.close()
+    return ours, anchor
+
+
+def sync_latencies(path: Path, edits: int) -> list[float]:
+    watcher = subprocess.Popen(
+        [sys.executable, str(HERE / "sync_watcher.py"), str(path), str(edits)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert watcher.stdout is not None
+    watcher.stdout.readline()  # ready
+    store = SessionStore(path)
+    committed: dict[str, float] = {}
+    start = store.session.incident.started_at
+    for i in range(edits):
+        text = f"sync {i}"
+        store.edit(add_op("timeline", TimelineEvent(at=start, text=text)))
+        committed[text] = time.time()
+        time.sleep(0.05)
+    out, _ = watcher.communicate(timeout=120)
+    store.close()
+    latencies = []
+    for line in out.splitlines():
+        text, seen = line.split("\t")
+        latencies.append(float(seen) - committed[text])
+    return latencies
+
+
+# -- whole processes ----------------------------------------------------------------------
+
+
+def run_process(args: list[str], env: dict[str, str]) -> tuple[float, int]:
+    """Wall time to first screen ready and exit, and peak memory (KiB) of one process."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - started
+    if status != 0:
+        raise RuntimeError(f"{args} exited with {status}")
+    return elapsed, usage.ru_maxrss
+
+
+def process_figures(demo: Path, big: Path, rounds: int, folder: Path) -> list[Figure]:
+    env = {**os.environ, "PMCONSOLE_HEADLESS": "1", "PMCONSOLE_CONFIG": str(folder / "none.toml")}
+    anchor_cmd = [sys.executable, str(HERE / "anchor_app.py")]
+    ours_cmd = [sys.executable, "-m", "pmconsole", "--exit-when-ready", "open"]
+    starts, anchors, rss_big, rss_anchor = [], [], [], []
+    for i in range(rounds):
+        copy = folder / f"start-{i}.toml"
+        shutil.copyfile(demo, copy)
+        anchor_time, anchor_rss = run_process(anchor_cmd, env)
+        ours_time, _ = run_process([*ours_cmd, str(copy)], env)
+        big_copy = folder / f"big-{i}.toml"
+        shutil.copyfile(big, big_copy)
+        _, big_rss = run_process([*ours_cmd, str(big_copy)], env)
+        starts.append(ours_time)
+        anchors.append(anchor_time)
+        rss_big.append(big_rss)
+        rss_anchor.append(anchor_rss)
+    start_ratio = statistics.median(starts) / statistics.median(anchors)
+    rss_ratio = max(rss_big) / max(rss_anchor)
+    return [
+        Figure("startup_ratio", start_ratio, 1.6, "×",
+               f"bare Textual app {statistics.median(anchors) * 1000:.0f} ms",
+               f"pmconsole on the demo {statistics.median(starts) * 1000:.0f} ms"),
+        Figure("rss_ratio", rss_ratio, 2.0, "×",
+               f"bare Textual app {max(rss_anchor) / 1024:.0f} MiB",
+               f"pmconsole with 5,000 events {max(rss_big) / 1024:.0f} MiB"),
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="a smaller run, under a minute")
+    parser.add_argument("--json", action="store_true", help="one JSON object keyed by figure")
+    args = parser.parse_args(argv)
+    edits = 60 if args.quick else 300
+    rounds = 3 if args.quick else 7
+    figures: list[Figure] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        small, big = session_with(folder, 50), session_with(folder, 5000)
+        small_times, big_times = edit_times(small, edits), edit_times(big, edits)
+        figures.append(Figure(
+            "edit_persist_ms_p95", p95(big_times) * 1000, 10.0, "ms", "absolute",
+            f"one durable timeline edit in a 5,000-event session, {edits} edits"))
+        growth = statistics.median(big_times) / statistics.median(small_times)
+        figures.append(Figure(
+            "edit_cost_growth", growth, 1.5, "×",
+            f"median edit at 50 events {statistics.median(small_times) * 1000:.2f} ms",
+            f"median edit at 5,000 events {statistics.median(big_times) * 1000:.2f} ms"))
+        ours, anchor = open_times(big, rounds)
+        figures.append(Figure(
+            "open_ratio", statistics.median(ours) / statistics.median(anchor), 2.5, "×",
+            f"tomllib.loads of the 5,000-event file {statistics.median(anchor) * 1000:.0f} ms",
+            f"open {statistics.median(ours) * 1000:.0f} ms"))
+        sync = sync_latencies(session_with(folder, 500), 40 if args.quick else 120)
+        figures.append(Figure(
+            "sync_latency_ms_p95", p95(sync) * 1000, 500.0, "ms", "absolute",
+            "an edit in one process visible in the other's model (it polls every 150 ms)"))
+        figures.extend(process_figures(locations.bundled_demo(), big, rounds, folder))
+        figures.append(Figure("ui_latency_ratio", None, 1.3, "×", "bare DataTable",
+                              "not measured yet"))
+        figures.append(Figure("search_ms_p95", None, 20.0, "ms", "absolute",
+                              "the post-mortem log is not built yet"))
+    if args.json:
+        print(json.dumps({f.name: f.as_dict() for f in figures}, indent=2))
+    else:
+        for f in figures:
+            value = "—" if f.value is None else f"{f.value:.2f} {f.unit}"
+            mark = "met" if f.met else "NOT MET"
+            print(f"{f.name:22} {value:>12}  target ≤ {f.target:g} {f.unit:2}  {mark:8} "
+                  f"anchor: {f.anchor}; {f.note}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
