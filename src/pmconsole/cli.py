@@ -246,16 +246,16 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 1 if blocked else 0
 
 
+# The store reads and checks the file before it creates anything beside it, so an unreadable
+# file is refused (exit 2) with nothing written.
+
+
 def cmd_open(args: argparse.Namespace) -> int:
-    path = _session_path(args)
-    read_snapshot(path)
-    return _run_console(path, args, role="facilitator")
+    return _run_console(_session_path(args), args, role="facilitator")
 
 
 def cmd_notes(args: argparse.Namespace) -> int:
-    path = _session_path(args)
-    read_snapshot(path)
-    return _run_console(path, args, role="notes")
+    return _run_console(_session_path(args), args, role="notes")
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

@@ -137,9 +137,15 @@ class MeetingRun:
         """The blocks that keep the meeting from moving forward to ``target``."""
         if target <= self.step:
             return []
+        # Judge the move by the session as it would be after it (a jump from step 1 to 6 must
+        # not skip the statement of step 3), on a shallow copy: nothing else is copied.
+        session = self.session
+        moved = session.model_copy(
+            update={"meeting": session.meeting.model_copy(update={"current_step": target})}
+        )
         return [
             f
-            for f in rules.blocks(self.findings())
+            for f in rules.blocks(rules.check(moved, self.log, self.clock.now()))
             if f.rule in ADVANCE_GUARDS and self.step <= ADVANCE_GUARDS[f.rule] < target
         ]
 

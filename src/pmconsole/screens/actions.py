@@ -1,22 +1,200 @@
-"""Step 7, Actions: 3-5 concrete actions, never more than seven open."""
+"""Step 7, Actions: 3-5 concrete actions, each with an owner, a due date 7-21 days out and a
+measurable success criterion; never more than seven open at once."""
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
-from textual.widgets import Static
+from datetime import date, timedelta
 
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Static
+
+from .. import rules
+from ..model import ActionItem, Session, StatusChange
+from ..ops import add_op, set_op
+from ..widgets import plain_cells
+from ..widgets.fields import parse_day
+from ..widgets.form import FormField, RecordForm, required
 from .base import StepView
-from .records import actions_text
+
+
+def gauge(session: Session) -> str:
+    open_count = len(session.open_actions())
+    agreed = sum(a.status != "dropped" for a in session.actions)
+    bar = "■" * open_count + "□" * max(0, rules.OPEN_LIMIT - open_count)
+    target = "✓" if 3 <= agreed <= 5 else "▲"
+    return (
+        f"{open_count} of {rules.OPEN_LIMIT} open  {bar}    "
+        f"{target} {agreed} agreed · aim for 3–5"
+    )
+
+
+def criterion_hint(text: str) -> str:
+    if text.strip() and not rules.is_measurable(text):
+        return "▲ name a number, a duration or a rate, so everyone can tell when it is done"
+    return ""
 
 
 class ActionsStep(StepView):
     step = 7
-    watches = frozenset({"actions"})
+    watches = frozenset({"actions", "factors", "participants"})
+
+    BINDINGS = [
+        Binding("a", "add_action", "Add action", id="actions.add"),
+        Binding("e", "edit_action", "Edit", id="actions.edit"),
+        Binding("d", "toggle_done", "Done/reopen", id="actions.done"),
+        Binding("x", "drop_action", "Drop", id="actions.drop"),
+    ]
+
+    DEFAULT_CSS = """
+    ActionsStep { overflow-y: hidden; }
+    ActionsStep #gauge { text-style: bold; }
+    ActionsStep #refusal { color: $error; text-style: bold; height: auto; }
+    ActionsStep #refusal.-none { display: none; }
+    ActionsStep #actions { height: 1fr; max-height: 100%; }
+    """
 
     def compose(self) -> ComposeResult:
-        yield Static("Action items", classes="section")
-        yield Static("", id="actions", markup=False)
+        yield Static("", id="gauge", markup=False)
+        yield Static("", id="refusal", classes="-none", markup=False)
+        table: DataTable = DataTable(id="actions", cursor_type="row", zebra_stripes=True)
+        table.add_columns("Status", "Due", "Owner", "Action", "Done when")
+        yield table
+        yield Static("a add · e edit · d done/reopen · x drop", classes="hint")
 
     def show_session(self, changed: frozenset[str] | None = None) -> None:
         super().show_session(changed)
-        self.query_one("#actions", Static).update(actions_text(self.session))
+        session = self.session
+        self.query_one("#gauge", Static).update(gauge(session))
+        table = self.query_one("#actions", DataTable)
+        row = table.cursor_row
+        table.clear()
+        for a in session.actions:
+            table.add_row(
+                *plain_cells(
+                    a.status, a.due.isoformat() if a.due else "—", a.owner, a.title, a.criterion
+                ),
+                key=a.id,
+            )
+        if table.row_count:
+            table.move_cursor(row=min(row, table.row_count - 1))
+
+    def _meeting_day(self) -> date:
+        return rules.meeting_day(self.session) or self.app.clock.now().date()  # type: ignore[attr-defined]
+
+    def _selected(self) -> ActionItem | None:
+        table = self.query_one("#actions", DataTable)
+        if not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return next((a for a in self.session.actions if a.id == key), None)
+
+    def refuse(self, blocked: list[rules.Finding]) -> bool:
+        """Say on screen why the action was refused, and the way out. True when refused."""
+        refusal = self.query_one("#refusal", Static)
+        if not blocked:
+            refusal.add_class("-none")
+            return False
+        refusal.update("\n".join(f"■ Refused ({f.rule}): {f.message} — {f.hint}" for f in blocked))
+        refusal.remove_class("-none")
+        return True
+
+    def _form(self, title: str, action: ActionItem | None) -> RecordForm:
+        session = self.session
+        default_due = self._meeting_day() + timedelta(days=14)
+        return RecordForm(
+            title,
+            [
+                FormField("title", "Action", action.title if action else "",
+                          parse=required("What will be done")),
+                FormField("owner", "Owner (a name from the roster, or anyone)",
+                          action.owner if action else "", parse=required("An owner"),
+                          suggestions=tuple(p.name for p in session.participants)),
+                FormField("due", "Due (YYYY-MM-DD; 7–21 days after the meeting)",
+                          (action.due if action and action.due else default_due).isoformat(),
+                          parse=_required_day),
+                FormField("criterion", "Done when (measurable)", action.criterion if action else "",
+                          parse=required("A success criterion"), hint=criterion_hint),
+                FormField("due_reason", "Why a due date outside 7–21 days (only then)",
+                          action.due_reason if action else ""),
+                FormField("staging_check", "Verify in staging by (optional, within 14 days)",
+                          action.staging_check.isoformat()
+                          if action and action.staging_check else "",
+                          parse=parse_day),
+                FormField("factor_ids", "Linked contributing factors",
+                          action.factor_ids if action else [], kind="multi",
+                          options=tuple((f.text[:70], f.id) for f in session.factors)),
+            ],
+        )
+
+    def action_add_action(self) -> None:
+        def added(values):
+            if not values:
+                return
+            action = ActionItem(
+                **values,
+                history=[StatusChange(status="open", at=self.app.clock.now())],  # type: ignore[attr-defined]
+            )
+            if not self.refuse(self._blocks(action)):
+                self.edit(add_op("actions", action))
+
+        self.app.push_screen(self._form("Agree an action", None), added)
+
+    def _blocks(self, action: ActionItem) -> list[rules.Finding]:
+        return rules.blocks(rules.check_new_action(self.session, action, self._meeting_day()))
+
+    def action_edit_action(self) -> None:
+        action = self._selected()
+        if action is None:
+            return
+
+        def edited(values):
+            if not values:
+                return
+            changed = action.model_copy(update=values)
+            if action.status == "open" and self.refuse(self._blocks(changed)):
+                return
+            ops = [set_op("actions", k, v, action.id) for k, v in values.items()
+                   if getattr(action, k) != v]
+            if ops:
+                self.edit(*ops)
+
+        self.app.push_screen(self._form("Edit the action", action), edited)
+
+    @on(DataTable.RowSelected, "#actions")
+    def _row_chosen(self) -> None:
+        self.action_edit_action()
+
+    def _set_status(self, action: ActionItem, status: str) -> None:
+        change = StatusChange(status=status, at=self.app.clock.now())  # type: ignore[attr-defined]
+        self.edit(
+            set_op("actions", "status", status, action.id),
+            set_op("actions", "history", [*action.history, change], action.id),
+        )
+
+    def action_toggle_done(self) -> None:
+        action = self._selected()
+        if action is None:
+            return
+        if action.status == "open":
+            self.refuse([])
+            self._set_status(action, "done")
+            return
+        reopened = action.model_copy(update={"status": "open"})
+        blocked = [f for f in self._blocks(reopened) if f.rule == "actions.open_limit"]
+        if not self.refuse(blocked):
+            self._set_status(action, "open")
+
+    def action_drop_action(self) -> None:
+        action = self._selected()
+        if action is not None and action.status != "dropped":
+            self.refuse([])
+            self._set_status(action, "dropped")
+
+
+def _required_day(text: str) -> date:
+    day = parse_day(text)
+    if day is None:
+        raise ValueError("a due date is needed")
+    return day

@@ -38,6 +38,14 @@ class StepView(VerticalScroll):
         self.ready = True
         self.show_session(None)
 
+    def take_focus(self) -> None:
+        """Focus this step's first control, so its keys work as soon as it is shown."""
+        for widget in self.query("*"):
+            if widget.focusable and widget is not self:
+                widget.focus()
+                return
+        self.focus()
+
     def show_session(self, changed: frozenset[str] | None = None) -> None:
         """Redraw from the model. ``changed`` names what changed (None: everything).
         Subclasses call this first: it refreshes every bound input of the view."""

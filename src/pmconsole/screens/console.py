@@ -71,9 +71,14 @@ class ConsoleScreen(Screen):
     def show_step(self, step: int) -> None:
         switcher = self.query_one("#steps", ContentSwitcher)
         view_id = f"step-{step}"
-        if not switcher.query(f"#{view_id}"):
-            switcher.mount(view_for(step))
+        found = switcher.query(f"#{view_id}")
+        if found:
+            view = found.first()
+        else:
+            view = view_for(step)
+            switcher.mount(view)
         switcher.current = view_id
+        self.call_after_refresh(view.take_focus)
         self.query_one("#step-timer", CountdownDisplay).countdown = self.meeting.step_countdown(
             step
         )

@@ -1,37 +1,58 @@
-"""Wrap-up: the findings across all steps, the follow-up review date, what comes next."""
+"""Wrap-up: the findings across all steps, the follow-up review date, tags for the log, the next
+note-taker, and the exports and the anonymous feedback form."""
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import Static
 
 from .. import rules
-from .base import StepView
+from ..widgets.fields import BoundInput, FieldRef, format_tags, parse_tags
+from .base import StepView, field_row
+
+MARK = {"block": "■", "warn": "▲", "info": "●"}
 
 
 class WrapUpStep(StepView):
     step = 8
 
+    DEFAULT_CSS = """
+    WrapUpStep #findings-all { height: auto; }
+    """
+
     def compose(self) -> ComposeResult:
         yield Static("Wrap-up", classes="section")
-        yield Static("", id="wrapup", markup=False)
+        yield from field_row(
+            "Tags for the log",
+            BoundInput(FieldRef("incident", "tags"), parse=parse_tags, fmt=format_tags),
+        )
+        yield Static("", id="next", markup=False)
+        yield Static("Findings across the meeting", classes="section")
+        yield Static("", id="findings-all", markup=False)
+        yield Static("After the meeting", classes="section")
+        yield Static(
+            "Exports: Ctrl+P, then Export MD, HTML, JSON, ICS or CSV — the one-page summary, the "
+            "action items for an issue tracker, and the calendar (meeting, follow-up review, due "
+            "dates).\nAnonymous feedback: `pmconsole feedback FILE` for each participant "
+            "(offer it before everyone leaves).",
+            classes="hint",
+        )
 
     def show_session(self, changed: frozenset[str] | None = None) -> None:
         super().show_session(changed)
         session = self.session
         now = self.app.clock.now()  # type: ignore[attr-defined]
-        findings = rules.check(session, now=now)
         review = rules.followup_review_date(session)
         taker = rules.next_note_taker(session, None)
-        lines = [
-            f"Follow-up review: {review.isoformat() if review else 'set a meeting date first'}",
-            f"Next note-taker: {taker.name if taker else '—'}",
-            f"Tags for the log: {', '.join(session.incident.tags) or '—'}",
-            "",
-            "Findings across the meeting:",
-        ]
-        for f in findings:
-            lines.append(f"  {f.severity:5} step {f.step} {f.rule}: {f.message}")
-        lines.append("")
-        lines.append("Exports (Markdown, HTML, JSON, iCalendar, CSV) are in the command palette.")
-        self.query_one("#wrapup", Static).update("\n".join(lines))
+        self.query_one("#next", Static).update(
+            f"Follow-up review: {review.isoformat() if review else 'set a meeting date first'}"
+            " — publish the progress of every action there\n"
+            f"Suggested note-taker next time: {taker.name if taker else '—'}"
+        )
+        lines = Text()
+        for f in rules.check(session, now=now):
+            style = {"block": "bold red", "warn": "yellow", "info": "dim"}[f.severity]
+            lines.append(f"{MARK[f.severity]} step {f.step} {f.rule}: ", style)
+            lines.append(f"{f.message}\n")
+        self.query_one("#findings-all", Static).update(lines or "Nothing to report.")

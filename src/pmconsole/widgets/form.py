@@ -9,12 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Checkbox, Input, Label, Select, Static
+from textual.suggester import SuggestFromList
+from textual.widgets import Checkbox, Input, Label, Select, SelectionList, Static
 
 
 @dataclass
@@ -22,10 +24,14 @@ class FormField:
     name: str
     label: str
     value: Any = ""
-    kind: str = "text"  # "text", "choice" or "bool"
+    kind: str = "text"  # "text", "choice", "bool" or "multi" (several of ``options``)
     choices: tuple[str, ...] = ()
     parse: Callable[[str], Any] = field(default=lambda text: text)
     placeholder: str = ""
+    # Said under the field as it is typed ("" when there is nothing to say).
+    hint: Callable[[str], str] | None = None
+    suggestions: tuple[str, ...] = ()  # completions offered while typing (roster names)
+    options: tuple[tuple[str, str], ...] = ()  # (label, value) pairs of a "multi" field
 
 
 class RecordForm(ModalScreen[dict[str, Any] | None]):
@@ -41,6 +47,8 @@ class RecordForm(ModalScreen[dict[str, Any] | None]):
     RecordForm VerticalScroll { height: auto; max-height: 18; }
     RecordForm .form-error { color: $error; height: auto; }
     RecordForm .form-error.-none { display: none; }
+    RecordForm .form-hint { color: $warning; height: auto; }
+    RecordForm SelectionList { height: auto; max-height: 6; }
     RecordForm Label { padding: 1 0 0 0; }
     RecordForm Input, RecordForm Select { background: $boost; }
     RecordForm .form-keys { color: $text-muted; padding: 1 0 0 0; }
@@ -63,6 +71,13 @@ class RecordForm(ModalScreen[dict[str, Any] | None]):
                 for f in self.fields:
                     if f.kind == "bool":
                         yield Checkbox(f.label, bool(f.value), id=f"field-{f.name}")
+                    elif f.kind == "multi":
+                        yield Label(f.label, markup=False)
+                        yield SelectionList[str](
+                            *[(Text(label), value, value in (f.value or ()))
+                              for label, value in f.options],
+                            id=f"field-{f.name}",
+                        )
                     else:
                         yield Label(f.label, markup=False)
                         if f.kind == "choice":
@@ -79,9 +94,33 @@ class RecordForm(ModalScreen[dict[str, Any] | None]):
                                 placeholder=f.placeholder,
                                 id=f"field-{f.name}",
                                 compact=True,
+                                suggester=(
+                                    SuggestFromList(f.suggestions, case_sensitive=False)
+                                    if f.suggestions
+                                    else None
+                                ),
                             )
                     yield Static("", classes="form-error -none", id=f"error-{f.name}", markup=False)
+                    if f.hint is not None:
+                        yield Static("", classes="form-hint", id=f"hint-{f.name}", markup=False)
             yield Static("Enter or Ctrl+S saves · Escape cancels", classes="form-keys")
+
+    def on_mount(self) -> None:
+        for f in self.fields:
+            self._show_hint(f, str(f.value))
+        # The first field, not the scrolling frame around the fields: type at once.
+        self.query_one(f"#field-{self.fields[0].name}").focus()
+
+    @on(Input.Changed)
+    def _typed(self, event: Input.Changed) -> None:
+        name = (event.input.id or "").removeprefix("field-")
+        f = next((f for f in self.fields if f.name == name), None)
+        if f is not None:
+            self._show_hint(f, event.value)
+
+    def _show_hint(self, f: FormField, text: str) -> None:
+        if f.hint is not None:
+            self.query_one(f"#hint-{f.name}", Static).update(f.hint(text))
 
     @on(Input.Submitted)
     def _enter(self) -> None:
@@ -99,6 +138,8 @@ class RecordForm(ModalScreen[dict[str, Any] | None]):
             try:
                 if isinstance(widget, Checkbox):
                     values[f.name] = widget.value
+                elif isinstance(widget, SelectionList):
+                    values[f.name] = list(widget.selected)
                 elif isinstance(widget, Select):
                     if widget.value is Select.NULL:
                         raise ValueError(f"choose one: {', '.join(f.choices)}")

@@ -16,6 +16,7 @@ from ..model import EVENT_KINDS, Session, TimelineEvent, format_duration
 from ..ops import add_op, del_op, set_op
 from . import plain_cells
 from .form import FormField, RecordForm, required
+from .strip import TimelineStrip
 
 RELATIVE = re.compile(r"^([+-])\s*(\d+)\s*([mh])$")
 CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
@@ -98,6 +99,7 @@ class TimelinePanel(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="durations", markup=False)
+        yield TimelineStrip()
         table: DataTable = DataTable(id="timeline", cursor_type="row", zebra_stripes=True)
         table.add_column("Time", key="time")
         table.add_column("Kind", key="kind")
@@ -123,6 +125,7 @@ class TimelinePanel(Vertical):
             f"{format_duration(d['mitigate'])} · to resolve {format_duration(d['resolve'])}"
             f" · {len(session.timeline)} events"
         )
+        self.query_one(TimelineStrip).refresh()
         table = self.query_one("#timeline", DataTable)
         selected = self.selected_id()
         ordered = session.sorted_timeline()

@@ -1,0 +1,203 @@
+"""Steps 5-7 and the wrap-up, driven by keys: timeline, contributing factors, actions."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from textual.widgets import DataTable, Input
+
+from pmconsole.model import ActionItem
+from pmconsole.store import load_session, save_session
+from pmconsole.widgets.form import RecordForm
+from pmconsole.widgets.timeline_panel import TimelinePanel, event_time_parser
+from snapshot_app import console, demo_copy
+
+SIZE = (120, 40)
+
+
+@pytest.fixture
+def demo(tmp_path):
+    return demo_copy(tmp_path)
+
+
+async def go_to(pilot, step: int) -> None:
+    """Walk there step by step with F4, as a facilitator does."""
+    while pilot.app.meeting.step < step:
+        before = pilot.app.meeting.step
+        await pilot.press("f4")
+        await pilot.pause()
+        assert pilot.app.meeting.step == before + 1, "the meeting did not move on"
+
+
+def table_texts(app) -> list[str]:
+    table = app.screen.query_one("#timeline", DataTable)
+    return [table.get_row_at(i)[-1].plain for i in range(table.row_count)]
+
+
+async def fill(pilot, **values: str) -> None:
+    form = pilot.app.screen
+    assert isinstance(form, RecordForm)
+    for name, value in values.items():
+        form.query_one(f"#field-{name}", Input).value = value
+    await pilot.press("ctrl+s")
+    await pilot.pause()
+
+
+async def test_add_edit_delete_and_undo_an_event(demo):
+    app = console(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await go_to(pilot, 5)
+        panel = app.screen.query_one(TimelinePanel)
+        before = len(app.store.session.timeline)
+        selected = panel.selected()
+        # Two keys before typing: a opens the form with the text field focused.
+        await pilot.press("a")
+        await pilot.press(*"Queue depth alert re-fires")
+        await pilot.press("enter")
+        await pilot.pause()
+        timeline = app.store.session.timeline
+        assert len(timeline) == before + 1
+        added = next(e for e in timeline if e.text == "Queue depth alert re-fires")
+        assert added.at == selected.at  # the time defaults to the selected event's
+        assert panel.selected_id() == added.id
+        # Edit in place: a new time, typed as +5m.
+        await pilot.press("e")
+        await fill(pilot, at="+5m", text="Queue depth alert re-fires (edited)")
+        edited = app.store.live.get("timeline", added.id)
+        assert edited.at == selected.at + timedelta(minutes=5)
+        assert edited.text.endswith("(edited)")
+        # The table stays sorted by time after the edit.
+        times = [e.at for e in app.store.session.sorted_timeline()]
+        assert times == sorted(times)
+        assert table_texts(app) == [e.text for e in app.store.session.sorted_timeline()]
+        # Toggle fact/interpretation and major with one key each.
+        await pilot.press("f", "m")
+        edited = app.store.live.get("timeline", added.id)
+        assert (edited.basis, edited.major) == ("interpretation", True)
+        # Delete, then undo.
+        await pilot.press("x")
+        assert app.store.live.get("timeline", added.id) is None
+        await pilot.press("z")
+        assert app.store.live.get("timeline", added.id) is not None
+
+
+async def test_durations_are_derived_from_the_incident_times(demo):
+    app = console(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await go_to(pilot, 5)
+        text = str(app.screen.query_one("#durations").render())
+        assert "Time to detect 47 min" in text
+        assert "to mitigate 2 h 20 min" in text and "to resolve 3 h 50 min" in text
+
+
+def test_event_times_can_be_typed_as_clock_or_offset():
+    from datetime import datetime, timezone
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo("Europe/Berlin")
+    default = datetime(2026, 11, 23, 13, 50, tzinfo=timezone.utc)  # 14:50 in Berlin
+    parse = event_time_parser(default, zone)
+    assert parse("") == default
+    assert parse("+5m") == default + timedelta(minutes=5)
+    assert parse("-1h") == default - timedelta(hours=1)
+    assert parse("15:02") == datetime(2026, 11, 23, 14, 2, tzinfo=timezone.utc)
+    with pytest.raises(ValueError):
+        parse("25:00")
+    with pytest.raises(ValueError):
+        parse("soon")
+
+
+async def test_the_blame_hint_appears_as_a_condition_is_typed(demo):
+    app = console(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await go_to(pilot, 6)
+        view = app.screen.query_one("#step-6")
+        event_id = view._event_id()
+        count = sum(event_id in f.event_ids for f in app.store.session.factors)
+        await pilot.press("a")
+        form = app.screen
+        await pilot.press(*"Lin should have seen it")
+        await pilot.pause()
+        hint = str(form.query_one("#hint-text").render())
+        assert "should have" in hint and "Lin" in hint
+        field = form.query_one("#field-text", Input)
+        field.value = "The latency alert goes to a channel nobody is paged from"
+        await pilot.pause()
+        assert str(form.query_one("#hint-text").render()) == ""
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        factors = [f for f in app.store.session.factors if event_id in f.event_ids]
+        assert len(factors) == count + 1
+        assert f"{count + 1} of 3–5" in str(view.query_one("#question").render())
+
+
+def seven_open(path):
+    session = load_session(path)
+    day = session.meeting.scheduled_at.date()
+    while len(session.open_actions()) < 7:
+        n = len(session.actions)
+        session.actions.append(ActionItem(id=f"a-extra-{n}", title=f"Extra action {n}",
+                                          owner="Lin Chen", due=day + timedelta(days=14),
+                                          criterion="Alert fires within 5 minutes"))
+    save_session(path, session)
+    return session
+
+
+async def test_the_eighth_open_action_is_refused_and_closing_one_lets_it_in(demo):
+    seven_open(demo)
+    app = console(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await go_to(pilot, 7)
+        before = [a.model_dump() for a in app.store.session.actions]
+        new = dict(title="Rate-limit dashboard", owner="Lin Chen",
+                   criterion="Dashboard shows 429 rate within 1 minute")
+        await pilot.press("a")
+        await fill(pilot, **new)
+        refusal = app.screen.query_one("#refusal")
+        assert not refusal.has_class("-none")
+        assert "actions.open_limit" in str(refusal.render())
+        assert [a.model_dump() for a in app.store.session.actions] == before  # the 7 intact
+        # Close one (d on the first row), and the 8th goes in.
+        await pilot.press("d")
+        assert app.store.session.actions[0].status == "done"
+        await pilot.press("a")
+        await fill(pilot, **new)
+        assert refusal.has_class("-none")
+        assert any(a.title == "Rate-limit dashboard" for a in app.store.session.actions)
+        assert len(app.store.session.open_actions()) == 7
+        # Reopening the closed one would make eight: refused.
+        table = app.screen.query_one("#actions", DataTable)
+        table.move_cursor(row=0)
+        await pilot.press("d")
+        assert app.store.session.actions[0].status == "done"
+        assert "actions.open_limit" in str(refusal.render())
+
+
+async def test_a_due_date_outside_the_window_is_refused_unless_a_reason_is_given(demo):
+    app = console(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await go_to(pilot, 7)
+        count = len(app.store.session.actions)
+        late = (app.store.session.meeting.scheduled_at.date() + timedelta(days=30)).isoformat()
+        fields = dict(title="Rewrite the retry library", owner="Jonas Weber", due=late,
+                      criterion="p95 retry delay under 2 s in the load test")
+        await pilot.press("a")
+        await fill(pilot, **fields)
+        assert "actions.due_window" in str(app.screen.query_one("#refusal").render())
+        assert len(app.store.session.actions) == count
+        await pilot.press("a")
+        await fill(pilot, **fields, due_reason="Needs the Q1 library upgrade first")
+        assert len(app.store.session.actions) == count + 1
+        assert app.store.session.actions[-1].due_reason.startswith("Needs the Q1")
+
+
+async def test_the_wrap_up_shows_the_follow_up_review_and_the_findings(demo):
+    app = console(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await go_to(pilot, 8)
+        text = str(app.screen.query_one("#next").render())
+        assert "Follow-up review: 2026-12-10" in text
+        assert "Suggested note-taker next time:" in text
+        findings = str(app.screen.query_one("#findings-all").render())
+        assert "facts.deadline" in findings
