@@ -10,6 +10,7 @@ from pmconsole.clock import FakeClock
 from pmconsole.model import SENIORITY_ORDER, TimelineEvent
 from pmconsole.ops import add_op, set_op
 from pmconsole.screens.facts import FactsStep
+from pmconsole.widgets.timeline_table import TimelineTable
 from pmconsole.store import SessionStore, load_session
 from snapshot_app import MEETING_TIME, console, demo_copy
 
@@ -165,8 +166,8 @@ async def test_two_panes_on_one_file_see_each_others_edits(demo):
             return False
 
         assert await seen()
-        table = notes.screen.query_one("#timeline", DataTable)
-        texts = [table.get_row_at(i)[-1].plain for i in range(table.row_count)]
+        table = notes.screen.query_one("#timeline", TimelineTable)
+        texts = [table.row(i).text for i in range(table.row_count)]
         assert "added in the facilitator's pane" in texts
         # And the other way: a note typed in the notes pane reaches the facilitator.
         notes.edit(set_op("notes", "text", "from the note-taker", "1"))

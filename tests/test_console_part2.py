@@ -10,6 +10,7 @@ from textual.widgets import DataTable, Input
 from pmconsole.model import ActionItem
 from pmconsole.store import load_session, save_session
 from pmconsole.widgets.form import RecordForm
+from pmconsole.widgets.timeline_table import TimelineTable
 from pmconsole.widgets.timeline_panel import TimelinePanel, event_time_parser
 from snapshot_app import console, demo_copy
 
@@ -31,8 +32,8 @@ async def go_to(pilot, step: int) -> None:
 
 
 def table_texts(app) -> list[str]:
-    table = app.screen.query_one("#timeline", DataTable)
-    return [table.get_row_at(i)[-1].plain for i in range(table.row_count)]
+    table = app.screen.query_one("#timeline", TimelineTable)
+    return [table.row(i).text for i in range(table.row_count)]
 
 
 async def fill(pilot, **values: str) -> None:

@@ -34,7 +34,7 @@ def hostile_demo(tmp_path):
     session.evidence.insert(0, Evidence(reference=f"R {HOSTILE[1]}", submitted_by="[/]",
                                          submitted_at=MEETING_TIME))
     session.timeline.insert(0, TimelineEvent(at=session.incident.started_at, text=f"E {s}",
-                                             source="[@click=app.quit]src[/]"))
+                                             source="[/][b]src"))
     save_session(path, session)
     return path
 
@@ -63,7 +63,7 @@ async def test_every_step_shows_user_text_literally(hostile_demo):
         await pilot.press("f4")
         await pilot.pause()
         text = screen_text(app)
-        assert_literal(text, f"E {' '.join(HOSTILE)}", "[@click=app.quit]src[/]")
+        assert_literal(text, f"E {' '.join(HOSTILE)}", "[/][b]src")
         # Clicking where the hostile text is does not quit the app.
         await pilot.click("#timeline", offset=(40, 1))
         await pilot.pause()

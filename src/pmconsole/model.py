@@ -12,6 +12,7 @@ Never import Textual here: the command line, scripts and tests use this without 
 from __future__ import annotations
 
 import secrets
+from operator import attrgetter
 from datetime import date, datetime, timedelta, timezone
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -300,10 +301,10 @@ class Session(Record):
         return [a for a in self.actions if a.status == "open"]
 
     def sorted_timeline(self) -> list[TimelineEvent]:
-        return sorted(self.timeline, key=lambda e: (e.at, e.id))
+        return sorted(self.timeline, key=_BY_TIME)
 
     def major_events(self) -> list[TimelineEvent]:
-        return [e for e in self.sorted_timeline() if e.major]
+        return sorted((e for e in self.timeline if e.major), key=_BY_TIME)
 
     def step_budgets(self) -> list[int]:
         """Minutes per step: the stored budgets, or the planned length shared by weight."""
@@ -319,6 +320,9 @@ class Session(Record):
             "mitigate": inc.mitigated_at - inc.started_at if inc.mitigated_at else None,
             "resolve": inc.resolved_at - inc.started_at,
         }
+
+
+_BY_TIME = attrgetter("at", "id")
 
 
 def budgets_for(planned_minutes: int) -> list[int]:

@@ -13,6 +13,7 @@ Never import Textual here: the command line, scripts and tests use this without 
 
 from __future__ import annotations
 
+import functools
 import re
 import textwrap
 from collections.abc import Callable, Iterable
@@ -598,19 +599,29 @@ def timeline_timebox(session: Session, log: LogFacts, now: datetime) -> list[Fin
     ]
 
 
+@functools.lru_cache(maxsize=20_000)
+def _interpretive_word(text: str) -> str:
+    """The first interpretive word in an event's text ("" if none). Remembered by text: the
+    rules run after every edit, and most events have not changed."""
+    match = _INTERPRETIVE.search(text)
+    return match.group() if match else ""
+
+
 def timeline_basis(session: Session, log: LogFacts, now: datetime) -> list[Finding]:
     # Every event carries a basis, so the check is whether one marked "fact" reads like an
     # interpretation: a word like "probably" or "because" is a guess about why, not an
     # observation.
     findings = []
     for event in session.sorted_timeline():
-        word = _INTERPRETIVE.search(event.text)
-        if event.basis == "fact" and word:
+        if event.basis != "fact":
+            continue
+        word = _interpretive_word(event.text)
+        if word:
             findings.append(
                 Finding(
                     "timeline.basis", "warn", 5,
                     f"An event marked as fact reads like an interpretation "
-                    f"('{word.group()}'): {_quote(event.text)}.",
+                    f"('{word}'): {_quote(event.text)}.",
                     "Mark it as interpretation, or split it into what was seen and what "
                     "was thought.",
                     event.id,

@@ -10,13 +10,13 @@ from zoneinfo import ZoneInfo
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from ..model import EVENT_KINDS, Session, TimelineEvent, format_duration
 from ..ops import add_op, del_op, set_op
-from . import plain_cells
 from .form import FormField, RecordForm, required
 from .strip import TimelineStrip
+from .timeline_table import TimelineTable
 
 RELATIVE = re.compile(r"^([+-])\s*(\d+)\s*([mh])$")
 CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
@@ -48,38 +48,14 @@ def event_time_parser(default: datetime, zone: ZoneInfo):
     return parse
 
 
-def timeline_rows(session: Session, gap_minutes: int) -> list[tuple]:
-    """The table's rows, sorted by time, with a mark where the gap before an event is long."""
-    zone = session.zone()
-    rows = []
-    previous: datetime | None = None
-    for event in session.sorted_timeline():
-        gap = ""
-        if previous is not None and event.at - previous > timedelta(minutes=gap_minutes):
-            gap = f"⋯ {format_duration(event.at - previous)} gap"
-        previous = event.at
-        rows.append(
-            plain_cells(
-                event.at.astimezone(zone).strftime("%H:%M"),
-                event.kind,
-                "interp." if event.basis == "interpretation" else "fact",
-                "★" if event.major else "",
-                gap,
-                event.source,
-                event.text,
-            )
-        )
-    return rows
-
-
 class TimelinePanel(Vertical):
     """Durations above, the table below; a = add, e = edit, x = delete, z = undo delete,
     f = fact/interpretation, m = major."""
 
     DEFAULT_CSS = """
     TimelinePanel { height: 1fr; }
-    TimelinePanel > DataTable { height: 1fr; }
     TimelinePanel > #durations { color: $text-muted; }
+    TimelinePanel > #columns { text-style: bold; background: $panel; }
     """
 
     BINDINGS = [
@@ -95,19 +71,12 @@ class TimelinePanel(Vertical):
         super().__init__(**kwargs)
         self.gap_minutes = gap_minutes
         self._deleted: list[TimelineEvent] = []
-        self._order: list[str] = []  # event ids in row order
 
     def compose(self) -> ComposeResult:
         yield Static("", id="durations", markup=False)
         yield TimelineStrip()
-        table: DataTable = DataTable(id="timeline", cursor_type="row", zebra_stripes=True)
-        table.add_column("Time", key="time")
-        table.add_column("Kind", key="kind")
-        table.add_column("Basis", key="basis")
-        table.add_column("★", key="major")
-        table.add_column("Gap", key="gap")
-        table.add_column("Source", key="source")
-        table.add_column("Event", key="text")
+        table = TimelineTable(gap_minutes=self.gap_minutes, id="timeline")
+        yield Static(table.header_text(), id="columns", markup=False)
         yield table
 
     @property
@@ -126,26 +95,15 @@ class TimelinePanel(Vertical):
             f" · {len(session.timeline)} events"
         )
         self.query_one(TimelineStrip).refresh()
-        table = self.query_one("#timeline", DataTable)
-        selected = self.selected_id()
-        ordered = session.sorted_timeline()
-        self._order = [e.id for e in ordered]
-        # Rebuild in one batch rather than row by row: removing rows relayouts the table each
-        # time (STYLE.md 11).
-        table.clear()
-        table.add_rows(timeline_rows(session, self.gap_minutes))
-        if selected in self._order:
-            table.move_cursor(row=self._order.index(selected), animate=False)
+        table = self.query_one(TimelineTable)
+        table.show(session, keep=self.selected_id())
 
     def selected_id(self) -> str | None:
-        table = self.query_one("#timeline", DataTable)
-        if not self._order or table.cursor_row >= len(self._order):
-            return None
-        return self._order[table.cursor_row]
+        event = self.query_one(TimelineTable).selected()
+        return event.id if event else None
 
     def selected(self) -> TimelineEvent | None:
-        eid = self.selected_id()
-        return next((e for e in self.session.timeline if e.id == eid), None) if eid else None
+        return self.query_one(TimelineTable).selected()
 
     def _edit(self, *ops) -> None:
         self.app.edit(*ops)  # type: ignore[attr-defined]
@@ -209,7 +167,7 @@ class TimelinePanel(Vertical):
 
         self.app.push_screen(self._form("Edit the event", event, event.at), edited)
 
-    def on_data_table_row_selected(self, message: DataTable.RowSelected) -> None:
+    def on_timeline_table_row_chosen(self, message: TimelineTable.RowChosen) -> None:
         message.stop()
         self.action_edit_event()
 
@@ -238,10 +196,4 @@ class TimelinePanel(Vertical):
             self._edit(set_op("timeline", "major", not event.major, event.id))
 
     def _select(self, event_id: str) -> None:
-        def move() -> None:
-            if event_id in self._order:
-                self.query_one("#timeline", DataTable).move_cursor(
-                    row=self._order.index(event_id), animate=False
-                )
-
-        self.call_after_refresh(move)
+        self.query_one(TimelineTable).show(self.session, keep=event_id)
