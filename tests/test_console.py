@@ -176,3 +176,31 @@ async def test_two_panes_on_one_file_see_each_others_edits(demo):
             if any(n.text == "from the note-taker" for n in facilitator.store.session.notes):
                 break
         assert any(n.text == "from the note-taker" for n in facilitator.store.session.notes)
+
+
+async def test_help_opens_for_the_current_step(demo):
+    app = console(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f4")  # step 2: focus is in the question field
+        await pilot.press("f1")
+        assert type(app.screen).__name__ == "HelpScreen"
+        assert "Step 2: Learning question" in str(app.screen.query_one(".title").render())
+        await pilot.press("escape")
+        await pilot.press("f4")
+        await pilot.pause()
+        await pilot.press("question_mark")  # the speaker table has focus: ? is help
+        assert type(app.screen).__name__ == "HelpScreen"
+        assert "Step 3" in str(app.screen.query_one(".title").render())
+
+
+async def test_the_high_contrast_theme_is_remembered(demo, tmp_path):
+    import os
+    import tomllib
+    from pathlib import Path
+
+    app = console(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f10")
+        assert app.theme == "pmconsole-high-contrast"
+    config = Path(os.environ["PMCONSOLE_CONFIG"])
+    assert tomllib.loads(config.read_text())["theme"] == "pmconsole-high-contrast"

@@ -75,8 +75,7 @@ async def test_the_notes_pane_shows_user_text_literally(hostile_demo):
     async with app.run_test(size=(200, 60)) as pilot:
         await pilot.pause()
         assert_literal(screen_text(app), f"Q {HOSTILE[0]} {HOSTILE[1]}?")
-        await pilot.press("ctrl+pageup")  # leave the text area
-        app.screen.query_one("#tabs").active = "tab-timeline"
+        await pilot.press("f7")  # the Timeline tab
         await pilot.pause()
         assert_literal(screen_text(app), f"E {' '.join(HOSTILE)}")
         assert app.is_running

@@ -47,6 +47,8 @@ class PmConsole(App[int]):
 
     BINDINGS = [
         Binding("f1", "help", "Help", id="pmconsole.help"),
+        # Outside text fields; in one, "?" is typed (Input consumes printable keys first).
+        Binding("question_mark", "help", "Help", id="pmconsole.help_key", show=False),
         Binding("f10", "toggle_contrast", "Contrast", id="pmconsole.contrast"),
         Binding("ctrl+q", "quit", "Quit", id="pmconsole.quit", priority=True),
     ]

@@ -23,6 +23,10 @@ class NotesScreen(Screen):
         Binding("f5", "toggle_follow", "Follow/pin step", id="notes.follow", priority=True),
         Binding("f3", "shown_step(-1)", "Prev step", id="notes.previous", priority=True),
         Binding("f4", "shown_step(1)", "Next step", id="notes.next", priority=True),
+        Binding("f6", "tab('notes')", "Notes", id="notes.tab_notes", priority=True),
+        Binding("f7", "tab('timeline')", "Timeline", id="notes.tab_timeline", priority=True),
+        Binding("f8", "tab('factors')", "Factors", id="notes.tab_factors", priority=True),
+        Binding("f9", "tab('actions')", "Actions", id="notes.tab_actions", priority=True),
     ]
 
     DEFAULT_CSS = """
@@ -44,14 +48,14 @@ class NotesScreen(Screen):
     def compose(self) -> ComposeResult:
         yield MeetingHeader()
         with TabbedContent(id="tabs"):
-            with TabPane("Notes", id="tab-notes"):
+            with TabPane("Notes F6", id="tab-notes"):
                 yield Static("", id="notes-title", markup=False)
                 yield BoundTextArea(FieldRef("notes", "text", str(self.shown_step)), id="notes")
-            with TabPane("Timeline", id="tab-timeline"):
+            with TabPane("Timeline F7", id="tab-timeline"):
                 yield TimelinePanel(gap_minutes=self.app.settings.gap_minutes)  # type: ignore[attr-defined]
-            with TabPane("Factors", id="tab-factors"):
+            with TabPane("Factors F8", id="tab-factors"):
                 yield Static("", id="factors", markup=False)
-            with TabPane("Actions", id="tab-actions"):
+            with TabPane("Actions F9", id="tab-actions"):
                 yield Static("", id="actions", markup=False)
         yield Footer()
 
@@ -90,6 +94,12 @@ class NotesScreen(Screen):
         self.query_one("#notes-title", Static).update(
             f"Notes for {step_title(self.shown_step)} — {how}"
         )
+
+    def action_tab(self, name: str) -> None:
+        self.query_one("#tabs", TabbedContent).active = f"tab-{name}"
+        focus = {"notes": "#notes", "timeline": "#timeline"}.get(name)
+        if focus:
+            self.query_one(focus).focus()
 
     def action_toggle_follow(self) -> None:
         self.follow = not self.follow

@@ -97,7 +97,10 @@ class ScheduleStep(StepView):
         yield from field_row(
             "Note-taker", Select([], id="note_taker", prompt="choose", compact=True)
         )
-        yield Static("Roster  (a add · e edit · x remove · i involved)", classes="section")
+        yield Static(
+            "Roster  (Shift+Tab from the top jumps here · a add · e edit · x remove · i involved)",
+            classes="section",
+        )
         table: DataTable = DataTable(id="roster", cursor_type="row", zebra_stripes=True)
         table.add_columns("Name", "Role", "Seniority", "Involved")
         yield table
