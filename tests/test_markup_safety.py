@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from pmconsole.model import Evidence, Participant, TimelineEvent
+from pmconsole.model import ContributingFactor, Evidence, Participant, TimelineEvent
 from pmconsole.store import load_session, save_session
 from snapshot_app import MEETING_TIME, console, demo_copy
 
@@ -34,7 +34,12 @@ def hostile_demo(tmp_path):
     session.evidence.insert(0, Evidence(reference=f"R {HOSTILE[1]}", submitted_by="[/]",
                                          submitted_at=MEETING_TIME))
     session.timeline.insert(0, TimelineEvent(at=session.incident.started_at, text=f"E {s}",
-                                             source="[/][b]src"))
+                                             source="[/][b]src", major=True))
+    session.factors.insert(0, ContributingFactor(text=f"F {s}", category="tooling",
+                                                 event_ids=[session.timeline[0].id]))
+    session.actions[0].title = f"A {HOSTILE[1]}"
+    session.actions[0].owner = "[bold]Own[/]"
+    session.actions[0].criterion = f"C {HOSTILE[2]} 5 min"
     save_session(path, session)
     return path
 
@@ -67,6 +72,19 @@ async def test_every_step_shows_user_text_literally(hostile_demo):
         # Clicking where the hostile text is does not quit the app.
         await pilot.click("#timeline", offset=(40, 1))
         await pilot.pause()
+        assert app.is_running
+        await pilot.press("escape")  # the click opened the event's form
+        await pilot.press("f4")
+        await pilot.pause()
+        # Choose the hostile event: its text heads the conditions, in full.
+        events = app.screen.query_one("#events")
+        majors = [e.id for e in app.store.session.major_events()]
+        events.highlighted = majors.index(app.store.session.factors[0].event_ids[0])
+        await pilot.pause()
+        assert_literal(screen_text(app), f"E {' '.join(HOSTILE)}", f"F {' '.join(HOSTILE)}")
+        await pilot.press("f4")
+        await pilot.pause()
+        assert_literal(screen_text(app), f"A {HOSTILE[1]}", "[bold]Own[/]", f"C {HOSTILE[2]} 5 min")
         assert app.is_running
 
 
