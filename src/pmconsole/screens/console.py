@@ -150,17 +150,9 @@ class ConsoleScreen(Screen):
         self.query_one("#findings", FindingsBar).show(findings)
 
     def refresh_header(self) -> None:
-        app = self.app
-        session = app.store.session  # type: ignore[attr-defined]
-        others = app.store.other_panes()  # type: ignore[attr-defined]
-        panes = "notes pane: connected" if "notes" in others else "notes pane: —"
-        self.query_one(MeetingHeader).show(
+        self.query_one(MeetingHeader).show_meeting(
             step=self.meeting.step,
-            title=session.incident.title,
-            question=session.question.text,
             elapsed=self.meeting.timers.meeting.run_time(),
-            planned_minutes=session.meeting.planned_minutes,
-            save_state=app.save_state(),  # type: ignore[attr-defined]
-            panes=panes,
-            paused=self.meeting.paused,
+            watch_role="notes",
+            label="notes pane",
         )

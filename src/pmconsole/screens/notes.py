@@ -112,21 +112,10 @@ class NotesScreen(Screen):
         self._show_step(self.shown_step + delta)
 
     def refresh_header(self) -> None:
-        app = self.app
-        session = self.session
-        meeting = app.meeting  # type: ignore[attr-defined]
-        others = app.store.other_panes()  # type: ignore[attr-defined]
-        panes = "facilitator: connected" if "facilitator" in others else "facilitator: —"
-        self.query_one(MeetingHeader).show(
-            step=session.meeting.current_step,
-            title=session.incident.title,
-            question=session.question.text,
+        meeting = self.app.meeting  # type: ignore[attr-defined]
+        self.query_one(MeetingHeader).show_meeting(
+            step=self.session.meeting.current_step,
             elapsed=meeting.elapsed_on_record() if meeting else 0.0,
-            planned_minutes=session.meeting.planned_minutes,
-            save_state=app.save_state(),  # type: ignore[attr-defined]
-            panes=f"notes pane · {panes}",
-            paused=meeting.paused if meeting else False,
+            watch_role="facilitator",
+            label="notes pane · facilitator",
         )
-
-
-

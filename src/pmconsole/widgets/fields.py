@@ -97,7 +97,30 @@ def format_tags(value: Any) -> str:
     return ", ".join(value or [])
 
 
-class BoundInput(Input):
+class SavesSoon:
+    """Typing is saved COMMIT_DELAY after the last key, and at once when focus leaves."""
+
+    _timer: Timer | None = None
+    _dirty = False
+
+    def _typed_now(self) -> None:
+        self._dirty = True
+        self._stop_timer()
+        self._timer = self.set_timer(COMMIT_DELAY, self.commit)  # type: ignore[attr-defined]
+
+    def _stop_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+
+    def on_blur(self) -> None:
+        self.commit()
+
+    def commit(self) -> None:
+        raise NotImplementedError
+
+
+class BoundInput(SavesSoon, Input):
     """An Input that edits one field through the app's store."""
 
     DEFAULT_CSS = """
@@ -134,22 +157,14 @@ class BoundInput(Input):
     @on(Input.Changed)
     def _typed(self, event: Input.Changed) -> None:
         event.stop()
-        self._dirty = True
-        if self._timer is not None:
-            self._timer.stop()
-        self._timer = self.set_timer(COMMIT_DELAY, self.commit)
+        self._typed_now()
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
         self.commit()
 
-    def on_blur(self) -> None:
-        self.commit()
-
     def commit(self) -> None:
-        if self._timer is not None:
-            self._timer.stop()
-            self._timer = None
+        self._stop_timer()
         if not self._dirty:
             return
         try:
@@ -167,15 +182,13 @@ class BoundInput(Input):
             self.app.edit_field(self.ref, value, *extra)  # type: ignore[attr-defined]
 
 
-class BoundTextArea(TextArea):
+class BoundTextArea(SavesSoon, TextArea):
     """A TextArea that edits one text field through the app's store, saved as it is typed."""
 
     def __init__(self, ref: FieldRef, **kwargs: Any) -> None:
         kwargs.setdefault("soft_wrap", True)
         super().__init__(**kwargs)
         self.ref = ref
-        self._timer: Timer | None = None
-        self._dirty = False
 
     def retarget(self, ref: FieldRef, session: Session) -> None:
         """Edit another field (the note-taker's notes follow the step): save, then switch."""
@@ -194,18 +207,10 @@ class BoundTextArea(TextArea):
 
     @on(TextArea.Changed)
     def _typed(self, event: TextArea.Changed) -> None:
-        self._dirty = True
-        if self._timer is not None:
-            self._timer.stop()
-        self._timer = self.set_timer(COMMIT_DELAY, self.commit)
-
-    def on_blur(self) -> None:
-        self.commit()
+        self._typed_now()
 
     def commit(self) -> None:
-        if self._timer is not None:
-            self._timer.stop()
-            self._timer = None
+        self._stop_timer()
         if not self._dirty:
             return
         self._dirty = False

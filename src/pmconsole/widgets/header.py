@@ -29,6 +29,24 @@ class MeetingHeader(Horizontal):
         yield Static("", id="left", markup=False)
         yield Static("", id="right", markup=False)
 
+    def show_meeting(self, *, step: int, elapsed: float, watch_role: str, label: str) -> None:
+        """Redraw from the app's session and store; ``watch_role`` is the other pane whose
+        presence is shown, ``label`` names it."""
+        app = self.app
+        store = app.store  # type: ignore[attr-defined]
+        session = store.session
+        connected = "connected" if watch_role in store.other_panes() else "—"
+        self.show(
+            step=step,
+            title=session.incident.title,
+            question=session.question.text,
+            elapsed=elapsed,
+            planned_minutes=session.meeting.planned_minutes,
+            save_state=app.save_state(),  # type: ignore[attr-defined]
+            panes=f"{label}: {connected}",
+            paused=app.meeting.paused if app.meeting else False,  # type: ignore[attr-defined]
+        )
+
     def show(
         self,
         *,
