@@ -44,6 +44,7 @@ def _isolated_environment(tmp_path_factory, monkeypatch):
     home = tmp_path_factory.mktemp("env")
     monkeypatch.setenv("PMCONSOLE_CONFIG", str(home / "config.toml"))
     monkeypatch.setenv("PMCONSOLE_SESSIONS_DIR", str(home / "sessions"))
+    monkeypatch.setenv("PMCONSOLE_CACHE_DIR", str(home / "cache"))
 
 
 def _action(**overrides) -> ActionItem:

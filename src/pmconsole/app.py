@@ -112,6 +112,10 @@ class PmConsole(App[int]):
             from .screens.notes import NotesScreen
 
             self.push_screen(NotesScreen())
+        elif self.role == "feedback":
+            from .screens.feedback import FeedbackScreen
+
+            self.push_screen(FeedbackScreen())
         else:
             from .screens.console import ConsoleScreen
 

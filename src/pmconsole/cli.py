@@ -15,7 +15,7 @@ import os
 import re
 import shutil
 import sys
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable, NoReturn
 
@@ -250,12 +250,92 @@ def cmd_check(args: argparse.Namespace) -> int:
 # file is refused (exit 2) with nothing written.
 
 
+def _log(args: argparse.Namespace):
+    from .log import PostMortemLog
+
+    folder = locations.sessions_dir(args.sessions_dir)
+    log = PostMortemLog(folder)
+    log.update(progress=_progress_on_stderr("indexing the post-mortem log"))
+    return log
+
+
+def _progress_on_stderr(what: str):
+    """A progress line on stderr, only when stderr is a terminal a person is watching."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        end = "\n" if done >= total else "\r"
+        print(f"{what}: {done}/{total}", end=end, file=sys.stderr, flush=True)
+
+    return show
+
+
+def cmd_log_search(args: argparse.Namespace) -> int:
+    from .log import LogQueryError, hits_json, parse_since
+
+    now = datetime.now(timezone.utc)
+    log = _log(args)
+    try:
+        since = parse_since(args.since, now) if args.since else None
+        hits = log.search(args.query or "", tags=tuple(args.tag or ()), since=since)
+    except LogQueryError as err:
+        raise UsageError(str(err)) from None
+    finally:
+        log.close()
+    if args.json:
+        print(hits_json(hits))
+        return 0
+    if not hits:
+        print("no post-mortems match")
+    for hit in hits:
+        if hit.error:
+            print(f"unreadable  {hit.error}")
+            continue
+        tags = " ".join(f"#{t}" for t in hit.tags)
+        print(f"{hit.started_at[:10]}  {hit.severity}  {hit.title}  {tags}")
+        print(f"            {hit.path}")
+        if hit.snippet:
+            print(f"            {hit.snippet}")
+    return 0
+
+
+def cmd_actions(args: argparse.Namespace) -> int:
+    now = parse_timestamp(args.now, "--now") if args.now else datetime.now(timezone.utc)
+    log = _log(args)
+    try:
+        rows = log.actions(now)
+    finally:
+        log.close()
+    if args.open or args.overdue or args.due_within is not None:
+        rows = [r for r in rows if r.status == "open"]
+    if args.overdue:
+        rows = [r for r in rows if r.days_overdue > 0]
+    if args.due_within is not None:
+        limit = (now + timedelta(days=args.due_within)).date().isoformat()
+        rows = [r for r in rows if r.due and r.due <= limit]
+    if args.json:
+        print(json.dumps([r.as_dict() for r in rows], indent=2, ensure_ascii=False))
+        return 0
+    if not rows:
+        print("no actions match")
+    for r in rows:
+        late = f"  {r.days_overdue} days overdue" if r.days_overdue else ""
+        print(f"{r.due or '—':10}  {r.status:7}  {r.owner or '—'}: {r.title}{late}")
+        print(f"{'':10}  {r.id} in {r.session_title} ({r.path})")
+    return 0
+
+
 def cmd_open(args: argparse.Namespace) -> int:
     return _run_console(_session_path(args), args, role="facilitator")
 
 
 def cmd_notes(args: argparse.Namespace) -> int:
     return _run_console(_session_path(args), args, role="notes")
+
+
+def cmd_feedback(args: argparse.Namespace) -> int:
+    return _run_console(_session_path(args), args, role="feedback")
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -311,6 +391,9 @@ def build_parser() -> Parser:
     p = command("notes", cmd_notes, "note-taker pane on the same session as the facilitator")
     p.add_argument("file", metavar="FILE")
 
+    p = command("feedback", cmd_feedback, "the anonymous feedback form, one per participant")
+    p.add_argument("file", metavar="FILE")
+
     p = command("new", cmd_new, "create a new session file")
     p.add_argument("file", metavar="FILE")
     p.add_argument("--title", required=True)
@@ -359,6 +442,21 @@ def build_parser() -> Parser:
     p.add_argument("file", metavar="FILE")
     p.add_argument("--json", action="store_true")
     p.add_argument("--now", metavar="TS", help="the time to check at (for reproducible checks)")
+    log = command("log", _needs_subcommand, "the post-mortem log")
+    lsub = log.add_subparsers(dest="log_command", parser_class=Parser, metavar="ACTION")
+    p = lsub.add_parser("search", help="search past post-mortems", description="search the log")
+    p.set_defaults(func=cmd_log_search)
+    p.add_argument("query", nargs="?", metavar="QUERY", help='words, "a phrase", OR, NOT, prefix*')
+    p.add_argument("--tag", action="append", metavar="T")
+    p.add_argument("--since", metavar="AGE", help="6mo, 2w, 30d, 1y or a date")
+    p.add_argument("--json", action="store_true")
+
+    p = command("actions", cmd_actions, "the follow-up review: actions across all post-mortems")
+    p.add_argument("--open", action="store_true", help="only open actions")
+    p.add_argument("--overdue", action="store_true", help="only open actions past their due date")
+    p.add_argument("--due-within", type=int, metavar="DAYS", help="open actions due within DAYS")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--now", metavar="TS", help="the time to review at (reproducible)")
     return parser
 
 

@@ -37,6 +37,11 @@ def config_file() -> Path:
 
 
 def cache_dir() -> Path:
+    """Where the post-mortem log's index lives: $PMCONSOLE_CACHE_DIR, else the platform's user
+    cache folder. Only a cache: deleting it loses nothing."""
+    env = os.environ.get("PMCONSOLE_CACHE_DIR")
+    if env:
+        return Path(env)
     return Path(platformdirs.user_cache_dir(APP))
 
 

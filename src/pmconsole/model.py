@@ -242,8 +242,9 @@ class Feedback(Record):
     """One anonymous answer: no name, no timestamp; the id only lets the log address it."""
 
     id: str = Field(default_factory=lambda: new_id("fb"))
-    rating: int | None = Field(default=None, ge=1, le=5)
-    comment: str = ""
+    rating: int | None = Field(default=None, ge=1, le=5)  # how safe it felt to speak, 1-5
+    comment: str = ""  # what went well
+    unsaid: str = ""  # what the person did not say in the room
 
 
 class StepNote(Record):

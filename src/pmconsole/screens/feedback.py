@@ -1,0 +1,72 @@
+"""The anonymous feedback form: `pmconsole feedback FILE`, one per participant, at the same time.
+
+Nothing identifies the person: no name, host, user or time is stored with an answer, and the
+session file keeps answers in an order that says nothing about who answered first.
+"""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Label, RadioButton, RadioSet, Static, TextArea
+
+from ..model import Feedback
+from ..ops import add_op
+
+SAFETY = ("1 not at all", "2", "3", "4", "5 completely")
+
+
+class FeedbackScreen(Screen):
+    BINDINGS = [Binding("ctrl+s", "send", "Send", id="feedback.send", priority=True)]
+
+    DEFAULT_CSS = """
+    FeedbackScreen VerticalScroll { padding: 0 2; }
+    FeedbackScreen .title { text-style: bold; padding: 1 0 0 0; }
+    FeedbackScreen .note { color: $text-muted; }
+    FeedbackScreen Label { padding: 1 0 0 0; }
+    FeedbackScreen RadioSet { layout: horizontal; height: auto; width: auto; }
+    FeedbackScreen TextArea { height: 5; }
+    FeedbackScreen #thanks { text-style: bold; color: $success; padding: 1 0; }
+    """
+
+    def compose(self) -> ComposeResult:
+        session = self.app.store.session  # type: ignore[attr-defined]
+        with VerticalScroll():
+            yield Static(f"Anonymous feedback — {session.incident.title}", classes="title",
+                         markup=False)
+            yield Static(
+                "No name, host, user or time is kept with your answers. "
+                "Skip anything you like.",
+                classes="note",
+            )
+            yield Label("How safe did it feel to speak in this post-mortem?")
+            with RadioSet(id="safety"):
+                for label in SAFETY:
+                    yield RadioButton(label)
+            yield Label("What went well?")
+            yield TextArea(id="went-well", soft_wrap=True)
+            yield Label("What did you not say in the room?")
+            yield TextArea(id="unsaid", soft_wrap=True)
+            yield Button("Send anonymously (Ctrl+S)", id="send", variant="primary")
+            yield Static("", id="thanks", markup=False)
+        yield Footer()
+
+    @on(Button.Pressed, "#send")
+    def action_send(self) -> None:
+        choice = self.query_one("#safety", RadioSet).pressed_index
+        answer = Feedback(
+            rating=choice + 1 if choice >= 0 else None,
+            comment=self.query_one("#went-well", TextArea).text.strip(),
+            unsaid=self.query_one("#unsaid", TextArea).text.strip(),
+        )
+        if answer.rating is None and not answer.comment and not answer.unsaid:
+            self.notify("Nothing to send yet.", markup=False)
+            return
+        if self.app.edit(add_op("feedback", answer)):  # type: ignore[attr-defined]
+            self.query_one("#send", Button).disabled = True
+            self.query_one("#thanks", Static).update(
+                "Thank you — your answers are recorded anonymously. Ctrl+Q closes this form."
+            )

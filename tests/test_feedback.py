@@ -1,0 +1,67 @@
+"""The anonymous feedback form: answers from several people at once, nothing identifying."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import socket
+import subprocess
+import sys
+
+from textual.widgets import RadioSet, TextArea
+
+from pmconsole.store import SessionStore, load_session
+from snapshot_app import console, demo_copy
+
+ANSWER = """
+import sys
+from pmconsole.model import Feedback
+from pmconsole.ops import add_op
+from pmconsole.store import SessionStore
+store = SessionStore(sys.argv[1], role="feedback")
+store.edit(add_op("feedback", Feedback(rating=int(sys.argv[2]), comment="went well " + sys.argv[2],
+                                       unsaid="unsaid " + sys.argv[2])))
+store.close()
+"""
+
+
+async def test_the_form_records_an_answer(tmp_path):
+    path = demo_copy(tmp_path)
+    app = console(path, role="feedback")
+    async with app.run_test(size=(100, 30)) as pilot:
+        radios = app.screen.query_one("#safety", RadioSet)
+        radios.focus()
+        await pilot.press("right", "right", "enter")  # the third choice: 3
+        app.screen.query_one("#went-well", TextArea).load_text("Calm timeline work")
+        app.screen.query_one("#unsaid", TextArea).load_text("The deploy checklist worries me")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "Thank you" in str(app.screen.query_one("#thanks").render())
+    answers = load_session(path).feedback
+    assert [(a.rating, a.comment, a.unsaid) for a in answers] == [
+        (3, "Calm timeline work", "The deploy checklist worries me")
+    ]
+
+
+def test_answers_from_several_processes_are_all_kept_and_anonymous(tmp_path):
+    path = demo_copy(tmp_path)
+    SessionStore(path).close()  # the live log exists, as when the meeting is open
+    procs = [
+        subprocess.Popen([sys.executable, "-c", ANSWER, str(path), str(n)])
+        for n in range(1, 6)
+    ]
+    assert all(p.wait(timeout=60) == 0 for p in procs)
+    store = SessionStore(path)
+    store.checkpoint(force=True)
+    store.close()
+    answers = load_session(path).feedback
+    assert sorted(a.rating for a in answers) == [1, 2, 3, 4, 5]
+    data = path.read_bytes()
+    block = data[data.index(b"[[feedback]]"):]
+    for identifying in (getpass.getuser(), socket.gethostname(), str(os.getpid())):
+        assert identifying.encode() not in block
+    keys = {line.split(b"=")[0].strip() for line in block.splitlines() if b"=" in line}
+    assert keys == {b"id", b"rating", b"comment", b"unsaid"}  # no names, no times
+    # Stored in an order that says nothing about who answered first.
+    ids = [a.id for a in answers]
+    assert ids == sorted(ids)

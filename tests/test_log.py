@@ -1,0 +1,202 @@
+"""The post-mortem log: search, related incidents, the follow-up review, the rules' history."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import subprocess
+import sys
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from pmconsole import cli
+from pmconsole.log import LogQueryError, PostMortemLog, parse_since
+from pmconsole.model import (
+    ActionItem,
+    ContributingFactor,
+    Incident,
+    Meeting,
+    Participant,
+    Session,
+    TimelineEvent,
+)
+from pmconsole.rules import check
+from pmconsole.store import save_session
+
+UTC = timezone.utc
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+WORDS = ["database", "failover", "certificate", "expiry", "queue", "backlog", "dns", "cache",
+         "deploy", "rollback", "quota", "latency", "kafka", "timeout", "disk", "memory"]
+TAGS = ["payments", "search", "auth", "storage", "network", "billing"]
+
+
+def generated_session(rng: random.Random, i: int, started: datetime) -> Session:
+    a, b = rng.sample(WORDS, 2)
+    note_taker = Participant(id="p-nt", name=rng.choice(["Ann", "Bo", "Cy", "Di"]))
+    facilitator = Participant(id="p-f", name="Fay")
+    meeting_at = started + timedelta(hours=60)
+    return Session(
+        incident=Incident(
+            title=f"Incident {i}: {a} {b}",
+            tags=rng.sample(TAGS, 2),
+            started_at=started,
+            resolved_at=started + timedelta(hours=2),
+        ),
+        meeting=Meeting(scheduled_at=meeting_at, facilitator="p-f", note_taker="p-nt"),
+        participants=[facilitator, note_taker],
+        summary=f"The {a} went wrong after a {b}.",
+        timeline=[TimelineEvent(at=started, text=f"{a} alert fired")],
+        factors=[ContributingFactor(text=f"No runbook for {b}", category="process")],
+        actions=[
+            ActionItem(
+                title=f"Automate {b} checks {i}",
+                owner="Ann",
+                due=(meeting_at + timedelta(days=rng.choice([7, 14, 21]))).date(),
+                criterion="Check runs every 5 minutes",
+                status=rng.choice(["open", "open", "done"]),
+            )
+        ],
+    )
+
+
+@pytest.fixture
+def folder(tmp_path) -> Path:
+    sessions = tmp_path / "sessions"
+    sessions.mkdir()
+    rng = random.Random(3)
+    for i in range(40):
+        started = NOW - timedelta(days=5 * i + 3)
+        save_session(sessions / f"pm-{i:03d}.toml", generated_session(rng, i, started))
+    return sessions
+
+
+def test_search_finds_by_text_tag_and_date(folder):
+    log = PostMortemLog(folder)
+    report = log.update()
+    assert report.indexed == 40 and not report.unreadable
+    hits = log.search("certificate")
+    assert hits and all("certificate" in (h.title + h.snippet).lower() for h in hits)
+    assert all("»" in h.snippet for h in hits if "certificate" not in h.title.lower())
+    tagged = log.search(tags=("auth",))
+    assert tagged and all("auth" in h.tags for h in tagged)
+    since = (NOW - timedelta(days=30)).date()
+    recent = log.search(since=since)
+    assert recent and all(h.started_at[:10] >= since.isoformat() for h in recent)
+    assert len(recent) < 40
+
+
+def test_the_best_match_comes_first(folder):
+    session = generated_session(random.Random(9), 99, NOW - timedelta(days=1))
+    session.incident.title = "Zebra crossing outage zebra zebra"
+    save_session(folder / "zebra.toml", session)
+    other = generated_session(random.Random(10), 98, NOW - timedelta(days=2))
+    other.summary += " A zebra was mentioned once."
+    save_session(folder / "mention.toml", other)
+    log = PostMortemLog(folder)
+    log.update()
+    hits = log.search("zebra")
+    assert [Path(h.path).name for h in hits[:2]] == ["zebra.toml", "mention.toml"]
+
+
+def test_touching_one_file_reindexes_only_that_file(folder):
+    log = PostMortemLog(folder)
+    log.update()
+    assert log.update().indexed == 0
+    path = folder / "pm-005.toml"
+    path.write_text(path.read_text().replace("Incident 5:", "Incident 5 (renamed):"))
+    report = log.update()
+    assert report.indexed == 1
+    assert log.search('"renamed"')[0].path == str(path)
+
+
+def test_an_unreadable_session_is_listed_with_its_error(folder):
+    (folder / "broken.toml").write_text("title = [\n")
+    log = PostMortemLog(folder)
+    report = log.update()
+    assert [Path(p).name for p, _ in report.unreadable] == ["broken.toml"]
+    listed = [h for h in log.search("database") if h.error]
+    assert len(listed) == 1 and "broken.toml" in listed[0].error and "TOML" in listed[0].error
+
+
+def test_a_deleted_index_is_rebuilt_with_the_same_results(folder):
+    log = PostMortemLog(folder)
+    log.update()
+    before = [h.path for h in log.search("queue OR cache")]
+    index = log.index
+    log.close()
+    index.unlink()
+    again = PostMortemLog(folder)
+    assert again.update().indexed == 40
+    assert [h.path for h in again.search("queue OR cache")] == before
+
+
+def test_a_search_the_index_cannot_run_is_a_clear_error(folder):
+    log = PostMortemLog(folder)
+    log.update()
+    with pytest.raises(LogQueryError, match="quoted phrase"):
+        log.search('"unbalanced')
+    with pytest.raises(LogQueryError):
+        parse_since("soon", NOW)
+    assert parse_since("6mo", NOW) == (NOW - timedelta(days=180)).date()
+
+
+def test_related_post_mortems_share_tags_or_words_within_six_months(folder):
+    log = PostMortemLog(folder)
+    log.update()
+    mine = generated_session(random.Random(1), 500, NOW)
+    mine.incident.title = "Kafka consumer lag"
+    mine.incident.tags = ["billing"]
+    related = log.related(mine, None, NOW)
+    assert related
+    half_year = (NOW - timedelta(days=183)).date().isoformat()
+    for hit in related:
+        assert hit.started_at[:10] >= half_year
+        assert "billing" in hit.tags or "kafka" in hit.title.lower() or "kafka" in hit.snippet.lower()
+
+
+def test_actions_overdue_lists_exactly_the_overdue_open_actions(folder, monkeypatch, capsys):
+    log = PostMortemLog(folder)
+    log.update()
+    expected = {
+        r.id for r in log.actions(NOW)
+        if r.status == "open" and r.due and date.fromisoformat(r.due) < NOW.date()
+    }
+    assert expected
+    monkeypatch.setenv("PMCONSOLE_SESSIONS_DIR", str(folder))
+    code = cli.main(["actions", "--overdue", "--json", "--now", NOW.isoformat()])
+    rows = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert {r["id"] for r in rows} == expected
+    assert all(r["days_overdue"] > 0 and r["status"] == "open" for r in rows)
+
+
+def test_log_search_on_the_command_line(folder, monkeypatch, capsys):
+    monkeypatch.setenv("PMCONSOLE_SESSIONS_DIR", str(folder))
+    assert cli.main(["log", "search", "rollback", "--tag", "auth", "--json"]) == 0
+    hits = json.loads(capsys.readouterr().out)
+    assert all("auth" in h["tags"] for h in hits)
+    assert cli.main(["log", "search", '"open']) == 2
+    assert "quoted phrase" in capsys.readouterr().err
+
+
+def test_the_rules_take_their_history_from_the_log(folder):
+    log = PostMortemLog(folder)
+    log.update()
+    facts = log.facts(before=NOW)
+    assert len(facts.past) == sum(1 for _ in folder.glob("*.toml"))
+    mine = generated_session(random.Random(2), 600, NOW - timedelta(hours=1))
+    mine.participants[0].involved = True  # the facilitator was involved
+    # With a long history the neutral-facilitator rule no longer applies...
+    assert not [f for f in check(mine, facts, NOW) if f.rule == "facilitator.neutral"
+                and f.severity == "block"]
+    # ...with an empty log (one of the team's first three post-mortems) it blocks.
+    first = log.facts(before=NOW - timedelta(days=1000))
+    assert [f for f in check(mine, first, NOW) if f.rule == "facilitator.neutral"
+            and f.severity == "block"]
+    # Rotation: the same note-taker as the latest post-mortem is warned about.
+    latest = max(facts.past, key=lambda p: p.meeting_at)
+    mine.participants[1].name = latest.note_taker
+    assert [f for f in check(mine, facts, NOW) if f.rule == "notes.rotation"]
