@@ -203,3 +203,52 @@ async def test_the_high_contrast_theme_is_remembered(demo, tmp_path):
         assert app.theme == "pmconsole-high-contrast"
     config = Path(os.environ["PMCONSOLE_CONFIG"])
     assert tomllib.loads(config.read_text())["theme"] == "pmconsole-high-contrast"
+
+
+async def test_skip_records_a_skipped_turn_and_the_speaker_clock_stays_in_step_3(demo):
+    clock = FakeClock(wall=MEETING_TIME)
+    app = console(demo, clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f4", "f4")
+        await pilot.press("n")  # the first speaker starts
+        first = app.meeting.current_turn()
+        await pilot.press("k")  # skipped while speaking
+        turn = next(t for t in app.store.session.speaker_turns if t.id == first.id)
+        assert turn.skipped and turn.ended_at is not None
+        second = app.meeting.current_turn()
+        assert second.started_at is not None and not second.skipped
+        clock.advance(60)
+        left = app.meeting.speaker_countdown().remaining()
+        await pilot.press("f4")  # on to step 4 for ten minutes
+        clock.advance(600)
+        assert app.meeting.speaker_countdown().remaining() == left
+        await pilot.press("f3")  # back in step 3, the turn's clock runs again
+        clock.advance(30)
+        assert app.meeting.speaker_countdown().remaining() == pytest.approx(left - 30)
+
+
+async def test_planned_minutes_are_saved_on_enter_not_halfway(demo):
+    from pmconsole.widgets.fields import BoundInput
+
+    app = console(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        field = next(w for w in app.screen.query(BoundInput) if w.ref.field == "planned_minutes")
+        field.focus()
+        await pilot.pause()  # focusing selects the text; then go to its end
+        field.action_end()
+        await pilot.press("backspace")  # "75" -> "7" on the way to "70"
+        await pilot.pause(0.6)  # longer than the save delay of free text
+        assert app.store.session.meeting.planned_minutes == 75
+        await pilot.press("0", "enter")
+        assert app.store.session.meeting.planned_minutes == 70
+
+
+async def test_quitting_saves_what_was_typed_but_not_yet_saved(demo):
+    app = console(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f4")
+        field = app.screen.query_one("#question", Input)
+        field.focus()
+        field.value = "How do we detect queue stalls within 5 minutes?"
+        await pilot.press("ctrl+q")
+    assert load_session(demo).question.text == "How do we detect queue stalls within 5 minutes?"

@@ -151,10 +151,9 @@ async def test_the_eighth_open_action_is_refused_and_closing_one_lets_it_in(demo
     async with app.run_test(size=SIZE) as pilot:
         await go_to(pilot, 7)
         before = [a.model_dump() for a in app.store.session.actions]
-        new = dict(title="Rate-limit dashboard", owner="Lin Chen",
-                   criterion="Dashboard shows 429 rate within 1 minute")
+        # With seven open, the form does not even open: the reason is on screen instead.
         await pilot.press("a")
-        await fill(pilot, **new)
+        assert not isinstance(app.screen, RecordForm)
         refusal = app.screen.query_one("#refusal")
         assert not refusal.has_class("-none")
         assert "actions.open_limit" in str(refusal.render())
@@ -163,7 +162,8 @@ async def test_the_eighth_open_action_is_refused_and_closing_one_lets_it_in(demo
         await pilot.press("d")
         assert app.store.session.actions[0].status == "done"
         await pilot.press("a")
-        await fill(pilot, **new)
+        await fill(pilot, title="Rate-limit dashboard", owner="Lin Chen",
+                   criterion="Dashboard shows 429 rate within 1 minute")
         assert refusal.has_class("-none")
         assert any(a.title == "Rate-limit dashboard" for a in app.store.session.actions)
         assert len(app.store.session.open_actions()) == 7
@@ -175,7 +175,7 @@ async def test_the_eighth_open_action_is_refused_and_closing_one_lets_it_in(demo
         assert "actions.open_limit" in str(refusal.render())
 
 
-async def test_a_due_date_outside_the_window_is_refused_unless_a_reason_is_given(demo):
+async def test_a_due_date_outside_the_window_keeps_the_form_open_until_a_reason_is_given(demo):
     app = console(demo)
     async with app.run_test(size=SIZE) as pilot:
         await go_to(pilot, 7)
@@ -185,10 +185,13 @@ async def test_a_due_date_outside_the_window_is_refused_unless_a_reason_is_given
                       criterion="p95 retry delay under 2 s in the load test")
         await pilot.press("a")
         await fill(pilot, **fields)
-        assert "actions.due_window" in str(app.screen.query_one("#refusal").render())
+        form = app.screen
+        assert isinstance(form, RecordForm)  # still open: nothing typed is lost
+        assert "actions.due_window" in str(form.query_one("#error-due").render())
+        assert form.query_one("#field-title", Input).value == "Rewrite the retry library"
+        assert app.focused is form.query_one("#field-due")
         assert len(app.store.session.actions) == count
-        await pilot.press("a")
-        await fill(pilot, **fields, due_reason="Needs the Q1 library upgrade first")
+        await fill(pilot, due_reason="Needs the Q1 library upgrade first")
         assert len(app.store.session.actions) == count + 1
         assert app.store.session.actions[-1].due_reason.startswith("Needs the Q1")
 

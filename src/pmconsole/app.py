@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 from typing import Any, Iterable
 
+from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -74,6 +75,7 @@ class PmConsole(App[int]):
         self.clock = clock or SystemClock()
         self.exit_when_ready = exit_when_ready
         self._poll_enabled = poll
+        self.related = None  # post-mortems from the log like this one; None until looked up
         self.meeting = None
         if store is not None:
             from .meeting import MeetingRun
@@ -122,6 +124,7 @@ class PmConsole(App[int]):
             assert self.meeting is not None
             self.meeting.begin()
             self.push_screen(ConsoleScreen())
+            self.consult_log()
 
     def open_session(self, path: Path) -> None:
         """Open a session from the picker."""
@@ -133,10 +136,57 @@ class PmConsole(App[int]):
         )
         self.open_session_screens()
 
+    @work(thread=True, exclusive=True, exit_on_error=False, group="log")
+    def consult_log(self) -> None:
+        """The team's history for the rules, and related post-mortems: after the first screen,
+        in a worker, because indexing a large log takes a moment."""
+        from .log import PostMortemLog
+
+        assert self.store is not None
+        session = self.store.session
+        try:
+            log = PostMortemLog(self.sessions_dir)
+            log.update()
+            facts = log.facts(exclude=self.store.path, before=session.meeting.scheduled_at)
+            related = log.related(session, self.store.path, self.clock.now())
+            log.close()
+        except Exception as err:  # the log is a help, never a reason to stop the meeting
+            self.call_from_thread(
+                self.notify, f"The post-mortem log is unavailable: {err}", markup=False
+            )
+            return
+        self.call_from_thread(self._log_consulted, facts, related)
+
+    def _log_consulted(self, facts, related) -> None:
+        if self.meeting is not None:
+            self.meeting.log = facts
+        self.related = related
+        for widget in self.query("RelatedList"):
+            widget.show_hits()  # type: ignore[attr-defined]
+        self.announce(frozenset({"log"}), local=True)
+
+    def action_search_log(self) -> None:
+        from .screens.log import LogScreen
+
+        self.push_screen(LogScreen())
+
     def on_ready(self) -> None:
         self.log.info(f"pmconsole ready in {time.perf_counter() - STARTED:.3f} s")
         if self.exit_when_ready:
             self.call_after_refresh(self.exit, 0)
+
+    async def action_quit(self) -> None:
+        self.save_typing()
+        await super().action_quit()
+
+    def save_typing(self) -> None:
+        """Save what is typed in any field but not yet saved: quitting never loses it."""
+        from .widgets.fields import SavesSoon
+
+        for screen in self.screen_stack:
+            for widget in screen.query("*"):
+                if isinstance(widget, SavesSoon):
+                    widget.commit()
 
     def on_unmount(self) -> None:
         if self.store is not None:
@@ -207,6 +257,10 @@ class PmConsole(App[int]):
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
+        yield SystemCommand(
+            "Search the post-mortem log", "Past post-mortems by words and tags",
+            self.action_search_log,
+        )
         if self.meeting is None:
             return
         console = self.console_screen()

@@ -73,7 +73,9 @@ class Parser(argparse.ArgumentParser):
     """argparse that reports bad usage as our UsageError (exit 2, one line, no traceback)."""
 
     def error(self, message: str) -> NoReturn:
-        raise UsageError(f"{self.prog}: {message}")
+        # main() puts "pmconsole: " in front; name only the subcommand here.
+        where = self.prog.removeprefix("pmconsole").strip()
+        raise UsageError(f"{where}: {message}" if where else message)
 
 
 # -- commands ------------------------------------------------------------------------------------

@@ -173,6 +173,8 @@ class MeetingRun:
             ops.append(set_op("meeting", "statement_shown_at", now))
         if target == WRAP_UP and self.session.meeting.ended_at is None:
             ops.append(set_op("meeting", "ended_at", now))
+        elif leaving == WRAP_UP and self.session.meeting.ended_at is not None:
+            ops.append(set_op("meeting", "ended_at", None))  # back from the wrap-up: it goes on
         self.store.edit(*ops)
         if target == 3 and not self.session.speaker_turns:
             self.build_queue()
@@ -183,6 +185,13 @@ class MeetingRun:
         new = self.step_countdown(target)
         if new is not None and not self.timers.paused:
             new.start()
+        # A speaker's turn belongs to step 3: its clock stops while the meeting is elsewhere.
+        speaker = self.timers.speaker
+        if speaker is not None and not self.timers.paused:
+            if target == 3:
+                speaker.start()
+            else:
+                speaker.pause()
         if self._paused_timers and old in self._paused_timers:
             self._paused_timers.remove(old)
             if new is not None:
@@ -259,8 +268,11 @@ class MeetingRun:
         if turn is None:
             return
         now = self.clock.now()
-        if skip and turn.started_at is None:
-            self.store.edit(set_op("speaker_turns", "skipped", True, turn.id))
+        if skip:
+            ops = [set_op("speaker_turns", "skipped", True, turn.id)]
+            if turn.started_at is not None:
+                ops.append(set_op("speaker_turns", "ended_at", now, turn.id))
+            self.store.edit(*ops)
         else:
             ops = [set_op("speaker_turns", "ended_at", now, turn.id)]
             if turn.started_at is None:

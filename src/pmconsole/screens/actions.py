@@ -41,10 +41,10 @@ class ActionsStep(StepView):
     watches = frozenset({"actions", "factors", "participants"})
 
     BINDINGS = [
-        Binding("a", "add_action", "Add action", id="actions.add"),
-        Binding("e", "edit_action", "Edit", id="actions.edit"),
-        Binding("d", "toggle_done", "Done/reopen", id="actions.done"),
-        Binding("x", "drop_action", "Drop", id="actions.drop"),
+        Binding("a", "add_action", "Add action", id="actions.add", show=False),
+        Binding("e", "edit_action", "Edit", id="actions.edit", show=False),
+        Binding("d", "toggle_done", "Done/reopen", id="actions.done", show=False),
+        Binding("x", "drop_action", "Drop", id="actions.drop", show=False),
     ]
 
     DEFAULT_CSS = """
@@ -53,6 +53,7 @@ class ActionsStep(StepView):
     ActionsStep #refusal { color: $error; text-style: bold; height: auto; }
     ActionsStep #refusal.-none { display: none; }
     ActionsStep #actions { height: 1fr; max-height: 100%; }
+    ActionsStep #detail { height: auto; max-height: 4; color: $text-muted; }
     """
 
     def compose(self) -> ComposeResult:
@@ -61,7 +62,8 @@ class ActionsStep(StepView):
         table: DataTable = DataTable(id="actions", cursor_type="row", zebra_stripes=True)
         table.add_columns("Status", "Due", "Owner", "Action", "Done when")
         yield table
-        yield Static("a add · e edit · d done/reopen · x drop", classes="hint")
+        yield Static("", id="detail", markup=False)
+        yield Static("a add · e edit · d done/reopen · x drop · Enter edits", classes="hint")
 
     def show_session(self, changed: frozenset[str] | None = None) -> None:
         super().show_session(changed)
@@ -100,6 +102,21 @@ class ActionsStep(StepView):
         refusal.remove_class("-none")
         return True
 
+    def _checker(self, action: ActionItem | None):
+        """The method's blocks for the action as typed, each placed at the field to change."""
+        where = {"actions.due_window": "due", "actions.complete": "criterion",
+                 "actions.open_limit": "title", "followup.staging": "staging_check"}
+
+        def check(values: dict) -> list[tuple[str, str]]:
+            base = action or ActionItem(title=values.get("title") or "?")
+            candidate = base.model_copy(update=values)
+            if action is not None and action.status != "open":
+                return []
+            return [(where.get(f.rule, "title"), f"{f.rule}: {f.message} — {f.hint}")
+                    for f in self._blocks(candidate)]
+
+        return check
+
     def _form(self, title: str, action: ActionItem | None) -> RecordForm:
         session = self.session
         default_due = self._meeting_day() + timedelta(days=14)
@@ -126,9 +143,17 @@ class ActionsStep(StepView):
                           action.factor_ids if action else [], kind="multi",
                           options=tuple((f.text[:70], f.id) for f in session.factors)),
             ],
+            check=self._checker(action),
         )
 
     def action_add_action(self) -> None:
+        # Seven open already: say so before anyone types a whole action in vain.
+        probe = ActionItem(title="(new)", owner="-", criterion="-",
+                           due=self._meeting_day() + timedelta(days=14))
+        limit = [f for f in self._blocks(probe) if f.rule == "actions.open_limit"]
+        if self.refuse(limit):
+            return
+
         def added(values):
             if not values:
                 return
@@ -136,10 +161,21 @@ class ActionsStep(StepView):
                 **values,
                 history=[StatusChange(status="open", at=self.app.clock.now())],  # type: ignore[attr-defined]
             )
-            if not self.refuse(self._blocks(action)):
-                self.edit(add_op("actions", action))
+            self.refuse([])
+            self.edit(add_op("actions", action))
+            self._select(action.id)
 
         self.app.push_screen(self._form("Agree an action", None), added)
+
+    def _select(self, action_id: str) -> None:
+        def move() -> None:
+            table = self.query_one("#actions", DataTable)
+            ids = [a.id for a in self.session.actions]
+            if action_id in ids:
+                table.move_cursor(row=ids.index(action_id))
+            table.focus()
+
+        self.call_after_refresh(move)
 
     def _blocks(self, action: ActionItem) -> list[rules.Finding]:
         return rules.blocks(rules.check_new_action(self.session, action, self._meeting_day()))
@@ -152,15 +188,24 @@ class ActionsStep(StepView):
         def edited(values):
             if not values:
                 return
-            changed = action.model_copy(update=values)
-            if action.status == "open" and self.refuse(self._blocks(changed)):
-                return
             ops = [set_op("actions", k, v, action.id) for k, v in values.items()
                    if getattr(action, k) != v]
             if ops:
                 self.edit(*ops)
+            self._select(action.id)
 
         self.app.push_screen(self._form("Edit the action", action), edited)
+
+    @on(DataTable.RowHighlighted, "#actions")
+    def _highlighted(self) -> None:
+        action = self._selected()
+        detail = self.query_one("#detail", Static)
+        if action is None:
+            detail.update("")
+            return
+        staging = f" · staging check {action.staging_check}" if action.staging_check else ""
+        detail.update(f"{action.title} — {action.owner}, due {action.due}{staging}\n"
+                      f"Done when: {action.criterion}")
 
     @on(DataTable.RowSelected, "#actions")
     def _row_chosen(self) -> None:

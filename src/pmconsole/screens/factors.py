@@ -45,10 +45,10 @@ class FactorsStep(StepView):
     watches = frozenset({"factors", "timeline", "participants"})
 
     BINDINGS = [
-        Binding("a", "add_factor", "Add condition", id="factors.add"),
-        Binding("e", "edit_factor", "Edit", id="factors.edit"),
-        Binding("x", "remove_factor", "Remove", id="factors.remove"),
-        Binding("c", "cycle_category", "Category", id="factors.category"),
+        Binding("a", "add_factor", "Add condition", id="factors.add", show=False),
+        Binding("e", "edit_factor", "Edit", id="factors.edit", show=False),
+        Binding("x", "remove_factor", "Remove", id="factors.remove", show=False),
+        Binding("c", "cycle_category", "Category", id="factors.category", show=False),
     ]
 
     DEFAULT_CSS = """
@@ -58,6 +58,7 @@ class FactorsStep(StepView):
     FactorsStep #conditions-side { width: 3fr; height: 1fr; padding: 0 0 0 1; }
     FactorsStep #question { text-style: bold; height: auto; }
     FactorsStep #conditions { height: 1fr; max-height: 100%; }
+    FactorsStep #detail { height: auto; max-height: 3; color: $text-muted; }
     """
 
     def compose(self) -> ComposeResult:
@@ -73,6 +74,7 @@ class FactorsStep(StepView):
                 table: DataTable = DataTable(id="conditions", cursor_type="row", zebra_stripes=True)
                 table.add_columns("Category", "Condition")
                 yield table
+                yield Static("", id="detail", markup=False)
 
     def show_session(self, changed: frozenset[str] | None = None) -> None:
         super().show_session(changed)
@@ -171,6 +173,11 @@ class FactorsStep(StepView):
                     self.edit(*ops)
 
         self.app.push_screen(self._form("Edit the condition", factor), edited)
+
+    @on(DataTable.RowHighlighted, "#conditions")
+    def _highlighted(self) -> None:
+        factor = self._selected_factor()
+        self.query_one("#detail", Static).update(factor.text if factor else "")
 
     @on(DataTable.RowSelected, "#conditions")
     def _row_chosen(self) -> None:

@@ -39,8 +39,8 @@ class FactsStep(StepView):
     watches = frozenset({"evidence", "session", "meeting"})
 
     BINDINGS = [
-        Binding("a", "add_evidence", "Add evidence", id="facts.add"),
-        Binding("x", "remove_evidence", "Remove", id="facts.remove"),
+        Binding("a", "add_evidence", "Add evidence", id="facts.add", show=False),
+        Binding("x", "remove_evidence", "Remove", id="facts.remove", show=False),
     ]
 
     DEFAULT_CSS = """

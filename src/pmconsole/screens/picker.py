@@ -24,6 +24,7 @@ def _reached(step: int) -> str:
 class PickerScreen(Screen):
     BINDINGS = [
         Binding("n", "new_session", "New session", id="picker.new"),
+        Binding("l", "search_log", "Search the log", id="picker.log"),
         Binding("enter", "open_selected", "Open", id="picker.open", show=False),
     ]
 
@@ -102,6 +103,11 @@ class PickerScreen(Screen):
             return
         self.app.pop_screen()
         self.app.open_session(path)  # type: ignore[attr-defined]
+
+    def action_search_log(self) -> None:
+        from .log import LogScreen
+
+        self.app.push_screen(LogScreen(can_open=True))
 
     def action_new_session(self) -> None:
         now = datetime.now(timezone.utc).replace(second=0, microsecond=0)

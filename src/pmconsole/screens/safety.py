@@ -19,12 +19,12 @@ class SafetyStep(StepView):
     watches = frozenset({"meeting", "speaker_turns", "participants"})
 
     BINDINGS = [
-        Binding("e", "edit_statement", "Edit statement", id="safety.edit"),
-        Binding("b", "build_queue", "Junior first", id="safety.build"),
-        Binding("n", "next_speaker", "Next speaker", id="safety.next"),
-        Binding("k", "skip_speaker", "Skip", id="safety.skip"),
-        Binding("u", "move(-1)", "Up", id="safety.up"),
-        Binding("d", "move(1)", "Down", id="safety.down"),
+        Binding("e", "edit_statement", "Edit statement", id="safety.edit", show=False),
+        Binding("b", "build_queue", "Junior first", id="safety.build", show=False),
+        Binding("n", "next_speaker", "Next speaker", id="safety.next", show=False),
+        Binding("k", "skip_speaker", "Skip", id="safety.skip", show=False),
+        Binding("u", "move(-1)", "Up", id="safety.up", show=False),
+        Binding("d", "move(1)", "Down", id="safety.down", show=False),
         Binding("plus", "minutes(1)", "+1 min", id="safety.longer", show=False),
         Binding("minus", "minutes(-1)", "-1 min", id="safety.shorter", show=False),
     ]

@@ -22,6 +22,7 @@ from ..widgets.fields import (
 )
 from ..widgets import plain_cells
 from ..widgets.form import FormField, RecordForm, required
+from ..widgets.related import RelatedList
 from .base import StepView, field_row, set_select
 
 SENIORITIES = ("junior", "mid", "senior", "lead")
@@ -49,15 +50,15 @@ class ScheduleStep(StepView):
     watches = frozenset({"incident", "meeting", "participants"})
 
     BINDINGS = [
-        Binding("a", "add_person", "Add person", id="roster.add"),
-        Binding("e", "edit_person", "Edit person", id="roster.edit"),
-        Binding("x", "remove_person", "Remove", id="roster.remove"),
-        Binding("i", "toggle_involved", "Involved", id="roster.involved"),
+        Binding("a", "add_person", "Add person", id="roster.add", show=False),
+        Binding("e", "edit_person", "Edit person", id="roster.edit", show=False),
+        Binding("x", "remove_person", "Remove", id="roster.remove", show=False),
+        Binding("i", "toggle_involved", "Involved", id="roster.involved", show=False),
     ]
 
     def compose(self) -> ComposeResult:
         zone = self.session.zone()
-        when = dict(parse=parse_local_time(zone), fmt=format_local_time(zone))
+        when = dict(parse=parse_local_time(zone), fmt=format_local_time(zone), while_typing=False)
         yield Static("Incident", classes="section")
         yield from field_row("Title", BoundInput(FieldRef("incident", "title")))
         yield from field_row(
@@ -88,7 +89,8 @@ class ScheduleStep(StepView):
         )
         yield from field_row(
             "Planned minutes",
-            BoundInput(FieldRef("meeting", "planned_minutes"), parse=parse_int, fmt=str),
+            BoundInput(FieldRef("meeting", "planned_minutes"), parse=parse_int, fmt=str,
+                       while_typing=False),
         )
         yield Static("", id="budgets", markup=False)
         yield from field_row(
@@ -104,6 +106,8 @@ class ScheduleStep(StepView):
         table: DataTable = DataTable(id="roster", cursor_type="row", zebra_stripes=True)
         table.add_columns("Name", "Role", "Seniority", "Involved")
         yield table
+        yield Static("Related post-mortems, last six months (Enter shows one)", classes="section")
+        yield RelatedList(id="related")
 
     def show_session(self, changed: frozenset[str] | None = None) -> None:
         super().show_session(changed)

@@ -9,6 +9,7 @@ from textual.widgets import Static
 
 from .. import rules
 from ..widgets.fields import BoundInput, FieldRef, format_tags, parse_tags
+from ..widgets.related import RelatedList
 from .base import StepView, field_row
 
 MARK = {"block": "■", "warn": "▲", "info": "●"}
@@ -30,6 +31,8 @@ class WrapUpStep(StepView):
         yield Static("", id="next", markup=False)
         yield Static("Findings across the meeting", classes="section")
         yield Static("", id="findings-all", markup=False)
+        yield Static("Related post-mortems, last six months (Enter shows one)", classes="section")
+        yield RelatedList(id="related")
         yield Static("After the meeting", classes="section")
         yield Static(
             "Exports: Ctrl+P, then Export MD, HTML, JSON, ICS or CSV — the one-page summary, the "
@@ -44,14 +47,14 @@ class WrapUpStep(StepView):
         session = self.session
         now = self.app.clock.now()  # type: ignore[attr-defined]
         review = rules.followup_review_date(session)
-        taker = rules.next_note_taker(session, None)
+        taker = rules.next_note_taker(session, self.app.meeting.log)  # type: ignore[attr-defined]
         self.query_one("#next", Static).update(
             f"Follow-up review: {review.isoformat() if review else 'set a meeting date first'}"
             " — publish the progress of every action there\n"
             f"Suggested note-taker next time: {taker.name if taker else '—'}"
         )
         lines = Text()
-        for f in rules.check(session, now=now):
+        for f in rules.check(session, self.app.meeting.log, now):  # type: ignore[attr-defined]
             style = {"block": "bold red", "warn": "yellow", "info": "dim"}[f.severity]
             lines.append(f"{MARK[f.severity]} step {f.step} {f.rule}: ", style)
             lines.append(f"{f.message}\n")

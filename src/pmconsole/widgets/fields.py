@@ -134,11 +134,15 @@ class BoundInput(SavesSoon, Input):
         parse: Callable[[str], Any] = lambda text: text,
         fmt: Callable[[Any], str] = plain_text,
         also: Callable[[Any], list[dict]] | None = None,
+        while_typing: bool = True,
         **kwargs: Any,
     ) -> None:
+        """``while_typing=False`` saves only on Enter or when focus leaves: for numbers and
+        times, where a value typed halfway ("7" on the way to "75") must not count."""
         kwargs.setdefault("compact", True)
         super().__init__(**kwargs)
         self.ref = ref
+        self._while_typing = while_typing
         self._also = also
         self._parse = parse
         self._fmt = fmt
@@ -157,7 +161,10 @@ class BoundInput(SavesSoon, Input):
     @on(Input.Changed)
     def _typed(self, event: Input.Changed) -> None:
         event.stop()
-        self._typed_now()
+        if self._while_typing:
+            self._typed_now()
+        else:
+            self._dirty = True
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:

@@ -59,10 +59,20 @@ class RecordForm(ModalScreen[dict[str, Any] | None]):
         Binding("ctrl+s", "save", "Save", id="form.save", priority=True),
     ]
 
-    def __init__(self, title: str, fields: list[FormField]) -> None:
+    def __init__(
+        self,
+        title: str,
+        fields: list[FormField],
+        *,
+        check: Callable[[dict[str, Any]], list[tuple[str, str]]] | None = None,
+    ) -> None:
+        """``check`` looks at the parsed values as a whole (the method's rules) and returns
+        (field name, what is wrong) pairs; the form stays open until there are none, so
+        nothing typed is lost to a refusal."""
         super().__init__()
         self.form_title = title
         self.fields = fields
+        self.check = check
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -103,7 +113,10 @@ class RecordForm(ModalScreen[dict[str, Any] | None]):
                     yield Static("", classes="form-error -none", id=f"error-{f.name}", markup=False)
                     if f.hint is not None:
                         yield Static("", classes="form-hint", id=f"hint-{f.name}", markup=False)
-            yield Static("Enter or Ctrl+S saves · Escape cancels", classes="form-keys")
+            yield Static(
+                "Ctrl+S saves (or Enter in a text field) · Tab moves · Escape cancels",
+                classes="form-keys",
+            )
 
     def on_mount(self) -> None:
         for f in self.fields:
@@ -131,10 +144,9 @@ class RecordForm(ModalScreen[dict[str, Any] | None]):
 
     def action_save(self) -> None:
         values: dict[str, Any] = {}
-        ok = True
+        errors: dict[str, str] = {}
         for f in self.fields:
             widget = self.query_one(f"#field-{f.name}")
-            error = self.query_one(f"#error-{f.name}", Static)
             try:
                 if isinstance(widget, Checkbox):
                     values[f.name] = widget.value
@@ -146,13 +158,21 @@ class RecordForm(ModalScreen[dict[str, Any] | None]):
                     values[f.name] = widget.value
                 else:
                     values[f.name] = f.parse(widget.value)  # type: ignore[union-attr]
-                error.add_class("-none")
             except ValueError as err:
-                ok = False
-                error.update(str(err))
-                error.remove_class("-none")
-        if ok:
-            self.dismiss(values)
+                errors[f.name] = str(err)
+        if not errors and self.check is not None:
+            for name, message in self.check(values):
+                errors[name] = f"{errors[name]}; {message}" if name in errors else message
+        for f in self.fields:
+            error = self.query_one(f"#error-{f.name}", Static)
+            error.update(errors.get(f.name, ""))
+            error.set_class(f.name not in errors, "-none")
+        if errors:
+            # Take the person to the first thing to fix.
+            first = next(f.name for f in self.fields if f.name in errors)
+            self.query_one(f"#field-{first}").focus()
+            return
+        self.dismiss(values)
 
 
 def required(what: str) -> Callable[[str], str]:

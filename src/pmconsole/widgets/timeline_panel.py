@@ -18,6 +18,7 @@ from .form import FormField, RecordForm, required
 from .strip import TimelineStrip
 from .timeline_table import TimelineTable
 
+KEYS = "a add · e edit · x delete · z undo · f fact/interpretation · m major · Enter edits"
 RELATIVE = re.compile(r"^([+-])\s*(\d+)\s*([mh])$")
 CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
 
@@ -56,15 +57,16 @@ class TimelinePanel(Vertical):
     TimelinePanel { height: 1fr; }
     TimelinePanel > #durations { color: $text-muted; }
     TimelinePanel > #columns { text-style: bold; background: $panel; }
+    TimelinePanel > #detail { height: 2; color: $text-muted; }
     """
 
     BINDINGS = [
-        Binding("a", "add_event", "Add event", id="timeline.add"),
-        Binding("e", "edit_event", "Edit", id="timeline.edit"),
-        Binding("x", "delete_event", "Delete", id="timeline.delete"),
-        Binding("z", "undo_delete", "Undo delete", id="timeline.undo"),
-        Binding("f", "toggle_basis", "Fact/interp.", id="timeline.basis"),
-        Binding("m", "toggle_major", "Major", id="timeline.major"),
+        Binding("a", "add_event", "Add event", id="timeline.add", show=False),
+        Binding("e", "edit_event", "Edit", id="timeline.edit", show=False),
+        Binding("x", "delete_event", "Delete", id="timeline.delete", show=False),
+        Binding("z", "undo_delete", "Undo delete", id="timeline.undo", show=False),
+        Binding("f", "toggle_basis", "Fact/interp.", id="timeline.basis", show=False),
+        Binding("m", "toggle_major", "Major", id="timeline.major", show=False),
     ]
 
     def __init__(self, gap_minutes: int = 30, **kwargs) -> None:
@@ -78,6 +80,7 @@ class TimelinePanel(Vertical):
         table = TimelineTable(gap_minutes=self.gap_minutes, id="timeline")
         yield Static(table.header_text(), id="columns", markup=False)
         yield table
+        yield Static(KEYS, id="detail", markup=False)
 
     @property
     def session(self) -> Session:
@@ -98,6 +101,16 @@ class TimelinePanel(Vertical):
         table = self.query_one(TimelineTable)
         table.show(session, keep=self.selected_id())
 
+    def on_timeline_table_row_highlighted(self, message: TimelineTable.RowHighlighted) -> None:
+        message.stop()
+        event = self.selected()
+        detail = self.query_one("#detail", Static)
+        if event is None:
+            detail.update(KEYS)
+            return
+        source = f" — {event.source}" if event.source else ""
+        detail.update(f"{event.text}{source}\n{KEYS}")
+
     def selected_id(self) -> str | None:
         event = self.query_one(TimelineTable).selected()
         return event.id if event else None
@@ -115,7 +128,7 @@ class TimelinePanel(Vertical):
             [
                 FormField("text", "What happened", event.text if event else "",
                           parse=required("The event's text")),
-                FormField("at", "Time (14:32, +5m, or 2026-11-23 14:32)",
+                FormField("at", "Time: 14:32, or +5m / -2m from the selected event, or 2026-11-23 14:32",
                           default.astimezone(zone).strftime("%H:%M"),
                           parse=event_time_parser(default, zone)),
                 FormField("kind", "Kind", event.kind if event else "observation",

@@ -81,6 +81,9 @@ class TimelineTable(ScrollView, can_focus=True):
     class RowChosen(Message):
         """Enter or a click on the already selected row."""
 
+    class RowHighlighted(Message):
+        """The cursor moved to another row."""
+
     def __init__(self, gap_minutes: int = 30, **kwargs) -> None:
         super().__init__(**kwargs)
         self.gap = timedelta(minutes=gap_minutes)
@@ -167,6 +170,7 @@ class TimelineTable(ScrollView, can_focus=True):
                 return
             self.scroll_to_region_of(new)
         self.refresh()
+        self.post_message(self.RowHighlighted())
 
     def scroll_to_region_of(self, row: int) -> None:
         top = self.scroll_offset.y
