@@ -232,6 +232,8 @@ async def test_planned_minutes_are_saved_on_enter_not_halfway(demo):
 
     app = console(demo)
     async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()  # the first field takes focus when step 1 is first shown
+        assert app.focused is not None
         field = next(w for w in app.screen.query(BoundInput) if w.ref.field == "planned_minutes")
         field.focus()
         await pilot.pause()  # focusing selects the text; then go to its end

@@ -205,3 +205,27 @@ async def test_the_wrap_up_shows_the_follow_up_review_and_the_findings(demo):
         assert "Suggested note-taker next time:" in text
         findings = str(app.screen.query_one("#findings-all").render())
         assert "facts.deadline" in findings
+
+
+async def test_exports_from_the_console_are_written_beside_the_session(demo):
+    app = console(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.console_screen()
+        for fmt in ("md", "html", "json", "ics", "csv"):
+            screen.export(fmt)
+        await pilot.pause()
+    names = sorted(p.name for p in demo.parent.iterdir() if p.name.startswith("demo."))
+    assert {"demo.summary.md", "demo.html", "demo.json", "demo.ics", "demo.actions.csv"} <= set(names)
+    assert "Recovery took" in (demo.parent / "demo.summary.md").read_text()
+
+
+async def test_an_export_over_one_page_is_refused_with_the_reason(demo):
+    session = load_session(demo)
+    session.summary = "word " * 600
+    save_session(demo, session)
+    app = console(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        app.console_screen().export("md")
+        await pilot.pause()
+        assert any("facts.one_page" in str(n.title) for n in app._notifications)
+    assert not (demo.parent / "demo.summary.md").exists()

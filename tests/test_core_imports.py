@@ -17,6 +17,10 @@ CORE = [
     "pmconsole.locations",
     "pmconsole.config",
     "pmconsole.cli",
+    "pmconsole.clock",
+    "pmconsole.meeting",
+    "pmconsole.log",
+    "pmconsole.exporters",
 ]
 
 PROBE = """

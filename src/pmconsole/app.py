@@ -244,7 +244,7 @@ class PmConsole(App[int]):
 
         if not isinstance(self.screen, HelpScreen):
             step = self.store.session.meeting.current_step if self.store else 0
-            self.push_screen(HelpScreen(step))
+            self.push_screen(HelpScreen(step, self.role))
 
     def action_toggle_contrast(self) -> None:
         self.theme = (

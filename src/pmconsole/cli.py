@@ -336,6 +336,30 @@ def cmd_notes(args: argparse.Namespace) -> int:
     return _run_console(_session_path(args), args, role="notes")
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from . import exporters
+    from .store import atomic_write
+
+    path = _session_path(args)
+    session = read_snapshot(path)
+    blocked = exporters.one_page_blocks(session)
+    if blocked and not args.force:
+        first = blocked[0]
+        raise Refused(f"{first.rule}: {first.message} — {first.hint} (or export with --force)")
+    out = Path(args.output) if args.output else exporters.default_output(path, args.format)
+    if out.exists() and not args.force and out.resolve() != path.resolve() and args.output:
+        raise UsageError(f"{out}: already exists; use --force to replace it")
+    if out.resolve() == path.resolve():
+        raise UsageError(f"{out}: that is the session file itself; choose another name")
+    text = exporters.export(session, args.format)
+    try:
+        atomic_write(out, text.encode("utf-8"))
+    except OSError as err:
+        raise UsageError(f"{out}: cannot write: {err.strerror or err}") from None
+    print(out)
+    return 0
+
+
 def cmd_feedback(args: argparse.Namespace) -> int:
     return _run_console(_session_path(args), args, role="feedback")
 
@@ -392,6 +416,13 @@ def build_parser() -> Parser:
     command("demo", cmd_demo, "a fresh copy of the bundled demo session, opened")
     p = command("notes", cmd_notes, "note-taker pane on the same session as the facilitator")
     p.add_argument("file", metavar="FILE")
+
+    p = command("export", cmd_export, "the one-page summary, actions and calendar")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--format", required=True, choices=["md", "html", "json", "ics", "csv"])
+    p.add_argument("-o", "--output", metavar="OUT", help="where to write (default: beside FILE)")
+    p.add_argument("--force", action="store_true",
+                   help="export a summary over one page; replace an existing OUT")
 
     p = command("feedback", cmd_feedback, "the anonymous feedback form, one per participant")
     p.add_argument("file", metavar="FILE")

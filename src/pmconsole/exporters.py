@@ -20,8 +20,14 @@ Decisions the formats share:
   as it is, and docs/session-format.md already documents this shape. JSON escaping makes any
   text inert, so the data is kept exactly as stored; only DEL, the C1 controls and U+2028/2029
   are written as ``\\u`` escapes so that printing the file cannot drive a terminal.
-- **Times** are shown in the incident's time zone; day and month names are spelled here, not by
-  the C library, so the output does not change with the locale.
+- **Times** are shown in the incident's time zone (the incident line adds UTC, which logs and
+  summaries often use); day and month names are spelled here, not by the C library, so the
+  output does not change with the locale.
+- **iCalendar UIDs** are ``meeting-<h>@pmconsole``, ``review-<h>@pmconsole`` and
+  ``action-<action id>-<h>@pmconsole``, where ``<h>`` hashes the incident's title and start:
+  exporting again, after any other edit, updates the same calendar entries.
+- **CSV** has the columns of ``CSV_HEADER``, one row per action in the session's order
+  (dropped ones too, with their status), UTF-8 without a byte-order mark, CRLF line ends.
 
 Never import Textual here: the command line, scripts and tests use this without a screen.
 """
@@ -40,9 +46,9 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 from .model import (
-    EVENT_KINDS,
     FACTOR_CATEGORIES,
     ActionItem,
+    Feedback,
     Session,
     TimelineEvent,
     format_duration,
@@ -50,7 +56,9 @@ from .model import (
 from .rules import OPEN_LIMIT, Finding, LogFacts, facts_one_page, followup_review_date
 
 FORMATS: tuple[str, ...] = ("md", "html", "json", "ics", "csv")
-SUFFIX: dict[str, str] = {"md": ".md", "html": ".html", "json": ".json", "ics": ".ics", "csv": ".csv"}
+SUFFIX: dict[str, str] = {
+    "md": ".md", "html": ".html", "json": ".json", "ics": ".ics", "csv": ".csv"
+}
 # What goes between the session's stem and the suffix in the default file name.
 _DEFAULT_INFIX: dict[str, str] = {"md": ".summary", "csv": ".actions"}
 
@@ -169,10 +177,6 @@ def _zone_label(session: Session, moment: datetime) -> str:
     return name if abbr in ("", name) else f"{abbr} ({name})"
 
 
-def _clock(session: Session, moment: datetime) -> str:
-    return f"{session.local(moment):%H:%M}"
-
-
 def _moment(session: Session, moment: datetime) -> str:
     """Thu 26 Nov 2026, 10:00 CET"""
     local = session.local(moment)
@@ -187,11 +191,23 @@ def _incident_span(session: Session) -> str:
     if start.date() == end.date():
         same_abbr = start.tzname() == end.tzname()
         first = f"{start:%H:%M}" if same_abbr else f"{start:%H:%M} {start.tzname()}"
-        return f"{_day(start.date())}, {first} – {end:%H:%M} {zone}"
-    return (
-        f"{_day(start.date())}, {start:%H:%M} {start.tzname()} – "
-        f"{_day(end.date())}, {end:%H:%M} {zone}"
-    )
+        span = f"{_day(start.date())}, {first} – {end:%H:%M} {zone}"
+    else:
+        span = (
+            f"{_day(start.date())}, {start:%H:%M} {start.tzname()} – "
+            f"{_day(end.date())}, {end:%H:%M} {zone}"
+        )
+    if start.utcoffset() or end.utcoffset():
+        # Logs, alerts and often the summary itself speak UTC: give readers both clocks.
+        first_utc, last_utc = inc.started_at.astimezone(UTC), inc.resolved_at.astimezone(UTC)
+        if first_utc.date() == last_utc.date():
+            span += f"; {first_utc:%H:%M} – {last_utc:%H:%M} UTC"
+        else:
+            span += (
+                f"; {first_utc.day} {_MONTHS[first_utc.month - 1]} {first_utc:%H:%M} – "
+                f"{last_utc.day} {_MONTHS[last_utc.month - 1]} {last_utc:%H:%M} UTC"
+            )
+    return span
 
 
 def _event_time(session: Session, event: TimelineEvent) -> str:
@@ -248,7 +264,7 @@ def _factor_groups(session: Session) -> list[tuple[str, list[str]]]:
     return groups
 
 
-def _sorted_feedback(session: Session):
+def _sorted_feedback(session: Session) -> list[Feedback]:
     return sorted(session.feedback, key=lambda f: f.id)
 
 
@@ -280,8 +296,8 @@ def _followup_line(session: Session) -> str:
         f"(never more than {OPEN_LIMIT})."
     )
     if review is None:
-        return f"Not set yet: it is two weeks after the meeting, once that is scheduled. {opened}"
-    return f"{_day(review)}: publish the progress of every action. {opened}"
+        return f"Not set yet (two weeks after the meeting, once that is scheduled). {opened}"
+    return f"{_day(review)} — publish the progress of every action. {opened}"
 
 
 def _due_text(action: ActionItem) -> str:
@@ -406,7 +422,7 @@ def export_md(session: Session, now: datetime) -> str:
         left = len(session.timeline) - len(events)
         note = "★ major event."
         if left > 0:
-            note += f" {left} more event{'s' if left != 1 else ''} in the full timeline."
+            note += f" {left} more event{'s' if left != 1 else ''} in the session's full timeline."
         out += ["", f"*{note}*", ""]
     else:
         out += ["*No major events, alerts or decisions are on the timeline yet.*", ""]
@@ -451,19 +467,14 @@ def export_md(session: Session, now: datetime) -> str:
 # -- HTML --------------------------------------------------------------------------------------
 
 
-def _h(text: str) -> str:
-    """Clean user text escaped for HTML and SVG, quotes included."""
-    return html.escape(clean(text), quote=True)
-
-
 def _h1(text: str) -> str:
+    """User text as one clean line, escaped for HTML and SVG, quotes included."""
     return html.escape(_one_line(text), quote=True)
 
 
 _CSS = """
-:root { --ink: #1d2329; --muted: #5b6670; --rule: #c9d0d6; --detect: #f4c7c3;
-  --mitigate: #fbe0b5; --resolve: #cce8cf; --alert: #c0392b; --action: #1f7a8c;
-  --decision: #b7791f; --observation: #7b8794; }
+:root { --ink: #1d2329; --muted: #5b6670; --rule: #c9d0d6; --alert: #c0392b;
+  --decision: #b7791f; }
 * { box-sizing: border-box; }
 html { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 body { margin: 0 auto; max-width: 60rem; padding: 1.2rem; color: var(--ink);
@@ -659,7 +670,9 @@ def _key_timeline_html(session: Session) -> str:
     for e in events:
         number = numbers.get(e.id)
         kind = f"★{number} {e.kind}" if number else e.kind
-        interp = ' <span class="interp">(interpretation)</span>' if e.basis == "interpretation" else ""
+        interp = (
+            ' <span class="interp">(interpretation)</span>' if e.basis == "interpretation" else ""
+        )
         source = f' <span class="note">— {_h1(e.source)}</span>' if e.source.strip() else ""
         row_class = ' class="major"' if number else ""
         rows.append(
@@ -809,14 +822,15 @@ def timeline_svg(session: Session) -> str:
     for tick in _ticks(session, t0, t0 + timedelta(seconds=total)):
         x = x_of(tick)
         local = session.local(tick)
+        anchor = "end" if x > _SVG_WIDTH - _SVG_RIGHT - 24 else "middle"  # keep it in view
         out.append(
             f'<line x1="{x:.1f}" y1="{_LANE_TOP - 4}" x2="{x:.1f}" y2="{axis_y + 4}" '
             f'stroke="#c9d0d6" stroke-width="0.8"/>'
-            f'<text x="{x:.1f}" y="{axis_y + 15}" text-anchor="middle">{local:%H:%M}</text>'
+            f'<text x="{x:.1f}" y="{axis_y + 15}" text-anchor="{anchor}">{local:%H:%M}</text>'
         )
         if local.date() != last_day:
             out.append(
-                f'<text x="{x:.1f}" y="{axis_y + 28}" text-anchor="middle" font-size="9.5">'
+                f'<text x="{x:.1f}" y="{axis_y + 28}" text-anchor="{anchor}" font-size="9.5">'
                 f"{_DAYS[local.weekday()]} {local.day} {_MONTHS[local.month - 1]}</text>"
             )
             last_day = local.date()
@@ -866,15 +880,21 @@ def _ticks(session: Session, first: datetime, last: datetime) -> list[datetime]:
     step = next((m for m in _TICK_MINUTES if span_minutes / m <= 10), _TICK_MINUTES[-1])
     if span_minutes / step > 10:
         step = math.ceil(span_minutes / 10)
-    # Count minutes on the local wall clock, so ticks fall on 15:00, not on 15:00 UTC.
-    offset = session.local(first).utcoffset() or timedelta()
-    local_minutes = math.ceil(((first + offset) - datetime(1970, 1, 1, tzinfo=UTC))
-                              .total_seconds() / 60 / step) * step
-    tick = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(minutes=local_minutes) - offset
-    ticks = []
-    while tick <= last:
-        ticks.append(tick)
-        tick += timedelta(minutes=step)
+    # Step on the local wall clock, so ticks fall on 15:00 local, and still do after a change
+    # to or from summer time.
+    zone = session.zone()
+    wall = session.local(first).replace(tzinfo=None)
+    minutes = math.ceil((wall - datetime(1970, 1, 1)).total_seconds() / 60 / step) * step
+    wall = datetime(1970, 1, 1) + timedelta(minutes=minutes)
+    ticks: list[datetime] = []
+    while len(ticks) < 100:
+        tick = wall.replace(tzinfo=zone).astimezone(UTC)
+        if tick > last:
+            break
+        # A wall time that does not exist (or exists twice) at the change can land out of order.
+        if tick >= first and (not ticks or tick > ticks[-1]):
+            ticks.append(tick)
+        wall += timedelta(minutes=step)
     return ticks
 
 

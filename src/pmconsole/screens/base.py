@@ -37,6 +37,8 @@ class StepView(VerticalScroll):
     def on_mount(self) -> None:
         self.ready = True
         self.show_session(None)
+        if self.display:
+            self.call_after_refresh(self.take_focus)  # the first step shown: nothing has focus
 
     def take_focus(self) -> None:
         """Focus this step's first control, so its keys work as soon as it is shown."""

@@ -123,12 +123,26 @@ class ConsoleScreen(Screen):
     # -- exports -----------------------------------------------------------------------------
 
     def export(self, fmt: str) -> None:
-        self.notify(
-            f"The {fmt.upper()} export is not built yet; it will write the file beside the "
-            "session and say where.",
-            title="Export",
-            markup=False,
-        )
+        """Write one export beside the session file and say where."""
+        from .. import exporters
+        from ..store import atomic_write
+
+        store = self.app.store  # type: ignore[attr-defined]
+        self.app.save_typing()  # type: ignore[attr-defined]
+        blocked = exporters.one_page_blocks(store.session)
+        if blocked:
+            first = blocked[0]
+            self.notify(f"{first.message} — {first.hint}", title=f"Not exported: {first.rule}",
+                        severity="error", markup=False)
+            return
+        out = exporters.default_output(store.path, fmt)
+        try:
+            atomic_write(out, exporters.export(store.session, fmt).encode("utf-8"))
+        except OSError as err:
+            self.notify(f"{out}: {err.strerror or err}", title="Not exported", severity="error",
+                        markup=False)
+            return
+        self.notify(str(out), title=f"Exported {fmt.upper()}", markup=False)
 
     # -- redrawing ---------------------------------------------------------------------------
 

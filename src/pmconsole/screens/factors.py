@@ -29,7 +29,8 @@ def condition_hint(session: Session):
         found = blame_phrases(text, names)
         if not found:
             return ""
-        return f"▲ {', '.join(found)}: {reframe_hint(text)}"
+        quoted = ", ".join(f'"{f}"' for f in found)
+        return f"▲ This names a person or blames ({quoted}). {reframe_hint(text)}"
 
     return hint
 

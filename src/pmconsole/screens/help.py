@@ -33,6 +33,14 @@ STEP_HELP = {
     "and offer the anonymous feedback form.",
 }
 
+NOTES_HELP = (
+    "The note-taker's pane: your notes are kept per step and follow the facilitator's step "
+    "(F5 pins the step you are on; F3/F4 choose another). F6 notes, F7 timeline (the same "
+    "keys as the facilitator: a add, e edit, x delete, z undo, f fact/interpretation, "
+    "m major), F8 factors, F9 actions. Everything is saved as you type and shows in the "
+    "facilitator's console within half a second."
+)
+
 KEYS = (
     "F1 help · F2 blame pause · F3 previous step · F4 next step · F10 high contrast · "
     "Ctrl+P command palette (every step and export by name) · Ctrl+Q quit"
@@ -52,9 +60,10 @@ class HelpScreen(ModalScreen[None]):
         Binding("escape,f1,question_mark,q", "close", "Close", id="help.close"),
     ]
 
-    def __init__(self, step: int) -> None:
+    def __init__(self, step: int, role: str = "facilitator") -> None:
         super().__init__()
         self.step = step
+        self.role = role
 
     def compose(self) -> ComposeResult:
         if 1 <= self.step <= len(STEP_NAMES):
@@ -64,10 +73,16 @@ class HelpScreen(ModalScreen[None]):
         else:
             title = "pmconsole"
         with VerticalScroll():
-            yield Static(title, classes="title")
-            yield Static(STEP_HELP.get(self.step, "Choose a session, or start a new one."))
-            yield Static("")
-            yield Static(KEYS)
+            if self.role == "notes":
+                yield Static("The note-taker's pane", classes="title")
+                yield Static(NOTES_HELP)
+                yield Static("")
+                yield Static(f"Now: {title}. " + STEP_HELP.get(self.step, ""))
+            else:
+                yield Static(title, classes="title")
+                yield Static(STEP_HELP.get(self.step, "Choose a session, or start a new one."))
+                yield Static("")
+                yield Static(KEYS)
             yield Static("Escape closes this help.")
 
     def action_close(self) -> None:

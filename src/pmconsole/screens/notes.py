@@ -110,6 +110,7 @@ class NotesScreen(Screen):
     def action_shown_step(self, delta: int) -> None:
         self.follow = False
         self._show_step(self.shown_step + delta)
+        self.action_tab("notes")  # the step's notes are what changed: show them
 
     def refresh_header(self) -> None:
         meeting = self.app.meeting  # type: ignore[attr-defined]

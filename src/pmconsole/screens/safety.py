@@ -39,10 +39,11 @@ class SafetyStep(StepView):
     def compose(self) -> ComposeResult:
         yield Static("", id="statement", markup=False)
         yield Static(
-            "Speaker queue: junior people first, 5–10 minutes each "
-            "(b build · n next · k skip · u/d move · +/- minutes)",
+            "Speaker queue: junior people first, the facilitator and note-taker last; "
+            "5–10 minutes each (b rebuild · n next · k skip · u/d move · +/- minutes)",
             classes="section",
         )
+        yield Static("", id="queue-time", classes="hint", markup=False)
         yield CountdownDisplay("speaker", id="speaker-timer")
         table: DataTable = DataTable(id="queue", cursor_type="row", zebra_stripes=True)
         table.add_columns("#", "Speaker", "Seniority", "Minutes", "Turn")
@@ -87,6 +88,16 @@ class SafetyStep(StepView):
         if table.row_count:
             table.move_cursor(row=min(row, table.row_count - 1))
         timer.redraw()
+        waiting = [t for t in session.speaker_turns if t.ended_at is None and not t.skipped]
+        minutes = sum(t.planned_minutes for t in waiting)
+        budget = session.step_budgets()[2]
+        note = f"{len(waiting)} turns left, {minutes} min"
+        if minutes > budget:
+            note += f" — more than this step's {budget} min budget: shorten or skip turns"
+        self.query_one("#queue-time", Static).update(note)
+        if current is not None:
+            person = session.participant(current.participant_id)
+            timer.label = f"{person.name if person else 'speaker'}'s turn"
 
     def _selected_turn(self) -> str | None:
         table = self.query_one("#queue", DataTable)

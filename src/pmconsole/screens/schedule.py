@@ -190,7 +190,9 @@ class ScheduleStep(StepView):
     def action_add_person(self) -> None:
         def added(values):
             if values:
-                self.edit(add_op("participants", Participant(**values)))
+                person = Participant(**values)
+                self.edit(add_op("participants", person))
+                self.call_after_refresh(self._select, person.id)
 
         self.app.push_screen(self._form("Add a person to the roster", None), added)
 
@@ -210,6 +212,13 @@ class ScheduleStep(StepView):
                     self.edit(*ops)
 
         self.app.push_screen(self._form(f"Edit {person.name}", person), edited)
+
+    def _select(self, person_id: str) -> None:
+        table = self.query_one("#roster", DataTable)
+        ids = [p.id for p in self.session.participants]
+        if person_id in ids:
+            table.move_cursor(row=ids.index(person_id))
+        table.focus()
 
     def action_remove_person(self) -> None:
         person = self._selected()

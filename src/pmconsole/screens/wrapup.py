@@ -25,7 +25,7 @@ class WrapUpStep(StepView):
     def compose(self) -> ComposeResult:
         yield Static("Wrap-up", classes="section")
         yield from field_row(
-            "Tags for the log",
+            "Log tags",
             BoundInput(FieldRef("incident", "tags"), parse=parse_tags, fmt=format_tags),
         )
         yield Static("", id="next", markup=False)
@@ -37,8 +37,8 @@ class WrapUpStep(StepView):
         yield Static(
             "Exports: Ctrl+P, then Export MD, HTML, JSON, ICS or CSV — the one-page summary, the "
             "action items for an issue tracker, and the calendar (meeting, follow-up review, due "
-            "dates).\nAnonymous feedback: `pmconsole feedback FILE` for each participant "
-            "(offer it before everyone leaves).",
+            "dates); each is written beside the session file.\nAnonymous feedback: each "
+            "participant runs `pmconsole feedback FILE` in a terminal before leaving.",
             classes="hint",
         )
 
@@ -56,6 +56,7 @@ class WrapUpStep(StepView):
         lines = Text()
         for f in rules.check(session, self.app.meeting.log, now):  # type: ignore[attr-defined]
             style = {"block": "bold red", "warn": "yellow", "info": "dim"}[f.severity]
-            lines.append(f"{MARK[f.severity]} step {f.step} {f.rule}: ", style)
+            where = "wrap-up" if f.step > 7 else f"step {f.step}"
+            lines.append(f"{MARK[f.severity]} {where} {f.rule}: ", style)
             lines.append(f"{f.message}\n")
         self.query_one("#findings-all", Static).update(lines or "Nothing to report.")

@@ -20,14 +20,22 @@ class FindingsBar(Static):
 
     def show(self, findings: list[Finding]) -> None:
         self.set_class(not findings, "-empty")
-        parts: list[Content] = []
+        # Several findings of one rule (three late evidence items, say) take one line.
+        by_rule: dict[str, list[Finding]] = {}
         for f in findings:
+            by_rule.setdefault(f.rule, []).append(f)
+        parts: list[Content] = []
+        for group in by_rule.values():
+            f = group[0]
             style = {"block": "$error", "warn": "$warning", "info": "$text-muted"}[f.severity]
-            line = Content.from_markup(
-                f"[bold {style}]$mark[/] $message [dim]— $hint[/]",
-                mark=MARK[f.severity],
-                message=f.message,
-                hint=f.hint,
+            more = f" (and {len(group) - 1} more like it)" if len(group) > 1 else ""
+            parts.append(
+                Content.from_markup(
+                    f"[bold {style}]$mark[/] $message$more [dim]— $hint[/]",
+                    mark=MARK[f.severity],
+                    message=f.message,
+                    more=more,
+                    hint=f.hint,
+                )
             )
-            parts.append(line)
         self.update(Content("\n").join(parts))

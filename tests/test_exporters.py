@@ -1,0 +1,678 @@
+"""Exports: the demo session against golden files, every format read back by a real reader
+(icalendar, html.parser, csv, json + the model), hostile text inert in every format, and the
+one-page refusal.
+
+Regenerate the golden files after an intended change with
+``UPDATE_GOLDEN=1 .venv/bin/pytest tests/test_exporters.py`` and read the diff before keeping it.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+import os
+import re
+import subprocess
+import sys
+from datetime import date, datetime, timedelta, timezone
+from html.parser import HTMLParser
+from pathlib import Path
+
+import icalendar
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from markdown_it import MarkdownIt
+
+from pmconsole.exporters import (
+    CSV_HEADER,
+    FORMATS,
+    SUFFIX,
+    clean,
+    csv_cell,
+    default_output,
+    export,
+    ics_fold,
+    ics_text,
+    key_timeline,
+    md_escape,
+    one_page_blocks,
+    session_uid_hash,
+)
+from pmconsole.exporters import _md_cell, _md_line, _one_line  # the escaping under test
+from pmconsole.model import (
+    ActionItem,
+    ContributingFactor,
+    Feedback,
+    Incident,
+    Session,
+    TimelineEvent,
+)
+from pmconsole.rules import PAGE_WORDS
+from pmconsole.store import load_session
+
+UTC = timezone.utc
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "sessions" / "demo.toml"
+GOLDEN = Path(__file__).resolve().parent / "golden"
+NOW = datetime(2026, 11, 26, 11, 0, tzinfo=UTC)
+
+HOSTILE = (
+    '<script>alert(1)</script> ](javascript:alert(1)) | a | b | [bold]x[/] '
+    '\x1b[31mred\x1b]8;;http://x\x07 =HYPERLINK("http://x") +1 -2 @SUM(A1)'
+)
+# What is left of it once terminal escapes are removed: every format must show exactly this.
+HOSTILE_TEXT = (
+    '<script>alert(1)</script> ](javascript:alert(1)) | a | b | [bold]x[/] '
+    'red =HYPERLINK("http://x") +1 -2 @SUM(A1)'
+)
+FORMULA_STARTS = ('=HYPERLINK("http://x")', "+1", "-2", "@SUM(A1)", "\tx", "\rx")
+
+
+@pytest.fixture(scope="module")
+def demo() -> Session:
+    return load_session(DEMO)
+
+
+def _markdown() -> MarkdownIt:
+    # CommonMark plus the two GitHub extensions the summary meets: tables and strikethrough.
+    return MarkdownIt("commonmark").enable(["table", "strikethrough"])
+
+
+class _Tree(HTMLParser):
+    """Collects tags, attributes and text, and checks that every element is closed in order."""
+
+    VOID = {"meta", "br", "hr", "img", "link", "input", "col", "wbr", "source"}
+    SVG_SELF_CLOSING = {"path", "rect", "circle", "line"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[str] = []
+        self.problems: list[str] = []
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+        if tag not in self.VOID:
+            self.stack.append(tag)
+
+    def handle_startendtag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+        if tag not in self.SVG_SELF_CLOSING and tag not in self.VOID:
+            self.problems.append(f"unexpected self-closing <{tag}/>")
+
+    def handle_endtag(self, tag):
+        if not self.stack or self.stack[-1] != tag:
+            self.problems.append(f"</{tag}> closes {self.stack[-1:] or 'nothing'}")
+            return
+        self.stack.pop()
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+    def parse(self, text: str) -> "_Tree":
+        self.feed(text)
+        self.close()
+        if self.stack:
+            self.problems.append(f"unclosed {self.stack}")
+        return self
+
+    def plain(self) -> str:
+        return " ".join(" ".join(self.text).split())
+
+
+def _unfold(ics: str) -> list[str]:
+    return ics.replace("\r\n ", "").split("\r\n")[:-1]
+
+
+def _hostile_session(demo: Session) -> Session:
+    """The demo with hostile text in every place a person can type."""
+    event = TimelineEvent(
+        id="e-hostile", at=demo.incident.started_at + timedelta(minutes=3), kind="alert",
+        text=HOSTILE, source=HOSTILE, major=True, basis="interpretation",
+    )
+    factor = ContributingFactor(id="f-hostile", text=HOSTILE, category="tooling",
+                                event_ids=["e-hostile"])
+    uncategorised = ContributingFactor(id="f-hostile-2", text="# " + HOSTILE)
+    actions = [
+        ActionItem(
+            id="a-hostile", title=HOSTILE, owner=HOSTILE, criterion=HOSTILE,
+            description=HOSTILE + "\nsecond line", due=date(2026, 12, 9),
+            factor_ids=["f-hostile", "f-hostile-2"],
+        ),
+        *(
+            ActionItem(
+                id=f"a-formula-{n}", title=start, owner=start, criterion=start,
+                description=start, due=date(2026, 12, 9),
+            )
+            for n, start in enumerate(FORMULA_STARTS)
+        ),
+    ]
+    return demo.model_copy(
+        update={
+            "incident": demo.incident.model_copy(
+                update={"title": HOSTILE, "tags": [HOSTILE, "payments"]}
+            ),
+            "question": demo.question.model_copy(update={"text": HOSTILE}),
+            "summary": HOSTILE + "\n\n- " + HOSTILE + "\n    " + HOSTILE,
+            "timeline": [*demo.timeline, event],
+            "factors": [*demo.factors, factor, uncategorised],
+            "actions": [*demo.actions, *actions],
+            "feedback": [
+                Feedback(id="fb-2", rating=2, comment=HOSTILE),
+                Feedback(id="fb-1", rating=5, comment="| useful |"),
+            ],
+        }
+    )
+
+
+# -- golden files -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_demo_export_matches_its_golden_file(demo, fmt):
+    text = export(demo, fmt, now=NOW)
+    golden = GOLDEN / default_output(Path("demo.toml"), fmt).name
+    if os.environ.get("UPDATE_GOLDEN"):
+        GOLDEN.mkdir(exist_ok=True)
+        golden.write_bytes(text.encode("utf-8"))
+    # Bytes, not text: the CRLF line ends of ICS and CSV are part of what is checked.
+    assert text.encode("utf-8") == golden.read_bytes()
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_an_export_depends_only_on_the_session_and_now(demo, fmt):
+    assert export(demo, fmt, now=NOW) == export(demo.model_copy(deep=True), fmt, now=NOW)
+    export(demo, fmt)  # without now it takes the wall clock, and works
+
+
+def test_unknown_format_and_naive_now_are_refused(demo):
+    with pytest.raises(ValueError, match="unknown export format"):
+        export(demo, "pdf", now=NOW)
+    with pytest.raises(ValueError, match="aware"):
+        export(demo, "md", now=datetime(2026, 11, 26, 11, 0))
+
+
+def test_default_output_sits_beside_the_session():
+    folder = Path("/x/sessions")
+    names = {fmt: default_output(folder / "incident.toml", fmt) for fmt in FORMATS}
+    assert names == {
+        "md": folder / "incident.summary.md",
+        "html": folder / "incident.html",
+        "json": folder / "incident.json",
+        "ics": folder / "incident.ics",
+        "csv": folder / "incident.actions.csv",
+    }
+    assert default_output(Path("notes"), "md") == Path("notes.summary.md")
+    assert all(default_output(Path("a.toml"), f).suffix == SUFFIX[f] for f in FORMATS)
+    with pytest.raises(ValueError):
+        default_output(Path("a.toml"), "pdf")
+
+
+def test_exporters_leave_textual_out():
+    probe = (
+        "import sys, pmconsole.exporters; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'textual'))"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
+# -- one page ---------------------------------------------------------------------------------
+
+
+def test_the_demo_summary_fits_one_page(demo):
+    assert one_page_blocks(demo) == []
+
+
+def test_a_600_word_summary_is_one_block(demo):
+    long = demo.model_copy(update={"summary": " ".join(["word"] * 600)})
+    (finding,) = one_page_blocks(long)
+    assert (finding.rule, finding.severity) == ("facts.one_page", "block")
+    assert "600 words" in finding.message and str(PAGE_WORDS) in finding.message
+
+
+# -- Markdown ---------------------------------------------------------------------------------
+
+
+def test_markdown_renders_every_section_of_the_demo(demo):
+    text = export(demo, "md", now=NOW)
+    rendered = _markdown().render(text)
+    tree = _Tree().parse(rendered)
+    assert not tree.problems
+    headings = re.findall(r"<h2>(.*?)</h2>", rendered)
+    assert headings == [
+        "Learning question", "Durations", "What happened", "Key timeline",
+        "Contributing factors", "Actions", "Anonymous feedback",
+    ]
+    assert "<h1>Payment captures delayed by a backlog on the payment-capture queue</h1>" in rendered
+    assert "Mon 23 Nov 2026, 13:50 – 17:40 UTC" in rendered
+    assert "47 min" in rendered and "2 h 20 min" in rendered and "3 h 50 min" in rendered
+    # Key timeline: majors, alerts and decisions of the demo, in time order, in its zone (UTC).
+    assert len(key_timeline(demo)) == 9
+    assert "<td>15:24</td>" in rendered  # the rollback decision
+    # Readable source: names with underscores and tildes render as typed.
+    assert "DB_POOL_MAX" in rendered and "from ~40 to ~3" in tree.plain()
+    assert "<del>" not in rendered and "<s>" not in rendered
+    for action in demo.actions:
+        assert html.escape(action.title, quote=False) in rendered
+        assert action.owner in rendered
+    assert "Thu 10 Dec 2026" in rendered
+    assert "Exported by pmconsole on Thu 26 Nov 2026, 11:00 UTC." in rendered
+
+
+def test_markdown_key_timeline_is_capped(demo):
+    start = demo.incident.started_at
+    many = [
+        TimelineEvent(id=f"e-x{n:02d}", at=start + timedelta(minutes=n), kind="decision",
+                      text=f"decision {n}")
+        for n in range(30)
+    ]
+    session = demo.model_copy(update={"timeline": [*demo.timeline, *many]})
+    key = key_timeline(session)
+    assert len(key) == 15
+    assert {e.id for e in session.major_events()} <= {e.id for e in key}  # majors first
+    assert key == sorted(key, key=lambda e: e.at)
+
+
+def test_markdown_keeps_hostile_text_inert(demo):
+    session = _hostile_session(demo)
+    text = export(session, "md", now=NOW)
+    assert "\x1b" not in text and "\x07" not in text
+    assert not re.search(r"(?<!\\)<script", text)
+    assert not re.search(r"(?<!\\)\]\(javascript:", text)
+
+    rendered = _markdown().render(text)
+    tree = _Tree().parse(rendered)
+    assert not tree.problems
+    tags = {tag for tag, _ in tree.tags}
+    assert not tags & {"script", "a", "img", "del", "s", "code", "pre", "h4", "ol"}
+    assert re.findall(r"<h3>(.*?)</h3>", rendered) == ["Process", "Tooling", "Staffing",
+                                                       "Communication", "Environment",
+                                                       "Not categorised"]
+    assert "<script" not in rendered and "javascript:" not in "".join(
+        str(attrs) for _, attrs in tree.tags
+    )
+    # The hostile text comes out literally, every time it went in.
+    plain = tree.plain()
+    assert plain.count(HOSTILE_TEXT) >= 10, plain
+    assert "# " + HOSTILE_TEXT in plain  # a factor that starts like a heading stays text
+    assert "- " + HOSTILE_TEXT in plain  # a summary line that starts like a list item, too
+
+    # Every table row has as many cells as its header, in the source and once rendered.
+    for table in re.findall(r"(?:^\|.*\|\n)+", text, re.MULTILINE):
+        widths = {len(re.split(r"(?<!\\)\|", row)) for row in table.splitlines()}
+        assert len(widths) == 1, table
+    for table in re.findall(r"<table>.*?</table>", rendered, re.DOTALL):
+        header = len(re.findall(r"<th[ >]", table))
+        for row in re.findall(r"<tr>(.*?)</tr>", table, re.DOTALL)[1:]:
+            assert len(re.findall(r"<td[ >]", row)) == header
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(max_size=40))
+def test_markdown_escaping_round_trips_any_text(text):
+    md = _markdown()
+    expected = _one_line(text)
+
+    paragraph = _Tree().parse(md.render(_md_line(expected)))
+    assert not paragraph.problems
+    assert {tag for tag, _ in paragraph.tags} <= {"p"}
+    assert paragraph.plain() == " ".join(expected.split())
+
+    table = md.render("| h |\n|---|\n| " + _md_cell(text) + " |\n")
+    cells = re.findall(r"<td>(.*?)</td>", table, re.DOTALL)
+    assert len(cells) == 1, table
+    assert "<" not in cells[0]
+    assert " ".join(html.unescape(cells[0]).split()) == " ".join(expected.split())
+
+
+def test_md_escape_keeps_ordinary_text_readable():
+    readable = "DB_POOL_MAX > 80,000 at 14:37 (SEV2)"
+    assert md_escape(readable) == readable
+    assert md_escape("_x_ *y* [z](u) <b> a|b ~s~ $5 `c` \\") == (
+        "\\_x\\_ \\*y\\* \\[z\\](u) \\<b> a\\|b \\~s\\~ \\$5 \\`c\\` \\\\"
+    )
+    assert md_escape("AT&T &amp; &#60;") == "AT&T \\&amp; \\&#60;"
+    assert _md_line("1. first") == "1\\. first"
+    assert _md_line("# not a heading") == "\\# not a heading"
+
+
+# -- HTML -------------------------------------------------------------------------------------
+
+
+def test_html_is_well_formed_self_contained_and_printable(demo):
+    text = export(demo, "html", now=NOW)
+    tree = _Tree().parse(text)
+    assert not tree.problems
+    assert text.startswith("<!DOCTYPE html>")
+    assert not re.search(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", text, re.IGNORECASE)
+    assert not re.search(r"<script|<link|<iframe|<object|@import|url\(", text, re.IGNORECASE)
+    tags = [tag for tag, _ in tree.tags]
+    assert "script" not in tags and "img" not in tags and tags.count("style") == 1
+    assert not any("href" in attrs or "src" in attrs for _, attrs in tree.tags)
+    assert "@page" in text and "@media print" in text
+    csp = next(a for t, a in tree.tags if t == "meta" and a.get("http-equiv"))
+    assert "default-src 'none'" in csp["content"]
+
+
+def test_html_draws_the_timeline_as_svg(demo):
+    text = export(demo, "html", now=NOW)
+    tree = _Tree().parse(text)
+    assert [t for t, _ in tree.tags].count("svg") == 1
+    groups = [a.get("class", "").split() for t, a in tree.tags if t == "g"]
+    events = [c for c in groups if "ev" in c]
+    assert len(events) == len(demo.timeline)
+    assert sum("major" in c for c in events) == len(demo.major_events()) == 4
+    for kind in ("alert", "action", "decision", "observation"):
+        assert sum(kind in c for c in events) == sum(e.kind == kind for e in demo.timeline)
+    # A different shape per kind: the first element drawn inside each kind's group.
+    svg = text[text.index("<svg"): text.index("</svg>")]
+    shapes = {}
+    for kind in ("alert", "action", "decision", "observation"):
+        group = re.search(rf'<g class="ev {kind}"[^>]*><title>[^<]*</title>(<\w+)', svg)
+        shapes[kind] = group.group(1)
+    assert shapes == {"alert": "<path", "action": "<rect", "decision": "<path",
+                      "observation": "<circle"}
+    # Phases as labelled bands; an axis with local tick labels.
+    phases = [" ".join(c) for c in groups if c[:1] == ["phase"]]
+    assert phases == ["phase detect", "phase mitigate", "phase resolve"]
+    assert "Until detected · 47 min" in svg and "Until mitigated · 1 h 33 min" in svg
+    ticks = re.findall(r">(\d\d:\d\d)</text>", svg)
+    assert ticks[:2] == ["14:00", "14:30"] and len(ticks) >= 5
+    assert "Mon 23 Nov" in svg
+
+
+def test_a_bare_session_exports_in_every_format():
+    bare = Session(
+        incident=Incident(
+            title="Bare", started_at=datetime(2026, 3, 28, 22, 0, tzinfo=UTC),
+            resolved_at=datetime(2026, 3, 31, 3, 0, tzinfo=UTC), timezone="Europe/Berlin",
+        )
+    )
+    texts = {fmt: export(bare, fmt, now=NOW) for fmt in FORMATS}
+    assert not _Tree().parse(texts["html"]).problems
+    assert "Sat 28 Mar 2026, 23:00 CET – Tue 31 Mar 2026, 05:00 CEST" in texts["md"]
+    assert "*No learning question is set yet.*" in texts["md"]
+    cal = icalendar.Calendar.from_ical(texts["ics"])
+    assert cal.walk("VEVENT") == []  # no meeting, no review date, no actions
+    assert _csv_rows(texts["csv"]) == [list(CSV_HEADER)]
+    assert Session.model_validate(json.loads(texts["json"])) == bare
+
+
+def test_svg_ticks_follow_the_local_clock_across_a_change_of_time(demo):
+    # Europe/Berlin skips 02:00-03:00 local on 29 March 2026.
+    session = Session(
+        incident=Incident(
+            title="DST", started_at=datetime(2026, 3, 29, 0, 10, tzinfo=UTC),
+            resolved_at=datetime(2026, 3, 29, 1, 40, tzinfo=UTC), timezone="Europe/Berlin",
+        )
+    )
+    ticks = re.findall(r">(\d\d:\d\d)</text>", export(session, "html", now=NOW))
+    assert ticks == ["01:10", "01:20", "01:30", "01:40", "01:50",
+                     "03:00", "03:10", "03:20", "03:30", "03:40"]
+
+
+def test_html_keeps_hostile_text_inert(demo):
+    session = _hostile_session(demo)
+    text = export(session, "html", now=NOW)
+    assert "\x1b" not in text and "\x07" not in text
+    assert "<script" not in text.lower()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+    assert "=HYPERLINK(&quot;http://x&quot;)" in text
+    tree = _Tree().parse(text)
+    assert not tree.problems
+    assert "script" not in {t for t, _ in tree.tags}
+    assert not any("href" in a or "src" in a or any(k.startswith("on") for k in a)
+                   for _, a in tree.tags)
+    assert tree.plain().count(HOSTILE_TEXT) >= 10
+    # Inside the SVG too: the hostile event's tooltip holds the text, escaped.
+    svg = text[text.index("<svg"): text.index("</svg>")]
+    assert "&lt;script&gt;" in svg
+    assert len(re.findall(r'<g class="ev ', svg)) == len(session.timeline)
+
+
+# -- JSON -------------------------------------------------------------------------------------
+
+
+def test_json_round_trips_the_whole_session(demo):
+    session = demo.model_copy(
+        update={
+            "feedback": [
+                Feedback(id="fb-c", rating=3, comment="c"),
+                Feedback(id="fb-a", rating=None, comment="a\x1b[31m\x9b1m"),
+                Feedback(id="fb-b", rating=5),
+            ]
+        }
+    )
+    text = export(session, "json", now=NOW)
+    data = json.loads(text)
+    assert list(data)[0] == "schema_version" and data["schema_version"] == 1
+    assert [f["id"] for f in data["feedback"]] == ["fb-a", "fb-b", "fb-c"]
+    assert data["incident"]["started_at"] == "2026-11-23T13:50:00Z"
+    back = Session.model_validate(data)
+    expected = session.model_copy(
+        update={"feedback": sorted(session.feedback, key=lambda f: f.id)}
+    )
+    assert back == expected
+    # The data is kept as is, but nothing in the file can drive a terminal.
+    assert back.feedback[0].comment == "a\x1b[31m\x9b1m"
+    assert not re.search(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]", text)
+    assert text.endswith("}\n")
+
+
+def test_json_keeps_hostile_text_as_data(demo):
+    session = _hostile_session(demo)
+    data = json.loads(export(session, "json", now=NOW))
+    assert data["incident"]["title"] == HOSTILE
+    back = Session.model_validate(data)
+    assert back.question.text == HOSTILE
+
+
+# -- iCalendar --------------------------------------------------------------------------------
+
+
+def test_ics_parses_with_meeting_review_and_actions(demo):
+    text = export(demo, "ics", now=NOW)
+    cal = icalendar.Calendar.from_ical(text)
+    assert not cal.errors
+    assert str(cal["VERSION"]) == "2.0" and str(cal["CALSCALE"]) == "GREGORIAN"
+    assert str(cal["PRODID"]) == "-//pmconsole//Post-mortem export//EN"
+    events = cal.walk("VEVENT")
+    assert len(events) == 2 + len(demo.actions)
+    assert all(not e.errors for e in events)
+    key = session_uid_hash(demo)
+    uids = [str(e["UID"]) for e in events]
+    assert uids == [
+        f"meeting-{key}@pmconsole",
+        f"review-{key}@pmconsole",
+        *(f"action-{a.id}-{key}@pmconsole" for a in demo.actions),
+    ]
+    meeting, review, *actions = events
+    assert meeting["DTSTART"].dt == datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+    assert meeting["DTEND"].dt == datetime(2026, 11, 26, 10, 15, tzinfo=UTC)
+    assert "Recovery took 3 hours 50 minutes; how do we bring it under 60 minutes?" in str(
+        meeting["DESCRIPTION"]
+    )
+    assert review["DTSTART"].dt == date(2026, 12, 10)  # meeting day + 14, a DATE
+    assert not isinstance(review["DTSTART"].dt, datetime)
+    assert review["DTEND"].dt == date(2026, 12, 11)
+    for event, action in zip(actions, demo.actions):
+        assert event["DTSTART"].dt == action.due
+        description = str(event["DESCRIPTION"])
+        assert f"Owner: {action.owner}\n" in description
+        assert f"Success criterion: {action.criterion}\n" in description  # ; and , round-trip
+        assert str(event["SUMMARY"]) == f"Action due: {action.title}"
+    assert all(e["DTSTAMP"].dt == NOW for e in events)
+
+
+def test_ics_lines_are_crlf_and_folded_at_75_octets(demo):
+    session = demo.model_copy(
+        update={"incident": demo.incident.model_copy(update={"title": "Zürich ☕ 🚒 " * 20})}
+    )
+    raw = export(session, "ics", now=NOW).encode("utf-8")
+    assert raw.endswith(b"\r\n")
+    assert b"\n" not in raw.replace(b"\r\n", b"")
+    for line in raw.split(b"\r\n")[:-1]:
+        assert len(line) <= 75
+        line.decode("utf-8")  # never split inside a character
+    event = icalendar.Calendar.from_ical(raw).walk("VEVENT")[0]
+    assert str(event["SUMMARY"]) == "Post-mortem: " + " ".join(("Zürich ☕ 🚒 " * 20).split())
+
+
+def test_ics_uids_are_stable_across_exports_and_edits(demo):
+    def uids(session, now):
+        cal = icalendar.Calendar.from_ical(export(session, "ics", now=now))
+        return [str(e["UID"]) for e in cal.walk("VEVENT")]
+
+    edited = demo.model_copy(
+        update={
+            "actions": [a.model_copy(update={"title": a.title + " (v2)", "due": date(2026, 12, 11)})
+                        for a in demo.actions],
+            "question": demo.question.model_copy(update={"text": "New question in 10 min?"}),
+        }
+    )
+    assert uids(demo, NOW) == uids(edited, NOW + timedelta(days=3))
+    other = demo.model_copy(
+        update={"incident": demo.incident.model_copy(
+            update={"started_at": demo.incident.started_at + timedelta(minutes=1)})}
+    )
+    assert set(uids(demo, NOW)).isdisjoint(uids(other, NOW))
+
+
+def test_ics_leaves_out_what_has_no_date(demo):
+    no_meeting = demo.model_copy(
+        update={
+            "meeting": demo.meeting.model_copy(update={"scheduled_at": None}),
+            "actions": [
+                demo.actions[0].model_copy(update={"status": "dropped"}),
+                demo.actions[1].model_copy(update={"due": None}),
+                demo.actions[2].model_copy(update={"status": "done"}),
+            ],
+        }
+    )
+    events = icalendar.Calendar.from_ical(export(no_meeting, "ics", now=NOW)).walk("VEVENT")
+    assert [str(e["SUMMARY"]) for e in events] == [f"Action done: {demo.actions[2].title}"]
+    with_review = no_meeting.model_copy(update={"followup_review_at": date(2026, 12, 7)})
+    events = icalendar.Calendar.from_ical(export(with_review, "ics", now=NOW)).walk("VEVENT")
+    assert str(events[0]["UID"]).startswith("review-")
+    assert events[0]["DTSTART"].dt == date(2026, 12, 7)
+
+
+def test_ics_keeps_hostile_text_inert(demo):
+    session = _hostile_session(demo)
+    text = export(session, "ics", now=NOW)
+    assert "\x1b" not in text and "\x07" not in text
+    known = {"BEGIN", "END", "VERSION", "PRODID", "CALSCALE", "METHOD", "UID", "DTSTAMP",
+             "DTSTART", "DTEND", "SUMMARY", "DESCRIPTION", "TRANSP"}
+    for line in _unfold(text):
+        name = re.match(r"[A-Z-]+", line)
+        assert name and name.group() in known, line
+    cal = icalendar.Calendar.from_ical(text)
+    assert not cal.errors
+    events = cal.walk("VEVENT")
+    assert all(not e.errors for e in events)
+    assert str(events[0]["SUMMARY"]) == "Post-mortem: " + HOSTILE_TEXT
+    hostile = next(e for e in events if "a-hostile" in str(e["UID"]))
+    description = str(hostile["DESCRIPTION"])
+    assert f"Owner: {HOSTILE_TEXT}\nSuccess criterion: {HOSTILE_TEXT}\n" in description
+    assert f"{HOSTILE_TEXT}\nsecond line" in description
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=120))
+def test_ics_text_round_trips_any_text(text):
+    line = ics_fold("SUMMARY:" + ics_text(text))
+    for physical in line.encode("utf-8").split(b"\r\n"):
+        assert len(physical) <= 75
+    event = icalendar.Event.from_ical(
+        "BEGIN:VEVENT\r\n" + line + "\r\nEND:VEVENT\r\n"
+    )
+    assert str(event["SUMMARY"]) == clean(text).replace("\t", " ")
+
+
+def test_ics_uid_of_an_odd_action_id_is_a_hash(demo):
+    odd = demo.actions[0].model_copy(update={"id": "a weird;id,\nwith stuff"})
+    session = demo.model_copy(update={"actions": [odd]})
+    events = icalendar.Calendar.from_ical(export(session, "ics", now=NOW)).walk("VEVENT")
+    uid = str(events[-1]["UID"])
+    assert re.fullmatch(r"action-[0-9a-f]{12}-[0-9a-f]{16}@pmconsole", uid)
+
+
+# -- CSV --------------------------------------------------------------------------------------
+
+
+def _csv_rows(text: str) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(text, newline="")))
+
+
+def test_csv_reads_back_as_the_actions(demo):
+    text = export(demo, "csv", now=NOW)
+    header, *rows = _csv_rows(text)
+    assert tuple(header) == CSV_HEADER
+    assert len(rows) == len(demo.actions)
+    factors = {f.id: f.text for f in demo.factors}
+    for row, action in zip(rows, demo.actions):
+        assert row == [
+            action.title,
+            action.description,
+            action.owner,
+            action.due.isoformat(),
+            action.criterion,
+            action.status,
+            "; ".join(factors[i] for i in action.factor_ids),
+            action.staging_check.isoformat() if action.staging_check else "",
+        ]
+    assert text.endswith("\r\n")
+
+
+def test_csv_neutralises_formulas_and_keeps_hostile_text_inert(demo):
+    session = _hostile_session(demo)
+    text = export(session, "csv", now=NOW)
+    assert "\x1b" not in text and "\x07" not in text
+    header, *rows = _csv_rows(text)
+    assert all(len(row) == len(header) for row in rows)
+    for row in rows:
+        for cell in row:
+            assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), cell
+    by_id = dict(zip((a.id for a in session.actions), rows))
+    for n, start in enumerate(FORMULA_STARTS):
+        row = by_id[f"a-formula-{n}"]
+        expected = "'" + clean(start)
+        assert row[0] == row[1] == row[2] == row[4] == expected
+    hostile = by_id["a-hostile"]
+    assert hostile[0] == hostile[2] == hostile[4] == HOSTILE_TEXT
+    assert hostile[1] == HOSTILE_TEXT + "\nsecond line"
+    assert hostile[6] == HOSTILE_TEXT + "; # " + HOSTILE_TEXT
+
+
+def test_csv_cell_rules():
+    assert csv_cell("=1+1") == "'=1+1"
+    assert csv_cell("\x1b[31m=1") == "'=1"  # stripping the escape must not uncover a formula
+    assert csv_cell("a=1") == "a=1"
+    assert csv_cell("") == ""
+
+
+# -- text cleaning ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("\x1b[31mred\x1b[0m", "red"),
+        ("\x1b]8;;http://x\x07link\x1b]8;;\x07", "link"),
+        ("\x1b]0;title\x1b\\after", "after"),
+        ("\x9b31mred", "red"),
+        ("a\x1bcb", "ab"),  # ESC c resets a terminal: both go
+        ("end\x1b", "end"),
+        ("bell\x07 nul\x00 del\x7f", "bell nul del"),
+        ("one\r\ntwo\rthree\tfour", "one\ntwo\nthree\tfour"),
+    ],
+)
+def test_clean_removes_terminal_escapes_and_controls(raw, expected):
+    assert clean(raw) == expected
