@@ -21,6 +21,7 @@ CORE = [
     "pmconsole.meeting",
     "pmconsole.log",
     "pmconsole.exporters",
+    "pmconsole.importers",
 ]
 
 PROBE = """

@@ -336,6 +336,36 @@ def cmd_notes(args: argparse.Namespace) -> int:
     return _run_console(_session_path(args), args, role="notes")
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    from .config import load_settings
+    from .importers import ImportRefused, import_timeline
+
+    path = _session_path(args)
+    snapshot = read_snapshot(path)
+    settings, _ = load_settings(locations.config_file())
+    try:
+        result = import_timeline(
+            Path(args.source),
+            snapshot,
+            fmt=args.format,
+            limit_bytes=settings.import_limit_mb * 1024 * 1024,
+            progress=_progress_on_stderr(f"importing {args.source}"),
+        )
+    except ImportRefused as err:
+        raise UsageError(str(err)) from None
+    for problem in result.problems:
+        where = f"{problem.where}:" if problem.where else ""
+        print(f"{args.source}:{where}{problem.line}: skipped: {problem.message}", file=sys.stderr)
+    if result.events:
+        store = _open_for_edit(path)
+        try:
+            store.edit(*(add_op("timeline", event) for event in result.events))
+        finally:
+            _finish(store)
+    print(result.summary())
+    return 0
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from . import exporters
     from .store import atomic_write
@@ -416,6 +446,12 @@ def build_parser() -> Parser:
     command("demo", cmd_demo, "a fresh copy of the bundled demo session, opened")
     p = command("notes", cmd_notes, "note-taker pane on the same session as the facilitator")
     p.add_argument("file", metavar="FILE")
+
+    p = command("import", cmd_import, "import timeline events from a file")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("source", metavar="SOURCE", help="a CSV, JSON Lines, log file or Slack export")
+    p.add_argument("--format", choices=["csv", "jsonl", "log", "slack"],
+                   help="guessed from the content when left out")
 
     p = command("export", cmd_export, "the one-page summary, actions and calendar")
     p.add_argument("file", metavar="FILE")

@@ -22,9 +22,9 @@ What every format shares:
   because an unrecognised label should not promote a statement to a fact.
 - Duplicates: key = (UTC time to the second, text casefolded with whitespace collapsed). A row
   whose key is already in the session or earlier in the source is counted, not taken. Event ids
-  are derived from the key ("e-imp-" + the first 16 hex digits of its SHA-1), so importing the same file on
-  two machines converges; an imported event edited since keeps its id, and a re-import of its
-  original row counts as a duplicate rather than coming back.
+  are derived from the key ("e-imp-" + the first 16 hex digits of its SHA-1), so importing the
+  same file on two machines converges; an imported event edited since keeps its id, and a
+  re-import of its original row counts as a duplicate rather than coming back.
 - ``ImportResult.rows == len(events) + len(problems) + duplicates``. Blank lines, blank CSV rows,
   log continuation lines and ignored Slack channel notices are not rows.
 
@@ -150,7 +150,7 @@ def _count(n: int, noun: str) -> str:
 # one runs to the next ESC or the end, because whatever follows it was meant for the terminal.
 _ESCAPES = re.compile(
     r"""
-      (?:\x1b\]|\x9d) [^\x07\x1b\x9c]* (?:\x07|\x1b\\|\x9c)?         # OSC: titles, 8 links, 52 clipboard
+      (?:\x1b\]|\x9d) [^\x07\x1b\x9c]* (?:\x07|\x1b\\|\x9c)?         # OSC: title, link, clipboard
     | (?:\x1b[PX^_]|[\x90\x98\x9e\x9f]) [^\x07\x1b\x9c]* (?:\x07|\x1b\\|\x9c)?  # DCS, SOS, PM, APC
     | (?:\x1b\[|\x9b) [0-?]* [ -/]* [@-~]?                           # CSI: colours, cursor moves
     | \x1b [ -/]* [0-~]?                                             # other escapes, or a bare ESC
@@ -329,10 +329,8 @@ _KINDS: dict[str, str] = {k: k for k in EVENT_KINDS} | {
     "step": "action", "fix": "action", "mitigation": "action", "change": "action",
     "decided": "decision", "note": "observation", "info": "observation",
 }
+# Any other non-empty basis is an interpretation (interp, opinion, hypothesis, ...).
 _FACT_WORDS = frozenset({"fact", "facts", "f", "observed", "observation", "verified", "confirmed"})
-_INTERPRETATION_WORDS = frozenset(
-    {"interpretation", "interp", "i", "opinion", "hypothesis", "theory", "assumption", "guess"}
-)
 _YES = frozenset({"yes", "y", "true", "1", "x", "✓", "✔", "major", "key"})
 _NO = frozenset({"no", "n", "false", "0", ""})
 
@@ -368,18 +366,19 @@ def _scalar(value: Any, name: str, *, required: bool = False) -> str:
     if isinstance(value, (int, float)):
         return str(value)
     if required:
-        raise _BadRow(f"{name} is a JSON {'list' if isinstance(value, list) else 'object'}, not text")
+        shape = "list" if isinstance(value, list) else "object"
+        raise _BadRow(f"{name} is a JSON {shape}, not text")
     return ""
 
 
 def _basis(value: str, column: str) -> str:
     word = value.strip().casefold()
-    if column in ("fact", "facts", "interpretation") and (word in _YES or word in _NO) and word:
-        # A yes/no column named after one side.
+    if not word:
+        return "fact"  # the model's default, as for a source without a basis column
+    if column in ("fact", "facts", "interpretation") and (word in _YES or word in _NO):
+        # A yes/no column named after one side of the distinction.
         return "fact" if (word in _YES) == (column != "interpretation") else "interpretation"
-    if word in _FACT_WORDS or not word:
-        return "fact"
-    return "interpretation"  # interpretation words, and anything unrecognised
+    return "fact" if word in _FACT_WORDS else "interpretation"
 
 
 @dataclass(slots=True)
@@ -442,15 +441,20 @@ def _refuse_unless_text(path: Path, head: bytes, size: int) -> None:
         raise ImportRefused(path, "is empty")
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise ImportRefused(path, "is UTF-16 text; save it as UTF-8 and import again")
-    if (nul := head.find(b"\x00")) >= 0:
-        raise ImportRefused(path, "contains NUL bytes: a binary file, not text", _line_at(head, nul))
-    # A few bad bytes are a few bad rows; mostly bad lines mean another encoding or binary.
+    # A stray NUL or non-UTF-8 byte is a bad row or a stripped control character (a log cut
+    # short by a crash often has a run of NULs); NULs in bulk mean binary or UTF-16, and mostly
+    # non-UTF-8 lines mean another encoding (or compressed data).
+    nuls = head.count(b"\x00")
+    if nuls * 10 > len(head):
+        raise ImportRefused(
+            path, "contains NUL bytes: a binary file, not text", _line_at(head, head.find(b"\x00"))
+        )
     decoder = codecs.getincrementaldecoder("utf-8")("surrogateescape")
     text = decoder.decode(head, final=size <= len(head))
     lines = [(n, line) for n, line in enumerate(text.split("\n"), 1) if line.strip()]
     bad = [n for n, line in lines if _BAD_BYTES.search(line)]
     if len(bad) * 2 > len(lines):
-        raise ImportRefused(path, f"{_NOT_UTF8} (save it as UTF-8 and import again)", bad[0])
+        raise ImportRefused(path, f"{_NOT_UTF8} (binary, or another encoding)", bad[0])
 
 
 def _line_at(data: bytes, index: int) -> int:
@@ -566,7 +570,7 @@ def _parse_jsonl(path: Path, zone: ZoneInfo, progress: _Progress) -> Iterator[_R
             yield RowProblem(number, _NOT_UTF8)
             continue
         try:
-            obj = json.loads(line)
+            obj = json.loads(line, strict=False)  # raw tabs in strings: cleaned later
         except json.JSONDecodeError as err:
             yield RowProblem(number, f"is not valid JSON: {err.msg} (column {err.colno})")
             continue
@@ -613,11 +617,11 @@ def _parse_log(
             row = _log_row(number, line, zone, started_at, source)
         if row is None:  # no timestamp: a continuation line
             if pending is not None:
-                if size < MAX_TEXT_CHARS:
+                if size <= MAX_TEXT_CHARS:  # past it, clean_text cuts the text and adds "…"
                     parts.append(line.strip())  # indentation means nothing once joined
-                    size += len(line)
+                    size += len(parts[-1]) + 1
             elif not after_problem:
-                yield RowProblem(number, "does not start with a time, and there is no event before it")
+                yield RowProblem(number, "does not start with a time, and no event is before it")
             continue
         if pending is not None:
             pending.text = "\n".join(parts)
@@ -652,7 +656,8 @@ def _log_row(
             at = datetime(year, month, day, int(m["h"]), int(m["mi"]), int(m["s"]), micro,
                           tzinfo=zone)
         except ValueError:
-            return RowProblem(number, f"time {_shown(m[0][:15])} is not a real date and time in {year}")
+            shown = _shown(m[0][:15])
+            return RowProblem(number, f"time {shown} is not a real date and time in {year}")
         rest = m["rest"] or ""
         if tag := _SYSLOG_TAG.fullmatch(rest):
             return _Row(number, at, tag["msg"], source=tag["prog"])
@@ -743,7 +748,7 @@ def _slack_messages(data: bytes, path: Path) -> list[Any]:
     except UnicodeDecodeError as err:
         raise ImportRefused(path, _NOT_UTF8, _line_at(data, err.start)) from None
     try:
-        messages = json.loads(text)
+        messages = json.loads(text, strict=False)
     except json.JSONDecodeError as err:
         raise ImportRefused(path, f"is not valid JSON: {err.msg}", err.lineno) from None
     except (ValueError, RecursionError):
@@ -783,7 +788,7 @@ def _parse_slack(
             if not isinstance(message, dict):
                 yield RowProblem(index, "is not a message object", where)
                 continue
-            if message.get("subtype") in _SLACK_NOTICES:
+            if str(message.get("subtype")) in _SLACK_NOTICES:
                 yield _IGNORED
                 continue
             try:
@@ -857,7 +862,10 @@ class _Collector:
     def _event(self, row: _Row) -> None:
         text = clean_text(row.text)
         if not text:
-            self._problem(row, "has no text once control characters are removed")
+            if row.text.strip():
+                self._problem(row, "has only escape sequences and control characters for text")
+            else:
+                self._problem(row, "has no text")
             return
         try:
             digest = _digest(row.at, text)

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from textual import on
+from pathlib import Path
+
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Static, TextArea
+from textual.message import Message
+from textual.widgets import DataTable, ProgressBar, Static, TextArea
 
 from ..model import Evidence, Session
 from ..ops import add_op, del_op
@@ -41,16 +44,23 @@ class FactsStep(StepView):
     BINDINGS = [
         Binding("a", "add_evidence", "Add evidence", id="facts.add", show=False),
         Binding("x", "remove_evidence", "Remove", id="facts.remove", show=False),
+        Binding("i", "import_timeline", "Import timeline", id="facts.import", show=False),
     ]
 
     DEFAULT_CSS = """
     FactsStep #summary { height: 14; }
+    FactsStep #import-progress { display: none; }
+    FactsStep #import-progress.-running { display: block; }
     FactsStep #page-count.-over { color: $error; text-style: bold; }
     """
 
     def compose(self) -> ComposeResult:
-        yield Static("Evidence  (a add · x remove; late = less than 24 h before the meeting)",
-                     classes="section")
+        yield Static(
+            "Evidence  (a add · x remove · i import a timeline file; late = less than 24 h "
+            "before the meeting)",
+            classes="section",
+        )
+        yield ProgressBar(id="import-progress", show_eta=False)
         table: DataTable = DataTable(id="evidence", cursor_type="row", zebra_stripes=True)
         table.add_columns("", "Submitted", "Kind", "From", "Reference")
         yield table
@@ -114,11 +124,73 @@ class FactsStep(StepView):
             added,
         )
 
+    # -- importing a timeline ------------------------------------------------------------------
+
+    def action_import_timeline(self) -> None:
+        def chosen(values):
+            if values:
+                fmt = None if values["format"] == "guess" else values["format"]
+                self.query_one("#import-progress", ProgressBar).add_class("-running")
+                self._import(Path(values["source"]).expanduser(), fmt)
+
+        self.app.push_screen(
+            RecordForm(
+                "Import timeline events",
+                [
+                    FormField("source", "File (CSV, JSON Lines, a log, or a Slack export folder)",
+                              parse=required("A file")),
+                    FormField("format", "Format", "guess", kind="choice",
+                              choices=("guess", "csv", "jsonl", "log", "slack")),
+                ],
+            ),
+            chosen,
+        )
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="import")
+    def _import(self, source: Path, fmt: str | None) -> None:
+        from ..importers import ImportRefused, import_timeline
+
+        bar = self.query_one("#import-progress", ProgressBar)
+
+        def progress(done: int, total: int) -> None:
+            self.app.call_from_thread(bar.update, total=total, progress=done)
+
+        limit = self.app.settings.import_limit_mb * 1024 * 1024  # type: ignore[attr-defined]
+        try:
+            result = import_timeline(source, self.session, fmt=fmt, limit_bytes=limit,
+                                     progress=progress)
+        except ImportRefused as err:
+            self.post_message(ImportDone(None, str(err)))
+            return
+        self.post_message(ImportDone(result, ""))
+
+    def on_import_done(self, message: ImportDone) -> None:
+        self.query_one("#import-progress", ProgressBar).remove_class("-running")
+        if message.error:
+            self.notify(message.error, title="Not imported", severity="error", markup=False)
+            return
+        result = message.result
+        if result.events:  # type: ignore[attr-defined]
+            self.edit(*(add_op("timeline", e) for e in result.events))  # type: ignore[attr-defined]
+        lines = [result.summary()]  # type: ignore[attr-defined]
+        for problem in result.problems[:5]:  # type: ignore[attr-defined]
+            lines.append(f"line {problem.line}: {problem.message}")
+        if len(result.problems) > 5:  # type: ignore[attr-defined]
+            lines.append(f"… and {len(result.problems) - 5} more skipped rows")  # type: ignore[attr-defined]
+        self.notify("\n".join(lines), title="Imported", markup=False, timeout=10)
+
     def action_remove_evidence(self) -> None:
         table = self.query_one("#evidence", DataTable)
         if table.row_count:
             key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
             self.edit(del_op("evidence", key))
+
+
+class ImportDone(Message):
+    def __init__(self, result: object, error: str) -> None:
+        super().__init__()
+        self.result = result
+        self.error = error
 
 
 def _required_time(zone):
