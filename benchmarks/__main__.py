@@ -173,10 +173,70 @@ def process_figures(demo: Path, big: Path, rounds: int, folder: Path) -> list[Fi
     ]
 
 
+# -- scaling: how each cost grows with the work -------------------------------------------------
+
+SIZES = {"events": (50, 500, 5000, 20000), "sessions": (20, 200, 2000)}
+
+
+def scaling_table(folder: Path, quick: bool) -> dict[str, list[tuple[int, float]]]:
+    """Median milliseconds of open, one edit and one search, at each size."""
+    from .log_search import make_log, measure as measure_search
+
+    table: dict[str, list[tuple[int, float]]] = {"open": [], "edit": [], "search": []}
+    for n in SIZES["events"]:
+        (folder / f"scale-{n}").mkdir()
+        path = session_with(folder / f"scale-{n}", n)
+        ours, _ = open_times(path, 2 if quick else 3)
+        table["open"].append((n, statistics.median(ours) * 1000))
+        table["edit"].append((n, statistics.median(edit_times(path, 30)) * 1000))
+    for n in SIZES["sessions"]:
+        make_log(folder / f"log-{n}", n, seed=n)
+        times, _ = measure_search(folder / f"log-{n}", folder / f"index-{n}.sqlite", 30)
+        table["search"].append((n, statistics.median(times) * 1000))
+    return table
+
+
+def print_scaling(table: dict[str, list[tuple[int, float]]]) -> None:
+    print("\nscaling (median ms; size = timeline events, or sessions for search)")
+    for name, points in table.items():
+        row = "  ".join(f"{n:>6}: {ms:8.2f}" for n, ms in points)
+        first, last = points[0], points[-1]
+        growth = (last[1] / first[1]) / (last[0] / first[0])
+        print(f"  {name:7} {row}   cost growth / work growth = {growth:.2f}")
+
+
+def plot_scaling(table: dict[str, list[tuple[int, float]]], out: Path) -> None:
+    """A small log-log SVG of the scaling table, without plotting libraries."""
+    import math
+
+    width, height, pad = 640, 360, 50
+    colours = {"open": "#d62728", "edit": "#1f77b4", "search": "#2ca02c"}
+    xs = [math.log10(n) for pts in table.values() for n, _ in pts]
+    ys = [math.log10(max(ms, 0.01)) for pts in table.values() for _, ms in pts]
+    def sx(v): return pad + (v - min(xs)) / (max(xs) - min(xs) or 1) * (width - 2 * pad)
+    def sy(v): return height - pad - (v - min(ys)) / (max(ys) - min(ys) or 1) * (height - 2 * pad)
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}">',
+             f'<text x="{pad}" y="20" font-family="sans-serif" font-size="13">'
+             "pmconsole scaling (log-log: size vs median ms)</text>"]
+    for i, (name, points) in enumerate(table.items()):
+        coords = " ".join(f"{sx(math.log10(n)):.1f},{sy(math.log10(max(ms, 0.01))):.1f}"
+                          for n, ms in points)
+        parts.append(f'<polyline fill="none" stroke="{colours[name]}" stroke-width="2" '
+                     f'points="{coords}"/>')
+        parts.append(f'<text x="{width - 120}" y="{40 + 16 * i}" fill="{colours[name]}" '
+                     f'font-family="sans-serif" font-size="12">{name}</text>')
+    parts.append("</svg>")
+    out.write_text("\n".join(parts), encoding="utf-8")
+    print(f"scaling chart written to {out}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="a smaller run, under a minute")
     parser.add_argument("--json", action="store_true", help="one JSON object keyed by figure")
+    parser.add_argument("--scaling", action="store_true",
+                        help="also measure each cost at four sizes and print the table")
+    parser.add_argument("--plot", metavar="SVG", help="write the scaling curves to an SVG file")
     args = parser.parse_args(argv)
     edits = 60 if args.quick else 300
     rounds = 3 if args.quick else 7
@@ -210,8 +270,20 @@ def main(argv: list[str] | None = None) -> int:
             "ui_latency_ratio", ui_ours / ui_anchor, 1.3, "×",
             f"bare DataTable with the same rows adding one {ui_anchor * 1000:.0f} ms",
             f"add an event to the 5,000-event timeline and redraw {ui_ours * 1000:.0f} ms"))
-        figures.append(Figure("search_ms_p95", None, 20.0, "ms", "absolute",
-                              "the post-mortem log is not built yet"))
+        from .log_search import make_log, measure as measure_search
+
+        make_log(folder / "log", 2000)
+        search_times, cold = measure_search(folder / "log", folder / "index.sqlite",
+                                            50 if args.quick else 200)
+        figures.append(Figure(
+            "search_ms_p95", p95(search_times) * 1000, 20.0, "ms", "absolute",
+            f"a text query over 2,000 sessions, index brought up to date first; cold build "
+            f"{cold:.1f} s"))
+        if args.scaling or args.plot:
+            scaling = scaling_table(folder, args.quick)
+            print_scaling(scaling)
+            if args.plot:
+                plot_scaling(scaling, Path(args.plot))
     if args.json:
         print(json.dumps({f.name: f.as_dict() for f in figures}, indent=2))
     else:

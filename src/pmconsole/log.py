@@ -162,6 +162,8 @@ class PostMortemLog:
         db = sqlite3.connect(self.index, timeout=10.0)
         db.execute("PRAGMA journal_mode=WAL")
         db.executescript(SCHEMA)
+        # The ranking: a match in the title counts most, then the tags, then the text.
+        db.execute("INSERT INTO texts(texts, rank) VALUES ('rank', 'bm25(0, 10.0, 5.0, 1.0)')")
         version = db.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
         if version is None or int(version[0]) != INDEX_VERSION:
             with db:
@@ -179,12 +181,16 @@ class PostMortemLog:
         """Read again the files that changed since the index last saw them."""
         report = UpdateReport()
         on_disk: dict[str, os.stat_result] = {}
-        if self.folder.is_dir():
-            for path in self.folder.glob("*.toml"):
-                try:
-                    on_disk[str(path)] = path.stat()
-                except OSError:
-                    continue
+        try:
+            with os.scandir(self.folder) as entries:
+                for entry in entries:
+                    if entry.name.endswith(".toml") and not entry.name.startswith("."):
+                        try:
+                            on_disk[entry.path] = entry.stat()
+                        except OSError:
+                            continue
+        except OSError:
+            pass  # no sessions folder yet: an empty log
         known = {
             row[0]: (row[1], row[2], row[3])
             for row in self.db.execute("SELECT path, mtime_ns, size, error FROM files")
@@ -276,14 +282,23 @@ class PostMortemLog:
             where.append("f.started_at >= ?")
             params.append(since.isoformat())
         if query.strip():
+            # Rank inside FTS5 (its rank column, weighted title > tags > text) and make snippets
+            # only for the rows returned; the join with the files table is needed only when
+            # there are filters.
+            if params:
+                inner = (
+                    "SELECT texts.rowid FROM texts JOIN files f ON f.path = texts.path "
+                    f"WHERE texts MATCH ? AND {' AND '.join(where)} ORDER BY rank LIMIT ?"
+                )
+            else:
+                inner = "SELECT rowid FROM texts WHERE texts MATCH ? ORDER BY rank LIMIT ?"
             sql = (
                 "SELECT f.path, f.title, f.severity, f.started_at, f.tags, "
                 f"snippet(texts, -1, '{SNIPPET_OPEN}', '{SNIPPET_CLOSE}', '…', 12) "
                 "FROM texts JOIN files f ON f.path = texts.path "
-                f"WHERE texts MATCH ? AND {' AND '.join(where)} "
-                "ORDER BY bm25(texts, 0, 10.0, 5.0, 1.0) LIMIT ?"
+                f"WHERE texts MATCH ? AND texts.rowid IN ({inner}) ORDER BY rank"
             )
-            args = [query, *params, limit]
+            args = [query, query, *params, limit]
         else:
             sql = (
                 "SELECT f.path, f.title, f.severity, f.started_at, f.tags, '' FROM files f "

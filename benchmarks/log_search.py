@@ -1,0 +1,73 @@
+"""search_ms_p95: a text query over a log of 2,000 sessions (and the cold index build)."""
+
+from __future__ import annotations
+
+import random
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from pmconsole.log import PostMortemLog
+from pmconsole.model import ActionItem, ContributingFactor, Incident, Meeting, Session, TimelineEvent
+from pmconsole.store import save_session
+
+# A log reads like real post-mortems: a few dozen words every one uses, and a long tail of
+# specific ones (services, technologies, error names) that few share. Zipf-like sampling.
+COMMON = ("database failover certificate expiry queue backlog dns cache deploy rollback quota "
+          "latency kafka timeout disk memory replica lag pool throttle config canary alert "
+          "paging runbook migration index lock").split()
+SPECIFIC = [f"{a}{b}" for a in ("auth", "cart", "geo", "ledger", "mail", "feed", "pay", "ship",
+                                "stock", "user", "price", "media")
+            for b in ("svc", "api", "worker", "db", "cron", "proxy", "gateway", "sync", "store",
+                      "index", "queue", "cache", "bridge", "relay", "router", "agent")]
+WORDS = COMMON + SPECIFIC
+TAGS = ("payments", "search", "auth", "storage", "network", "billing", "checkout", "mobile")
+START = datetime(2024, 1, 1, tzinfo=timezone.utc)
+
+
+def _word(rng: random.Random) -> str:
+    # Common words half the time; otherwise a specific one, the first few far more often.
+    if rng.random() < 0.5:
+        return rng.choice(COMMON)
+    return SPECIFIC[min(len(SPECIFIC) - 1, int(rng.paretovariate(1.2)) - 1)]
+
+
+def make_log(folder: Path, count: int, seed: int = 1) -> None:
+    rng = random.Random(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(count):
+        words = [_word(rng) for _ in range(6)]
+        started = START + timedelta(hours=7 * i)
+        session = Session(
+            incident=Incident(title=f"{words[0]} {words[1]} incident {i}",
+                              tags=rng.sample(TAGS, 2), started_at=started,
+                              resolved_at=started + timedelta(hours=2)),
+            meeting=Meeting(scheduled_at=started + timedelta(hours=60)),
+            summary=" ".join(_word(rng) for _ in range(120)),
+            timeline=[TimelineEvent(id=f"e-{j}", at=started + timedelta(minutes=j),
+                                    text=" ".join(_word(rng) for _ in range(8)))
+                      for j in range(20)],
+            factors=[ContributingFactor(id=f"f-{j}", text=" ".join(_word(rng) for _ in range(6)))
+                     for j in range(4)],
+            actions=[ActionItem(id="a-1", title=f"fix {words[2]}", owner="Ann",
+                                criterion="p95 under 200 ms")],
+        )
+        save_session(folder / f"pm-{i:05d}.toml", session)
+
+
+def measure(folder: Path, index: Path, queries: int) -> tuple[list[float], float]:
+    """Seconds per query on a warm index, and the cold build time."""
+    log = PostMortemLog(folder, index)
+    began = time.perf_counter()
+    log.update()
+    cold = time.perf_counter() - began
+    rng = random.Random(2)
+    times = []
+    for _ in range(queries):
+        query = " ".join(_word(rng) for _ in range(rng.choice((1, 2))))
+        began = time.perf_counter()
+        log.update()  # every use of the log checks for changed files first
+        log.search(query)
+        times.append(time.perf_counter() - began)
+    log.close()
+    return times, cold
