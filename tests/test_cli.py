@@ -616,3 +616,30 @@ def test_bare_name_goes_to_the_local_sessions_folder(tmp_path, monkeypatch, caps
     monkeypatch.delenv("PMCONSOLE_SESSIONS_DIR")
     assert run(capsys, "new", "inc", *NEW_ARGS)[0] == 0
     assert files_in(tmp_path / "sessions") == ["inc.toml"]
+
+
+def test_export_writes_beside_the_session_and_never_overwrites_without_force(write_session, capsys):
+    path = write_session()
+    code, out, err = run(capsys, "export", path, "--format", "md")
+    assert code == 0
+    target = path.with_name(path.name.removesuffix(".toml") + ".summary.md")
+    assert out.strip() == str(target) and target.read_text().startswith("# ")
+    target.write_text("kept")
+    code, out, err = run(capsys, "export", path, "--format", "md")
+    assert code == 2 and "--force" in one_line(err)
+    assert target.read_text() == "kept"
+    assert run(capsys, "export", path, "--format", "md", "--force")[0] == 0
+    assert target.read_text().startswith("# ")
+    code, out, err = run(capsys, "export", path, "--format", "json", "-o", path)
+    assert code == 2 and "session file itself" in one_line(err)
+
+
+def test_export_of_a_summary_over_one_page_is_refused_unless_forced(write_session, make_session, capsys):
+    session = make_session()
+    session.summary = "word " * 600
+    path = write_session(session)
+    before = path.read_bytes()
+    code, out, err = run(capsys, "export", path, "--format", "html")
+    assert code == 1 and "facts.one_page" in err
+    assert not path.with_suffix(".html").exists() and path.read_bytes() == before
+    assert run(capsys, "export", path, "--format", "html", "--force")[0] == 0

@@ -377,10 +377,10 @@ def cmd_export(args: argparse.Namespace) -> int:
         first = blocked[0]
         raise Refused(f"{first.rule}: {first.message} — {first.hint} (or export with --force)")
     out = Path(args.output) if args.output else exporters.default_output(path, args.format)
-    if out.exists() and not args.force and out.resolve() != path.resolve() and args.output:
-        raise UsageError(f"{out}: already exists; use --force to replace it")
     if out.resolve() == path.resolve():
         raise UsageError(f"{out}: that is the session file itself; choose another name")
+    if out.exists() and not args.force:
+        raise UsageError(f"{out}: already exists; use --force to replace it")
     text = exporters.export(session, args.format)
     try:
         atomic_write(out, text.encode("utf-8"))

@@ -140,6 +140,8 @@ class BoundInput(SavesSoon, Input):
         """``while_typing=False`` saves only on Enter or when focus leaves: for numbers and
         times, where a value typed halfway ("7" on the way to "75") must not count."""
         kwargs.setdefault("compact", True)
+        # Focusing a field does not select its text: one stray key would replace a whole time.
+        kwargs.setdefault("select_on_focus", False)
         super().__init__(**kwargs)
         self.ref = ref
         self._while_typing = while_typing
