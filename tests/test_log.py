@@ -200,3 +200,23 @@ def test_the_rules_take_their_history_from_the_log(folder):
     latest = max(facts.past, key=lambda p: p.meeting_at)
     mine.participants[1].name = latest.note_taker
     assert [f for f in check(mine, facts, NOW) if f.rule == "notes.rotation"]
+
+
+async def test_the_follow_up_review_screen_lists_overdue_actions(folder, monkeypatch):
+    from pmconsole.clock import FakeClock
+    from snapshot_app import console
+
+    monkeypatch.setenv("PMCONSOLE_SESSIONS_DIR", str(folder))
+    app = console(None, clock=FakeClock(wall=NOW), sessions_dir=folder)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("r")
+        await app.workers.wait_for_complete()
+        await pilot.press("d")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        table = app.screen.query_one("#review")
+        log = PostMortemLog(folder)
+        log.update()
+        overdue = [r for r in log.actions(NOW) if r.days_overdue > 0]
+        assert table.row_count == len(overdue) > 0
+        assert all("days" in table.get_row_at(i)[1].plain for i in range(table.row_count))

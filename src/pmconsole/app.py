@@ -170,6 +170,11 @@ class PmConsole(App[int]):
 
         self.push_screen(LogScreen())
 
+    def action_review_actions(self) -> None:
+        from .screens.log import ActionsReviewScreen
+
+        self.push_screen(ActionsReviewScreen())
+
     def on_ready(self) -> None:
         self.log.info(f"pmconsole ready in {time.perf_counter() - STARTED:.3f} s")
         if self.exit_when_ready:
@@ -260,6 +265,10 @@ class PmConsole(App[int]):
         yield SystemCommand(
             "Search the post-mortem log", "Past post-mortems by words and tags",
             self.action_search_log,
+        )
+        yield SystemCommand(
+            "Follow-up review", "Open and overdue actions across all post-mortems",
+            self.action_review_actions,
         )
         if self.meeting is None:
             return

@@ -162,3 +162,69 @@ class LogScreen(Screen):
 
     def action_close(self) -> None:
         self.app.pop_screen()
+
+
+class ActionsReviewScreen(Screen):
+    """The follow-up review across the log: every action, overdue first; o shows only open,
+    d only overdue."""
+
+    BINDINGS = [
+        Binding("escape", "close", "Back", id="review.close"),
+        Binding("o", "only('open')", "Open only", id="review.open"),
+        Binding("d", "only('overdue')", "Overdue only", id="review.overdue"),
+        Binding("a", "only('all')", "All", id="review.all"),
+    ]
+    DEFAULT_CSS = """
+    ActionsReviewScreen #status { padding: 0 1; text-style: bold; }
+    ActionsReviewScreen DataTable { height: 1fr; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.only = "open"
+
+    def compose(self) -> ComposeResult:
+        yield Static("Follow-up review: looking at the post-mortem log…", id="status",
+                     markup=False)
+        table: DataTable = DataTable(id="review", cursor_type="row", zebra_stripes=True)
+        table.add_columns("Due", "Overdue", "Status", "Owner", "Action", "Post-mortem")
+        yield table
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.load()
+
+    def action_only(self, which: str) -> None:
+        self.only = which
+        self.load()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="review")
+    def load(self) -> None:
+        log = PostMortemLog(self.app.sessions_dir)  # type: ignore[attr-defined]
+        try:
+            log.update()
+            rows = log.actions(self.app.clock.now())  # type: ignore[attr-defined]
+        finally:
+            log.close()
+        self.app.call_from_thread(self._show, rows)
+
+    def _show(self, rows) -> None:
+        if self.only == "open":
+            rows = [r for r in rows if r.status == "open"]
+        elif self.only == "overdue":
+            rows = [r for r in rows if r.days_overdue > 0]
+        rows = sorted(rows, key=lambda r: (-r.days_overdue, r.due or "9999"))
+        overdue = sum(r.days_overdue > 0 for r in rows)
+        self.query_one("#status", Static).update(
+            f"Follow-up review ({self.only}): {len(rows)} actions, {overdue} overdue "
+            "· o open · d overdue · a all · Escape back"
+        )
+        table = self.query_one("#review", DataTable)
+        table.clear()
+        for r in rows:
+            late = f"{r.days_overdue} days" if r.days_overdue else ""
+            table.add_row(*plain_cells(r.due or "—", late, r.status, r.owner, r.title,
+                                       r.session_title))
+
+    def action_close(self) -> None:
+        self.app.pop_screen()

@@ -25,6 +25,7 @@ class PickerScreen(Screen):
     BINDINGS = [
         Binding("n", "new_session", "New session", id="picker.new"),
         Binding("l", "search_log", "Search the log", id="picker.log"),
+        Binding("r", "app.review_actions", "Follow-up review", id="picker.review"),
         Binding("enter", "open_selected", "Open", id="picker.open", show=False),
     ]
 
@@ -48,7 +49,8 @@ class PickerScreen(Screen):
 
     def on_mount(self) -> None:
         self.query_one("#where", Static).update(
-            f"Sessions in {self.folder} · Enter opens · n starts a new one"
+            f"Sessions in {self.folder} · Enter opens · n new · l search the log · "
+            "r follow-up review"
         )
         self.load_sessions()
 

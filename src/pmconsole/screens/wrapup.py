@@ -33,6 +33,8 @@ class WrapUpStep(StepView):
         yield Static("", id="findings-all", markup=False)
         yield Static("Related post-mortems, last six months (Enter shows one)", classes="section")
         yield RelatedList(id="related")
+        yield Static("Anonymous feedback", classes="section")
+        yield Static("", id="feedback", markup=False)
         yield Static("After the meeting", classes="section")
         yield Static(
             "Exports: Ctrl+P, then Export MD, HTML, JSON, ICS or CSV — the one-page summary, the "
@@ -60,3 +62,14 @@ class WrapUpStep(StepView):
             lines.append(f"{MARK[f.severity]} {where} {f.rule}: ", style)
             lines.append(f"{f.message}\n")
         self.query_one("#findings-all", Static).update(lines or "Nothing to report.")
+        answers = sorted(session.feedback, key=lambda f: f.id)
+        ratings = [f.rating for f in answers if f.rating is not None]
+        text = Text(f"{len(answers)} answers")
+        if ratings:
+            text.append(f" · felt safe to speak: {sum(ratings) / len(ratings):.1f} of 5 on average")
+        for answer in answers:
+            for label, value in (("went well", answer.comment), ("not said", answer.unsaid)):
+                if value:
+                    text.append(f"\n  – {label}: ")
+                    text.append(value)
+        self.query_one("#feedback", Static).update(text)
