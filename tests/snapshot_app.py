@@ -43,6 +43,7 @@ def console(
 async def steady(pilot) -> None:
     """No blinking cursor, nothing still to draw: the screen as a person would see it."""
     await pilot.pause()
-    for widget in pilot.app.screen.query("Input, TextArea"):
-        widget.cursor_blink = False
+    for screen in pilot.app.screen_stack:  # a console under the pause banner still draws
+        for widget in screen.query("Input, TextArea"):
+            widget.cursor_blink = False
     await pilot.pause()

@@ -130,7 +130,7 @@ async def test_the_blame_hint_appears_as_a_condition_is_typed(demo):
         await pilot.pause()
         factors = [f for f in app.store.session.factors if event_id in f.event_ids]
         assert len(factors) == count + 1
-        assert f"{count + 1} of 3–5" in str(view.query_one("#question").render())
+        assert f"{count + 1} conditions (aim 3–5)" in str(view.query_one("#question").render())
 
 
 def seven_open(path):

@@ -76,6 +76,7 @@ class PmConsole(App[int]):
         self.exit_when_ready = exit_when_ready
         self._poll_enabled = poll
         self.related = None  # post-mortems from the log like this one; None until looked up
+        self._ready_done = False
         self.meeting = None
         if store is not None:
             from .meeting import MeetingRun
@@ -124,7 +125,8 @@ class PmConsole(App[int]):
             assert self.meeting is not None
             self.meeting.begin()
             self.push_screen(ConsoleScreen())
-            self.consult_log()
+            if self.is_running and self._ready_done:
+                self.consult_log()  # opened from the picker: the first screen is long drawn
 
     def open_session(self, path: Path) -> None:
         """Open a session from the picker."""
@@ -177,8 +179,14 @@ class PmConsole(App[int]):
 
     def on_ready(self) -> None:
         self.log.info(f"pmconsole ready in {time.perf_counter() - STARTED:.3f} s")
+        self._ready_done = True
         if self.exit_when_ready:
             self.call_after_refresh(self.exit, 0)
+            return
+        if self.store is not None and self.role == "facilitator":
+            # The log is a help for the rules and for related incidents, not for the first
+            # screen: look it up once that screen is on, so it never slows the start.
+            self.consult_log()
 
     async def action_quit(self) -> None:
         self.save_typing()

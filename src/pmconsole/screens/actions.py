@@ -25,7 +25,7 @@ def gauge(session: Session) -> str:
     bar = "■" * open_count + "□" * max(0, rules.OPEN_LIMIT - open_count)
     target = "✓" if 3 <= agreed <= 5 else "▲"
     return (
-        f"{open_count} of {rules.OPEN_LIMIT} open  {bar}    "
+        f"{open_count} open, limit {rules.OPEN_LIMIT}  {bar}    "
         f"{target} {agreed} agreed · aim for 3–5"
     )
 

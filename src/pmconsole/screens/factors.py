@@ -38,7 +38,7 @@ def condition_hint(session: Session):
 def counter(count: int) -> str:
     low, high = TARGET
     mark = "✓" if low <= count <= high else "▲"
-    return f"{mark} {count} of {low}–{high}"
+    return f"{mark} {count} condition{'s' if count != 1 else ''} (aim {low}–{high})"
 
 
 class FactorsStep(StepView):

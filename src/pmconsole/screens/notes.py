@@ -20,13 +20,13 @@ from .records import actions_text, factors_text
 
 class NotesScreen(Screen):
     BINDINGS = [
-        Binding("f5", "toggle_follow", "Follow/pin step", id="notes.follow", priority=True),
-        Binding("f3", "shown_step(-1)", "Prev step", id="notes.previous", priority=True),
-        Binding("f4", "shown_step(1)", "Next step", id="notes.next", priority=True),
         Binding("f6", "tab('notes')", "Notes", id="notes.tab_notes", priority=True),
         Binding("f7", "tab('timeline')", "Timeline", id="notes.tab_timeline", priority=True),
         Binding("f8", "tab('factors')", "Factors", id="notes.tab_factors", priority=True),
         Binding("f9", "tab('actions')", "Actions", id="notes.tab_actions", priority=True),
+        Binding("f5", "toggle_follow", "Follow", id="notes.follow", priority=True),
+        Binding("f3", "shown_step(-1)", "◀ step", id="notes.previous", priority=True),
+        Binding("f4", "shown_step(1)", "step ▶", id="notes.next", priority=True),
     ]
 
     DEFAULT_CSS = """

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import Horizontal
 from textual.widgets import DataTable, Static
 
 from ..ops import set_op
@@ -31,23 +32,26 @@ class SafetyStep(StepView):
 
     DEFAULT_CSS = """
     SafetyStep #statement {
-        border: round $accent; padding: 1 2; text-style: bold; height: auto;
+        border: round $accent; padding: 0 1; text-style: bold; height: auto;
     }
     SafetyStep #queue-row { height: auto; }
+    SafetyStep #queue { width: 1fr; }
+    SafetyStep #speaker-timer { padding: 0 0 0 2; }
     """
 
     def compose(self) -> ComposeResult:
         yield Static("", id="statement", markup=False)
         yield Static(
-            "Speaker queue: junior people first, the facilitator and note-taker last; "
-            "5–10 minutes each (b rebuild · n next · k skip · u/d move · +/- minutes)",
+            "Speakers: junior first, facilitator and note-taker last · "
+            "n next · k skip · u/d move · +/- minutes · b rebuild",
             classes="section",
         )
         yield Static("", id="queue-time", classes="hint", markup=False)
-        yield CountdownDisplay("speaker", id="speaker-timer")
-        table: DataTable = DataTable(id="queue", cursor_type="row", zebra_stripes=True)
-        table.add_columns("#", "Speaker", "Seniority", "Minutes", "Turn")
-        yield table
+        with Horizontal(id="queue-row"):
+            table: DataTable = DataTable(id="queue", cursor_type="row", zebra_stripes=True)
+            table.add_columns("#", "Speaker", "Seniority", "Minutes", "Turn")
+            yield table
+            yield CountdownDisplay("speaker", id="speaker-timer")
 
     @property
     def meeting(self):

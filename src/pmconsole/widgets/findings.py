@@ -15,7 +15,7 @@ class FindingsBar(Static):
 
     DEFAULT_CSS = """
     FindingsBar { height: auto; padding: 0 1; }
-    FindingsBar.-empty { display: none; }
+    FindingsBar.-empty { visibility: hidden; }
     """
 
     def show(self, findings: list[Finding]) -> None:
@@ -31,7 +31,7 @@ class FindingsBar(Static):
             more = f" (and {len(group) - 1} more like it)" if len(group) > 1 else ""
             parts.append(
                 Content.from_markup(
-                    f"[bold {style}]$mark[/] $message$more [dim]— $hint[/]",
+                    f"[bold {style}]$mark [/]$message$more [dim]— $hint[/]",
                     mark=MARK[f.severity],
                     message=f.message,
                     more=more,
