@@ -137,3 +137,39 @@ def test_notes_pane(snap_compare, demo, size):
         await settle(pilot, demo.parent)
 
     assert snap_compare(console(demo, role="notes"), terminal_size=size, run_before=run_before)
+
+
+# -- a large session: the first screenful of steps 5-7 and the wrap-up with 5,000 events ------
+
+
+@pytest.fixture
+def big(tmp_path: Path) -> Path:
+    """The demo grown to 5,000 timeline events, every 7 seconds from the incident's start."""
+    from datetime import timedelta
+
+    from pmconsole.model import TimelineEvent
+
+    path = demo_copy(tmp_path)
+    session = load_session(path)
+    start = session.incident.started_at
+    for i in range(5000 - len(session.timeline)):
+        session.timeline.append(
+            TimelineEvent(id=f"e-big-{i:05d}", at=start + timedelta(seconds=7 * i),
+                          kind=("alert", "action", "decision", "observation")[i % 4],
+                          text=f"Queue depth {1000 + i} messages; consumer {i % 12} lags",
+                          source="grafana")
+        )
+    save_session(path, session)
+    return path
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("screen", ["step5", "step6", "step7", "wrap-up"])
+def test_console_with_5000_events(snap_compare, big, screen, size):
+    async def run_before(pilot) -> None:
+        for key in STEP_KEYS[screen]:
+            await pilot.press(key)
+            await pilot.pause()
+        await settle(pilot, big.parent)
+
+    assert snap_compare(console(big), terminal_size=size, run_before=run_before)
