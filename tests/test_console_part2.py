@@ -229,3 +229,14 @@ async def test_an_export_over_one_page_is_refused_with_the_reason(demo):
         await pilot.pause()
         assert any("facts.one_page" in str(n.title) for n in app._notifications)
     assert not (demo.parent / "demo.summary.md").exists()
+
+
+async def test_the_wrap_up_exports_with_one_key(demo):
+    app = console(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await go_to(pilot, 8)
+        await pilot.pause()
+        await pilot.press("m", "c")
+        await pilot.pause()
+    assert (demo.parent / "demo.summary.md").exists()
+    assert (demo.parent / "demo.actions.csv").read_text().startswith("Title,")

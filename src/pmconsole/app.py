@@ -220,6 +220,10 @@ class PmConsole(App[int]):
             self.notify(f"Not saved: {err}", severity="warning", markup=False)
             return False
         self.announce(frozenset(op["c"] for op in ops), local=True)
+        if self.role == "facilitator" and any(
+            op.get("c") == "incident" and op.get("f") in ("tags", "title") for op in ops
+        ):
+            self.consult_log()  # new tags or title: other post-mortems may now be related
         return True
 
     def edit_field(self, ref: FieldRef, value: Any, *also: Op) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.widgets import Static
 
 from .. import rules
@@ -17,6 +18,14 @@ MARK = {"block": "■", "warn": "▲", "info": "●"}
 
 class WrapUpStep(StepView):
     step = 8
+
+    BINDINGS = [
+        Binding("m", "export('md')", "Markdown", id="wrapup.md", show=False),
+        Binding("h", "export('html')", "HTML", id="wrapup.html", show=False),
+        Binding("j", "export('json')", "JSON", id="wrapup.json", show=False),
+        Binding("i", "export('ics')", "Calendar", id="wrapup.ics", show=False),
+        Binding("c", "export('csv')", "Actions CSV", id="wrapup.csv", show=False),
+    ]
 
     DEFAULT_CSS = """
     WrapUpStep #findings-all { height: auto; }
@@ -37,12 +46,20 @@ class WrapUpStep(StepView):
         yield Static("", id="feedback", markup=False)
         yield Static("After the meeting", classes="section")
         yield Static(
-            "Exports: Ctrl+P, then Export MD, HTML, JSON, ICS or CSV — the one-page summary, the "
-            "action items for an issue tracker, and the calendar (meeting, follow-up review, due "
-            "dates); each is written beside the session file.\nAnonymous feedback: each "
-            "participant runs `pmconsole feedback FILE` in a terminal before leaving.",
+            "Export, written beside the session file: m the one-page summary (Markdown) · "
+            "h HTML with the timeline drawn · j JSON · i calendar (meeting, follow-up review, "
+            "due dates) · c the actions as CSV for an issue tracker (also in Ctrl+P).\n"
+            "Anonymous feedback: each participant runs `pmconsole feedback FILE` in a terminal "
+            "before leaving.",
             classes="hint",
         )
+
+    def take_focus(self) -> None:
+        # The view itself, not the tags field: m, h, j, i and c export at once.
+        self.focus()
+
+    def action_export(self, fmt: str) -> None:
+        self.app.console_screen().export(fmt)  # type: ignore[attr-defined]
 
     def show_session(self, changed: frozenset[str] | None = None) -> None:
         super().show_session(changed)
