@@ -115,6 +115,7 @@ days = st.dates(min_value=date(1970, 1, 1), max_value=date(2999, 12, 31))
 maybe_day = st.none() | days
 int64 = st.integers(min_value=-(2**63), max_value=2**63 - 1)
 small = st.integers(min_value=-1000, max_value=1000)
+minutes = st.integers(min_value=1, max_value=24 * 60)  # the model's plausible bounds
 
 
 def records(strategy, max_size: int = 3):
@@ -135,8 +136,8 @@ incidents = st.builds(
 meetings = st.builds(
     Meeting,
     scheduled_at=maybe_moment,
-    planned_minutes=int64,
-    step_budgets=st.lists(small, max_size=8),
+    planned_minutes=minutes,
+    step_budgets=st.lists(st.integers(min_value=0, max_value=24 * 60), max_size=8),
     current_step=st.integers(min_value=1, max_value=8),
     facilitator=st.none() | ids,
     note_taker=st.none() | ids,
@@ -165,7 +166,7 @@ speaker_turns = st.builds(
     id=ids,
     participant_id=ids,
     order=int64,
-    planned_minutes=small,
+    planned_minutes=minutes,
     started_at=maybe_moment,
     ended_at=maybe_moment,
     skipped=st.booleans(),
@@ -283,37 +284,24 @@ def test_round_trip_keeps_hostile_text_and_times_normalised_to_utc():
     assert parsed == as_stored(session)
 
 
-def test_nul_character_round_trips():
+def test_control_characters_never_reach_the_file_or_the_screen():
+    # Text a person typed or pasted keeps its words; control characters and terminal
+    # sequences (NUL, ESC [31m, OSC links) are dropped by the model, so no file, screen or
+    # export ever carries them. Tab, newline and carriage return stay.
     session = Session(
         incident=Incident(
-            title="nul\x00here",
+            title="nul\x00here \x1b[31mred\x1b[0m \x1b]8;;http://evil\x07link\x1b]8;;\x07",
             started_at=datetime(2024, 3, 4, 9, tzinfo=UTC),
             resolved_at=datetime(2024, 3, 4, 10, tzinfo=UTC),
         ),
-        summary="two\nlines\x00",
+        summary="two\nlines\x00\tand\r\na tab",
     )
+    assert session.incident.title == "nulhere red link"
+    assert session.summary == "two\nlines\tand\r\na tab"
     data = dump_session(session)
-    assert b"\x00" not in data  # escaped, never raw (TOML cannot hold a raw NUL)
+    assert b"\x00" not in data and b"\x1b" not in data
     parsed = parse_session(data, Path("x.toml"))
-    assert parsed.incident.title == "nul\x00here"
-    assert parsed.summary == "two\nlines\x00"
-
-
-@pytest.mark.parametrize("text", ["pasted\r\nfrom Windows", "a\r\n", "\r\n\r\n", "\r\nx\ny\r"])
-def test_crlf_in_text_round_trips(text):
-    session = Session(
-        incident=Incident(
-            title="CRLF",
-            started_at=datetime(2024, 3, 4, 9, tzinfo=UTC),
-            resolved_at=datetime(2024, 3, 4, 10, tzinfo=UTC),
-        ),
-        summary=text,
-    )
-    parsed = parse_session(dump_session(session), Path("x.toml"))
-    assert parsed.summary == text
-
-
-# -- atomic, owner-only writes ------------------------------------------------------------------
+    assert parsed == session
 
 
 def mode(path: Path) -> int:

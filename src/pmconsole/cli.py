@@ -27,6 +27,7 @@ from .store import (
     ReadOnlySession,
     SessionFileError,
     SessionStore,
+    ensure_folder,
     load_session,
     read_snapshot,
     save_session,
@@ -124,8 +125,7 @@ def cmd_new(args: argparse.Namespace) -> int:
         )
     except ValueError as err:  # pydantic's ValidationError is a ValueError
         raise UsageError(_first_line(err)) from None
-    if not path.parent.exists():
-        path.parent.mkdir(mode=0o700, parents=True)
+    ensure_folder(path.parent)
     save_session(path, session)
     print(f"created {path}")
     return 0
@@ -136,11 +136,20 @@ def _open_for_edit(path: Path, role: str = "script") -> SessionStore:
 
 
 def _finish(store: SessionStore) -> None:
+    """Write the checkpoint and let go. An edit not committed to the live log is a failure
+    (nothing changed); a committed edit whose checkpoint failed is saved, and says so."""
+    unsaved = bool(store.pending)
     store.checkpoint()
     error = store.error
     store.close()
+    if unsaved:
+        raise SessionFileError(store.path, error or "the edit could not be saved")
     if error:
-        raise SessionFileError(store.path, error)
+        print(
+            f"pmconsole: warning: saved in the live log {store.log_path.name}, but {error}; "
+            "the file is brought up to date by the next command or the console",
+            file=sys.stderr,
+        )
 
 
 def cmd_timeline_add(args: argparse.Namespace) -> int:
@@ -253,11 +262,19 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def _log(args: argparse.Namespace):
-    from .log import PostMortemLog
+    import sqlite3
+
+    from .log import PostMortemLog, index_path_for
 
     folder = locations.sessions_dir(args.sessions_dir)
-    log = PostMortemLog(folder)
-    log.update(progress=_progress_on_stderr("indexing the post-mortem log"))
+    try:
+        log = PostMortemLog(folder)
+        log.update(progress=_progress_on_stderr("indexing the post-mortem log"))
+    except (OSError, sqlite3.Error) as err:
+        reason = getattr(err, "strerror", None) or str(err)
+        raise UsageError(
+            f"{index_path_for(folder)}: the post-mortem log's index cannot be written: {reason}"
+        ) from None
     return log
 
 
@@ -396,7 +413,7 @@ def cmd_feedback(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     folder = locations.demo_dir()
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    ensure_folder(folder)
     path = folder / "demo.toml"
     for old in folder.glob("demo.pmlog*"):
         old.unlink()

@@ -27,7 +27,7 @@ from typing import Callable
 from . import locations
 from .model import Session
 from .rules import LogFacts, PastSession
-from .store import SessionFileError, read_snapshot
+from .store import SessionFileError, ensure_folder, read_snapshot
 
 INDEX_VERSION = 1
 SNIPPET_OPEN, SNIPPET_CLOSE = "»", "«"
@@ -147,7 +147,7 @@ class PostMortemLog:
     def __init__(self, folder: Path, index: Path | None = None) -> None:
         self.folder = Path(folder)
         self.index = index or index_path_for(self.folder)
-        self.index.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        ensure_folder(self.index.parent)
         if not self.index.exists():
             os.close(os.open(self.index, os.O_CREAT | os.O_RDWR, 0o600))
         try:

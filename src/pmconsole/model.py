@@ -11,6 +11,7 @@ Never import Textual here: the command line, scripts and tests use this without 
 
 from __future__ import annotations
 
+import re
 import secrets
 from operator import attrgetter
 from datetime import date, datetime, timedelta, timezone
@@ -92,6 +93,27 @@ def _plausible_date(value: date) -> date:
 # An aware datetime, normalised to UTC. Naive input is refused by pydantic's AwareDatetime with
 # "Input should have timezone info", which the loaders turn into a message naming the field.
 UtcDatetime = Annotated[AwareDatetime, AfterValidator(_to_utc)]
+
+# Terminal control sequences (CSI, OSC such as OSC 8 links and OSC 52 clipboard writes, other
+# ESC sequences) and control characters other than tab, newline and carriage return. Text a
+# person typed, pasted or imported is kept as text: none of it may drive a terminal.
+_CONTROL = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]"  # CSI
+    r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"  # OSC, ended by BEL or ST
+    r"|\x1b[PX^_][^\x1b]*(?:\x1b\\)?"  # DCS, SOS, PM, APC
+    r"|\x1b.?"  # any other ESC and the character after it
+    r"|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
+)
+
+
+def clean_text(value: str) -> str:
+    """User text without anything that could drive a terminal."""
+    return _CONTROL.sub("", value) if _NEEDS_CLEANING.search(value) else value
+
+
+_NEEDS_CLEANING = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+Text = Annotated[str, AfterValidator(clean_text)]
 Day = Annotated[date, AfterValidator(_plausible_date)]
 
 
@@ -107,9 +129,9 @@ class Record(BaseModel):
 
 
 class Incident(Record):
-    title: str
+    title: Text
     severity: Severity = "SEV2"
-    tags: list[str] = Field(default_factory=list)
+    tags: list[Text] = Field(default_factory=list)
     started_at: UtcDatetime
     detected_at: UtcDatetime | None = None
     mitigated_at: UtcDatetime | None = None
@@ -138,15 +160,16 @@ class Incident(Record):
 
 class Meeting(Record):
     scheduled_at: UtcDatetime | None = None
-    planned_minutes: int = 75
+    # Plausible bounds only; the method's 60-90 is a rule (meeting.duration), not a type.
+    planned_minutes: int = Field(default=75, ge=1, le=24 * 60)
     # Minutes per step, seven numbers; empty means "derive from planned_minutes".
-    step_budgets: list[int] = Field(default_factory=list)
+    step_budgets: list[Annotated[int, Field(ge=0, le=24 * 60)]] = Field(default_factory=list)
     current_step: int = Field(default=1, ge=1, le=WRAP_UP)
     facilitator: str | None = None  # a participant id
     note_taker: str | None = None  # a participant id
-    statement: str = DEFAULT_STATEMENT
+    statement: Text = DEFAULT_STATEMENT
     statement_shown_at: UtcDatetime | None = None
-    late_reason: str = ""
+    late_reason: Text = ""
     started_at: UtcDatetime | None = None
     ended_at: UtcDatetime | None = None
     feedback_offered: bool = False
@@ -162,14 +185,14 @@ class StepTime(Record):
 
 class Participant(Record):
     id: str = Field(default_factory=lambda: new_id("p"))
-    name: str
-    role: str = ""
+    name: Text
+    role: Text = ""
     seniority: Seniority = "mid"
     involved: bool = False
 
 
 class LearningQuestion(Record):
-    text: str = ""
+    text: Text = ""
     set_at: UtcDatetime | None = None
 
 
@@ -179,7 +202,7 @@ class SpeakerTurn(Record):
     # Place in the queue. A number rather than list position, so reordering is one field edit
     # that merges with the other pane's edits.
     order: int = 0
-    planned_minutes: int = 5
+    planned_minutes: int = Field(default=5, ge=1, le=24 * 60)
     started_at: UtcDatetime | None = None
     ended_at: UtcDatetime | None = None
     skipped: bool = False
@@ -196,8 +219,8 @@ class Pause(Record):
 class Evidence(Record):
     id: str = Field(default_factory=lambda: new_id("ev"))
     kind: EvidenceKind = "note"
-    reference: str
-    submitted_by: str = ""
+    reference: Text
+    submitted_by: Text = ""
     submitted_at: UtcDatetime
 
 
@@ -205,15 +228,15 @@ class TimelineEvent(Record):
     id: str = Field(default_factory=lambda: new_id("e"))
     at: UtcDatetime
     kind: EventKind = "observation"
-    text: str
+    text: Text
     basis: Basis = "fact"
     major: bool = False
-    source: str = ""
+    source: Text = ""
 
 
 class ContributingFactor(Record):
     id: str = Field(default_factory=lambda: new_id("f"))
-    text: str
+    text: Text
     category: FactorCategory | None = None
     event_ids: list[str] = Field(default_factory=list)
 
@@ -221,21 +244,21 @@ class ContributingFactor(Record):
 class StatusChange(Record):
     status: ActionStatus
     at: UtcDatetime
-    note: str = ""
+    note: Text = ""
 
 
 class ActionItem(Record):
     id: str = Field(default_factory=lambda: new_id("a"))
-    title: str
-    description: str = ""
-    owner: str = ""
+    title: Text
+    description: Text = ""
+    owner: Text = ""
     due: Day | None = None
-    criterion: str = ""
+    criterion: Text = ""
     status: ActionStatus = "open"
     history: list[StatusChange] = Field(default_factory=list)
     factor_ids: list[str] = Field(default_factory=list)
     staging_check: Day | None = None
-    due_reason: str = ""  # why a due date outside 7-21 days was accepted
+    due_reason: Text = ""  # why a due date outside 7-21 days was accepted
 
 
 class Feedback(Record):
@@ -243,15 +266,15 @@ class Feedback(Record):
 
     id: str = Field(default_factory=lambda: new_id("fb"))
     rating: int | None = Field(default=None, ge=1, le=5)  # how safe it felt to speak, 1-5
-    comment: str = ""  # what went well
-    unsaid: str = ""  # what the person did not say in the room
+    comment: Text = ""  # what went well
+    unsaid: Text = ""  # what the person did not say in the room
 
 
 class StepNote(Record):
     """The note-taker's free notes for one step. ``id`` is the step number as text."""
 
     id: str
-    text: str = ""
+    text: Text = ""
 
 
 class Session(Record):
@@ -259,7 +282,7 @@ class Session(Record):
     incident: Incident
     meeting: Meeting = Field(default_factory=Meeting)
     question: LearningQuestion = Field(default_factory=LearningQuestion)
-    summary: str = ""
+    summary: Text = ""
     followup_review_at: Day | None = None
     participants: list[Participant] = Field(default_factory=list)
     steps: list[StepTime] = Field(default_factory=list)

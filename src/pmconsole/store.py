@@ -96,6 +96,8 @@ def parse_session(data: bytes, path: Path, *, allow_newer: bool = False) -> Sess
         raise SessionFileError(path, "is not UTF-8 text", line) from None
     try:
         raw = tomllib.loads(text)
+    except RecursionError:
+        raise SessionFileError(path, "is not a session file: its arrays or tables nest too deeply") from None
     except tomllib.TOMLDecodeError as err:
         message = str(err)
         match = re.search(r"\(at line (\d+), column \d+\)", message)
@@ -231,8 +233,13 @@ def _is_records(value: Any) -> bool:
 
 
 def atomic_write(path: Path, data: bytes) -> None:
-    """Write a file so that it is always either the old or the new content, owner-only."""
+    """Write a file so that it is always either the old or the new content, owner-only.
+
+    A path that is a symbolic link is written through: the file it points to is replaced and
+    the link stays (a session linked from elsewhere must not fork into two copies)."""
     path = Path(path)
+    if path.is_symlink():
+        path = Path(os.path.realpath(path))
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         os.fchmod(fd, 0o600)
@@ -273,8 +280,15 @@ def save_session(path: Path | str, session: Session) -> None:
 
 
 def ensure_folder(folder: Path) -> None:
-    """Create a sessions folder (owner-only) if it is missing."""
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    """Create a folder and any missing folders above it, each owner-only (Path.mkdir applies
+    its mode to the last folder only)."""
+    missing = []
+    current = Path(folder)
+    while not current.exists():
+        missing.append(current)
+        current = current.parent
+    for each in reversed(missing):
+        each.mkdir(mode=0o700)
 
 
 # -- the live operation log --------------------------------------------------------------------

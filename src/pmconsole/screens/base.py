@@ -7,6 +7,7 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Label, Select
+from textual.widgets.select import InvalidSelectValueError
 
 from ..model import Session
 from ..widgets.fields import BoundInput, BoundTextArea
@@ -73,4 +74,7 @@ def set_select(select: Select, value) -> None:
     wanted = value if value is not None else Select.NULL
     if select.value != wanted:
         with select.prevent(Select.Changed):
-            select.value = wanted
+            try:
+                select.value = wanted
+            except InvalidSelectValueError:
+                select.value = Select.NULL  # someone no longer on the roster: no choice shown

@@ -12,7 +12,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from ..model import STEP_NAMES, WRAP_UP, Incident, Meeting, Session
-from ..store import SessionFileError, read_snapshot, save_session
+from ..store import SessionFileError, ensure_folder, read_snapshot, save_session
 from ..widgets import plain_cells
 from ..widgets.form import FormField, RecordForm, required
 
@@ -146,7 +146,7 @@ class PickerScreen(Screen):
                     statement=self.app.settings.statement,  # type: ignore[attr-defined]
                 ),
             )
-            self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            ensure_folder(self.folder)
             save_session(path, session)
             self._open(path)
 

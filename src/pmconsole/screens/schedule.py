@@ -223,7 +223,11 @@ class ScheduleStep(StepView):
     def action_remove_person(self) -> None:
         person = self._selected()
         if person is not None:
-            self.edit(del_op("participants", person.id))
+            ops = [del_op("participants", person.id)]
+            for role in ("facilitator", "note_taker"):
+                if getattr(self.session.meeting, role) == person.id:
+                    ops.append(set_op("meeting", role, None))  # the role is open again
+            self.edit(*ops)
             self.notify(f"Removed {person.name} from the roster.", markup=False)
 
     def action_toggle_involved(self) -> None:
