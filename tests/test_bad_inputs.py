@@ -214,12 +214,7 @@ def _schema_text(folder, good, mp):
     )
 
 
-@bad(
-    "schema-version-zero",
-    pytest.mark.xfail(strict=True, reason="BUG: store.parse_session only refuses versions above "
-                      "SCHEMA_VERSION: schema_version 0 (or -1) loads as if it were 1, is edited, "
-                      "and is written back unchanged as 0"),
-)
+@bad("schema-version-zero")
 def _schema_zero(folder, good, mp):
     return write(folder, good.replace("schema_version = 1", "schema_version = 0")), 1, (
         "schema_version"

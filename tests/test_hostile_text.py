@@ -88,11 +88,6 @@ def has_escape(text: str) -> bool:
     return any(c in text for c in "\x1b\x07\x00")
 
 
-CLI_CR_BUG = (
-    "BUG (low): cli.cmd_log_search and cmd_actions print the session title (and action title/"
-    "owner) as stored; the model keeps CR, so a title holding CR LF breaks the one-line listing "
-    "and a bare CR overwrites the start of the line it is printed on"
-)
 
 
 def bug_if(condition: bool, reason: str, **kw):
@@ -247,7 +242,7 @@ def quoting_session(make_session, make_action, text: str) -> Session:
 @pytest.mark.parametrize(
     "text",
     [pytest.param(p.values[0], id=p.id,
-                  marks=bug_if("\r" in p.values[0], CLI_CR_BUG))
+                  marks=())
      for p in HOSTILE],
 )
 def test_cli_output_that_quotes_user_text_has_no_raw_control_characters(
@@ -277,14 +272,6 @@ def test_cli_output_that_quotes_user_text_has_no_raw_control_characters(
     assert not RAW_CONTROL.search(shown), repr(RAW_CONTROL.search(shown))
 
 
-NAME_BUG = (
-    "BUG: text that reaches the terminal without passing model.clean_text is printed and shown "
-    "raw: a session file's *name* (cli.cmd_log_search/cmd_actions print hit.path/r.path, the "
-    "picker shows path.name), a TOML *key* (store.parse_session puts the pydantic error location "
-    "into the message: every command's stderr, the index's error column, `log search`'s "
-    "'unreadable' line, the picker's 'unreadable:' row), and record *ids*, which are plain str "
-    "(`action done FILE ID` lists the known ids, `pmconsole actions` prints each id)"
-)
 OSC52 = "\x1b]52;c;ZXZpbA==\x07\x1b[31m"
 
 
@@ -304,7 +291,6 @@ def hostile_folder(folder: Path, make_session) -> tuple[Path, Path, Path]:
     return named, keyed, with_id
 
 
-@pytest.mark.xfail(strict=True, reason=NAME_BUG)
 @pytest.mark.parametrize("source", ["file-name", "toml-key", "record-id"])
 def test_hostile_file_names_keys_and_ids_are_not_printed_raw(
     source, tmp_path, make_session, capsys, monkeypatch
@@ -325,7 +311,6 @@ def test_hostile_file_names_keys_and_ids_are_not_printed_raw(
         assert not RAW_CONTROL.search(out + err), (args, (out + err)[:300])
 
 
-@pytest.mark.xfail(strict=True, reason=NAME_BUG)
 async def test_hostile_file_names_and_keys_are_not_shown_raw_in_the_picker(tmp_path,
                                                                            make_session):
     folder = tmp_path / "sessions"

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Callable, NoReturn
 
 from . import locations
-from .model import _plausible_date, _to_utc
+from .model import _plausible_date, _to_utc, clean_text
 from .model import EVENT_KINDS, ActionItem, Incident, Meeting, Session, StatusChange, TimelineEvent
 from .ops import OpError, add_op, set_op
 from .store import (
@@ -309,13 +309,13 @@ def cmd_log_search(args: argparse.Namespace) -> int:
         print("no post-mortems match")
     for hit in hits:
         if hit.error:
-            print(f"unreadable  {hit.error}")
+            print(f"unreadable  {one_line(hit.error)}")
             continue
         tags = " ".join(f"#{t}" for t in hit.tags)
-        print(f"{hit.started_at[:10]}  {hit.severity}  {hit.title}  {tags}")
-        print(f"            {hit.path}")
+        print(one_line(f"{hit.started_at[:10]}  {hit.severity}  {hit.title}  {tags}"))
+        print(f"            {one_line(hit.path)}")
         if hit.snippet:
-            print(f"            {hit.snippet}")
+            print(f"            {one_line(hit.snippet)}")
     return 0
 
 
@@ -340,8 +340,8 @@ def cmd_actions(args: argparse.Namespace) -> int:
         print("no actions match")
     for r in rows:
         late = f"  {r.days_overdue} days overdue" if r.days_overdue else ""
-        print(f"{r.due or '—':10}  {r.status:7}  {r.owner or '—'}: {r.title}{late}")
-        print(f"{'':10}  {r.id} in {r.session_title} ({r.path})")
+        print(one_line(f"{r.due or '—':10}  {r.status:7}  {r.owner or '—'}: {r.title}{late}"))
+        print(f"{'':10}  " + one_line(f"{r.id} in {r.session_title} ({r.path})"))
     return 0
 
 
@@ -550,6 +550,12 @@ def _needs_subcommand(args: argparse.Namespace) -> int:
     raise UsageError(f"pmconsole {args.command}: say what to do, see --help")
 
 
+def one_line(text: str) -> str:
+    """Text for a one-line listing or message: no terminal sequences (a file name or a key can
+    carry them too), no line breaks."""
+    return " ".join(clean_text(text).split("\n")).replace("\r", " ")
+
+
 def _first_line(err: Exception) -> str:
     errors = getattr(err, "errors", None)
     if callable(errors):
@@ -565,17 +571,11 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
         func = getattr(args, "func", None) or cmd_picker
         return func(args)
-    except UsageError as err:
-        print(f"pmconsole: {err}", file=sys.stderr)
-        return 2
-    except SessionFileError as err:
-        print(f"pmconsole: {err}", file=sys.stderr)
-        return 2
-    except (OpError, ReadOnlySession) as err:
-        print(f"pmconsole: {err}", file=sys.stderr)
+    except (UsageError, SessionFileError, OpError, ReadOnlySession) as err:
+        print(f"pmconsole: {one_line(str(err))}", file=sys.stderr)
         return 2
     except Refused as err:
-        print(f"pmconsole: refused by {err}", file=sys.stderr)
+        print(f"pmconsole: refused by {one_line(str(err))}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

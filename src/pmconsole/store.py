@@ -111,6 +111,11 @@ def parse_session(data: bytes, path: Path, *, allow_newer: bool = False) -> Sess
             "has no schema_version; is this a pmconsole session file?",
             _line_of(text, ("schema_version",)),
         )
+    if version < 1:
+        raise SessionFileError(
+            path, f"schema_version {version} is not a pmconsole version (they start at 1)",
+            _line_of(text, ("schema_version",)),
+        )
     if version > SCHEMA_VERSION:
         newer = NewerSchemaError(
             path,
