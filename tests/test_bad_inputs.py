@@ -181,11 +181,7 @@ def _shape_list(folder, good, mp):
     return write(folder, "schema_version = 1\nincident = []\n"), 2, "incident"
 
 
-@bad(
-    "wrong-shape-incident-is-an-array-of-tables",
-    pytest.mark.xfail(strict=True, reason="BUG: store._line_of does not find the line of an "
-                      "[[incident]] written where [incident] belongs; the message has no line"),
-)
+@bad("wrong-shape-incident-is-an-array-of-tables")
 def _shape_array(folder, good, mp):
     return write(folder, good.replace("[incident]", "[[incident]]")), 4, "incident"
 
@@ -221,12 +217,7 @@ def _schema_zero(folder, good, mp):
     )
 
 
-@bad(
-    "duplicate-ids",
-    pytest.mark.xfail(strict=True, reason="BUG: the duplicate-id check is a model_validator with "
-                      "an empty error location, so store.parse_session names no line (and says "
-                      "'the file: Value error, two actions records…')"),
-)
+@bad("duplicate-ids")
 def _duplicate_ids(folder, good, mp):
     line = nth_record_line(good, "actions", "id", 1)
     return write(folder, good.replace('id = "a-2"', 'id = "a-1"')), line, "a-1"

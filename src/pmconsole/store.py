@@ -135,7 +135,11 @@ def parse_session(data: bytes, path: Path, *, allow_newer: bool = False) -> Sess
         msg = first.get("msg", "invalid value")
         if first.get("type") == "timezone_aware":
             msg = "needs a time zone offset, like 2026-03-04T14:32:00Z or +01:00"
-        raise SessionFileError(path, f"{where}: {msg}", _line_of(text, loc)) from None
+        line = _line_of(text, loc)
+        duplicate = re.search(r"two (\w+) records have the id '(.*)'", msg)
+        if duplicate:
+            line = _line_of_duplicate_id(text, duplicate.group(1), duplicate.group(2)) or line
+        raise SessionFileError(path, f"{where}: {msg}", line) from None
 
 
 def _drop_unknown(raw: Any, model: Any) -> Any:
@@ -181,6 +185,7 @@ def _line_of(text: str, loc: tuple[Any, ...]) -> int | None:
             counts[key] = counts.get(key, 0) + 1
             table = key + (counts[key] - 1,)
             positions.setdefault(table, number)
+            positions.setdefault(key, number)  # "[[incident]]" where "[incident]" belongs
         elif stripped.startswith("["):
             table = tuple(stripped.strip("[] ").split("."))
             positions.setdefault(table, number)
@@ -194,6 +199,23 @@ def _line_of(text: str, loc: tuple[Any, ...]) -> int | None:
     for end in range(len(loc), 0, -1):
         if loc[:end] in positions:
             return positions[loc[:end]]
+    return None
+
+
+def _line_of_duplicate_id(text: str, collection: str, record_id: str) -> int | None:
+    """The line of the second record of ``collection`` that has ``record_id``."""
+    seen = 0
+    in_collection = False
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if stripped.startswith("["):
+            in_collection = stripped == f"[[{collection}]]"
+        elif in_collection and stripped.replace(" ", "").startswith("id="):
+            value = stripped.split("=", 1)[1].strip().strip("\"'")
+            if value == record_id:
+                seen += 1
+                if seen == 2:
+                    return number
     return None
 
 
