@@ -254,3 +254,25 @@ async def test_quitting_saves_what_was_typed_but_not_yet_saved(demo):
         field.value = "How do we detect queue stalls within 5 minutes?"
         await pilot.press("ctrl+q")
     assert load_session(demo).question.text == "How do we detect queue stalls within 5 minutes?"
+
+
+async def test_a_hang_up_saves_what_was_typed_and_leaves(demo):
+    app = console(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f4")
+        field = app.screen.query_one("#question", Input)
+        field.focus()
+        field.value = "How do we page within 10 minutes of a stall?"
+        app.hang_up()  # what SIGHUP calls when the ssh session or tmux pane closes
+        await pilot.pause()
+    assert load_session(demo).question.text == "How do we page within 10 minutes of a stall?"
+
+
+async def test_a_window_smaller_than_80x24_says_so(demo):
+    app = console(demo)
+    async with app.run_test(size=(60, 20)) as pilot:
+        await pilot.pause()
+        assert any("at least 80x24" in str(n.message) for n in app._notifications)
+        await pilot.resize_terminal(120, 40)
+        await pilot.pause()
+        assert app.meeting.step == 1  # a resize loses nothing

@@ -88,6 +88,7 @@ class PmConsole(App[int]):
     # -- start and stop --------------------------------------------------------------------
 
     def on_mount(self) -> None:
+        self._watch_hangup()
         self.register_theme(HIGH_CONTRAST)
         try:
             self.theme = self.settings.theme
@@ -187,6 +188,38 @@ class PmConsole(App[int]):
             # The log is a help for the rules and for related incidents, not for the first
             # screen: look it up once that screen is on, so it never slows the start.
             self.consult_log()
+
+    def _watch_hangup(self) -> None:
+        """A closed ssh session or tmux pane sends SIGHUP: save what is typed, then leave."""
+        import asyncio
+        import signal
+
+        try:
+            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.hang_up)
+        except (NotImplementedError, RuntimeError, ValueError):
+            pass  # no signals here (not the main thread, or not a POSIX system)
+
+    def hang_up(self) -> None:
+        self.save_typing()
+        if self.store is not None:
+            self.store.close()  # checkpoint: the file is complete before the process goes
+        self.exit(0)
+
+    def on_resize(self, event) -> None:
+        """Below 80x24 the steps cannot be laid out: say so rather than show a broken screen."""
+        small = event.size.width < 80 or event.size.height < 24
+        self.screen.set_class(small, "-too-small")
+        if small and not getattr(self, "_told_small", False):
+            self._told_small = True
+            self.notify(
+                f"The window is {event.size.width}x{event.size.height}: make it at least 80x24 "
+                "to see every part of the meeting. Nothing is lost meanwhile.",
+                title="Window too small",
+                severity="warning",
+                markup=False,
+            )
+        elif not small:
+            self._told_small = False
 
     async def action_quit(self) -> None:
         self.save_typing()
