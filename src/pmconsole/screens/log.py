@@ -15,7 +15,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 
 from ..log import Hit, LogQueryError, PostMortemLog
 from ..store import SessionFileError, read_snapshot
-from ..widgets import plain_cells
+from ..widgets import plain_cells, redraw_when_measured
 from .records import actions_text
 
 
@@ -141,6 +141,7 @@ class LogScreen(Screen):
         self.hits = hits
         self.query_one("#status", Static).update(status)
         fill_hits(self.query_one("#hits", DataTable), hits)
+        redraw_when_measured(self.query_one("#hits", DataTable))
 
     @on(DataTable.RowHighlighted, "#hits")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -225,6 +226,7 @@ class ActionsReviewScreen(Screen):
             late = f"{r.days_overdue} days" if r.days_overdue else ""
             table.add_row(*plain_cells(r.due or "—", late, r.status, r.owner, r.title,
                                        r.session_title))
+        redraw_when_measured(table)
 
     def action_close(self) -> None:
         self.app.pop_screen()

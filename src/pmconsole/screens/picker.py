@@ -13,7 +13,7 @@ from textual.widgets import DataTable, Footer, Static
 
 from ..model import STEP_NAMES, WRAP_UP, Incident, Meeting, Session
 from ..store import SessionFileError, ensure_folder, read_snapshot, save_session
-from ..widgets import plain_cells
+from ..widgets import plain_cells, redraw_when_measured
 from ..widgets.form import FormField, RecordForm, required
 
 
@@ -81,6 +81,7 @@ class PickerScreen(Screen):
         table.clear()
         for *cells, key in rows:
             table.add_row(*plain_cells(*cells), key=key)
+        redraw_when_measured(table)
         if not rows:
             self.query_one("#where", Static).update(
                 f"No sessions in {self.folder} yet · n starts a new one"
