@@ -28,7 +28,6 @@ from .store import (
     SessionFileError,
     SessionStore,
     ensure_folder,
-    load_session,
     read_snapshot,
     save_session,
 )

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Callable, Protocol
+from datetime import datetime, timedelta, timezone
+from typing import Protocol
 
 
 class Clock(Protocol):
@@ -44,8 +44,6 @@ class FakeClock:
         return self.mono
 
     def now(self) -> datetime:
-        from datetime import timedelta
-
         return self.wall + timedelta(seconds=self.mono - 1000.0)
 
     def advance(self, seconds: float) -> None:
@@ -118,7 +116,6 @@ class MeetingTimers:
     steps: dict[int, Countdown] = field(default_factory=dict)
     speaker: Countdown | None = None
     paused: bool = False
-    on_change: Callable[[], None] | None = None
 
     def all(self) -> list[Countdown]:
         timers = [self.meeting, *self.steps.values()]

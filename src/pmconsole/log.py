@@ -20,7 +20,7 @@ import os
 import re
 import sqlite3
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Callable
 
@@ -375,13 +375,5 @@ class PostMortemLog:
         return LogFacts(past=tuple(sorted(past, key=lambda p: p.meeting_at)))
 
 
-def open_log(folder: Path) -> PostMortemLog:
-    return PostMortemLog(folder)
-
-
 def hits_json(hits: list[Hit]) -> str:
     return json.dumps([h.as_dict() for h in hits], indent=2, ensure_ascii=False)
-
-
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)

@@ -13,13 +13,3 @@ class SessionChanged(Message):
 
     collections: frozenset[str] = field(default_factory=frozenset)
     local: bool = True
-
-    def can_replace(self, message: Message) -> bool:
-        return False
-
-
-@dataclass
-class StepChanged(Message):
-    """The meeting moved to another step."""
-
-    step: int

@@ -387,7 +387,6 @@ class SessionStore:
         self.pending: list[Op] = []  # edits not yet committed (disk trouble); retried
         self.applied_seq = 0
         self.edits_since_checkpoint = 0
-        self._checkpoint_seq = 0
         self._conn: sqlite3.Connection | None = None
         self._data_version: int | None = None
         self._last_heartbeat = 0.0
@@ -475,7 +474,7 @@ class SessionStore:
             "SELECT seq, landed FROM checkpoints WHERE sha256 = ?", (sha,)
         ).fetchone()
         if row is not None:
-            self.applied_seq = self._checkpoint_seq = row[0]
+            self.applied_seq = row[0]
             if not row[1]:
                 # A crash between a checkpoint's rename and its record left it unmarked.
                 with self._file_lock():
@@ -489,7 +488,7 @@ class SessionStore:
             # The file changed since our last checkpoint (by hand or by git) while no one had it
             # open: start from the last checkpoint we wrote and merge the change as edits.
             self.live = LiveSession(self._base_session())
-            self.applied_seq = self._checkpoint_seq = self._latest_base()[0]  # type: ignore[index]
+            self.applied_seq = self._latest_base()[0]  # type: ignore[index]
             self._sync_ops()
             self._merge_file_change(data)
             return
@@ -745,7 +744,6 @@ class SessionStore:
         self._record_checkpoint(sha, self.applied_seq, data, landed=False)
         atomic_write(self.path, data)
         self._record_checkpoint(sha, self.applied_seq, data, landed=True)
-        self._checkpoint_seq = self.applied_seq
         self.edits_since_checkpoint = 0
         self._remember_file_stat()
         return True
@@ -859,10 +857,6 @@ class ReadOnlySession(Exception):
     """An edit refused because the session is open read-only; the text says why."""
 
 
-def open_store(path: Path | str, *, role: str = "facilitator") -> SessionStore:
-    return SessionStore(path, role=role)
-
-
 __all__ = [
     "NewerSchemaError",
     "Notice",
@@ -875,7 +869,6 @@ __all__ = [
     "dump_session",
     "load_session",
     "log_path_for",
-    "open_store",
     "parse_session",
     "read_snapshot",
     "save_session",

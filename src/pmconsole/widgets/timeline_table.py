@@ -12,7 +12,6 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from rich.segment import Segment
-from rich.style import Style
 from textual import events
 from textual.binding import Binding
 from textual.geometry import Size
