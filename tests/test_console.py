@@ -151,6 +151,19 @@ async def test_a_learning_question_survives_save_and_reopen(demo):
     assert load_session(demo).question.text == question  # and in the file, after exit
 
 
+async def test_the_notes_pane_says_whose_step_its_notes_are_for_from_the_start(demo):
+    notes = console(demo, role="notes")
+    async with notes.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        title = str(notes.screen.query_one("#notes-title").render())
+        assert title.startswith("Notes for Step 1") and "following the facilitator" in title
+        await pilot.press("f8")  # a half-typed note survives a quit that is not Ctrl+Q
+        await pilot.press("f6")
+        await pilot.press(*"typed, then the tab closed")
+        notes.exit()
+    assert any(n.text == "typed, then the tab closed" for n in load_session(demo).notes)
+
+
 async def test_two_panes_on_one_file_see_each_others_edits(demo):
     facilitator = console(demo, poll=True)
     notes = console(demo, role="notes", poll=True)

@@ -29,8 +29,8 @@ async def test_the_form_records_an_answer(tmp_path):
     path = demo_copy(tmp_path)
     app = console(path, role="feedback")
     async with app.run_test(size=(100, 30)) as pilot:
-        radios = app.screen.query_one("#safety", RadioSet)
-        radios.focus()
+        await pilot.pause()
+        assert app.focused is app.screen.query_one("#safety", RadioSet)  # the first question
         await pilot.press("right", "right", "enter")  # the third choice: 3
         app.screen.query_one("#went-well", TextArea).load_text("Calm timeline work")
         app.screen.query_one("#unsaid", TextArea).load_text("The deploy checklist worries me")

@@ -74,6 +74,8 @@ class PmConsole(App[int]):
         self.settings_problem = settings_problem
         self.clock = clock or SystemClock()
         self.exit_when_ready = exit_when_ready
+        # The feedback form reaches nothing else: no palette of steps, log search or exports.
+        self.use_command_palette = role != "feedback"
         self._poll_enabled = poll
         self.related = None  # post-mortems from the log like this one; None until looked up
         self._ready_done = False
@@ -224,6 +226,11 @@ class PmConsole(App[int]):
     async def action_quit(self) -> None:
         self.save_typing()
         await super().action_quit()
+
+    def on_exit_app(self) -> None:
+        """Every way out passes here, Ctrl+Q or not (a browser tab closed, `serve` stopping, an
+        idle connection closed): what is typed is saved before the screens go."""
+        self.save_typing()
 
     def save_typing(self) -> None:
         """Save what is typed in any field but not yet saved: quitting never loses it."""

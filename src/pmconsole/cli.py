@@ -410,6 +410,38 @@ def cmd_feedback(args: argparse.Namespace) -> int:
     return _run_console(_session_path(args), args, role="feedback")
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    import asyncio
+
+    try:
+        from .serve import SessionServer
+        import textual_serve  # noqa: F401  (installed with pmconsole; said plainly if not)
+    except ImportError as err:
+        raise UsageError(f"serve needs textual-serve, which is not installed here: {err}") from None
+    path = _session_path(args)
+    read_snapshot(path)  # a file that cannot be read is said here, not in every browser tab
+    if args.max_connections < 1:
+        raise UsageError("--max-connections: give 1 or more")
+    if args.idle_minutes <= 0:
+        raise UsageError("--idle-minutes: give a number of minutes above 0")
+    roles = [r for r in ("notes", "feedback") if getattr(args, r)] or ["notes", "feedback"]
+    server = SessionServer(
+        path.resolve(),
+        roles,
+        host=args.host,
+        port=args.port,
+        max_connections=args.max_connections,
+        idle_seconds=args.idle_minutes * 60,
+        sessions_dir=locations.sessions_dir(getattr(args, "sessions_dir", None)),
+        out=lambda line: print(one_line(line), flush=True),
+    )
+    try:
+        asyncio.run(server.run_until_stopped())
+    except OSError as err:
+        raise UsageError(f"cannot listen on {args.host}:{args.port}: {err.strerror or err}") from None
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     folder = locations.demo_dir()
     ensure_folder(folder)
@@ -478,6 +510,19 @@ def build_parser() -> Parser:
 
     p = command("feedback", cmd_feedback, "the anonymous feedback form, one per participant")
     p.add_argument("file", metavar="FILE")
+
+    p = command("serve", cmd_serve,
+                "the note-taker view and the feedback form in a browser (one link per role)")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="address to listen on (default 127.0.0.1: this machine only)")
+    p.add_argument("--port", type=int, default=8765, help="port (default 8765; 0 picks a free one)")
+    p.add_argument("--notes", action="store_true", help="serve the note-taker view")
+    p.add_argument("--feedback", action="store_true", help="serve the anonymous feedback form")
+    p.add_argument("--max-connections", type=int, default=20, metavar="N",
+                   help="connections at once per role (default 20)")
+    p.add_argument("--idle-minutes", type=float, default=30.0, metavar="MIN",
+                   help="close a browser connection idle this long, its edits saved (default 30)")
 
     p = command("new", cmd_new, "create a new session file")
     p.add_argument("file", metavar="FILE")

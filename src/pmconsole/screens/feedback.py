@@ -20,7 +20,10 @@ SAFETY = ("1 not at all", "2", "3", "4", "5 completely")
 
 
 class FeedbackScreen(Screen):
-    BINDINGS = [Binding("ctrl+s", "send", "Send", id="feedback.send", priority=True)]
+    # Not a priority binding: Ctrl+S then waits its turn behind the keys typed before it, so a
+    # fast typist's last choice is in the answer it sends.
+    BINDINGS = [Binding("ctrl+s", "send", "Send", id="feedback.send")]
+    AUTO_FOCUS = "#safety"  # the first question, ready for the arrows
 
     DEFAULT_CSS = """
     FeedbackScreen VerticalScroll { padding: 0 2; }
@@ -52,11 +55,14 @@ class FeedbackScreen(Screen):
             yield TextArea(id="unsaid", soft_wrap=True)
             yield Button("Send anonymously (Ctrl+S)", id="send", variant="primary")
             yield Static("", id="thanks", markup=False)
-        yield Footer()
+        yield Footer(show_command_palette=False)  # there is no palette on this form
 
     @on(Button.Pressed, "#send")
     def action_send(self) -> None:
-        choice = self.query_one("#safety", RadioSet).pressed_index
+        # The buttons' own values, not the set's pressed_index: that one is updated by a message
+        # that can still be on its way when a fast Ctrl+S follows the choice.
+        buttons = list(self.query_one("#safety", RadioSet).query(RadioButton))
+        choice = next((n for n, button in enumerate(buttons) if button.value), -1)
         answer = Feedback(
             rating=choice + 1 if choice >= 0 else None,
             comment=self.query_one("#went-well", TextArea).text.strip(),

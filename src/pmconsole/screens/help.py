@@ -41,6 +41,12 @@ NOTES_HELP = (
     "facilitator's console within half a second."
 )
 
+FEEDBACK_HELP = (
+    "The anonymous feedback form. Left and Right choose how safe it felt to speak, Enter or "
+    "Space picks it; Tab moves to the next question; Ctrl+S sends. Every question can be "
+    "skipped. F10 high contrast · Ctrl+Q closes the form."
+)
+
 KEYS = (
     "F1 help · F2 blame pause · F3 previous step · F4 next step · F10 high contrast · "
     "Ctrl+P command palette (every step and export by name) · Ctrl+Q quit"
@@ -73,7 +79,10 @@ class HelpScreen(ModalScreen[None]):
         else:
             title = "pmconsole"
         with VerticalScroll():
-            if self.role == "notes":
+            if self.role == "feedback":
+                yield Static("Feedback keys", classes="title")
+                yield Static(FEEDBACK_HELP)
+            elif self.role == "notes":
                 yield Static("The note-taker's pane", classes="title")
                 yield Static(NOTES_HELP)
                 yield Static("")

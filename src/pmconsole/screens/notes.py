@@ -60,6 +60,7 @@ class NotesScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
+        self._title()
         self.redraw(None)
         self.query_one("#notes", BoundTextArea).focus()
         self.set_interval(0.5, self.refresh_header)
