@@ -404,3 +404,16 @@ def test_a_real_browser_types_an_event_into_the_notes_view(served, session_file)
     server.stop()
     data = in_file(session_file)
     assert any(e["text"] == "Browser note-taker saw the failover" for e in data["timeline"])
+
+
+def test_a_port_in_use_is_said_plainly(served, session_file):
+    server = served("--notes")
+    port = server.base.rsplit(":", 1)[1]
+    result = subprocess.run(
+        [sys.executable, "-m", "pmconsole", "serve", str(session_file), "--port", port],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        f"pmconsole: cannot listen on 127.0.0.1:{port}: Address already in use"
+    )

@@ -438,7 +438,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     try:
         asyncio.run(server.run_until_stopped())
     except OSError as err:
-        raise UsageError(f"cannot listen on {args.host}:{args.port}: {err.strerror or err}") from None
+        reason = os.strerror(err.errno) if err.errno else str(err)
+        raise UsageError(f"cannot listen on {args.host}:{args.port}: {reason}") from None
     return 0
 
 
