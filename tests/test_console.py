@@ -156,7 +156,7 @@ async def test_the_notes_pane_says_whose_step_its_notes_are_for_from_the_start(d
     async with notes.run_test(size=SIZE) as pilot:
         await pilot.pause()
         title = str(notes.screen.query_one("#notes-title").render())
-        assert title.startswith("Notes for Step 1") and "following the facilitator" in title
+        assert title.startswith("Notes for Step 1") and "follows the facilitator" in title
         await pilot.press("f8")  # a half-typed note survives a quit that is not Ctrl+Q
         await pilot.press("f6")
         await pilot.press(*"typed, then the tab closed")

@@ -91,7 +91,7 @@ class NotesScreen(Screen):
         self._title()
 
     def _title(self) -> None:
-        how = "following the facilitator (F5 pins)" if self.follow else "pinned (F5 follows)"
+        how = "follows the facilitator, F5 pins" if self.follow else "pinned, F5 follows"
         self.query_one("#notes-title", Static).update(
             f"Notes for {step_title(self.shown_step)} — {how}"
         )
