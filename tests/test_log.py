@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from pmconsole import cli
-from pmconsole.log import LogQueryError, PostMortemLog, parse_since
+from pmconsole.log import LogQueryError, PostMortemLog, parse_since, query_terms, snippet
 from pmconsole.model import (
     ActionItem,
     ContributingFactor,
@@ -110,6 +110,44 @@ def test_touching_one_file_reindexes_only_that_file(folder):
     report = log.update()
     assert report.indexed == 1
     assert log.search('"renamed"')[0].path == str(path)
+
+
+def test_a_recent_check_can_stand_for_a_search_typed_letter_by_letter(folder):
+    log = PostMortemLog(folder)
+    log.update()
+    session = generated_session(random.Random(11), 97, NOW - timedelta(days=1))
+    session.incident.title = "Quokka outage"
+    save_session(folder / "quokka.toml", session)
+    assert log.update(max_age=3600).indexed == 0  # checked a moment ago: not looked at again
+    assert log.search("quokka") == []
+    assert log.update().indexed == 1  # a plain update always looks
+    assert [Path(h.path).name for h in log.search("quokka")] == ["quokka.toml"]
+
+
+@pytest.mark.parametrize(
+    "query, text, expected",
+    [
+        # Word forms the index's stemmer matches are marked too.
+        ("deploy", "The canary deploys went out; a deployed config broke it.",
+         "The canary »deploys« went out; a »deployed« config broke it."),
+        # A prefix query marks every word it starts; the query language's words are not terms.
+        ("cert* OR NOT title:kafka", "certificates and a cert chain expired",
+         "»certificates« and a »cert« chain expired"),
+        # No match in the text (it was in the title): the text's beginning, cut on a word.
+        ("zebra", "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi "
+         "omicron pi rho sigma tau", "alpha beta gamma delta epsilon zeta eta theta iota kappa "
+         "lambda mu nu xi…"),
+    ],
+)
+def test_a_snippet_marks_what_matched(query, text, expected):
+    assert snippet(text, query_terms(query)) == expected
+
+
+def test_a_snippet_shows_where_most_matches_are():
+    text = ("queue " + "filler " * 30 + "queue backlog on the queue " + "filler " * 30).strip()
+    shown = snippet(text, query_terms("queue backlog"))
+    assert shown.startswith("…") and shown.endswith("…")
+    assert "»queue« »backlog« on the »queue«" in shown
 
 
 def test_an_unreadable_session_is_listed_with_its_error(folder):

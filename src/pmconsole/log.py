@@ -19,6 +19,7 @@ import json
 import os
 import re
 import sqlite3
+import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -141,12 +142,84 @@ def _body(session: Session) -> str:
     return "\n".join(p for p in parts if p)
 
 
+# -- snippets ----------------------------------------------------------------------------------
+
+QUERY_WORDS = {"AND", "OR", "NOT", "NEAR"}
+SNIPPET_CHARS = 80  # about twelve words, as a snippet of FTS5's would be
+
+
+def stem(word: str) -> str:
+    """A rough stem, so "deploys" and "deployed" show as matches of "deploy" in a snippet (the
+    index itself uses the Porter stemmer; this is only for marking what matched)."""
+    word = word.lower()
+    for _ in range(2):  # "deployed" → "deploy" → "deplo", as "deploy" → "deplo"
+        for suffix in ("ations", "ation", "ings", "ing", "ies", "ied", "es", "ed", "ly", "s",
+                       "y", "e"):
+            if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+                word = word[: -len(suffix)]
+                break
+    return word
+
+
+def query_terms(query: str) -> list[tuple[str, bool]]:
+    """The words of a search, lower-cased, each with whether it is a prefix (deploy*), without
+    the query language's own words and column names."""
+    terms = []
+    for match in re.finditer(r"(\w+)(\*)?", query):
+        word = match.group(1)
+        if word in QUERY_WORDS or query[match.end():match.end() + 1] == ":":
+            continue  # an operator, or a column name such as title:
+        terms.append((word.lower(), bool(match.group(2))))
+    return terms
+
+
+def snippet(text: str, terms: list[tuple[str, bool]]) -> str:
+    """About twelve words of `text` around the most matches of `terms`, each match »marked«."""
+    if not terms:
+        return ""
+    pattern = re.compile(
+        r"\b(?:" + "|".join(re.escape(stem(t)) for t, _ in terms) + r")\w*", re.IGNORECASE
+    )
+    stems = {stem(t) for t, prefix in terms if not prefix}
+    prefixes = tuple(t for t, prefix in terms if prefix)
+    seen: dict[str, bool] = {}  # a word found once is found many times: judge it once
+
+    def matches(word: str) -> bool:
+        verdict = seen.get(word)
+        if verdict is None:
+            low = word.lower()
+            verdict = seen[word] = bool(prefixes) and low.startswith(prefixes) or stem(low) in stems
+        return verdict
+
+    found = [m.start() for m in pattern.finditer(text) if matches(m.group())]
+    centre, most, last = 0, 0, 0
+    for first, at in enumerate(found):  # two pointers: the matches within reach of `at`
+        last = max(last, first)
+        while last + 1 < len(found) and found[last + 1] - at < SNIPPET_CHARS:
+            last += 1
+        if last - first + 1 > most:  # the most matches close together, earliest first
+            centre, most = at, last - first + 1
+    begin = max(0, centre - 20)
+    end = min(len(text), centre + SNIPPET_CHARS)
+    window = text[begin:end]
+    if begin > 0 and " " in window:
+        window = window[window.index(" ") + 1:]  # start on a whole word
+    if end < len(text) and " " in window:
+        window = window[:window.rindex(" ")]  # end on a whole word
+    marked = pattern.sub(
+        lambda m: f"{SNIPPET_OPEN}{m.group()}{SNIPPET_CLOSE}" if matches(m.group()) else m.group(),
+        window,
+    )
+    return ("…" if begin > 0 else "") + marked.strip() + ("…" if end < len(text) else "")
+
+
 class PostMortemLog:
     """The index of one sessions folder."""
 
     def __init__(self, folder: Path, index: Path | None = None) -> None:
         self.folder = Path(folder)
         self.index = index or index_path_for(self.folder)
+        self._checked_at: float | None = None
         ensure_folder(self.index.parent)
         if not self.index.exists():
             os.close(os.open(self.index, os.O_CREAT | os.O_RDWR, 0o600))
@@ -159,7 +232,8 @@ class PostMortemLog:
             self.db = self._connect()
 
     def _connect(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self.index, timeout=10.0)
+        # One thread at a time, but not always the same one (the Log screen's search worker).
+        db = sqlite3.connect(self.index, timeout=10.0, check_same_thread=False)
         db.execute("PRAGMA journal_mode=WAL")
         db.executescript(SCHEMA)
         # The ranking: a match in the title counts most, then the tags, then the text.
@@ -177,9 +251,20 @@ class PostMortemLog:
 
     # -- keeping the index up to date --------------------------------------------------------
 
-    def update(self, progress: Callable[[int, int], None] | None = None) -> UpdateReport:
-        """Read again the files that changed since the index last saw them."""
+    def update(
+        self,
+        progress: Callable[[int, int], None] | None = None,
+        *,
+        max_age: float = 0.0,
+    ) -> UpdateReport:
+        """Read again the files that changed since the index last saw them. With `max_age`, a
+        check made less than that many seconds ago is enough (a search typed letter by letter
+        need not look at every file for each letter)."""
         report = UpdateReport()
+        now = time.monotonic()
+        if max_age and self._checked_at is not None and now - self._checked_at < max_age:
+            return report
+        self._checked_at = now
         on_disk: dict[str, os.stat_result] = {}
         try:
             with os.scandir(self.folder) as entries:
@@ -282,9 +367,9 @@ class PostMortemLog:
             where.append("f.started_at >= ?")
             params.append(since.isoformat())
         if query.strip():
-            # Rank inside FTS5 (its rank column, weighted title > tags > text) and make snippets
-            # only for the rows returned; the join with the files table is needed only when
-            # there are filters.
+            # FTS5 ranks (its rank column: title > tags > text) and returns only the ids of the
+            # best `limit`; the rows and their snippets are then read for those alone. FTS5's own
+            # snippet() tokenised every shown text again, and cost more than the ranking.
             if params:
                 inner = (
                     "SELECT texts.rowid FROM texts JOIN files f ON f.path = texts.path "
@@ -292,21 +377,15 @@ class PostMortemLog:
                 )
             else:
                 inner = "SELECT rowid FROM texts WHERE texts MATCH ? ORDER BY rank LIMIT ?"
-            sql = (
-                "SELECT f.path, f.title, f.severity, f.started_at, f.tags, "
-                f"snippet(texts, -1, '{SNIPPET_OPEN}', '{SNIPPET_CLOSE}', '…', 12) "
-                "FROM texts JOIN files f ON f.path = texts.path "
-                f"WHERE texts MATCH ? AND texts.rowid IN ({inner}) ORDER BY rank"
-            )
-            args = [query, query, *params, limit]
+            args = [query, *params, limit]
         else:
-            sql = (
-                "SELECT f.path, f.title, f.severity, f.started_at, f.tags, '' FROM files f "
+            inner = (
+                "SELECT texts.rowid FROM files f JOIN texts ON texts.path = f.path "
                 f"WHERE {' AND '.join(where)} ORDER BY f.started_at DESC LIMIT ?"
             )
             args = [*params, limit]
         try:
-            rows = self.db.execute(sql, args).fetchall()
+            order = [row[0] for row in self.db.execute(inner, args)]
         except sqlite3.OperationalError as err:
             # FTS5 words its syntax errors many ways ("fts5: syntax error", "unterminated
             # string", "no such column"); with a text query, any of them is the query's.
@@ -316,10 +395,20 @@ class PostMortemLog:
                     "OR, NOT, or a prefix like deploy*"
                 ) from None
             raise
+        rows = {
+            r[0]: r[1:]
+            for r in self.db.execute(
+                "SELECT texts.rowid, f.path, f.title, f.severity, f.started_at, f.tags, "
+                "texts.body FROM texts JOIN files f ON f.path = texts.path "
+                f"WHERE texts.rowid IN ({','.join('?' * len(order))})",
+                order,
+            )
+        } if order else {}
+        terms = query_terms(query)
         hits = [
-            Hit(path=r[0], title=r[1], severity=r[2], started_at=r[3],
-                tags=tuple(r[4].split()), snippet=r[5].replace("\n", " "))
-            for r in rows
+            Hit(path=r[0], title=r[1], severity=r[2], started_at=r[3], tags=tuple(r[4].split()),
+                snippet=snippet(r[5], terms) if terms else "")
+            for r in (rows[rowid] for rowid in order if rowid in rows)
         ]
         hits += self.unreadable()
         return hits

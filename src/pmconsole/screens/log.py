@@ -79,6 +79,8 @@ def fill_hits(table: DataTable, hits: list[Hit]) -> None:
 class LogScreen(Screen):
     """Search past post-mortems; Enter shows one."""
 
+    index: PostMortemLog | None = None  # opened by the first search, kept while the screen is
+
     BINDINGS = [
         Binding("escape", "close", "Back", id="log.close"),
         Binding("o", "open_session", "Open", id="log.open"),
@@ -124,18 +126,23 @@ class LogScreen(Screen):
     def run_search(self) -> None:
         query = self.query_one("#query", Input).value
         tags = tuple(t.strip() for t in self.query_one("#tags", Input).value.split(",") if t.strip())
-        log = PostMortemLog(self.app.sessions_dir)  # type: ignore[attr-defined]
+        if self.index is None:
+            self.index = PostMortemLog(self.app.sessions_dir)  # type: ignore[attr-defined]
         try:
-            report = log.update()
-            hits = log.search(query, tags=tags)
+            # Each letter typed searches again; the files are checked at most once a second.
+            report = self.index.update(max_age=1.0)
+            hits = self.index.search(query, tags=tags)
             status = f"{sum(not h.error for h in hits)} post-mortems"
             if report.indexed:
                 status += f" · {report.indexed} indexed just now"
         except LogQueryError as err:
             hits, status = [], str(err)
-        finally:
-            log.close()
         self.app.call_from_thread(self._show, hits, status)
+
+    def on_unmount(self) -> None:
+        self.workers.cancel_group(self, "log-search")
+        if self.index is not None:
+            self.index.close()
 
     def _show(self, hits: list[Hit], status: str) -> None:
         self.hits = hits
