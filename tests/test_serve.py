@@ -420,3 +420,24 @@ def test_a_port_in_use_is_said_plainly(served, session_file):
     assert result.stderr.strip() == (
         f"pmconsole: cannot listen on 127.0.0.1:{port}: Address already in use"
     )
+
+
+def test_a_plain_request_for_the_websocket_is_refused_and_starts_nothing(served):
+    server = served("--notes")
+    assert status(server.urls["notes"] + "ws") == 400
+    assert server.children() == []
+
+
+async def test_a_browser_tab_does_not_change_the_hosts_saved_settings(served):
+    import aiohttp
+
+    config = Path(os.environ["PMCONSOLE_CONFIG"])
+    server = served("--feedback")
+    async with aiohttp.ClientSession() as http:
+        tab = await Tab(http, server.urls["feedback"]).open("Send anonymously")
+        await tab.keys("\x1b[21~")  # F10: high contrast, in this tab only
+        await tab.keys("\x1bOP")  # F1: its help is drawn once F10 has been handled
+        await tab.wait_for("Feedback keys")
+        await tab.ws.close()
+    server.stop()
+    assert not config.exists()

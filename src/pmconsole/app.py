@@ -3,6 +3,7 @@ step shows lives in screens/, how the meeting runs in meeting.py, the data in st
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 from typing import Any, Iterable
@@ -307,6 +308,8 @@ class PmConsole(App[int]):
         self.theme = (
             "textual-dark" if self.theme == HIGH_CONTRAST.name else HIGH_CONTRAST.name
         )
+        if os.environ.get("PMCONSOLE_SERVED"):
+            return  # a browser tab of `pmconsole serve`: the host's settings are not its own
         try:
             save_setting(locations.config_file(), "theme", self.theme)
         except Exception as err:  # remembering the theme is a nicety; say why it failed

@@ -68,9 +68,12 @@ class Role:
 class Connection:
     """One browser tab: its websocket, its app process, and when it was last used."""
 
-    def __init__(self, role: Role, service: Any, clock: Callable[[], float]) -> None:
+    def __init__(
+        self, role: Role, service: Any, websocket: Any, clock: Callable[[], float]
+    ) -> None:
         self.role = role
         self.service = service
+        self.websocket = websocket
         self.clock = clock
         self.last_input = clock()
 
@@ -112,7 +115,9 @@ class SessionServer:
             name: Role(
                 name,
                 secrets.token_urlsafe(24),
-                shlex.join([*base, name, str(path)]),
+                # exec: the shell textual-serve starts becomes the app, so a kill reaches it.
+                # PMCONSOLE_SERVED: a browser tab does not change the host's saved settings.
+                "PMCONSOLE_SERVED=1 exec " + shlex.join([*base, name, str(path)]),
             )
             for name in roles
         }
@@ -211,23 +216,30 @@ class SessionServer:
             close=websocket.close,
             download_manager=DownloadManager(),
         )
-        connection = Connection(role, service, self.clock)
+        connection = Connection(role, service, websocket, self.clock)
         role.connections.add(connection)  # counted before any await: the cap holds under a rush
         try:
-            await websocket.prepare(request)
+            try:
+                await websocket.prepare(request)
+            except Exception:  # not a websocket request after all: nothing was started
+                return refused(400, "Not a browser tab", "Open the link itself in a browser.")
             width = _int(request.query.get("width", "80"), 80)
             height = _int(request.query.get("height", "24"), 24)
             await service.start(width, height)
             self.out(f"{role.name}: connected ({len(role.connections)} of {self.max_connections})")
-            await self._relay(websocket, connection)
+            if not self._stopping:  # a tab that opened while serve was stopping: quit it now
+                await self._relay(websocket, connection)
         except (asyncio.CancelledError, ConnectionError):
             pass
         finally:
-            await self._quit(connection)
-            role.connections.discard(connection)
-            if not websocket.closed:
-                await websocket.close()
-            self.out(f"{role.name}: disconnected ({len(role.connections)} of {self.max_connections})")
+            try:
+                await self._quit(connection)
+                if websocket.prepared and not websocket.closed:
+                    await websocket.close()
+            finally:
+                role.connections.discard(connection)
+                self.out(f"{role.name}: disconnected "
+                         f"({len(role.connections)} of {self.max_connections})")
         return websocket
 
     async def _relay(self, websocket, connection: Connection) -> None:
@@ -284,10 +296,16 @@ class SessionServer:
             await asyncio.sleep(min(5.0, max(0.2, self.idle_seconds / 4)))
             for role in self.roles.values():
                 for connection in list(role.connections):
-                    if connection.idle_for() >= self.idle_seconds:
-                        self.out(f"{role.name}: closing a connection idle for "
-                                 f"{connection.idle_for():.0f} s")
-                        await self._quit(connection)  # its websocket then ends its handler
+                    if connection.idle_for() < self.idle_seconds:
+                        continue
+                    self.out(f"{role.name}: closing a connection idle for "
+                             f"{connection.idle_for():.0f} s")
+                    try:
+                        await self._quit(connection)
+                        if connection.websocket.prepared and not connection.websocket.closed:
+                            await connection.websocket.close()  # ends its handler
+                    except Exception as err:  # one stuck tab must not stop idle closing
+                        self.out(f"{role.name}: could not close an idle connection: {err}")
 
     # -- start and stop --------------------------------------------------------------------
 
@@ -313,6 +331,14 @@ class SessionServer:
             self._watchdog.cancel()
         connections = [c for role in self.roles.values() for c in role.connections]
         await asyncio.gather(*(self._quit(c) for c in connections), return_exceptions=True)
+        for connection in connections:
+            if connection.websocket.prepared and not connection.websocket.closed:
+                await connection.websocket.close()
+        # Tabs that were still opening quit themselves on seeing _stopping; wait for them.
+        for _ in range(int(QUIT_GRACE_SECONDS * 10)):
+            if not any(role.connections for role in self.roles.values()):
+                break
+            await asyncio.sleep(0.1)
         if self._runner is not None:
             await self._runner.cleanup()
         if connections:
