@@ -276,3 +276,32 @@ def test_kill_9_loses_nothing_committed(tmp_path, trial):
     assert not missing, f"{len(missing)} of {len(acked)} acknowledged events lost"
     reopened.close()
     assert {e.id for e in load_session(path).timeline} >= set(acked)
+
+
+def test_a_busy_log_is_waited_for_and_never_set_aside(tmp_path, monkeypatch):
+    path = make_file(tmp_path)
+    first = SessionStore(path)
+    first.edit(add_op("timeline", TimelineEvent(at=BASE, text="made while the other opens")))
+    import pmconsole.store as store_module
+
+    real_connect = SessionStore._connect
+    busy = {"left": 3}
+
+    def connect_busy(self):
+        if busy["left"]:
+            busy["left"] -= 1
+            raise sqlite3.OperationalError("database is locked")
+        real_connect(self)
+
+    monkeypatch.setattr(SessionStore, "_connect", connect_busy)
+    monkeypatch.setattr(store_module.time, "sleep", lambda seconds: None)
+    second = SessionStore(path)  # busy three times, then free: it waits, and joins the log
+    assert not second.error and not second.notices
+    assert any(e.text == "made while the other opens" for e in second.session.timeline)
+    # Busy for good: the pane keeps its edits in memory; the log is left where it is.
+    busy["left"] = 10_000
+    third = SessionStore(path)
+    assert third.error and "locked" in third.error
+    assert not list(tmp_path.glob("*.broken-*"))
+    for store in (first, second):
+        store.close()

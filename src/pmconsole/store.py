@@ -407,8 +407,13 @@ class SessionStore:
         if self.read_only:
             return
         try:
-            self._connect()
+            self._connect_when_free()
         except sqlite3.DatabaseError as err:
+            if not is_damage(err):
+                # Busy or locked (another pane opening the same log this instant) is not
+                # damage: setting the log aside would take it from under that pane.
+                self._log_unavailable(err)
+                return
             self._set_aside_broken_log(err)
             try:
                 self._connect()
@@ -420,6 +425,18 @@ class SessionStore:
             return
         self._catch_up(data)
         self._remember_file_stat()
+
+    def _connect_when_free(self, attempts: int = 50) -> None:
+        """Connect, waiting out another process that holds the log for a moment (SQLite does
+        not always wait by itself while a log is created or switched to WAL)."""
+        for attempt in range(attempts):
+            try:
+                self._connect()
+                return
+            except sqlite3.OperationalError as err:
+                if is_damage(err) or attempt == attempts - 1:
+                    raise
+                time.sleep(0.05 * (1 + attempt % 4))
 
     def _connect(self) -> None:
         new = not self.log_path.exists()
@@ -817,6 +834,15 @@ class SessionStore:
             pass
         self._conn.close()
         self._conn = None
+
+
+def is_damage(err: sqlite3.Error) -> bool:
+    """A log that is damaged (corrupt, or not a database), as against busy or locked."""
+    code = getattr(err, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in (11, 26)  # SQLITE_CORRUPT, SQLITE_NOTADB
+    text = str(err).lower()
+    return "malformed" in text or "not a database" in text
 
 
 def read_snapshot(path: Path | str) -> Session:
