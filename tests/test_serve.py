@@ -15,6 +15,7 @@ import tomllib
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import Callable
 
 import pytest
 
@@ -73,7 +74,23 @@ class Served:
         return found
 
     def tokens(self) -> list[str]:
-        return [url.rstrip("/").rsplit("/", 1)[1] for url in self.urls.values()]
+        return [token_of(url) for url in self.urls.values()]
+
+    async def printed(self, text: str, timeout: float = 30) -> None:
+        """Wait until the server prints a line with `text`."""
+        def read() -> None:
+            while not any(text in line for line in self.lines):
+                line = self.process.stdout.readline()
+                if not line:
+                    return
+                self.lines.append(line)
+
+        await asyncio.wait_for(asyncio.to_thread(read), timeout)
+        assert any(text in line for line in self.lines), "".join(self.lines)
+
+
+def token_of(url: str) -> str:
+    return url.rstrip("/").rsplit("/", 1)[1]
 
 
 def alive(pid: int) -> bool:
@@ -123,6 +140,7 @@ class Tab:
         self.url = url.replace("http://", "ws://") + "ws?width=140&height=40"
         self.screen = ""
         self.ws = None
+        self.gone = False
 
     async def open(self, first: str) -> "Tab":
         """Connect, and once `first` is drawn, give the page focus as a browser does when its
@@ -132,23 +150,32 @@ class Tab:
         await self.ws.send_json(["focus"])
         return self
 
-    async def wait_for(self, text: str, timeout: float = 60, since: int = 0) -> None:
-        """Read the screen until `text` is drawn on it (after position `since`)."""
+    async def _read_until(self, done: Callable[[], bool], what: str, timeout: float) -> None:
+        """Take in what the server sends (the screen, or the close) until `done()`."""
         import aiohttp
 
+        closing = (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.CLOSING)
+
         async def read() -> None:
-            while text not in ESCAPES.sub("", self.screen[since:]):
+            while not done():
                 message = await self.ws.receive()
                 if message.type == aiohttp.WSMsgType.BINARY:
                     self.screen += message.data.decode("utf-8", "replace")
-                elif message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED):
-                    raise AssertionError(f"closed before {text!r} was drawn")
+                elif message.type in closing:
+                    self.gone = True
+                    if not done():
+                        raise AssertionError(f"closed before {what}")
 
         try:
             await asyncio.wait_for(read(), timeout)
         except asyncio.TimeoutError:
             tail = ESCAPES.sub("|", self.screen)[-2000:]
-            raise AssertionError(f"{text!r} was not drawn in {timeout} s; last drawn: {tail!r}")
+            raise AssertionError(f"{what}: not in {timeout} s; last drawn: {tail!r}")
+
+    async def wait_for(self, text: str, timeout: float = 60, since: int = 0) -> None:
+        """Read the screen until `text` is drawn on it (after position `since`)."""
+        await self._read_until(lambda: text in ESCAPES.sub("", self.screen[since:]),
+                               f"{text!r} drawn", timeout)
 
     async def press(self, key: str, then: str) -> None:
         """One key, then wait until `then` is drawn anew: its effect, so a key that moves
@@ -161,16 +188,7 @@ class Tab:
         await self.ws.send_json(["stdin", data])
 
     async def closed(self, timeout: float = 60) -> None:
-        import aiohttp
-
-        async def read() -> None:
-            while True:
-                message = await self.ws.receive()
-                if message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED,
-                                    aiohttp.WSMsgType.CLOSING):
-                    return
-
-        await asyncio.wait_for(read(), timeout)
+        await self._read_until(lambda: self.gone, "the tab closed", timeout)
 
 
 def in_file(path: Path) -> dict:
@@ -184,8 +202,7 @@ def test_each_role_gets_its_own_tokened_address_on_loopback(served):
     server = served("--notes", "--feedback")
     notes, feedback = server.urls["notes"], server.urls["feedback"]
     assert notes.startswith("http://127.0.0.1:") and feedback.startswith("http://127.0.0.1:")
-    notes_token = notes.rstrip("/").rsplit("/", 1)[1]
-    feedback_token = feedback.rstrip("/").rsplit("/", 1)[1]
+    notes_token, feedback_token = token_of(notes), token_of(feedback)
     assert notes_token != feedback_token and len(notes_token) >= 32
     assert status(notes) == 200 and status(feedback) == 200
 
@@ -193,7 +210,7 @@ def test_each_role_gets_its_own_tokened_address_on_loopback(served):
 def test_only_the_roles_asked_for_are_served(served):
     server = served("--feedback")
     assert list(server.urls) == ["feedback"]
-    token = server.urls["feedback"].rstrip("/").rsplit("/", 1)[1]
+    token = token_of(server.urls["feedback"])
     assert status(f"{server.base}/notes/{token}/") == 403
 
 
@@ -202,7 +219,7 @@ async def test_without_the_right_token_a_request_is_refused_and_starts_nothing(s
 
     server = served("--notes", "--feedback")
     base = server.base
-    feedback_token = server.urls["feedback"].rstrip("/").rsplit("/", 1)[1]
+    feedback_token = token_of(server.urls["feedback"])
     refused = [
         f"{base}/",
         f"{base}/notes/",
@@ -220,7 +237,7 @@ async def test_without_the_right_token_a_request_is_refused_and_starts_nothing(s
             assert err.value.status == 403, url
     assert server.children() == []  # no app process was started for any of them
     printed = server.stop()
-    for token in (feedback_token, server.urls["notes"].rstrip("/").rsplit("/", 1)[1]):
+    for token in server.tokens():
         assert printed.count(token) == 1  # printed once, as the address; never logged
 
 
@@ -308,8 +325,6 @@ async def test_beyond_the_cap_a_connection_is_refused_politely(served):
     url = server.urls["notes"]
     async with aiohttp.ClientSession() as http:
         tabs = [await Tab(http, url).open("Timeline F7") for _ in range(2)]
-        for tab in tabs:
-            await tab.wait_for("Timeline F7")
         with pytest.raises(aiohttp.WSServerHandshakeError) as err:
             await http.ws_connect(url.replace("http://", "ws://") + "ws")
         assert err.value.status == 503
@@ -318,10 +333,8 @@ async def test_beyond_the_cap_a_connection_is_refused_politely(served):
             assert "2 people connected" in await page.text()
         await tabs[0].ws.close()
         # A place is free again once a tab has gone.
-        deadline = time.monotonic() + 30
-        while status(url) != 200:
-            assert time.monotonic() < deadline, "the closed tab's place was never freed"
-            await asyncio.sleep(0.1)
+        await server.printed("notes: disconnected (1 of 2)")
+        assert status(url) == 200
 
 
 async def test_an_idle_connection_is_closed_with_its_typing_saved(served, session_file):
@@ -366,8 +379,11 @@ def test_a_real_browser_types_an_event_into_the_notes_view(served, session_file)
     server = served("--notes")
     events = len(read_snapshot(session_file).timeline)
     drawn: list[str] = []  # what the app sent the page, read off its websocket
+    sockets = []
 
     def on_websocket(websocket) -> None:
+        sockets.append(websocket)
+
         def on_frame(payload) -> None:
             if isinstance(payload, bytes):
                 drawn.append(payload.decode("utf-8", "replace"))
@@ -387,14 +403,18 @@ def test_a_real_browser_types_an_event_into_the_notes_view(served, session_file)
 
             def press(key: str | None, then: str) -> None:
                 since = len("".join(drawn))
+
+                def drawn_now(_frame=None) -> bool:
+                    return then in ESCAPES.sub("", "".join(drawn)[since:])
+
                 if key is not None:
                     page.keyboard.press(key)
-                deadline = time.monotonic() + 60
-                while then not in ESCAPES.sub("", "".join(drawn)[since:]):
-                    assert time.monotonic() < deadline, f"{then!r} never drawn in the browser"
-                    page.wait_for_timeout(50)  # lets Playwright take the next frames in
+                if not drawn_now():
+                    sockets[0].wait_for_event("framereceived", predicate=drawn_now,
+                                              timeout=60_000)
 
-            page.goto(server.urls["notes"])
+            with page.expect_websocket():
+                page.goto(server.urls["notes"])
             press(None, then="Timeline F7")
             page.locator("#terminal").click()  # the page's terminal gets focus, as a person's click
             press("F7", then="a add")

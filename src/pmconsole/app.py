@@ -224,12 +224,8 @@ class PmConsole(App[int]):
         elif not small:
             self._told_small = False
 
-    async def action_quit(self) -> None:
-        self.save_typing()
-        await super().action_quit()
-
     def on_exit_app(self) -> None:
-        """Every way out passes here, Ctrl+Q or not (a browser tab closed, `serve` stopping, an
+        """Every way out passes here, Ctrl+Q included (a browser tab closed, `serve` stopping, an
         idle connection closed): what is typed is saved before the screens go."""
         self.save_typing()
 

@@ -407,7 +407,7 @@ class PostMortemLog:
         terms = query_terms(query)
         hits = [
             Hit(path=r[0], title=r[1], severity=r[2], started_at=r[3], tags=tuple(r[4].split()),
-                snippet=snippet(r[5], terms) if terms else "")
+                snippet=snippet(r[5], terms))
             for r in (rows[rowid] for rowid in order if rowid in rows)
         ]
         hits += self.unreadable()

@@ -233,13 +233,13 @@ class SessionServer:
             pass
         finally:
             try:
-                await self._quit(connection)
-                if websocket.prepared and not websocket.closed:
-                    await websocket.close()
+                await self._end(connection)
             finally:
                 role.connections.discard(connection)
                 self.out(f"{role.name}: disconnected "
                          f"({len(role.connections)} of {self.max_connections})")
+                if self._stopping and not self._connections():
+                    self._all_gone.set()
         return websocket
 
     async def _relay(self, websocket, connection: Connection) -> None:
@@ -272,6 +272,15 @@ class SessionServer:
             elif kind == "focus":
                 await service.focus()
 
+    def _connections(self) -> list[Connection]:
+        return [c for role in self.roles.values() for c in role.connections]
+
+    async def _end(self, connection: Connection) -> None:
+        """Quit a tab's app, then close its websocket, which ends its handler."""
+        await self._quit(connection)
+        if connection.websocket.prepared and not connection.websocket.closed:
+            await connection.websocket.close()
+
     async def _quit(self, connection: Connection) -> None:
         """Quit one app process as Ctrl+Q does, so its typing is committed; kill it only if it
         does not go within the grace time."""
@@ -301,9 +310,7 @@ class SessionServer:
                     self.out(f"{role.name}: closing a connection idle for "
                              f"{connection.idle_for():.0f} s")
                     try:
-                        await self._quit(connection)
-                        if connection.websocket.prepared and not connection.websocket.closed:
-                            await connection.websocket.close()  # ends its handler
+                        await self._end(connection)
                     except Exception as err:  # one stuck tab must not stop idle closing
                         self.out(f"{role.name}: could not close an idle connection: {err}")
 
@@ -323,22 +330,21 @@ class SessionServer:
         await self._runner.setup()
         await web.SockSite(self._runner, listener).start()
         self._watchdog = asyncio.create_task(self._close_idle())
+        self._all_gone = asyncio.Event()  # set when the last tab has gone, once stopping
 
     async def stop(self) -> None:
         """Quit every app process started, with its edits committed, then stop listening."""
         self._stopping = True
         if self._watchdog is not None:
             self._watchdog.cancel()
-        connections = [c for role in self.roles.values() for c in role.connections]
-        await asyncio.gather(*(self._quit(c) for c in connections), return_exceptions=True)
-        for connection in connections:
-            if connection.websocket.prepared and not connection.websocket.closed:
-                await connection.websocket.close()
+        connections = self._connections()
+        await asyncio.gather(*(self._end(c) for c in connections), return_exceptions=True)
         # Tabs that were still opening quit themselves on seeing _stopping; wait for them.
-        for _ in range(int(QUIT_GRACE_SECONDS * 10)):
-            if not any(role.connections for role in self.roles.values()):
-                break
-            await asyncio.sleep(0.1)
+        if self._connections():
+            try:
+                await asyncio.wait_for(self._all_gone.wait(), QUIT_GRACE_SECONDS)
+            except asyncio.TimeoutError:
+                pass
         if self._runner is not None:
             await self._runner.cleanup()
         if connections:
