@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench bench-quick clean
+.PHONY: demo test bench bench-quick bytecode clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "pmconsole needs Python 3.11 or newer")'
@@ -13,17 +13,24 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	@touch $(STAMP)
 
-demo: $(STAMP)
+# An editable install leaves our own modules uncompiled, and where PYTHONDONTWRITEBYTECODE is
+# set (as on our CI machines) every start compiles them again: ~30 ms of a 450 ms start. A
+# wheel install compiles them; this does the same for the checkout, and is quick when current.
+bytecode: $(STAMP)
+	@$(PY) -m compileall -q src
+
+demo: bytecode
 	$(VENV)/bin/pmconsole demo
 
 test: $(STAMP)
 	$(PY) -m pytest -n auto -q
 
-bench: $(STAMP)
+bench: bytecode
 	$(PY) -m benchmarks $(ARGS)
 
-bench-quick: $(STAMP)
+bench-quick: bytecode
 	$(PY) -m benchmarks --quick $(ARGS)
 
 clean:
+	find src -name __pycache__ -prune -exec rm -rf {} +
 	rm -rf $(VENV) .pytest_cache build src/*.egg-info

@@ -1,5 +1,17 @@
-"""`python -m pmconsole`."""
+"""`python -m pmconsole`, and the `pmconsole` command."""
 
-from .cli import run
+import sys
 
-run()
+from .startup import pause_collector, resume_collector
+
+
+def run() -> None:
+    pause_collector()  # the command line's imports build the model's validators
+    from .cli import main
+
+    resume_collector()  # commands run with it; the console pauses it again until drawn
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    run()

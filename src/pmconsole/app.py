@@ -20,6 +20,7 @@ from .config import Settings, load_settings, save_setting
 from .messages import SessionChanged
 from .model import STEP_NAMES, WRAP_UP
 from .ops import Op, OpError, set_op
+from .startup import resume_collector
 from .store import ReadOnlySession, SessionStore
 from .widgets.fields import FieldRef
 
@@ -184,6 +185,7 @@ class PmConsole(App[int]):
     def on_ready(self) -> None:
         self.log.info(f"pmconsole ready in {time.perf_counter() - STARTED:.3f} s")
         self._ready_done = True
+        resume_collector()
         if self.exit_when_ready:
             self.call_after_refresh(self.exit, 0)
             return

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Callable, NoReturn
 
 from . import locations
+from .startup import pause_collector
 from .model import _plausible_date, _to_utc, clean_text
 from .model import EVENT_KINDS, ActionItem, Incident, Meeting, Session, StatusChange, TimelineEvent
 from .ops import OpError, add_op, set_op
@@ -460,6 +461,7 @@ def cmd_picker(args: argparse.Namespace) -> int:
 
 
 def _run_console(path: Path | None, args: argparse.Namespace, role: str) -> int:
+    pause_collector()  # until the first screen is ready (startup.py says why)
     from .app import make_app
 
     app = make_app(
@@ -625,10 +627,3 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
 
-
-def run() -> None:
-    sys.exit(main())
-
-
-if __name__ == "__main__":
-    run()

@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import ContentSwitcher, Footer
+from textual.widgets import ContentSwitcher
 
 from .. import rules
 from ..messages import SessionChanged
@@ -16,6 +16,7 @@ from ..model import WRAP_UP
 from ..widgets.countdown import CountdownDisplay
 from ..widgets.findings import FindingsBar
 from ..widgets.header import MeetingHeader, step_title
+from ..widgets.keys_footer import KeysFooter
 from .base import StepView
 
 
@@ -41,6 +42,10 @@ def view_for(step: int) -> StepView:
 
 
 class ConsoleScreen(Screen):
+    # The step's first control takes focus, never the step's own scroll area: moving focus
+    # off that area restyles the whole step.
+    AUTO_FOCUS = "StepView *"
+
     BINDINGS = [
         Binding("f2", "pause", "Blame pause", id="pmconsole.pause", priority=True),
         Binding("f3", "previous_step", "Prev step", id="pmconsole.previous_step", priority=True),
@@ -53,7 +58,7 @@ class ConsoleScreen(Screen):
             yield FindingsBar(id="findings")
             yield CountdownDisplay("step", id="step-timer")
         yield ContentSwitcher(id="steps")
-        yield Footer()
+        yield KeysFooter()
 
     @property
     def meeting(self):

@@ -11,11 +11,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from ..log import Hit, LogQueryError, PostMortemLog
 from ..store import SessionFileError, read_snapshot
 from ..widgets import plain_cells, redraw_when_measured
+from ..widgets.keys_footer import KeysFooter
 from .records import actions_text
 
 
@@ -58,7 +59,7 @@ class PastPostMortem(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll():
             yield Static(past_text(self.path))
-        yield Footer()
+        yield KeysFooter()
 
     def action_close(self) -> None:
         self.dismiss(None)
@@ -108,7 +109,7 @@ class LogScreen(Screen):
         table.add_columns("Incident", "Severity", "Title", "Tags")
         yield table
         yield Static("", id="snippet", markup=False)
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#query", Input).focus()
@@ -197,7 +198,7 @@ class ActionsReviewScreen(Screen):
         table: DataTable = DataTable(id="review", cursor_type="row", zebra_stripes=True)
         table.add_columns("Due", "Overdue", "Status", "Owner", "Action", "Post-mortem")
         yield table
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.load()

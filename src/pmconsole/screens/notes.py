@@ -8,13 +8,14 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Static, TabbedContent, TabPane
+from textual.widgets import Static, TabbedContent, TabPane
 
 from ..messages import SessionChanged
 from ..model import WRAP_UP
 from ..widgets.fields import BoundTextArea, FieldRef
 from ..widgets.header import MeetingHeader, step_title
 from ..widgets.timeline_panel import TimelinePanel
+from ..widgets.keys_footer import KeysFooter
 from .records import actions_text, factors_text
 
 
@@ -57,7 +58,7 @@ class NotesScreen(Screen):
                 yield Static("", id="factors", markup=False)
             with TabPane("Actions F9", id="tab-actions"):
                 yield Static("", id="actions", markup=False)
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self._title()

@@ -9,12 +9,13 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from ..model import STEP_NAMES, WRAP_UP, Incident, Meeting, Session
 from ..store import SessionFileError, ensure_folder, read_snapshot, save_session
 from ..widgets import plain_cells, redraw_when_measured
 from ..widgets.form import FormField, RecordForm, required
+from ..widgets.keys_footer import KeysFooter
 
 
 def _reached(step: int) -> str:
@@ -41,7 +42,7 @@ class PickerScreen(Screen):
         table: DataTable = DataTable(id="sessions", cursor_type="row", zebra_stripes=True)
         table.add_columns("Title", "Incident", "Severity", "Step", "File")
         yield table
-        yield Footer()
+        yield KeysFooter()
 
     @property
     def folder(self) -> Path:

@@ -142,6 +142,9 @@ class BoundInput(SavesSoon, Input):
         kwargs.setdefault("compact", True)
         # Focusing a field does not select its text: one stray key would replace a whole time.
         kwargs.setdefault("select_on_focus", False)
+        # Values are checked by ``parse`` when saved; Textual's own validation would only
+        # restyle the field on every change.
+        kwargs.setdefault("validate_on", ())
         super().__init__(**kwargs)
         self.ref = ref
         self._while_typing = while_typing
