@@ -4,11 +4,18 @@ still shows the right keys, and the garbage collector runs again once the screen
 from __future__ import annotations
 
 import gc
+import os
+import subprocess
+import sys
 
 import pytest
+from textual.widgets import DataTable, Select, Static
 from textual.widgets._footer import FooterKey
 
 from pmconsole import startup
+from pmconsole.screens.schedule import ScheduleStep
+from pmconsole.store import load_session
+from pmconsole.widgets.fields import BoundInput
 from pmconsole.widgets.keys_footer import KeysFooter
 from snapshot_app import console, demo_copy
 
@@ -64,3 +71,60 @@ def test_a_collector_someone_else_turned_off_stays_off():
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+async def test_step_1_has_its_meeting_and_roster_once_the_first_screen_is_drawn(demo):
+    session = load_session(demo)
+    app = console(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        view = app.screen.query_one(ScheduleStep)
+        await pilot.wait_for_scheduled_animations()
+        assert view.complete
+        roster = view.query_one("#roster", DataTable)
+        assert roster.row_count == len(session.participants)
+        assert view.query_one("#facilitator", Select).value == session.meeting.facilitator
+        assert view.query_one("#note_taker", Select).value == session.meeting.note_taker
+        assert "after the incident ended" in str(view.query_one("#verdict", Static).render())
+        planned = [f for f in view.query(BoundInput) if f.ref.field == "planned_minutes"]
+        assert planned[0].value == str(session.meeting.planned_minutes)
+
+
+async def test_the_first_control_has_focus_and_the_step_stays_at_its_top(demo, monkeypatch):
+    focused_views = []
+    monkeypatch.setattr(ScheduleStep, "_on_focus", lambda self, event: focused_views.append(self))
+    app = console(demo)
+    async with app.run_test(size=(80, 24)) as pilot:
+        view = app.screen.query_one(ScheduleStep)
+        await pilot.pause()
+        await pilot.pause()
+        assert isinstance(app.focused, BoundInput)
+        assert app.focused.ref.field == "title"
+        assert view.scroll_y == 0
+    assert focused_views == []  # the step's scroll area itself never took focus
+
+
+async def test_roster_keys_before_the_roster_is_drawn_change_nothing(demo, monkeypatch):
+    app = console(demo)
+    monkeypatch.setattr(type(app), "after_first_screen", lambda self, callback: None)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        view = app.screen.query_one(ScheduleStep)
+        assert not view.complete and not view.query("#roster")
+        before = app.store.session.participants
+        view.action_remove_person()
+        view.action_toggle_involved()
+        view.action_edit_person()
+        await pilot.pause()
+        assert app.store.session.participants == before
+        assert app.screen is view.screen  # no form opened for nobody
+
+
+def test_exit_when_ready_draws_the_first_screen_and_leaves(demo, tmp_path):
+    env = {**os.environ, "PMCONSOLE_HEADLESS": "1", "PMCONSOLE_CONFIG": str(tmp_path / "no.toml")}
+    done = subprocess.run(
+        [sys.executable, "-m", "pmconsole", "--exit-when-ready", "open", str(demo)],
+        capture_output=True, text=True, timeout=60, env=env,
+    )
+    assert done.returncode == 0, done.stderr
+    assert load_session(demo).meeting.current_step == 1

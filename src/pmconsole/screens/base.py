@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import ClassVar
 
 from textual.app import ComposeResult
-from textual.containers import Horizontal, VerticalScroll
+from textual.compose import compose
+from textual.containers import Grid, VerticalScroll
+from textual.widget import Widget
 from textual.widgets import Label, Select
 from textual.widgets.select import InvalidSelectValueError
 
 from ..model import Session
-from ..widgets.fields import BoundInput, BoundTextArea
+from ..widgets.fields import BoundInput
 
 
 class StepView(VerticalScroll):
@@ -20,14 +22,18 @@ class StepView(VerticalScroll):
     StepView { padding: 0 1; }
     StepView .section { text-style: bold; color: $accent; padding: 1 0 0 0; }
     StepView .hint { color: $text-muted; }
-    StepView .row { height: 1; margin: 0 0 1 0; }
-    StepView .row > Label { width: 16; }
-    StepView .row > Input, StepView .row > Select { width: 1fr; background: $boost; }
+    StepView .fields {
+        grid-size: 2; grid-columns: 16 1fr; grid-rows: 1; grid-gutter: 1 0;
+        height: auto; margin: 0 0 1 0;
+    }
+    StepView .fields > Input, StepView .fields > Select { background: $boost; }
     StepView DataTable { height: auto; max-height: 16; }
     """
 
     step: ClassVar[int]
     ready = False  # set once composed and mounted: redraws before that find no widgets
+    # Set once the parts below the first screenful are mounted too (see compose_below).
+    complete = False
     # The collections whose changes this view shows; others do not make it redraw.
     watches: ClassVar[frozenset[str]] = frozenset()
 
@@ -35,19 +41,37 @@ class StepView(VerticalScroll):
     def session(self) -> Session:
         return self.app.store.session  # type: ignore[attr-defined]
 
+    def compose_below(self) -> ComposeResult:
+        """The parts of the view below its first screenful at 80×24. When the view is the
+        console's first screen they are mounted just after it is drawn, so the facilitator
+        sees the top of the step sooner; a view opened later has them at once."""
+        return ()
+
     def on_mount(self) -> None:
         self.ready = True
         self.show_session(None)
         if self.display:
-            self.call_after_refresh(self.take_focus)  # the first step shown: nothing has focus
+            self.call_after_refresh(self.take_focus)  # shown as it is mounted: its first control
+        self.app.after_first_screen(self._mount_below)  # type: ignore[attr-defined]
+
+    async def _mount_below(self) -> None:
+        if not self.is_attached:
+            return
+        below = compose(self, self.compose_below())
+        if below:
+            await self.mount_all(below)
+        self.complete = True
+        if below:
+            self.show_session(None)
 
     def take_focus(self) -> None:
-        """Focus this step's first control, so its keys work as soon as it is shown."""
+        """Focus this step's first control, so its keys work as soon as it is shown. The step
+        stays scrolled to its top: what the facilitator reads first comes first."""
         for widget in self.query("*"):
             if widget.focusable and widget is not self:
-                widget.focus()
+                widget.focus(scroll_visible=False)
                 return
-        self.focus()
+        self.focus(scroll_visible=False)
 
     def show_session(self, changed: frozenset[str] | None = None) -> None:
         """Redraw from the model. ``changed`` names what changed (None: everything).
@@ -55,18 +79,20 @@ class StepView(VerticalScroll):
         session = self.session
         for field in self.query(BoundInput):
             field.show_value(session)
-        for area in self.query(BoundTextArea):
-            area.show_value(session)
+        for area in self.query("BoundTextArea"):  # by name: TextArea is imported only when used
+            area.show_value(session)  # type: ignore[attr-defined]
 
     def edit(self, *ops) -> bool:
         return self.app.edit(*ops)  # type: ignore[attr-defined]
 
 
-def field_row(label: str, widget) -> ComposeResult:
-    """A label and its input on one line."""
-    with Horizontal(classes="row"):
-        yield Label(label, markup=False)
-        yield widget
+def field_rows(*rows: tuple[str, Widget]) -> ComposeResult:
+    """Labels and their inputs, one pair to a line, in one grid: a container for each line
+    would cost the first screen a widget per field."""
+    with Grid(classes="fields"):
+        for label, widget in rows:
+            yield Label(label, markup=False)
+            yield widget
 
 
 def set_select(select: Select, value) -> None:

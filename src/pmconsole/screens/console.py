@@ -79,17 +79,19 @@ class ConsoleScreen(Screen):
         found = switcher.query(f"#{view_id}")
         if found:
             view = found.first()
+            self.call_after_refresh(view.take_focus)
+            self.call_after_refresh(self._redraw_view, None)
         else:
-            view = view_for(step)
-            switcher.mount(view)
+            # A new view draws itself and takes focus once its controls are mounted
+            # (StepView.on_mount); focusing it before that would focus the whole step.
+            switcher.mount(view_for(step))
+            self.call_after_refresh(self._show_findings)
         switcher.current = view_id
-        self.call_after_refresh(view.take_focus)
         self.query_one("#step-timer", CountdownDisplay).countdown = self.meeting.step_countdown(
             step
         )
         self.query_one("#step-timer", CountdownDisplay).label = step_title(step).split(" · ")[-1]
         self.query_one("#step-timer", CountdownDisplay).display = step < WRAP_UP
-        self.call_after_refresh(self._redraw_view, None)
 
     def go_to(self, step: int) -> None:
         blocked = self.meeting.go_to(step)
@@ -165,7 +167,10 @@ class ConsoleScreen(Screen):
                 pass  # it draws itself when mounted
             elif changed is None or not current.watches or changed & current.watches:
                 current.show_session(changed)
-        findings = rules.findings_for_step(self.meeting.findings(), step)
+        self._show_findings()
+
+    def _show_findings(self) -> None:
+        findings = rules.findings_for_step(self.meeting.findings(), self.meeting.step)
         self.query_one("#findings", FindingsBar).show(findings)
 
     def refresh_header(self) -> None:

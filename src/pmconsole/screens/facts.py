@@ -16,7 +16,8 @@ from textual.widgets import DataTable, ProgressBar, Static, TextArea
 from ..model import Evidence, Session
 from ..ops import add_op, del_op
 from ..rules import PAGE_LINES, PAGE_WORDS, page_usage
-from ..widgets.fields import BoundTextArea, FieldRef, format_local_time, parse_local_time
+from ..widgets.fields import FieldRef, format_local_time, parse_local_time
+from ..widgets.text_field import BoundTextArea
 from ..widgets import plain_cells
 from ..widgets.form import FormField, RecordForm, required
 from .base import StepView

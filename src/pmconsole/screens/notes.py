@@ -12,7 +12,8 @@ from textual.widgets import Static, TabbedContent, TabPane
 
 from ..messages import SessionChanged
 from ..model import WRAP_UP
-from ..widgets.fields import BoundTextArea, FieldRef
+from ..widgets.fields import FieldRef
+from ..widgets.text_field import BoundTextArea
 from ..widgets.header import MeetingHeader, step_title
 from ..widgets.timeline_panel import TimelinePanel
 from ..widgets.keys_footer import KeysFooter

@@ -3,6 +3,8 @@ with its verdict, the per-step budget, and the roster."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -21,9 +23,11 @@ from ..widgets.fields import (
     parse_tags,
 )
 from ..widgets import plain_cells
-from ..widgets.form import FormField, RecordForm, required
 from ..widgets.related import RelatedList
-from .base import StepView, field_row, set_select
+from .base import StepView, field_rows, set_select
+
+if TYPE_CHECKING:
+    from ..widgets.form import RecordForm
 
 SENIORITIES = ("junior", "mid", "senior", "lead")
 
@@ -56,55 +60,58 @@ class ScheduleStep(StepView):
         Binding("i", "toggle_involved", "Involved", id="roster.involved", show=False),
     ]
 
-    def compose(self) -> ComposeResult:
+    def _times(self) -> dict:
+        """How a time field of this session is read and shown: in its time zone, saved when
+        complete (on Enter or leaving the field), not halfway."""
         zone = self.session.zone()
-        when = dict(parse=parse_local_time(zone), fmt=format_local_time(zone), while_typing=False)
+        return dict(parse=parse_local_time(zone), fmt=format_local_time(zone), while_typing=False)
+
+    def compose(self) -> ComposeResult:
+        when = self._times()
         yield Static("Incident", classes="section")
-        yield from field_row("Title", BoundInput(FieldRef("incident", "title")))
-        yield from field_row(
-            "Severity",
-            Select(
+        yield from field_rows(
+            ("Title", BoundInput(FieldRef("incident", "title"))),
+            ("Severity", Select(
                 [(s, s) for s in SEVERITY_LEVELS],
                 value=self.session.incident.severity,
                 allow_blank=False,
                 compact=True,
                 id="severity",
-            ),
+            )),
+            ("Tags", BoundInput(FieldRef("incident", "tags"), parse=parse_tags, fmt=format_tags)),
+            ("Time zone", BoundInput(FieldRef("incident", "timezone"))),
+            ("Started", BoundInput(FieldRef("incident", "started_at"), **when)),
+            ("Detected", BoundInput(FieldRef("incident", "detected_at"), **when)),
+            ("Mitigated", BoundInput(FieldRef("incident", "mitigated_at"), **when)),
+            ("Resolved", BoundInput(FieldRef("incident", "resolved_at"), **when)),
         )
-        yield from field_row(
-            "Tags", BoundInput(FieldRef("incident", "tags"), parse=parse_tags, fmt=format_tags)
-        )
-        yield from field_row("Time zone", BoundInput(FieldRef("incident", "timezone")))
-        yield from field_row("Started", BoundInput(FieldRef("incident", "started_at"), **when))
-        yield from field_row("Detected", BoundInput(FieldRef("incident", "detected_at"), **when))
-        yield from field_row("Mitigated", BoundInput(FieldRef("incident", "mitigated_at"), **when))
-        yield from field_row("Resolved", BoundInput(FieldRef("incident", "resolved_at"), **when))
         yield Static("", id="durations", classes="hint", markup=False)
+
+    def compose_below(self) -> ComposeResult:
+        when = self._times()
         yield Static("Meeting", classes="section")
-        yield from field_row("Scheduled", BoundInput(FieldRef("meeting", "scheduled_at"), **when))
+        yield from field_rows(("Scheduled", BoundInput(FieldRef("meeting", "scheduled_at"), **when)))
         yield Static("", id="verdict", markup=False)
-        yield from field_row(
-            "Late reason",
-            BoundInput(FieldRef("meeting", "late_reason"), placeholder="only if later than 7 days"),
-        )
-        yield from field_row(
-            "Planned minutes",
-            BoundInput(FieldRef("meeting", "planned_minutes"), parse=parse_int, fmt=str,
-                       while_typing=False),
+        yield from field_rows(
+            ("Late reason", BoundInput(
+                FieldRef("meeting", "late_reason"), placeholder="only if later than 7 days"
+            )),
+            ("Planned minutes", BoundInput(
+                FieldRef("meeting", "planned_minutes"), parse=parse_int, fmt=str,
+                while_typing=False,
+            )),
         )
         yield Static("", id="budgets", markup=False)
-        yield from field_row(
-            "Facilitator", Select([], id="facilitator", prompt="choose", compact=True)
-        )
-        yield from field_row(
-            "Note-taker", Select([], id="note_taker", prompt="choose", compact=True)
+        yield from field_rows(
+            ("Facilitator", Select([], id="facilitator", prompt="choose", compact=True)),
+            ("Note-taker", Select([], id="note_taker", prompt="choose", compact=True)),
         )
         yield Static(
             "Roster  (Shift+Tab from the top jumps here · a add · e edit · x remove · i involved)",
             classes="section",
         )
         table: DataTable = DataTable(id="roster", cursor_type="row", zebra_stripes=True)
-        table.add_columns("Name", "Role", "Seniority", "Involved")
+        table.add_columns(*plain_cells("Name", "Role", "Seniority", "Involved"))
         yield table
         yield Static("Related post-mortems, last six months (Enter shows one)", classes="section")
         yield RelatedList(id="related")
@@ -118,6 +125,8 @@ class ScheduleStep(StepView):
             f"Time to detect {format_duration(d['detect'])} · to mitigate "
             f"{format_duration(d['mitigate'])} · to resolve {format_duration(d['resolve'])}"
         )
+        if not self.complete:
+            return  # the meeting and the roster are drawn when mounted
         self.query_one("#verdict", Static).update(delay_verdict(session))
         budgets = session.step_budgets()
         self.query_one("#budgets", Static).update(
@@ -164,6 +173,8 @@ class ScheduleStep(StepView):
     # -- the roster --------------------------------------------------------------------------
 
     def _selected(self) -> Participant | None:
+        if not self.complete:
+            return None
         table = self.query_one("#roster", DataTable)
         if not table.row_count:
             return None
@@ -171,6 +182,8 @@ class ScheduleStep(StepView):
         return self.session.participant(key)
 
     def _form(self, title: str, person: Participant | None) -> RecordForm:
+        from ..widgets.form import FormField, RecordForm, required  # not needed to show the step
+
         return RecordForm(
             title,
             [
@@ -214,6 +227,8 @@ class ScheduleStep(StepView):
         self.app.push_screen(self._form(f"Edit {person.name}", person), edited)
 
     def _select(self, person_id: str) -> None:
+        if not self.complete:
+            return
         table = self.query_one("#roster", DataTable)
         ids = [p.id for p in self.session.participants]
         if person_id in ids:

@@ -11,7 +11,7 @@ from textual.widgets import Static
 from .. import rules
 from ..widgets.fields import BoundInput, FieldRef, format_tags, parse_tags
 from ..widgets.related import RelatedList
-from .base import StepView, field_row
+from .base import StepView, field_rows
 
 MARK = {"block": "■", "warn": "▲", "info": "●"}
 
@@ -33,9 +33,8 @@ class WrapUpStep(StepView):
 
     def compose(self) -> ComposeResult:
         yield Static("Wrap-up", classes="section")
-        yield from field_row(
-            "Log tags",
-            BoundInput(FieldRef("incident", "tags"), parse=parse_tags, fmt=format_tags),
+        yield from field_rows(
+            ("Log tags", BoundInput(FieldRef("incident", "tags"), parse=parse_tags, fmt=format_tags)),
         )
         yield Static("", id="next", markup=False)
         yield Static("Findings across the meeting", classes="section")

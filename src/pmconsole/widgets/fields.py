@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from textual import on
 from textual.timer import Timer
-from textual.widgets import Input, TextArea
+from textual.widgets import Input
 
 from ..model import Session
 
@@ -192,39 +192,3 @@ class BoundInput(SavesSoon, Input):
         if value != self.ref.read(self.app.store.session):  # type: ignore[attr-defined]
             extra = self._also(value) if self._also else []
             self.app.edit_field(self.ref, value, *extra)  # type: ignore[attr-defined]
-
-
-class BoundTextArea(SavesSoon, TextArea):
-    """A TextArea that edits one text field through the app's store, saved as it is typed."""
-
-    def __init__(self, ref: FieldRef, **kwargs: Any) -> None:
-        kwargs.setdefault("soft_wrap", True)
-        super().__init__(**kwargs)
-        self.ref = ref
-
-    def retarget(self, ref: FieldRef, session: Session) -> None:
-        """Edit another field (the note-taker's notes follow the step): save, then switch."""
-        self.commit()
-        self.ref = ref
-        self.show_value(session)
-
-    def show_value(self, session: Session) -> None:
-        if self._dirty:
-            return
-        text = plain_text(self.ref.read(session))
-        if text != self.text:
-            # Loading text is not the user typing: no Changed, no commit (STYLE.md 12).
-            with self.prevent(TextArea.Changed):
-                self.load_text(text)
-
-    @on(TextArea.Changed)
-    def _typed(self, event: TextArea.Changed) -> None:
-        self._typed_now()
-
-    def commit(self) -> None:
-        self._stop_timer()
-        if not self._dirty:
-            return
-        self._dirty = False
-        if self.text != plain_text(self.ref.read(self.app.store.session)):  # type: ignore[attr-defined]
-            self.app.edit_field(self.ref, self.text)  # type: ignore[attr-defined]

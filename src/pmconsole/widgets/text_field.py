@@ -1,0 +1,51 @@
+"""A text area bound to one text field of the session (the summary, the note-taker's notes).
+
+Apart from ``fields`` because Textual's TextArea takes a while to import, and the first screen
+of a meeting has none.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import on
+from textual.widgets import TextArea
+
+from ..model import Session
+from .fields import FieldRef, SavesSoon, plain_text
+
+
+class BoundTextArea(SavesSoon, TextArea):
+    """A TextArea that edits one text field through the app's store, saved as it is typed."""
+
+    def __init__(self, ref: FieldRef, **kwargs: Any) -> None:
+        kwargs.setdefault("soft_wrap", True)
+        super().__init__(**kwargs)
+        self.ref = ref
+
+    def retarget(self, ref: FieldRef, session: Session) -> None:
+        """Edit another field (the note-taker's notes follow the step): save, then switch."""
+        self.commit()
+        self.ref = ref
+        self.show_value(session)
+
+    def show_value(self, session: Session) -> None:
+        if self._dirty:
+            return
+        text = plain_text(self.ref.read(session))
+        if text != self.text:
+            # Loading text is not the user typing: no Changed, no commit (STYLE.md 12).
+            with self.prevent(TextArea.Changed):
+                self.load_text(text)
+
+    @on(TextArea.Changed)
+    def _typed(self, event: TextArea.Changed) -> None:
+        self._typed_now()
+
+    def commit(self) -> None:
+        self._stop_timer()
+        if not self._dirty:
+            return
+        self._dirty = False
+        if self.text != plain_text(self.ref.read(self.app.store.session)):  # type: ignore[attr-defined]
+            self.app.edit_field(self.ref, self.text)  # type: ignore[attr-defined]
