@@ -120,11 +120,17 @@ async def test_roster_keys_before_the_roster_is_drawn_change_nothing(demo, monke
         assert app.screen is view.screen  # no form opened for nobody
 
 
-def test_exit_when_ready_draws_the_first_screen_and_leaves(demo, tmp_path):
-    env = {**os.environ, "PMCONSOLE_HEADLESS": "1", "PMCONSOLE_CONFIG": str(tmp_path / "no.toml")}
-    done = subprocess.run(
+def test_exit_when_ready_says_so_on_the_benchmarks_pipe_and_leaves(demo, tmp_path):
+    read_end, write_end = os.pipe()
+    env = {**os.environ, "PMCONSOLE_HEADLESS": "1", "PMCONSOLE_CONFIG": str(tmp_path / "no.toml"),
+           "PMCONSOLE_READY_FD": str(write_end)}
+    proc = subprocess.Popen(
         [sys.executable, "-m", "pmconsole", "--exit-when-ready", "open", str(demo)],
-        capture_output=True, text=True, timeout=60, env=env,
+        env=env, pass_fds=(write_end,), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
-    assert done.returncode == 0, done.stderr
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as said:
+        assert said.readline() == b"ready\n"
+    _, errors = proc.communicate(timeout=60)
+    assert proc.returncode == 0, errors
     assert load_session(demo).meeting.current_step == 1

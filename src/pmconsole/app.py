@@ -20,7 +20,7 @@ from .config import Settings, load_settings, save_setting
 from .messages import SessionChanged
 from .model import STEP_NAMES, WRAP_UP
 from .ops import Op, OpError, set_op
-from .startup import resume_collector
+from .startup import announce_ready, resume_collector
 from .store import ReadOnlySession, SessionStore
 from .widgets.fields import FieldRef
 
@@ -196,7 +196,7 @@ class PmConsole(App[int]):
         resume_collector()
         if self.exit_when_ready:
             # The benchmark's measure ends with the first screen, before what follows it.
-            self.call_after_refresh(self.exit, 0)
+            self.call_after_refresh(self._ready_then_exit)
             return
         for callback in self._after_first_screen:
             self.call_after_refresh(callback)
@@ -205,6 +205,10 @@ class PmConsole(App[int]):
             # The log is a help for the rules and for related incidents, not for the first
             # screen: look it up once that screen is on, so it never slows the start.
             self.consult_log()
+
+    def _ready_then_exit(self) -> None:
+        announce_ready()
+        self.exit(0)
 
     def _watch_hangup(self) -> None:
         """A closed ssh session or tmux pane sends SIGHUP: save what is typed, then leave."""

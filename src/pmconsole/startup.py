@@ -12,6 +12,7 @@ Never import Textual here.
 from __future__ import annotations
 
 import gc
+import os
 
 _paused = False
 
@@ -32,3 +33,15 @@ def resume_collector() -> None:
         _paused = False
         gc.freeze()
         gc.enable()
+
+
+def announce_ready() -> None:
+    """For the benchmark: say the first screen is drawn, as a line on the file descriptor named
+    by PMCONSOLE_READY_FD. It measures start-up to this moment, as the spec defines it, not to
+    the end of the process (saving the session and Python's own exit come after)."""
+    fd = os.environ.get("PMCONSOLE_READY_FD")
+    if fd:
+        try:
+            os.write(int(fd), b"ready\n")
+        except (OSError, ValueError):
+            pass  # no benchmark listening: nothing to tell
