@@ -1,5 +1,6 @@
-"""What keeps the console's start short, checked for what it must not change: the footer
-still shows the right keys, and the garbage collector runs again once the screen is ready."""
+"""What keeps the console quick to start and to redraw, checked for what it must not change:
+the footer still shows the right keys, the collector runs again once the screen is ready, step 1
+is whole once drawn, and text that did not change is not drawn again (nor the screen laid out)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from pmconsole import startup
 from pmconsole.screens.schedule import ScheduleStep
 from pmconsole.store import load_session
 from pmconsole.widgets.fields import BoundInput
+from pmconsole.widgets import show_text
 from pmconsole.widgets.keys_footer import KeysFooter
 from snapshot_app import console, demo_copy
 
@@ -134,3 +136,52 @@ def test_exit_when_ready_says_so_on_the_benchmarks_pipe_and_leaves(demo, tmp_pat
     _, errors = proc.communicate(timeout=60)
     assert proc.returncode == 0, errors
     assert load_session(demo).meeting.current_step == 1
+
+
+async def test_text_that_did_not_change_is_not_drawn_again(demo, monkeypatch):
+    from textual.content import Content
+
+    app = console(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        static = app.screen.query_one("#durations", Static)
+        calls = []
+        original = Static.update
+        monkeypatch.setattr(Static, "update", lambda self, *a, **k: calls.append((a, k)) or
+                            original(self, *a, **k))
+        show_text(static, static.content)
+        assert calls == []
+        show_text(static, "Time to detect 1 min")
+        await pilot.pause()
+        assert calls and str(static.render()) == "Time to detect 1 min"
+        calls.clear()
+        show_text(static, Content.from_markup("[bold]Time to detect 1 min"))
+        assert calls, "the same words in another style are a change"
+
+
+async def test_adding_an_event_lays_the_timeline_step_out_once(demo, monkeypatch):
+    from datetime import timedelta
+
+    from textual.screen import Screen
+
+    from pmconsole.model import TimelineEvent
+    from pmconsole.ops import add_op
+
+    app = console(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(4):
+            await pilot.press("f4")
+            await pilot.pause()
+        assert app.meeting.step == 5
+        await pilot.pause()
+        layouts = []
+        original = Screen._refresh_layout
+        monkeypatch.setattr(Screen, "_refresh_layout",
+                            lambda self, *a, **k: layouts.append(1) or original(self, *a, **k))
+        start = app.store.session.incident.started_at
+        app.edit(add_op("timeline", TimelineEvent(at=start + timedelta(minutes=1), text="added")))
+        await pilot.pause()
+        await pilot.pause()
+        # The table grows (its scroll size changes): one layout. The durations line, the
+        # detail under the table and the header do not each lay the screen out again.
+        assert len(layouts) == 1

@@ -611,23 +611,26 @@ def timeline_basis(session: Session, log: LogFacts, now: datetime) -> list[Findi
     # Every event carries a basis, so the check is whether one marked "fact" reads like an
     # interpretation: a word like "probably" or "because" is a guess about why, not an
     # observation.
-    findings = []
-    for event in session.sorted_timeline():
+    # The events are looked at in file order and only the few found are put in time order:
+    # sorting thousands of events after every edit would cost more than the check.
+    found = []
+    for event in session.timeline:
         if event.basis != "fact":
             continue
         word = _interpretive_word(event.text)
         if word:
-            findings.append(
-                Finding(
-                    "timeline.basis", "warn", 5,
-                    f"An event marked as fact reads like an interpretation "
-                    f"('{word}'): {_quote(event.text)}.",
-                    "Mark it as interpretation, or split it into what was seen and what "
-                    "was thought.",
-                    event.id,
-                )
-            )
-    return findings
+            found.append((event, word))
+    found.sort(key=lambda pair: (pair[0].at, pair[0].id))  # as sorted_timeline orders them
+    return [
+        Finding(
+            "timeline.basis", "warn", 5,
+            f"An event marked as fact reads like an interpretation "
+            f"('{word}'): {_quote(event.text)}.",
+            "Mark it as interpretation, or split it into what was seen and what was thought.",
+            event.id,
+        )
+        for event, word in found
+    ]
 
 
 # -- step 6: contributing factors -------------------------------------------------------------

@@ -13,7 +13,7 @@ from textual.widgets import DataTable, Static
 from .. import rules
 from ..model import ActionItem, Session, StatusChange
 from ..ops import add_op, set_op
-from ..widgets import plain_cells
+from ..widgets import plain_cells, show_text
 from ..widgets.fields import parse_day
 from ..widgets.form import FormField, RecordForm, required
 from .base import StepView
@@ -68,7 +68,7 @@ class ActionsStep(StepView):
     def show_session(self, changed: frozenset[str] | None = None) -> None:
         super().show_session(changed)
         session = self.session
-        self.query_one("#gauge", Static).update(gauge(session))
+        show_text(self.query_one("#gauge", Static), gauge(session))
         table = self.query_one("#actions", DataTable)
         row = table.cursor_row
         table.clear()
@@ -98,7 +98,9 @@ class ActionsStep(StepView):
         if not blocked:
             refusal.add_class("-none")
             return False
-        refusal.update("\n".join(f"■ Refused ({f.rule}): {f.message} — {f.hint}" for f in blocked))
+        show_text(
+            refusal, "\n".join(f"■ Refused ({f.rule}): {f.message} — {f.hint}" for f in blocked)
+        )
         refusal.remove_class("-none")
         return True
 
@@ -201,10 +203,10 @@ class ActionsStep(StepView):
         action = self._selected()
         detail = self.query_one("#detail", Static)
         if action is None:
-            detail.update("")
+            show_text(detail, "")
             return
         staging = f" · staging check {action.staging_check}" if action.staging_check else ""
-        detail.update(f"{action.title} — {action.owner}, due {action.due}{staging}\n"
+        show_text(detail, f"{action.title} — {action.owner}, due {action.due}{staging}\n"
                       f"Done when: {action.criterion}")
 
     @on(DataTable.RowSelected, "#actions")

@@ -14,7 +14,7 @@ from textual.widgets.option_list import Option
 from ..model import FACTOR_CATEGORIES, ContributingFactor, Session, TimelineEvent
 from ..ops import add_op, del_op, set_op
 from ..rules import blame_phrases, reframe_hint
-from ..widgets import plain_cells
+from ..widgets import plain_cells, show_text
 from ..widgets.form import FormField, RecordForm, required
 from .base import StepView
 
@@ -115,10 +115,10 @@ class FactorsStep(StepView):
         row = table.cursor_row
         table.clear()
         if event is None:
-            question.update("No major events yet: mark them with m on the timeline (step 5).")
+            show_text(question, "No major events yet: mark them with m on the timeline (step 5).")
             return
         factors = self._factors()
-        question.update(
+        show_text(question,
             f"What conditions enabled this?  {counter(len(factors))}\n{event.text}"
         )
         for f in factors:
@@ -178,7 +178,7 @@ class FactorsStep(StepView):
     @on(DataTable.RowHighlighted, "#conditions")
     def _highlighted(self) -> None:
         factor = self._selected_factor()
-        self.query_one("#detail", Static).update(factor.text if factor else "")
+        show_text(self.query_one("#detail", Static), factor.text if factor else "")
 
     @on(DataTable.RowSelected, "#conditions")
     def _row_chosen(self) -> None:

@@ -18,7 +18,7 @@ from ..ops import add_op, del_op
 from ..rules import PAGE_LINES, PAGE_WORDS, page_usage
 from ..widgets.fields import FieldRef, format_local_time, parse_local_time
 from ..widgets.text_field import BoundTextArea
-from ..widgets import plain_cells
+from ..widgets import plain_cells, show_text
 from ..widgets.form import FormField, RecordForm, required
 from .base import StepView
 
@@ -91,7 +91,7 @@ class FactsStep(StepView):
     def _show_count(self, text: str) -> None:
         line, over = page_count_text(text)
         count = self.query_one("#page-count", Static)
-        count.update(line)
+        show_text(count, line)
         count.set_class(over, "-over")
 
     @on(TextArea.Changed, "#summary")

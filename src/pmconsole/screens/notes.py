@@ -17,6 +17,7 @@ from ..widgets.text_field import BoundTextArea
 from ..widgets.header import MeetingHeader, step_title
 from ..widgets.timeline_panel import TimelinePanel
 from ..widgets.keys_footer import KeysFooter
+from ..widgets import show_text
 from .records import actions_text, factors_text
 
 
@@ -80,9 +81,9 @@ class NotesScreen(Screen):
         if changed is None or "timeline" in changed or "incident" in changed:
             self.query_one(TimelinePanel).show_session()
         if changed is None or changed & {"factors", "timeline"}:
-            self.query_one("#factors", Static).update(factors_text(session))
+            show_text(self.query_one("#factors", Static), factors_text(session))
         if changed is None or "actions" in changed:
-            self.query_one("#actions", Static).update(actions_text(session))
+            show_text(self.query_one("#actions", Static), actions_text(session))
         self.refresh_header()
 
     def _show_step(self, step: int) -> None:
@@ -94,7 +95,7 @@ class NotesScreen(Screen):
 
     def _title(self) -> None:
         how = "follows the facilitator, F5 pins" if self.follow else "pinned, F5 follows"
-        self.query_one("#notes-title", Static).update(
+        show_text(self.query_one("#notes-title", Static),
             f"Notes for {step_title(self.shown_step)} — {how}"
         )
 

@@ -10,7 +10,7 @@ from textual.widgets import DataTable, Static
 
 from ..ops import set_op
 from ..widgets.countdown import CountdownDisplay
-from ..widgets import plain_cells
+from ..widgets import plain_cells, show_text
 from ..widgets.form import FormField, RecordForm, required
 from .base import StepView
 
@@ -60,7 +60,7 @@ class SafetyStep(StepView):
     def show_session(self, changed: frozenset[str] | None = None) -> None:
         super().show_session(changed)
         session = self.session
-        self.query_one("#statement", Static).update(session.meeting.statement)
+        show_text(self.query_one("#statement", Static), session.meeting.statement)
         timer = self.query_one("#speaker-timer", CountdownDisplay)
         timer.countdown = self.meeting.speaker_countdown() if self.meeting else None
         current = self.meeting.current_turn() if self.meeting else None
@@ -98,7 +98,7 @@ class SafetyStep(StepView):
         note = f"{len(waiting)} turns left, {minutes} min"
         if minutes > budget:
             note += f" — more than this step's {budget} min budget: shorten or skip turns"
-        self.query_one("#queue-time", Static).update(note)
+        show_text(self.query_one("#queue-time", Static), note)
         if current is not None:
             person = session.participant(current.participant_id)
             timer.label = f"{person.name if person else 'speaker'}'s turn"

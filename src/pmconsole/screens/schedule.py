@@ -22,7 +22,7 @@ from ..widgets.fields import (
     parse_local_time,
     parse_tags,
 )
-from ..widgets import plain_cells
+from ..widgets import plain_cells, show_text
 from ..widgets.related import RelatedList
 from .base import StepView, field_rows, set_select
 
@@ -121,15 +121,15 @@ class ScheduleStep(StepView):
         session = self.session
         set_select(self.query_one("#severity", Select), session.incident.severity)
         d = session.durations()
-        self.query_one("#durations", Static).update(
+        show_text(self.query_one("#durations", Static),
             f"Time to detect {format_duration(d['detect'])} · to mitigate "
             f"{format_duration(d['mitigate'])} · to resolve {format_duration(d['resolve'])}"
         )
         if not self.complete:
             return  # the meeting and the roster are drawn when mounted
-        self.query_one("#verdict", Static).update(delay_verdict(session))
+        show_text(self.query_one("#verdict", Static), delay_verdict(session))
         budgets = session.step_budgets()
-        self.query_one("#budgets", Static).update(
+        show_text(self.query_one("#budgets", Static),
             "Budget: "
             + " · ".join(f"{i}. {name.split(' ')[0]} {m}m" for i, (name, m) in enumerate(
                 zip(STEP_NAMES, budgets), start=1))

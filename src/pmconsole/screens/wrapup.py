@@ -11,6 +11,7 @@ from textual.widgets import Static
 from .. import rules
 from ..widgets.fields import BoundInput, FieldRef, format_tags, parse_tags
 from ..widgets.related import RelatedList
+from ..widgets import show_text
 from .base import StepView, field_rows
 
 MARK = {"block": "■", "warn": "▲", "info": "●"}
@@ -66,7 +67,7 @@ class WrapUpStep(StepView):
         now = self.app.clock.now()  # type: ignore[attr-defined]
         review = rules.followup_review_date(session)
         taker = rules.next_note_taker(session, self.app.meeting.log)  # type: ignore[attr-defined]
-        self.query_one("#next", Static).update(
+        show_text(self.query_one("#next", Static),
             f"Follow-up review: {review.isoformat() if review else 'set a meeting date first'}"
             " — publish the progress of every action there\n"
             f"Suggested note-taker next time: {taker.name if taker else '—'}"
@@ -77,7 +78,7 @@ class WrapUpStep(StepView):
             where = "wrap-up" if f.step > 7 else f"step {f.step}"
             lines.append(f"{MARK[f.severity]} {where} {f.rule}: ", style)
             lines.append(f"{f.message}\n")
-        self.query_one("#findings-all", Static).update(lines or "Nothing to report.")
+        show_text(self.query_one("#findings-all", Static), lines or "Nothing to report.")
         answers = sorted(session.feedback, key=lambda f: f.id)
         ratings = [f.rating for f in answers if f.rating is not None]
         text = Text(f"{len(answers)} answers")
@@ -88,4 +89,4 @@ class WrapUpStep(StepView):
                 if value:
                     text.append(f"\n  – {label}: ")
                     text.append(value)
-        self.query_one("#feedback", Static).update(text)
+        show_text(self.query_one("#feedback", Static), text)

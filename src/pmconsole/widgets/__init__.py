@@ -22,3 +22,17 @@ def redraw_when_measured(table) -> None:
         table.refresh()
 
     table.call_after_refresh(redraw)
+
+
+def show_text(static, content, *, layout: bool = True) -> None:
+    """Put ``content`` in a Static only if it differs from what is shown. Static.update draws
+    again, and lays the whole screen out again, even for the same text; the header and the
+    countdown are redrawn four times a second and every edit redraws its step, so with a long
+    timeline on screen the unchanged ones cost more than the change. ``layout=False`` where the
+    widget's size is fixed by its style and cannot follow the text."""
+    shown = static.content
+    if type(shown) is type(content) and shown == content:
+        # Textual's Content compares text only: a change of style alone is a change too.
+        if not hasattr(content, "spans") or shown.spans == content.spans:
+            return
+    static.update(content, layout=layout)

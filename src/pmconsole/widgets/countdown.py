@@ -8,6 +8,7 @@ from textual.containers import Vertical
 from textual.widgets import Digits, Static
 
 from ..clock import Countdown, format_clock
+from . import show_text
 
 
 class CountdownDisplay(Vertical):
@@ -42,7 +43,7 @@ class CountdownDisplay(Vertical):
         caption = self.query_one(".caption", Static)
         if timer is None:
             digits.update("--:--")
-            caption.update(f"{self.label}: not started")
+            show_text(caption, f"{self.label}: not started")
             return
         remaining = timer.remaining()
         digits.update(format_clock(remaining))
@@ -51,8 +52,8 @@ class CountdownDisplay(Vertical):
         self.set_class(not timer.running, "-paused")
         budget = int(timer.budget // 60)
         if over:
-            caption.update(f"▲ OVERTIME on {self.label} ({budget} min budget)")
+            show_text(caption, f"▲ OVERTIME on {self.label} ({budget} min budget)")
         elif not timer.running:
-            caption.update(f"‖ {self.label} paused · {budget} min budget")
+            show_text(caption, f"‖ {self.label} paused · {budget} min budget")
         else:
-            caption.update(f"▼ {self.label} · {budget} min budget")
+            show_text(caption, f"▼ {self.label} · {budget} min budget")

@@ -6,6 +6,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from ..rules import Finding
+from . import show_text
 
 MARK = {"block": "■ BLOCK", "warn": "▲ WARN", "info": "● INFO"}
 
@@ -38,4 +39,4 @@ class FindingsBar(Static):
                     hint=f.hint,
                 )
             )
-        self.update(Content("\n").join(parts))
+        show_text(self, Content("\n").join(parts))

@@ -9,6 +9,7 @@ from textual.widgets import Static
 
 from ..clock import format_clock
 from ..model import STEP_NAMES, WRAP_UP
+from . import show_text
 
 
 def step_title(step: int) -> str:
@@ -61,7 +62,7 @@ class MeetingHeader(Horizontal):
     ) -> None:
         first = step_title(step) + ("   ‖ PAUSED" if paused else "")
         second = f"? {question}" if question.strip() else title
-        self.query_one("#left", Static).update(f"{first}\n{second}")
+        show_text(self.query_one("#left", Static), f"{first}\n{second}", layout=False)
         clock = f"{format_clock(elapsed).lstrip('+')} / {planned_minutes:02d}:00"
-        self.query_one("#right", Static).update(f"{clock}  {save_state}\n{panes}")
+        show_text(self.query_one("#right", Static), f"{clock}  {save_state}\n{panes}")
         self.set_class(paused, "-paused")

@@ -24,17 +24,19 @@ def strip_lines(session: Session, width: int) -> list[Text]:
     start = min([inc.started_at, *times])
     end = max([inc.resolved_at, *times])
     span = max(1.0, (end - start).total_seconds())
+    origin = start.timestamp()
+    last = width - 1
 
     def column(moment: datetime) -> int:
-        return min(width - 1, int((moment - start).total_seconds() / span * (width - 1)))
+        return min(last, int((moment.timestamp() - origin) / span * last))
 
     marks = [" "] * width
     styles = [""] * width
     # Alerts and decisions win a shared column over observations: they matter more on a strip.
     priority = {"observation": 0, "action": 1, "decision": 2, "alert": 3}
     rank = [-1] * width
-    for event in session.timeline:
-        col = column(event.at)
+    for event in session.timeline:  # thousands of events: the column is worked out inline
+        col = min(last, int((event.at.timestamp() - origin) / span * last))
         if priority[event.kind] > rank[col]:
             rank[col] = priority[event.kind]
             marks[col] = "★" if event.major else MARKS[event.kind]

@@ -14,6 +14,7 @@ from textual.widgets import Static
 
 from ..model import EVENT_KINDS, Session, TimelineEvent, format_duration
 from ..ops import add_op, del_op, set_op
+from . import show_text
 from .form import FormField, RecordForm, required
 from .strip import TimelineStrip
 from .timeline_table import TimelineTable
@@ -92,7 +93,8 @@ class TimelinePanel(Vertical):
     def show_session(self) -> None:
         session = self.session
         d = session.durations()
-        self.query_one("#durations", Static).update(
+        show_text(
+            self.query_one("#durations", Static),
             f"Time to detect {format_duration(d['detect'])} · to mitigate "
             f"{format_duration(d['mitigate'])} · to resolve {format_duration(d['resolve'])}"
             f" · {len(session.timeline)} events"
@@ -106,10 +108,10 @@ class TimelinePanel(Vertical):
         event = self.selected()
         detail = self.query_one("#detail", Static)
         if event is None:
-            detail.update(KEYS)
+            show_text(detail, KEYS, layout=False)  # #detail is two lines high, always
             return
         source = f" — {event.source}" if event.source else ""
-        detail.update(f"{event.text}{source}\n{KEYS}")
+        show_text(detail, f"{event.text}{source}\n{KEYS}", layout=False)
 
     def selected_id(self) -> str | None:
         event = self.query_one(TimelineTable).selected()
