@@ -193,16 +193,23 @@ SIZES = {"events": (50, 500, 5000, 20000), "sessions": (20, 200, 2000)}
 
 
 def scaling_table(folder: Path, quick: bool) -> dict[str, list[tuple[int, float]]]:
-    """Median milliseconds of open, one edit and one search, at each size."""
-    from .log_search import make_log, measure as measure_search
+    """Median milliseconds of open, one edit, one timeline redraw and one search, at each
+    size."""
+    import asyncio
 
-    table: dict[str, list[tuple[int, float]]] = {"open": [], "edit": [], "search": []}
+    from .log_search import make_log, measure as measure_search
+    from .ui_latency import ours as redraw_times
+
+    table: dict[str, list[tuple[int, float]]] = {"open": [], "edit": [], "redraw": [],
+                                                 "search": []}
     for n in SIZES["events"]:
         (folder / f"scale-{n}").mkdir()
         path = session_with(folder / f"scale-{n}", n)
         ours, _ = open_times(path, 2 if quick else 3)
         table["open"].append((n, statistics.median(ours) * 1000))
         table["edit"].append((n, statistics.median(edit_times(path, 30)) * 1000))
+        redraws = asyncio.run(redraw_times(path, 5 if quick else 10))
+        table["redraw"].append((n, statistics.median(redraws) * 1000))
     for n in SIZES["sessions"]:
         make_log(folder / f"log-{n}", n, seed=n)
         times, _, _ = measure_search(folder / f"log-{n}", folder / f"index-{n}.sqlite", 30)
@@ -224,7 +231,7 @@ def plot_scaling(table: dict[str, list[tuple[int, float]]], out: Path) -> None:
     import math
 
     width, height, pad = 640, 360, 50
-    colours = {"open": "#d62728", "edit": "#1f77b4", "search": "#2ca02c"}
+    colours = {"open": "#d62728", "edit": "#1f77b4", "redraw": "#9467bd", "search": "#2ca02c"}
     xs = [math.log10(n) for pts in table.values() for n, _ in pts]
     ys = [math.log10(max(ms, 0.01)) for pts in table.values() for _, ms in pts]
     def sx(v): return pad + (v - min(xs)) / (max(xs) - min(xs) or 1) * (width - 2 * pad)
