@@ -289,3 +289,18 @@ async def test_a_window_smaller_than_80x24_says_so(demo):
         await pilot.resize_terminal(120, 40)
         await pilot.pause()
         assert app.meeting.step == 1  # a resize loses nothing
+
+
+async def test_the_related_list_shows_the_logs_answer_when_it_comes_after_the_list(demo):
+    from pmconsole.widgets.related import RelatedList
+
+    app = console(demo)
+    app.consult_log = lambda: None  # the log answers later, by hand
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.pause()
+        related = app.screen.query_one(RelatedList)
+        assert "looking in the post-mortem log" in str(related.get_row_at(0)[1])
+        app._log_consulted(None, [])
+        await pilot.pause()
+        assert "none in the last six months" in str(related.get_row_at(0)[1])

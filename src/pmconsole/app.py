@@ -169,8 +169,10 @@ class PmConsole(App[int]):
         if self.meeting is not None:
             self.meeting.log = facts
         self.related = related
-        for widget in self.query("RelatedList"):
-            widget.show_hits()  # type: ignore[attr-defined]
+        # App.query looks only at the app's first screen; the lists are on pushed ones.
+        for screen in self.screen_stack:
+            for widget in screen.query("RelatedList"):
+                widget.show_hits()  # type: ignore[attr-defined]
         self.announce(frozenset({"log"}), local=True)
 
     def action_search_log(self) -> None:

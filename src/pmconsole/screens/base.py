@@ -15,8 +15,12 @@ from ..model import Session
 from ..widgets.fields import BoundInput
 
 
-class StepView(VerticalScroll):
-    """One step of the meeting. Subclasses redraw from the session in ``show_session``."""
+class StepView(VerticalScroll, can_focus=False):
+    """One step of the meeting. Subclasses redraw from the session in ``show_session``.
+
+    The step's scroll area is not in the Tab order: Shift+Tab from a step's first field goes
+    round to its last control (the roster on step 1), not to the area holding them; it scrolls
+    with the focus, and Page Up/Down still reach it from any field."""
 
     DEFAULT_CSS = """
     StepView { padding: 0 1; }
@@ -68,10 +72,9 @@ class StepView(VerticalScroll):
         """Focus this step's first control, so its keys work as soon as it is shown. The step
         stays scrolled to its top: what the facilitator reads first comes first."""
         for widget in self.query("*"):
-            if widget.focusable and widget is not self:
+            if widget.focusable:
                 widget.focus(scroll_visible=False)
                 return
-        self.focus(scroll_visible=False)
 
     def show_session(self, changed: frozenset[str] | None = None) -> None:
         """Redraw from the model. ``changed`` names what changed (None: everything).

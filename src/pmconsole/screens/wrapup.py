@@ -17,7 +17,7 @@ from .base import StepView, field_rows
 MARK = {"block": "■", "warn": "▲", "info": "●"}
 
 
-class WrapUpStep(StepView):
+class WrapUpStep(StepView, can_focus=True):  # focused itself: see take_focus
     step = 8
 
     BINDINGS = [
