@@ -281,6 +281,79 @@ async def test_a_hang_up_saves_what_was_typed_and_leaves(demo):
     assert load_session(demo).question.text == "How do we page within 10 minutes of a stall?"
 
 
+def test_a_hang_up_ends_the_process_even_when_it_is_stuck_writing_to_the_gone_terminal(demo):
+    """A real process on a pseudo-terminal that stops being read (as a closed tmux pane or a
+    dropped ssh session): Textual's output blocks, then its event loop; the hang-up must still
+    end the process, with what was typed in the session's log."""
+    import fcntl
+    import os
+    import pty
+    import select
+    import signal
+    import struct
+    import subprocess
+    import sys
+    import termios
+    import time
+
+    from pmconsole.app import HANGUP_GRACE
+
+    master, slave = pty.openpty()
+
+    def own_terminal() -> None:
+        os.setsid()
+        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+    env = {**os.environ, "PMCONSOLE_CONFIG": str(demo.parent / "none.toml"),
+           "TERM": "xterm-256color"}
+    proc = subprocess.Popen([sys.executable, "-m", "pmconsole", "open", str(demo)],
+                            stdin=slave, stdout=slave, stderr=slave, env=env,
+                            preexec_fn=own_terminal)
+    try:
+        shown = b""
+
+        def read_until(done, seconds=20.0) -> None:
+            nonlocal shown
+            end = time.monotonic() + seconds
+            while not done() and time.monotonic() < end:
+                if select.select([master], [], [], 0.05)[0]:
+                    shown += os.read(master, 65536)
+            assert done(), shown[-400:]
+
+        read_until(lambda: b"Step 1 of 7" in shown)
+
+        def committed() -> bool:
+            store = SessionStore(demo)
+            try:
+                return "XYZ" in store.session.incident.title
+            finally:
+                store.close()
+
+        for _ in range(10):  # typed into the title once it has focus (a moment after drawing)
+            os.write(master, b"XYZ")
+            try:
+                read_until(committed, seconds=2.0)
+                break
+            except AssertionError:
+                continue
+        assert committed()
+        # Stop reading and make the console redraw the whole screen a few times: its output
+        # thread blocks on the full terminal, then its event loop. Nothing outside can see
+        # that moment, so the test gives it a fixed second.
+        for width in range(100, 124, 2):
+            fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, width, 0, 0))
+            os.killpg(proc.pid, signal.SIGWINCH)
+        time.sleep(1.0)
+        os.killpg(proc.pid, signal.SIGHUP)
+        assert proc.wait(timeout=HANGUP_GRACE + 10) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(master)
+        os.close(slave)
+    assert "XYZ" in SessionStore(demo).session.incident.title
+
+
 async def test_a_window_smaller_than_80x24_says_so(demo):
     app = console(demo)
     async with app.run_test(size=(60, 20)) as pilot:

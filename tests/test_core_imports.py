@@ -22,6 +22,7 @@ CORE = [
     "pmconsole.log",
     "pmconsole.exporters",
     "pmconsole.importers",
+    "pmconsole.startup",
 ]
 
 PROBE = """

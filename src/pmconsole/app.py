@@ -26,6 +26,8 @@ from .widgets.fields import FieldRef
 
 STARTED = time.perf_counter()
 POLL_SECONDS = 0.15
+# After a hang-up, how long the app may take to save and leave before the process ends anyway.
+HANGUP_GRACE = 3.0
 
 HIGH_CONTRAST = Theme(
     name="pmconsole-high-contrast",
@@ -213,14 +215,33 @@ class PmConsole(App[int]):
         self.exit(0)
 
     def _watch_hangup(self) -> None:
-        """A closed ssh session or tmux pane sends SIGHUP: save what is typed, then leave."""
+        """A closed ssh session or tmux pane sends SIGHUP: save what is typed, then leave.
+
+        The handler is Python's own, not the event loop's. When the terminal is already gone,
+        Textual's output thread dies on its first write, and the loop then waits for ever to
+        queue the next frame (seen after `tmux kill-server`, with the input thread spinning
+        on the closed terminal): a loop handler would never run. Python's runs even then; it
+        asks the loop to save and leave, and if the loop cannot within HANGUP_GRACE seconds,
+        the process ends anyway. What was committed is in the session's operation log by
+        then; only typing of the last moment, not yet committed, can be lost that way."""
         import asyncio
         import signal
+        import threading
+
+        if self.is_headless or threading.current_thread() is not threading.main_thread():
+            return  # tests and benchmarks: no terminal to lose
+        loop = asyncio.get_running_loop()
+
+        def hung_up(signum, frame) -> None:
+            leave = threading.Timer(HANGUP_GRACE, os._exit, args=(0,))
+            leave.daemon = True
+            leave.start()
+            loop.call_soon_threadsafe(self.hang_up)
 
         try:
-            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.hang_up)
-        except (NotImplementedError, RuntimeError, ValueError):
-            pass  # no signals here (not the main thread, or not a POSIX system)
+            signal.signal(signal.SIGHUP, hung_up)
+        except (AttributeError, ValueError):
+            pass  # no SIGHUP here (not a POSIX system)
 
     def hang_up(self) -> None:
         self.save_typing()

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Callable, NoReturn
 
 from . import locations
-from .startup import pause_collector
+from .startup import pause_collector, resume_collector
 from .model import _plausible_date, _to_utc, clean_text
 from .model import EVENT_KINDS, ActionItem, Incident, Meeting, Session, StatusChange, TimelineEvent
 from .ops import OpError, add_op, set_op
@@ -462,16 +462,19 @@ def cmd_picker(args: argparse.Namespace) -> int:
 
 def _run_console(path: Path | None, args: argparse.Namespace, role: str) -> int:
     pause_collector()  # until the first screen is ready (startup.py says why)
-    from .app import make_app
+    try:
+        from .app import make_app
 
-    app = make_app(
-        path,
-        role=role,
-        sessions_dir=locations.sessions_dir(getattr(args, "sessions_dir", None)),
-        exit_when_ready=getattr(args, "exit_when_ready", False),
-    )
-    # Benchmarks start real processes without a terminal: they run the app headless.
-    app.run(headless=bool(os.environ.get("PMCONSOLE_HEADLESS")))
+        app = make_app(
+            path,
+            role=role,
+            sessions_dir=locations.sessions_dir(getattr(args, "sessions_dir", None)),
+            exit_when_ready=getattr(args, "exit_when_ready", False),
+        )
+        # Benchmarks start real processes without a terminal: they run the app headless.
+        app.run(headless=bool(os.environ.get("PMCONSOLE_HEADLESS")))
+    finally:
+        resume_collector()  # the app resumes it once ready; this covers a start that failed
     return app.return_code or 0
 
 

@@ -9,7 +9,6 @@ All times are timezone-aware and kept in UTC; display converts to the incident's
 Never import Textual here: the command line, scripts and tests use this without a screen.
 """
 
-
 import re
 import secrets
 from operator import attrgetter

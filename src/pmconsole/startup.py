@@ -4,7 +4,10 @@ Start-up makes a few hundred thousand objects that live as long as the console: 
 validators, Textual's widgets, styles and bindings. Python's collector runs every few hundred
 new objects and walks them all, finding nothing to free; on a 2-core machine that is about a
 tenth of the time to the first screen. So the collector waits until the first screen is ready,
-and what start-up made is then set aside from later collections (``gc.freeze``).
+and what start-up made is then set aside from later collections (``gc.freeze``). Freezing
+without collecting first also keeps what start-up had already dropped (about 2,700 objects on
+the demo) for the life of the process: a collection there would cost the first screen ~20 ms,
+and the peak memory measured is the same either way.
 
 Never import Textual here.
 """

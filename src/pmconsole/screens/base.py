@@ -19,8 +19,8 @@ class StepView(VerticalScroll, can_focus=False):
     """One step of the meeting. Subclasses redraw from the session in ``show_session``.
 
     The step's scroll area is not in the Tab order: Shift+Tab from a step's first field goes
-    round to its last control (the roster on step 1), not to the area holding them; it scrolls
-    with the focus, and Page Up/Down still reach it from any field."""
+    round to its last control (on step 1 the related post-mortems, then the roster), not to
+    the area holding them; it scrolls with the focus, and Page Up/Down reach it from a field."""
 
     DEFAULT_CSS = """
     StepView { padding: 0 1; }
@@ -48,7 +48,7 @@ class StepView(VerticalScroll, can_focus=False):
     def compose_below(self) -> ComposeResult:
         """The parts of the view below its first screenful at 80×24. When the view is the
         console's first screen they are mounted just after it is drawn, so the facilitator
-        sees the top of the step sooner; a view opened later has them at once."""
+        sees the top of the step sooner; a view opened later has them one refresh after it."""
         return ()
 
     def on_mount(self) -> None:

@@ -42,9 +42,9 @@ def view_for(step: int) -> StepView:
 
 
 class ConsoleScreen(Screen):
-    # The step's first control takes focus, never the step's own scroll area: moving focus
-    # off that area restyles the whole step.
-    AUTO_FOCUS = "StepView *"
+    # No focus by selector: it could pick a control of a step hidden in the switcher (Textual's
+    # focusable does not look at hidden parents). The shown step focuses its first control.
+    AUTO_FOCUS = ""
 
     BINDINGS = [
         Binding("f2", "pause", "Blame pause", id="pmconsole.pause", priority=True),
@@ -70,6 +70,12 @@ class ConsoleScreen(Screen):
         self.set_interval(0.25, self.refresh_header)
         if self.meeting.paused:
             self.call_after_refresh(self._show_pause_banner)
+
+    def on_screen_resume(self) -> None:
+        """Back from a form or the help with nothing focused: the shown step's first control."""
+        if self.focused is None:
+            for view in self.query(f"#step-{self.meeting.step}"):
+                self.call_after_refresh(view.take_focus)  # type: ignore[attr-defined]
 
     # -- moving through the meeting ----------------------------------------------------------
 

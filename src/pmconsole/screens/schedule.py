@@ -107,7 +107,7 @@ class ScheduleStep(StepView):
             ("Note-taker", Select([], id="note_taker", prompt="choose", compact=True)),
         )
         yield Static(
-            "Roster  (Shift+Tab from the top jumps here · a add · e edit · x remove · i involved)",
+            "Roster  (a add · e edit · x remove · i involved · from the top, Shift+Tab twice)",
             classes="section",
         )
         table: DataTable = DataTable(id="roster", cursor_type="row", zebra_stripes=True)

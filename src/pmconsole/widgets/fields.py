@@ -142,8 +142,9 @@ class BoundInput(SavesSoon, Input):
         kwargs.setdefault("compact", True)
         # Focusing a field does not select its text: one stray key would replace a whole time.
         kwargs.setdefault("select_on_focus", False)
-        # Values are checked by ``parse`` when saved; Textual's own validation would only
-        # restyle the field on every change.
+        # Values are checked by ``parse`` when saved, and ``-invalid`` (the red border) is ours:
+        # it stays until a value is saved. Textual's own validation, with no validators, would
+        # only restyle the field on every change (and clear that border while typing).
         kwargs.setdefault("validate_on", ())
         super().__init__(**kwargs)
         self.ref = ref
