@@ -24,6 +24,7 @@ from pmconsole.model import (
     StepTime,
     TimelineEvent,
 )
+from pmconsole.cli import main
 from pmconsole.store import save_session
 
 UTC = timezone.utc
@@ -33,6 +34,20 @@ MEETING = RESOLVED + timedelta(hours=60)  # 2024-03-06 22:00 UTC
 MEETING_DAY = date(2024, 3, 6)
 NOW = MEETING + timedelta(hours=2)  # just after the meeting; never the wall clock
 NOW_TEXT = NOW.isoformat()
+
+
+def run(capsys, *args) -> tuple[int, str, str]:
+    """Run ``pmconsole ARGS`` in this process: (exit code, stdout, stderr)."""
+    code = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def one_line(err: str) -> str:
+    """A message as the command line must give it: one line, no traceback."""
+    assert "Traceback" not in err
+    assert err.endswith("\n") and err.count("\n") == 1, repr(err)
+    return err
 
 
 @pytest.fixture(autouse=True)

@@ -31,7 +31,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 import pmconsole.app as app_module
-from conftest import MEETING_DAY, NOW_TEXT, RESOLVED, _session
+from conftest import MEETING_DAY, NOW_TEXT, RESOLVED, _session, one_line, run
 from pmconsole import locations, store
 from pmconsole.cli import main
 from pmconsole.importers import ImportRefused, ImportResult, import_timeline
@@ -43,16 +43,8 @@ from snapshot_app import console
 # -- helpers ---------------------------------------------------------------------------------------
 
 
-def run(capsys, *args) -> tuple[int, str, str]:
-    code = main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
-def one_line(err: str) -> str:
-    assert "Traceback" not in err
-    assert err.endswith("\n") and err.count("\n") == 1, repr(err)
-    return err
 
 
 def listing(folder: Path) -> dict[str, bytes | None]:

@@ -13,9 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import MEETING, MEETING_DAY, NOW_TEXT
+from conftest import MEETING, MEETING_DAY, NOW_TEXT, one_line, run
 from pmconsole import locations
-from pmconsole.cli import main
 from pmconsole.model import SCHEMA_VERSION
 from pmconsole.store import dump_session, load_session, log_path_for, read_snapshot
 
@@ -29,22 +28,12 @@ NEW_ARGS = [
 ]
 
 
-def run(capsys, *args: str) -> tuple[int, str, str]:
-    """Run ``pmconsole ARGS`` in this process: (exit code, stdout, stderr)."""
-    code = main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def files_in(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir())
 
 
-def one_line(err: str) -> str:
-    assert err.endswith("\n")
-    assert err.count("\n") == 1, err
-    assert "Traceback" not in err
-    return err
 
 
 # -- new ------------------------------------------------------------------------------------------

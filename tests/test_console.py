@@ -351,7 +351,11 @@ def test_a_hang_up_ends_the_process_even_when_it_is_stuck_writing_to_the_gone_te
             proc.kill()
         os.close(master)
         os.close(slave)
-    assert "XYZ" in SessionStore(demo).session.incident.title
+    store = SessionStore(demo)
+    try:
+        assert "XYZ" in store.session.incident.title
+    finally:
+        store.close()
 
 
 async def test_a_window_smaller_than_80x24_says_so(demo):

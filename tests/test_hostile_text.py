@@ -30,8 +30,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import MEETING, MEETING_DAY, NOW, NOW_TEXT, RESOLVED
-from pmconsole.cli import main
+from conftest import MEETING, MEETING_DAY, NOW, NOW_TEXT, RESOLVED, run
 from pmconsole.exporters import export
 from pmconsole.importers import import_timeline
 from pmconsole.model import (
@@ -179,10 +178,6 @@ def test_the_live_log_round_trips_hostile_text(text, write_session):
 # -- (b) the command line --------------------------------------------------------------------------
 
 
-def run(capsys, *args) -> tuple[int, str, str]:
-    code = main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.mark.parametrize("text", HOSTILE)

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import MEETING_DAY, NOW_TEXT
+from conftest import MEETING_DAY, NOW_TEXT, one_line, run
 from pmconsole import locations
 from pmconsole import store as store_module
 from pmconsole.cli import main
@@ -43,16 +43,8 @@ def mode(path: Path) -> int:
     return stat.S_IMODE(os.stat(path).st_mode)
 
 
-def run(capsys, *args) -> tuple[int, str, str]:
-    code = main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
-def one_line(err: str) -> str:
-    assert "Traceback" not in err
-    assert err.endswith("\n") and err.count("\n") == 1, repr(err)
-    return err
 
 
 @pytest.fixture

@@ -83,6 +83,7 @@ class PmConsole(App[int]):
         self._poll_enabled = poll
         self.related = None  # post-mortems from the log like this one; None until looked up
         self._ready_done = False
+        self._told_small = False  # the "window too small" notice is shown once per shrinking
         self._after_first_screen: list[Callable[[], object]] = []
         self.meeting = None
         if store is not None:
@@ -253,7 +254,7 @@ class PmConsole(App[int]):
         """Below 80x24 the steps cannot be laid out: say so rather than show a broken screen."""
         small = event.size.width < 80 or event.size.height < 24
         self.screen.set_class(small, "-too-small")
-        if small and not getattr(self, "_told_small", False):
+        if small and not self._told_small:
             self._told_small = True
             self.notify(
                 f"The window is {event.size.width}x{event.size.height}: make it at least 80x24 "

@@ -20,14 +20,15 @@ from pathlib import Path
 from typing import Callable, NoReturn
 
 from . import locations
-from .startup import pause_collector, resume_collector
 from .model import _plausible_date, _to_utc, clean_text
 from .model import EVENT_KINDS, ActionItem, Incident, Meeting, Session, StatusChange, TimelineEvent
 from .ops import OpError, add_op, set_op
+from .startup import pause_collector, resume_collector
 from .store import (
     ReadOnlySession,
     SessionFileError,
     SessionStore,
+    atomic_write,
     ensure_folder,
     read_snapshot,
     save_session,
@@ -385,7 +386,6 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from . import exporters
-    from .store import atomic_write
 
     path = _session_path(args)
     session = read_snapshot(path)

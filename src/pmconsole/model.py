@@ -103,13 +103,12 @@ _CONTROL = re.compile(
     r"|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
 )
 
+_NEEDS_CLEANING = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
 
 def clean_text(value: str) -> str:
     """User text without anything that could drive a terminal."""
     return _CONTROL.sub("", value) if _NEEDS_CLEANING.search(value) else value
-
-
-_NEEDS_CLEANING = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 Text = Annotated[str, AfterValidator(clean_text)]
 Day = Annotated[date, AfterValidator(_plausible_date)]
@@ -323,10 +322,10 @@ class Session(Record):
         return [a for a in self.actions if a.status == "open"]
 
     def sorted_timeline(self) -> list[TimelineEvent]:
-        return sorted(self.timeline, key=_BY_TIME)
+        return sorted(self.timeline, key=BY_TIME)
 
     def major_events(self) -> list[TimelineEvent]:
-        return sorted((e for e in self.timeline if e.major), key=_BY_TIME)
+        return sorted((e for e in self.timeline if e.major), key=BY_TIME)
 
     def step_budgets(self) -> list[int]:
         """Minutes per step: the stored budgets, or the planned length shared by weight."""
@@ -344,7 +343,8 @@ class Session(Record):
         }
 
 
-_BY_TIME = attrgetter("at", "id")
+# The timeline's order: by time, then by id so that events at the same minute keep one order.
+BY_TIME = attrgetter("at", "id")
 
 
 def budgets_for(planned_minutes: int) -> list[int]:

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta, timezone
 
-from .model import SENIORITY_ORDER, WRAP_UP, ActionItem, Participant, Session
+from .model import BY_TIME, SENIORITY_ORDER, WRAP_UP, ActionItem, Participant, Session
 
 SEVERITIES: tuple[str, ...] = ("block", "warn", "info")
 _SEVERITY_RANK = {severity: rank for rank, severity in enumerate(SEVERITIES)}
@@ -613,23 +613,16 @@ def timeline_basis(session: Session, log: LogFacts, now: datetime) -> list[Findi
     # observation.
     # The events are looked at in file order and only the few found are put in time order:
     # sorting thousands of events after every edit would cost more than the check.
-    found = []
-    for event in session.timeline:
-        if event.basis != "fact":
-            continue
-        word = _interpretive_word(event.text)
-        if word:
-            found.append((event, word))
-    found.sort(key=lambda pair: (pair[0].at, pair[0].id))  # as sorted_timeline orders them
+    found = [e for e in session.timeline if e.basis == "fact" and _interpretive_word(e.text)]
     return [
         Finding(
             "timeline.basis", "warn", 5,
             f"An event marked as fact reads like an interpretation "
-            f"('{word}'): {_quote(event.text)}.",
+            f"('{_interpretive_word(event.text)}'): {_quote(event.text)}.",
             "Mark it as interpretation, or split it into what was seen and what was thought.",
             event.id,
         )
-        for event, word in found
+        for event in sorted(found, key=BY_TIME)
     ]
 
 

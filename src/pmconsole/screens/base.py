@@ -62,11 +62,12 @@ class StepView(VerticalScroll, can_focus=False):
         if not self.is_attached:
             return
         below = compose(self, self.compose_below())
-        if below:
-            await self.mount_all(below)
+        if not below:
+            self.complete = True
+            return
+        await self.mount_all(below)
         self.complete = True
-        if below:
-            self.show_session(None)
+        self.show_session(None)
 
     def take_focus(self) -> None:
         """Focus this step's first control, so its keys work as soon as it is shown. The step

@@ -71,11 +71,16 @@ class ConsoleScreen(Screen):
         if self.meeting.paused:
             self.call_after_refresh(self._show_pause_banner)
 
+    def shown_view(self) -> StepView | None:
+        """The view of the current step, once it is mounted."""
+        found = self.query(f"#step-{self.meeting.step}")
+        return found.first() if found else None  # type: ignore[return-value]
+
     def on_screen_resume(self) -> None:
         """Back from a form or the help with nothing focused: the shown step's first control."""
-        if self.focused is None:
-            for view in self.query(f"#step-{self.meeting.step}"):
-                self.call_after_refresh(view.take_focus)  # type: ignore[attr-defined]
+        view = self.shown_view()
+        if self.focused is None and view is not None:
+            self.call_after_refresh(view.take_focus)
 
     # -- moving through the meeting ----------------------------------------------------------
 
@@ -165,14 +170,12 @@ class ConsoleScreen(Screen):
         self.refresh_header()
 
     def _redraw_view(self, changed: frozenset[str] | None) -> None:
-        step = self.meeting.step
-        view = self.query(f"#step-{step}")
-        if view:
-            current = view.first()
-            if not current.ready:
-                pass  # it draws itself when mounted
-            elif changed is None or not current.watches or changed & current.watches:
-                current.show_session(changed)
+        view = self.shown_view()
+        # A view not yet ready draws itself when mounted.
+        if view is not None and view.ready and (
+            changed is None or not view.watches or changed & view.watches
+        ):
+            view.show_session(changed)
         self._show_findings()
 
     def _show_findings(self) -> None:

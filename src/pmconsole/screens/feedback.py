@@ -11,10 +11,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Label, RadioButton, RadioSet, Static, TextArea
+from textual.widgets import Button, Label, RadioButton, RadioSet, Static, TextArea
 
 from ..model import Feedback
 from ..ops import add_op
+from ..widgets.keys_footer import KeysFooter
 
 SAFETY = ("1 not at all", "2", "3", "4", "5 completely")
 
@@ -55,7 +56,7 @@ class FeedbackScreen(Screen):
             yield TextArea(id="unsaid", soft_wrap=True)
             yield Button("Send anonymously (Ctrl+S)", id="send", variant="primary")
             yield Static("", id="thanks", markup=False)
-        yield Footer(show_command_palette=False)  # there is no palette on this form
+        yield KeysFooter(show_command_palette=False)  # there is no palette on this form
 
     @on(Button.Pressed, "#send")
     def action_send(self) -> None:

@@ -12,12 +12,12 @@ from textual.widgets import Static, TabbedContent, TabPane
 
 from ..messages import SessionChanged
 from ..model import WRAP_UP
-from ..widgets.fields import FieldRef
-from ..widgets.text_field import BoundTextArea
-from ..widgets.header import MeetingHeader, step_title
-from ..widgets.timeline_panel import TimelinePanel
-from ..widgets.keys_footer import KeysFooter
 from ..widgets import show_text
+from ..widgets.fields import FieldRef
+from ..widgets.header import MeetingHeader, step_title
+from ..widgets.keys_footer import KeysFooter
+from ..widgets.text_field import BoundTextArea
+from ..widgets.timeline_panel import TimelinePanel
 from .records import actions_text, factors_text
 
 

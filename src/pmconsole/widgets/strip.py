@@ -35,8 +35,8 @@ def strip_lines(session: Session, width: int) -> list[Text]:
     # Alerts and decisions win a shared column over observations: they matter more on a strip.
     priority = {"observation": 0, "action": 1, "decision": 2, "alert": 3}
     rank = [-1] * width
-    for event in session.timeline:  # thousands of events: the column is worked out inline
-        col = min(last, int((event.at.timestamp() - origin) / span * last))
+    for event in session.timeline:
+        col = column(event.at)
         if priority[event.kind] > rank[col]:
             rank[col] = priority[event.kind]
             marks[col] = "★" if event.major else MARKS[event.kind]
