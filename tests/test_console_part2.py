@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from textual import events
 from textual.widgets import DataTable, Input
 
 from pmconsole.model import ActionItem
@@ -240,3 +241,21 @@ async def test_the_wrap_up_exports_with_one_key(demo):
         await pilot.pause()
     assert (demo.parent / "demo.summary.md").exists()
     assert (demo.parent / "demo.actions.csv").read_text().startswith("Title,")
+
+
+async def test_ctrl_s_right_after_typing_saves_what_was_typed(demo):
+    """A fast typist (or a paste) and Ctrl+S at once: the save waits for the keys before it."""
+    app = console(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await go_to(pilot, 5)
+        await pilot.press("a")
+        await pilot.pause()
+        # The keys arrive together, as a terminal delivers a paste or fast typing: posted at
+        # once rather than one by one as pilot.press does.
+        for character in "Rollback verified by on-call":
+            app.post_message(events.Key(character, character))
+        app.post_message(events.Key("ctrl+s", None))
+        for _ in range(3):
+            await pilot.pause()
+        assert not isinstance(app.screen, RecordForm), "the form is still open"
+        assert any(e.text == "Rollback verified by on-call" for e in app.store.session.timeline)

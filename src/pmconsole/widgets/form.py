@@ -56,7 +56,9 @@ class RecordForm(ModalScreen[dict[str, Any] | None]):
 
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="form.cancel"),
-        Binding("ctrl+s", "save", "Save", id="form.save", priority=True),
+        # Not a priority binding: Ctrl+S then waits behind the keys typed before it (no field
+        # of a form takes Ctrl+S itself), so a paste or fast typing is in what it saves.
+        Binding("ctrl+s", "save", "Save", id="form.save"),
     ]
 
     def __init__(
