@@ -11,7 +11,6 @@ import sys
 
 import pytest
 from textual.widgets import DataTable, Select, Static
-from textual.widgets._footer import FooterKey
 
 from pmconsole import startup
 from pmconsole.screens.schedule import ScheduleStep
@@ -41,26 +40,53 @@ async def step_1_whole(pilot) -> ScheduleStep:
 
 
 def keys_shown(footer: KeysFooter) -> dict[str, str]:
-    return {key.description: key.key for key in footer.query(FooterKey)}
+    return {description: shown for _key, shown, description, _on in footer.keys_shown()}
 
 
-async def test_the_footer_is_rebuilt_only_when_the_keys_it_shows_change(demo):
+async def test_the_footer_is_drawn_again_only_when_the_keys_it_shows_change(demo, monkeypatch):
     app = console(demo)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         footer = app.screen.query_one(KeysFooter)
-        keys = list(footer.query(FooterKey))
         assert keys_shown(footer)["Blame pause"] == "f2"
+        redraws = []
+        monkeypatch.setattr(footer, "refresh", lambda *a, **k: redraws.append(1))
         first = app.focused
         await pilot.press("tab", "tab")
         await pilot.pause()
         assert app.focused is not first
-        assert list(footer.query(FooterKey)) == keys  # the same widgets: not rebuilt
+        assert redraws == []  # the focus moved, the keys did not change: not drawn again
 
         app.set_keymap({"pmconsole.pause": "f12"})
         await pilot.pause()
         await pilot.pause()
         assert keys_shown(footer)["Blame pause"] == "f12"
+        assert redraws
+
+
+@pytest.mark.parametrize("width", [80, 120])
+async def test_the_console_footer_shows_every_key_whole_at_80_columns_and_wider(demo, width):
+    app = console(demo)
+    async with app.run_test(size=(width, 24)) as pilot:
+        await pilot.pause()
+        footer = app.screen.query_one(KeysFooter)
+        line = footer.render().plain
+        assert len(line) <= width
+        for description, shown in keys_shown(footer).items():
+            assert f"{shown} {description}" in line
+        assert "palette" in line
+
+
+async def test_clicking_a_key_in_the_footer_does_what_pressing_it_does(demo):
+    app = console(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        footer = app.screen.query_one(KeysFooter)
+        assert app.meeting.step == 1
+        x = footer.render().plain.index("Next step")
+        await pilot.click(KeysFooter, offset=(x, 0))
+        await pilot.pause()
+        assert app.meeting.step == 2
 
 
 async def test_the_collector_paused_for_the_start_runs_again_once_the_screen_is_ready(demo):

@@ -9,7 +9,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Select, Static
+from textual.widgets import Select, Static
 
 from ..model import SEVERITY_LEVELS, STEP_NAMES, Participant, Session, format_duration
 from ..ops import add_op, del_op, set_op
@@ -23,10 +23,11 @@ from ..widgets.fields import (
     parse_tags,
 )
 from ..widgets import plain_cells, show_text
-from ..widgets.related import RelatedList
 from .base import StepView, field_rows, set_select
 
 if TYPE_CHECKING:
+    from textual.widgets import DataTable
+
     from ..widgets.form import RecordForm
 
 SENIORITIES = ("junior", "mid", "senior", "lead")
@@ -88,6 +89,12 @@ class ScheduleStep(StepView):
         yield Static("", id="durations", classes="hint", markup=False)
 
     def compose_below(self) -> ComposeResult:
+        # The roster and the related list are tables: Textual's DataTable is imported with them,
+        # after the first screen.
+        from textual.widgets import DataTable
+
+        from ..widgets.related import RelatedList
+
         when = self._times()
         yield Static("Meeting", classes="section")
         yield from field_rows(("Scheduled", BoundInput(FieldRef("meeting", "scheduled_at"), **when)))
@@ -144,7 +151,7 @@ class ScheduleStep(StepView):
         self._fill_roster(session)
 
     def _fill_roster(self, session: Session) -> None:
-        table = self.query_one("#roster", DataTable)
+        table: DataTable = self.query_one("#roster")  # type: ignore[assignment]
         row = table.cursor_row
         table.clear()
         for p in session.participants:
@@ -175,7 +182,7 @@ class ScheduleStep(StepView):
     def _selected(self) -> Participant | None:
         if not self.complete:
             return None
-        table = self.query_one("#roster", DataTable)
+        table: DataTable = self.query_one("#roster")  # type: ignore[assignment]
         if not table.row_count:
             return None
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
@@ -229,7 +236,7 @@ class ScheduleStep(StepView):
     def _select(self, person_id: str) -> None:
         if not self.complete:
             return
-        table = self.query_one("#roster", DataTable)
+        table: DataTable = self.query_one("#roster")  # type: ignore[assignment]
         ids = [p.id for p in self.session.participants]
         if person_id in ids:
             table.move_cursor(row=ids.index(person_id))
@@ -250,6 +257,6 @@ class ScheduleStep(StepView):
         if person is not None:
             self.edit(set_op("participants", "involved", not person.involved, person.id))
 
-    @on(DataTable.RowSelected, "#roster")
-    def _row_chosen(self) -> None:
-        self.action_edit_person()
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        if event.data_table.id == "roster":
+            self.action_edit_person()

@@ -139,14 +139,18 @@ class BoundInput(SavesSoon, Input):
     ) -> None:
         """``while_typing=False`` saves only on Enter or when focus leaves: for numbers and
         times, where a value typed halfway ("7" on the way to "75") must not count."""
-        kwargs.setdefault("compact", True)
         # Focusing a field does not select its text: one stray key would replace a whole time.
         kwargs.setdefault("select_on_focus", False)
         # Values are checked by ``parse`` when saved, and ``-invalid`` (the red border) is ours:
         # it stays until a value is saved. Textual's own validation, with no validators, would
         # only restyle the field on every change (and clear that border while typing).
         kwargs.setdefault("validate_on", ())
+        compact = kwargs.pop("compact", True)
         super().__init__(**kwargs)
+        # Compact (no border) set as Textual's own Footer sets it: setting the reactive would
+        # restyle the field, and its four parts, before it is even mounted.
+        self.set_reactive(Input.compact, compact)
+        self.set_class(compact, "-textual-compact", update=False)
         self.ref = ref
         self._while_typing = while_typing
         self._also = also
