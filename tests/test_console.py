@@ -381,3 +381,43 @@ async def test_the_related_list_shows_the_logs_answer_when_it_comes_after_the_li
         app._log_consulted(None, [])
         await pilot.pause()
         assert "none in the last six months" in str(related.get_row_at(0)[1])
+
+
+async def test_the_severity_is_chosen_with_the_arrows_or_a_click_and_saved(demo):
+    from pmconsole.widgets.choice import ChoiceBar
+
+    app = console(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        bar = app.screen.query_one("#severity", ChoiceBar)
+        assert app.store.session.incident.severity == "SEV2"
+        assert "SEV1" in bar.render().plain and "SEV4" in bar.render().plain  # all in sight
+        bar.focus()
+        await pilot.press("right")
+        assert app.store.session.incident.severity == "SEV3"
+        await pilot.press("left", "left", "left")
+        assert app.store.session.incident.severity == "SEV4"  # round from the first to the last
+        x = bar.render().plain.index("SEV1")
+        await pilot.click(ChoiceBar, offset=(x, 0))
+        assert app.store.session.incident.severity == "SEV1"
+    assert load_session(demo).incident.severity == "SEV1"
+
+
+async def test_a_severity_changed_in_the_other_pane_is_shown_and_not_sent_back(demo):
+    from pmconsole.widgets.choice import ChoiceBar
+
+    app = console(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        bar = app.screen.query_one("#severity", ChoiceBar)
+        edits = []
+        real_edit = app.edit
+        app.edit = lambda *ops: edits.append(ops) or real_edit(*ops)
+        other = SessionStore(demo, role="notes")
+        other.edit(set_op("incident", "severity", "SEV1"))
+        other.close()
+        app.poll_store()  # what the poll timer does
+        await pilot.pause()
+        assert bar.value == "SEV1"
+        assert " SEV1 " in bar.render().plain
+        assert edits == []  # shown, not edited again from this pane

@@ -30,7 +30,9 @@ class StepView(VerticalScroll, can_focus=False):
         grid-size: 2; grid-columns: 16 1fr; grid-rows: 1; grid-gutter: 1 0;
         height: auto; margin: 0 0 1 0;
     }
-    StepView .fields > Input, StepView .fields > Select { background: $boost; }
+    StepView .fields > Input, StepView .fields > Select, StepView .fields > ChoiceBar {
+        background: $boost;
+    }
     StepView DataTable { height: auto; max-height: 16; }
     """
 

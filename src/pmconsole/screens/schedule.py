@@ -23,6 +23,7 @@ from ..widgets.fields import (
     parse_tags,
 )
 from ..widgets import plain_cells, show_text
+from ..widgets.choice import ChoiceBar
 from .base import StepView, field_rows, set_select
 
 if TYPE_CHECKING:
@@ -72,12 +73,8 @@ class ScheduleStep(StepView):
         yield Static("Incident", classes="section")
         yield from field_rows(
             ("Title", BoundInput(FieldRef("incident", "title"))),
-            ("Severity", Select(
-                [(s, s) for s in SEVERITY_LEVELS],
-                value=self.session.incident.severity,
-                allow_blank=False,
-                compact=True,
-                id="severity",
+            ("Severity", ChoiceBar(
+                SEVERITY_LEVELS, self.session.incident.severity, id="severity"
             )),
             ("Tags", BoundInput(FieldRef("incident", "tags"), parse=parse_tags, fmt=format_tags)),
             ("Time zone", BoundInput(FieldRef("incident", "timezone"))),
@@ -126,7 +123,7 @@ class ScheduleStep(StepView):
     def show_session(self, changed: frozenset[str] | None = None) -> None:
         super().show_session(changed)
         session = self.session
-        set_select(self.query_one("#severity", Select), session.incident.severity)
+        self.query_one("#severity", ChoiceBar).show_value(session.incident.severity)
         d = session.durations()
         show_text(self.query_one("#durations", Static),
             f"Time to detect {format_duration(d['detect'])} · to mitigate "
@@ -163,13 +160,13 @@ class ScheduleStep(StepView):
 
     # -- choices -----------------------------------------------------------------------------
 
+    @on(ChoiceBar.Changed, "#severity")
+    def _severity(self, event: ChoiceBar.Changed) -> None:
+        if event.value != self.session.incident.severity:
+            self.edit(set_op("incident", "severity", event.value))
+
     # A Select also posts Changed when it is filled or mounted: only a value that differs from
     # the session is the user's choice.
-
-    @on(Select.Changed, "#severity")
-    def _severity(self, event: Select.Changed) -> None:
-        if event.value is not Select.NULL and event.value != self.session.incident.severity:
-            self.edit(set_op("incident", "severity", event.value))
 
     @on(Select.Changed, "#facilitator, #note_taker")
     def _role(self, event: Select.Changed) -> None:
