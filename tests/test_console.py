@@ -421,3 +421,50 @@ async def test_a_severity_changed_in_the_other_pane_is_shown_and_not_sent_back(d
         assert bar.value == "SEV1"
         assert " SEV1 " in bar.render().plain
         assert edits == []  # shown, not edited again from this pane
+
+
+async def test_the_step_countdown_says_running_overtime_and_paused_in_words(demo, monkeypatch):
+    from pmconsole.widgets.countdown import CountdownDisplay
+
+    clock = FakeClock(wall=MEETING_TIME)
+    app = console(demo, clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        timer = app.screen.query_one("#step-timer", CountdownDisplay)
+        timer.redraw()
+        digits, caption, state = timer.shown()
+        assert (digits, state) == ("03:00", "running") and caption.startswith("▼ ")
+        redraws = []
+        monkeypatch.setattr(timer, "refresh", lambda *a, **k: redraws.append(k))
+        timer.redraw()
+        assert redraws == []  # nothing changed: not drawn again
+        await pilot.press("f2")
+        timer.redraw()
+        assert timer.shown()[2] == "paused" and timer.shown()[1].startswith("‖ ")
+        await pilot.press("f2")
+        clock.advance(250)  # 3 min budget, 4 min 10 s in
+        redraws.clear()
+        timer.redraw()
+        assert timer.shown() == (
+            "+01:10", "▲ OVERTIME on Schedule & time-box (3 min budget)", "overtime"
+        )
+        assert redraws == [{"layout": True}]  # the longer line under the digits needs room
+        lines = timer.render().plain.split("\n")
+        assert len(lines) == 4 and lines[3] == timer.shown()[1]
+
+
+@pytest.mark.parametrize("width", [80, 120])
+async def test_the_header_cuts_a_long_question_short_and_keeps_the_clock_whole(demo, width):
+    from pmconsole.widgets.header import MeetingHeader
+
+    app = console(demo)
+    async with app.run_test(size=(width, 24)) as pilot:
+        app.edit(set_op("question", "text", "Why did the queue back up\nfor " + "so long " * 30))
+        await pilot.pause()
+        header = app.screen.query_one(MeetingHeader)
+        header.screen.refresh_header()
+        first, second = header.render().plain.split("\n")
+        assert len(first) == len(second) == width - 2  # the header's padding
+        assert first.startswith("Step 1 of 7") and first.endswith("✓ saved")
+        assert second.startswith("? Why did the queue back up for so long")  # one line
+        assert second.endswith("notes pane: —") and "…" in second

@@ -3,13 +3,12 @@ the save state, and whether another pane has the session open."""
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
-from textual.containers import Horizontal
-from textual.widgets import Static
+from rich.cells import cell_len
+from textual.content import Content
+from textual.widget import Widget
 
 from ..clock import format_clock
-from ..model import STEP_NAMES, WRAP_UP
-from . import show_text
+from ..model import STEP_NAMES, WRAP_UP, clean_text
 
 
 def step_title(step: int) -> str:
@@ -18,17 +17,34 @@ def step_title(step: int) -> str:
     return f"Step {step} of {len(STEP_NAMES)} · {STEP_NAMES[step - 1]}"
 
 
-class MeetingHeader(Horizontal):
+class MeetingHeader(Widget):
+    """Two lines: the step and the question (or title) on the left, cut short with an ellipsis
+    where they would run into the right side, which holds the meeting clock, the save state and
+    the other pane. One widget drawing two lines: it is on every first screen and redrawn four
+    times a second."""
+
     DEFAULT_CSS = """
     MeetingHeader { height: 2; background: $panel; padding: 0 1; }
-    MeetingHeader > #left { width: 1fr; height: 2; }
-    MeetingHeader > #right { width: auto; height: 2; text-align: right; }
     MeetingHeader.-paused { background: $error; }
     """
 
-    def compose(self) -> ComposeResult:
-        yield Static("", id="left", markup=False)
-        yield Static("", id="right", markup=False)
+    _left: tuple[str, str] = ("", "")
+    _right: tuple[str, str] = ("", "")
+
+    def shown(self) -> tuple[tuple[str, str], tuple[str, str]]:
+        """The left lines and the right lines."""
+        return self._left, self._right
+
+    def render(self) -> Content:
+        width = self.content_size.width
+        right_width = max(cell_len(line) for line in self._right)
+        room = max(width - right_width - (2 if right_width else 0), 0)
+        lines = []
+        for left, right in zip(self._left, self._right):
+            shown = Content(left).truncate(room, ellipsis=True)
+            gap = max(width - shown.cell_length - cell_len(right), 0)
+            lines.append(shown + " " * gap + right)
+        return Content("\n").join(lines)
 
     def show_meeting(self, *, step: int, elapsed: float, watch_role: str, label: str) -> None:
         """Redraw from the app's session and store; ``watch_role`` is the other pane whose
@@ -62,7 +78,11 @@ class MeetingHeader(Horizontal):
     ) -> None:
         first = step_title(step) + ("   ‖ PAUSED" if paused else "")
         second = f"? {question}" if question.strip() else title
-        show_text(self.query_one("#left", Static), f"{first}\n{second}", layout=False)
+        # One line each: a line break in a title or question must not push the header down.
+        left = (first, " ".join(clean_text(second).splitlines()))
         clock = f"{format_clock(elapsed).lstrip('+')} / {planned_minutes:02d}:00"
-        show_text(self.query_one("#right", Static), f"{clock}  {save_state}\n{panes}")
+        right = (f"{clock}  {save_state}", panes)
+        if (left, right) != (self._left, self._right):
+            self._left, self._right = left, right
+            self.refresh()
         self.set_class(paused, "-paused")
