@@ -468,3 +468,22 @@ async def test_the_header_cuts_a_long_question_short_and_keeps_the_clock_whole(d
         assert first.startswith("Step 1 of 7") and first.endswith("✓ saved")
         assert second.startswith("? Why did the queue back up for so long")  # one line
         assert second.endswith("notes pane: —") and "…" in second
+
+
+@pytest.mark.parametrize("width", [80, 120])
+async def test_each_label_of_step_1_is_on_the_line_of_its_field(demo, width):
+    from textual.widgets import Static
+
+    app = console(demo)
+    async with app.run_test(size=(width, 60)) as pilot:
+        await pilot.pause()
+        grids = list(app.screen.query("#step-1 .fields"))
+        assert grids
+        for grid in grids:
+            labels = grid.query_one(".field-labels", Static)
+            fields = [w for w in grid.children if w is not labels]
+            names = str(labels.render()).split("\n\n")
+            assert len(names) == len(fields)
+            for n, field in enumerate(fields):
+                assert field.region.y == labels.region.y + 2 * n, names[n]
+        assert "Resolved" in str(grids[0].query_one(".field-labels", Static).render())

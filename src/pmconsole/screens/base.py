@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.compose import compose
 from textual.containers import Grid, VerticalScroll
 from textual.widget import Widget
-from textual.widgets import Label, Select
+from textual.widgets import Select, Static
 from textual.widgets.select import InvalidSelectValueError
 
 from ..model import Session
@@ -30,6 +30,8 @@ class StepView(VerticalScroll, can_focus=False):
         grid-size: 2; grid-columns: 16 1fr; grid-rows: 1; grid-gutter: 1 0;
         height: auto; margin: 0 0 1 0;
     }
+    /* A label never wraps: its line must stay beside its field. */
+    StepView .fields > .field-labels { text-wrap: nowrap; text-overflow: ellipsis; }
     StepView .fields > Input, StepView .fields > Select, StepView .fields > ChoiceBar {
         background: $boost;
     }
@@ -93,11 +95,15 @@ class StepView(VerticalScroll, can_focus=False):
 
 
 def field_rows(*rows: tuple[str, Widget]) -> ComposeResult:
-    """Labels and their inputs, one pair to a line, in one grid: a container for each line
-    would cost the first screen a widget per field."""
+    """Labels and their inputs, one pair to a line, in one grid. The labels are one text down
+    the first column, a line apart as the grid's rows are: a widget for each label (or a
+    container for each line) costs the first screen a widget per field."""
     with Grid(classes="fields"):
-        for label, widget in rows:
-            yield Label(label, markup=False)
+        labels = Static("\n\n".join(label for label, _ in rows), markup=False,
+                        classes="field-labels")
+        labels.styles.row_span = len(rows)
+        yield labels
+        for _label, widget in rows:
             yield widget
 
 
