@@ -35,7 +35,7 @@ class Settings(BaseModel):
     gap_minutes: int = Field(default=30, ge=1)
     """Timeline gaps longer than this many minutes are marked."""
 
-    keys: dict[str, str] = Field(default_factory=dict)
+    keys: dict[str, str] = Field(default_factory=lambda: {})  # not dict: see model.no_items
     """Key overrides: binding id to keys, e.g. {"pmconsole.pause" = "f9"}."""
 
     import_limit_mb: int = Field(default=50, ge=1)
