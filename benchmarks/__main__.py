@@ -154,7 +154,11 @@ def run_process(args: list[str], env: dict[str, str]) -> tuple[float, float, int
 
 
 def process_figures(demo: Path, big: Path, rounds: int, folder: Path) -> list[Figure]:
-    env = {**os.environ, "PMCONSOLE_HEADLESS": "1", "PMCONSOLE_CONFIG": str(folder / "none.toml")}
+    # Both processes are told their terminal is 80x24, as a terminal tells an app its size.
+    # With no terminal at all, Rich assumes 80x25 and Textual's headless driver 80x24, and
+    # either app lays its screen out once more for a resize no terminal would send.
+    env = {**os.environ, "PMCONSOLE_HEADLESS": "1", "PMCONSOLE_CONFIG": str(folder / "none.toml"),
+           "COLUMNS": "80", "LINES": "24"}
     anchor_cmd = [sys.executable, str(HERE / "anchor_app.py")]
     ours_cmd = [sys.executable, "-m", "pmconsole", "--exit-when-ready", "open"]
     starts, anchors, rss_big, rss_anchor = [], [], [], []
