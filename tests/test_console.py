@@ -404,23 +404,46 @@ async def test_the_severity_is_chosen_with_the_arrows_or_a_click_and_saved(demo)
 
 
 async def test_a_severity_changed_in_the_other_pane_is_shown_and_not_sent_back(demo):
-    from pmconsole.widgets.choice import ChoiceBar
+    from pmconsole.widgets.choice import CHOSEN_STYLE, ChoiceBar
+
+    def chosen(bar: ChoiceBar) -> str:
+        line = bar.render()
+        marked = [line.plain[span.start:span.end] for span in line.spans
+                  if span.style == CHOSEN_STYLE]
+        assert len(marked) == 1
+        return marked[0].strip()
 
     app = console(demo)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         bar = app.screen.query_one("#severity", ChoiceBar)
-        edits = []
-        real_edit = app.edit
-        app.edit = lambda *ops: edits.append(ops) or real_edit(*ops)
+        assert chosen(bar) == "SEV2"
+        posted = []
+        real_post = bar.post_message
+        bar.post_message = lambda message: posted.append(message) or real_post(message)
         other = SessionStore(demo, role="notes")
         other.edit(set_op("incident", "severity", "SEV1"))
         other.close()
         app.poll_store()  # what the poll timer does
         await pilot.pause()
-        assert bar.value == "SEV1"
-        assert " SEV1 " in bar.render().plain
-        assert edits == []  # shown, not edited again from this pane
+        assert chosen(bar) == "SEV1"
+        assert not any(isinstance(m, ChoiceBar.Changed) for m in posted)  # not sent back
+
+
+async def test_tab_reaches_the_severity_after_the_title_and_a_refused_choice_is_undone(demo):
+    from pmconsole.widgets.choice import ChoiceBar
+
+    app = console(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("tab")
+        bar = app.screen.query_one("#severity", ChoiceBar)
+        assert app.focused is bar
+        assert "← →" in bar.render().plain  # the hint shows while it has the focus
+        app.store.read_only = "opened read-only for this test"
+        await pilot.press("right")
+        assert app.store.session.incident.severity == "SEV2"
+        assert bar.value == "SEV2"  # the bar shows what the session holds, not the refused one
 
 
 async def test_the_step_countdown_says_running_overtime_and_paused_in_words(demo, monkeypatch):
@@ -438,11 +461,15 @@ async def test_the_step_countdown_says_running_overtime_and_paused_in_words(demo
         monkeypatch.setattr(timer, "refresh", lambda *a, **k: redraws.append(k))
         timer.redraw()
         assert redraws == []  # nothing changed: not drawn again
+        clock.advance(1)  # 03:00 -> 02:59, as wide as before
+        timer.redraw()
+        assert timer.shown()[0] == "02:59"
+        assert redraws == [{"layout": False}]  # drawn again, not laid out again
         await pilot.press("f2")
         timer.redraw()
         assert timer.shown()[2] == "paused" and timer.shown()[1].startswith("‖ ")
         await pilot.press("f2")
-        clock.advance(250)  # 3 min budget, 4 min 10 s in
+        clock.advance(249)  # 3 min budget, 4 min 10 s in
         redraws.clear()
         timer.redraw()
         assert timer.shown() == (
@@ -453,20 +480,25 @@ async def test_the_step_countdown_says_running_overtime_and_paused_in_words(demo
         assert len(lines) == 4 and lines[3] == timer.shown()[1]
 
 
+@pytest.mark.parametrize("words", ["so long ", "障害が長引いた理由 🔥 "])
 @pytest.mark.parametrize("width", [80, 120])
-async def test_the_header_cuts_a_long_question_short_and_keeps_the_clock_whole(demo, width):
+async def test_the_header_cuts_a_long_question_short_and_keeps_the_clock_whole(
+    demo, width, words
+):
+    from rich.cells import cell_len
+
     from pmconsole.widgets.header import MeetingHeader
 
     app = console(demo)
     async with app.run_test(size=(width, 24)) as pilot:
-        app.edit(set_op("question", "text", "Why did the queue back up\nfor " + "so long " * 30))
+        app.edit(set_op("question", "text", "Why did the queue back up\nfor " + words * 30))
         await pilot.pause()
         header = app.screen.query_one(MeetingHeader)
         header.screen.refresh_header()
         first, second = header.render().plain.split("\n")
-        assert len(first) == len(second) == width - 2  # the header's padding
+        assert cell_len(first) == cell_len(second) == width - 2  # the header's padding
         assert first.startswith("Step 1 of 7") and first.endswith("✓ saved")
-        assert second.startswith("? Why did the queue back up for so long")  # one line
+        assert second.startswith("? Why did the queue back up for " + words[:4])  # one line
         assert second.endswith("notes pane: —") and "…" in second
 
 

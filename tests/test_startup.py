@@ -71,10 +71,46 @@ async def test_the_console_footer_shows_every_key_whole_at_80_columns_and_wider(
         await pilot.pause()
         footer = app.screen.query_one(KeysFooter)
         line = footer.render().plain
-        assert len(line) <= width
+        assert len(line) == width
         for description, shown in keys_shown(footer).items():
             assert f"{shown} {description}" in line
-        assert "palette" in line
+        assert line.rstrip().endswith("palette")
+
+
+@pytest.mark.parametrize("pane", ["notes", "picker"])
+async def test_where_the_keys_do_not_fit_the_palette_key_keeps_its_place_at_the_right(
+    demo, pane, tmp_path
+):
+    app = console(None, sessions_dir=tmp_path) if pane == "picker" else console(demo, role=pane)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        footer = app.screen.query_one(KeysFooter)
+        line = footer.render().plain
+        assert len(line) == 80
+        assert "…" in line  # these screens have more keys than 80 columns hold
+        assert line.rstrip().endswith("^p palette")
+        # The cut-off keys do not answer a click: the ellipsis is not a key.
+        await pilot.click(KeysFooter, offset=(line.index("…"), 0))
+        await pilot.pause()
+        assert app.screen.query_one(KeysFooter) is footer  # nothing opened
+
+
+async def test_a_key_shown_in_wide_characters_is_clicked_where_it_is_drawn(demo):
+    app = console(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.set_keymap({"pmconsole.pause": "あ"})  # drawn two cells wide
+        await pilot.pause()
+        await pilot.pause()
+        footer = app.screen.query_one(KeysFooter)
+        line = footer.render()
+        assert line.plain.index("あ") < line.plain.index("Help")
+        # Cells, not characters: the wide key takes one more cell than it has characters, so
+        # the last letter of "Help", after it, is one cell further right than its index.
+        x = line.plain.index("Help") + len("Help") - 1 + 1
+        await pilot.click(KeysFooter, offset=(x, 0))
+        await pilot.pause()
+        assert type(app.screen).__name__ == "HelpScreen"
 
 
 async def test_clicking_a_key_in_the_footer_does_what_pressing_it_does(demo):

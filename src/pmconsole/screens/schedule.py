@@ -163,7 +163,9 @@ class ScheduleStep(StepView):
     @on(ChoiceBar.Changed, "#severity")
     def _severity(self, event: ChoiceBar.Changed) -> None:
         if event.value != self.session.incident.severity:
-            self.edit(set_op("incident", "severity", event.value))
+            if not self.edit(set_op("incident", "severity", event.value)):
+                # Refused (a read-only session): show again what the session holds.
+                event.choice_bar.show_value(self.session.incident.severity)
 
     # A Select also posts Changed when it is filled or mounted: only a value that differs from
     # the session is the user's choice.

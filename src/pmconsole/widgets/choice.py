@@ -61,7 +61,10 @@ class ChoiceBar(Widget, can_focus=True):
             self.post_message(self.Changed(self, value))
 
     def action_move(self, step: int) -> None:
-        at = self.choices.index(self.value) if self.value in self.choices else 0
+        if self.value in self.choices:
+            at = self.choices.index(self.value)
+        else:  # nothing chosen yet: right starts at the first, left at the last
+            at = -1 if step > 0 else 0
         self._pick(self.choices[(at + step) % len(self.choices)])
 
     def _spans(self) -> list[tuple[int, int, str]]:

@@ -24,7 +24,9 @@ class MeetingHeader(Widget):
     times a second."""
 
     DEFAULT_CSS = """
-    MeetingHeader { height: 2; background: $panel; padding: 0 1; }
+    MeetingHeader {
+        height: 2; background: $panel; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis;
+    }
     MeetingHeader.-paused { background: $error; }
     """
 
@@ -42,8 +44,10 @@ class MeetingHeader(Widget):
         lines = []
         for left, right in zip(self._left, self._right):
             shown = Content(left).truncate(room, ellipsis=True)
-            gap = max(width - shown.cell_length - cell_len(right), 0)
-            lines.append(shown + " " * gap + right)
+            # In a window narrower than the right side, that side is cut too, never wrapped.
+            right_shown = Content(right).truncate(width, ellipsis=True)
+            gap = max(width - shown.cell_length - right_shown.cell_length, 0)
+            lines.append((shown + " " * gap + right_shown).truncate(width, ellipsis=True))
         return Content("\n").join(lines)
 
     def show_meeting(self, *, step: int, elapsed: float, watch_role: str, label: str) -> None:

@@ -4,9 +4,9 @@ Textual's Footer is a widget per key, each styled, laid out and drawn on its own
 whenever the focus moves. On the console's first screen that was a fifth of the work before
 the facilitator saw anything. This line is drawn again only when the keys it shows change.
 
-A click on a key does what pressing it does. Where the line does not fit, it is
-drawn tighter (at 80 columns the console's seven keys all fit); what still does not fit is cut
-with an ellipsis.
+A click on a key does what pressing it does. Where the line does not fit, it is drawn tighter
+(at 80 columns the console's seven keys all fit); what still does not fit is cut with an
+ellipsis, except the command palette's key, which keeps its place at the right end.
 """
 
 from __future__ import annotations
@@ -36,13 +36,14 @@ class KeysFooter(Widget):
     def __init__(self, *, show_command_palette: bool = True, **kwargs) -> None:
         super().__init__(**kwargs)
         self.show_command_palette = show_command_palette
-        self._shown: tuple = ()
+        self._shown: tuple = ((), None)
         self._pending = False
-        self._spans: list[tuple[int, int, str]] = []  # where each key is drawn: start, end, key
+        # Where each key is drawn: start and end cell, the key, whether it is enabled.
+        self._spans: list[tuple[int, int, str, bool]] = []
 
     def on_mount(self) -> None:
         self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
-        self._shown = self.keys_shown()
+        self._shown = self._keys()
 
     def on_unmount(self) -> None:
         self.screen.bindings_updated_signal.unsubscribe(self)
@@ -57,14 +58,21 @@ class KeysFooter(Widget):
         self._pending = False
         if not self.is_attached:
             return
-        shown = self.keys_shown()
+        shown = self._keys()
         if shown != self._shown:
             self._shown = shown
             self.refresh()
 
     def keys_shown(self) -> tuple[tuple[str, str, str, bool], ...]:
         """(key, how it is shown, description, enabled) for each key on the line, in order;
-        one key per action, the palette's last."""
+        one key per action. The palette's key is not among them: see ``palette_key``."""
+        return self._keys()[0]
+
+    def palette_key(self) -> tuple[str, str, str, bool] | None:
+        """The command palette's key, drawn at the right end of the line, or None."""
+        return self._keys()[1]
+
+    def _keys(self):
         app = self.app
         keys: list[tuple[str, str, str, bool]] = []
         actions: set[str] = set()
@@ -79,37 +87,53 @@ class KeysFooter(Widget):
                 continue
             actions.add(binding.action)
             keys.append((binding.key, app.get_key_display(binding), binding.description, enabled))
-        if palette is not None:
-            keys.append(palette)
-        return tuple(keys)
+        return tuple(keys), palette
+
+    @staticmethod
+    def _part(key: tuple[str, str, str, bool], pad: str) -> Content:
+        _key, shown, description, enabled = key
+        part = Content.assemble(
+            (f"{pad}{shown}{pad}", KEY_STYLE), "" if pad else " ", (description, DESCRIPTION_STYLE)
+        )
+        return part if enabled else part.stylize("dim")
 
     def render(self) -> Content:
-        keys = self._shown
+        keys, palette = self._shown
         width = self.size.width
         # Roomiest first: the key in a block of its own colour, two spaces between keys; then
-        # one space; then the key without its block. What still does not fit is cut short.
+        # one space; then the key without its block. The palette's key keeps its place at the
+        # right end; what still does not fit of the others is cut short with an ellipsis.
         for pad, gap in ((" ", "  "), (" ", " "), ("", "  "), ("", " ")):
-            length = sum(len(shown) + 2 * len(pad) + (not pad) + len(description)
-                         for _, shown, description, _ in keys)
-            length += len(gap) * (len(keys) - 1)
-            if length <= width:
+            parts = [self._part(key, pad) for key in keys]
+            line = Content(gap).join(parts)
+            right = self._part(palette, pad) if palette else Content("")
+            if line.cell_length + (len(gap) + right.cell_length if palette else 0) <= width:
                 break
-        parts: list[Content] = []
+        room = max(width - (right.cell_length + len(gap) if palette else 0), 0)
         self._spans = []
         x = 0
-        for key, shown, description, enabled in keys:
-            part = Content.assemble(
-                (f"{pad}{shown}{pad}", KEY_STYLE), " " if not pad else "",
-                (description, DESCRIPTION_STYLE),
-            )
-            parts.append(part if enabled else part.stylize("dim"))
-            self._spans.append((x, x + len(part), key))
-            x += len(part) + len(gap)
-        return Content(gap).join(parts)
+        for key, part in zip(keys, parts):
+            end = min(x + part.cell_length, room - 1 if line.cell_length > room else room)
+            if x < end:
+                self._spans.append((x, end, key[0], key[3]))
+            x += part.cell_length + len(gap)
+        if line.cell_length > room:
+            line = line.truncate(room, ellipsis=True)
+        if palette:
+            start = width - right.cell_length
+            self._spans.append((start, width, palette[0], palette[3]))
+            line = line + " " * max(start - line.cell_length, 0) + right
+        return line
 
     def on_click(self, event: events.Click) -> None:
-        for start, end, key in self._spans:
-            if start <= event.x < end:
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return
+        for start, end, key, enabled in self._spans:
+            if start <= offset.x < end:
                 event.stop()
-                self.app.simulate_key(key)
+                if enabled:
+                    self.app.simulate_key(key)
+                else:
+                    self.app.bell()
                 return
