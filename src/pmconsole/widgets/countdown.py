@@ -3,6 +3,7 @@ ticks: Textual skips missed ticks, and a stalled loop must not make the timer dr
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.style import Style
 from textual.content import Content
 from textual.renderables.digits import Digits
@@ -71,7 +72,7 @@ class CountdownDisplay(Widget):
 
     @staticmethod
     def _width(shown: tuple[str, str, str]) -> int:
-        return max(Digits.get_width(shown[0]), len(shown[1]))
+        return max(Digits.get_width(shown[0]), cell_len(shown[1]))  # a name may be wide
 
     def render(self) -> Content:
         digits, caption, state = self._shown

@@ -117,6 +117,13 @@ class SavesSoon:
         self.commit()
 
     def commit(self) -> None:
+        """Save what was typed, if anything was."""
+        self._stop_timer()
+        if self._dirty:
+            self._save()
+
+    def _save(self) -> None:
+        """Save the typed value; leaves ``_dirty`` set when it is not saved."""
         raise NotImplementedError
 
 
@@ -180,10 +187,7 @@ class BoundInput(SavesSoon, Input):
     def _submitted(self, event: Input.Submitted) -> None:
         self.commit()
 
-    def commit(self) -> None:
-        self._stop_timer()
-        if not self._dirty:
-            return
+    def _save(self) -> None:
         try:
             value = self._parse(self.value)
         except ValueError as err:

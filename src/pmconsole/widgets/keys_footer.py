@@ -65,14 +65,12 @@ class KeysFooter(Widget):
 
     def keys_shown(self) -> tuple[tuple[str, str, str, bool], ...]:
         """(key, how it is shown, description, enabled) for each key on the line, in order;
-        one key per action. The palette's key is not among them: see ``palette_key``."""
+        one key per action. The command palette's key, drawn at the right end, is not among
+        them."""
         return self._keys()[0]
 
-    def palette_key(self) -> tuple[str, str, str, bool] | None:
-        """The command palette's key, drawn at the right end of the line, or None."""
-        return self._keys()[1]
-
-    def _keys(self):
+    def _keys(self) -> tuple[tuple[tuple[str, str, str, bool], ...], tuple | None]:
+        """The keys shown, and the command palette's key (or None)."""
         app = self.app
         keys: list[tuple[str, str, str, bool]] = []
         actions: set[str] = set()

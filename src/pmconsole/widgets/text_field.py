@@ -42,10 +42,7 @@ class BoundTextArea(SavesSoon, TextArea):
     def _typed(self, event: TextArea.Changed) -> None:
         self._typed_now()
 
-    def commit(self) -> None:
-        self._stop_timer()
-        if not self._dirty:
-            return
+    def _save(self) -> None:
         self._dirty = False
         if self.text != plain_text(self.ref.read(self.app.store.session)):  # type: ignore[attr-defined]
             self.app.edit_field(self.ref, self.text)  # type: ignore[attr-defined]
