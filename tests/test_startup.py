@@ -339,3 +339,36 @@ def test_no_model_field_has_a_built_in_default_factory():
             assert not inspect.isbuiltin(factory) and factory not in (list, dict, set, tuple), (
                 f"{m.__name__}.{name}"
             )
+
+
+PLUGIN_PROBE = """
+import sys
+from pmconsole import startup
+startup.without_validator_plugins()
+from pmconsole.store import load_session
+session = load_session(sys.argv[1])
+loader = sys.modules["pydantic.plugin._loader"]
+print(session.incident.title)
+print("importlib.metadata" in sys.modules)
+print(list(loader.get_plugins()))
+print(loader.PYDANTIC_ENTRY_POINT_GROUP)
+"""
+
+
+def test_the_command_builds_its_validators_without_looking_for_pydantic_plugins(demo):
+    """The models are built and validate as before; pydantic's plugin search (importlib.metadata
+    and every package's entry points) never runs; what else pydantic's loader has is still
+    there, from its own module."""
+    out = subprocess.run(
+        [sys.executable, "-c", PLUGIN_PROBE, str(demo)],
+        capture_output=True, text=True, timeout=60, check=True,
+    ).stdout.splitlines()
+    assert out == [load_session(demo).incident.title, "False", "[]", "pydantic"]
+
+
+def test_plugins_already_looked_for_are_left_as_pydantic_has_them():
+    import pydantic.plugin._loader as loader
+
+    startup.without_validator_plugins()
+    assert sys.modules["pydantic.plugin._loader"] is loader
+    assert loader.get_plugins is not None and hasattr(loader, "entry_points")

@@ -2,10 +2,11 @@
 
 import sys
 
-from .startup import pause_collector, resume_collector
+from .startup import pause_collector, resume_collector, without_validator_plugins
 
 
 def run() -> None:
+    without_validator_plugins()  # startup.py says why
     pause_collector()  # the command line's imports build the model's validators
     from .cli import main
 
