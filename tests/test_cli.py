@@ -632,3 +632,54 @@ def test_export_of_a_summary_over_one_page_is_refused_unless_forced(write_sessio
     assert code == 1 and "facts.one_page" in err
     assert not path.with_suffix(".html").exists() and path.read_bytes() == before
     assert run(capsys, "export", path, "--format", "html", "--force")[0] == 0
+
+
+# -- the parser -----------------------------------------------------------------------------------
+
+
+def test_every_command_the_parser_knows_is_one_a_command_line_can_name():
+    from pmconsole.cli import COMMAND_NAMES, build_parser
+
+    subparsers = next(a for a in build_parser()._actions if a.dest == "command")
+    assert set(subparsers.choices) == COMMAND_NAMES
+
+
+@pytest.mark.parametrize("argv, named", [
+    (["open", "f.toml"], "open"),
+    (["--sessions-dir", "open", "demo"], "demo"),  # a folder named like a command
+    (["--sessions-dir=x", "--exit-when-ready", "timeline", "add"], "timeline"),
+    (["--sess", "x", "open", "f"], None),  # abbreviated: argparse's to read
+    (["--help"], None),
+    (["-h", "open"], None),
+    ([], None),
+    (["opne", "f"], None),
+])
+def test_the_command_a_command_line_names_is_read_only_when_it_is_plain(argv, named):
+    from pmconsole.cli import named_command
+
+    assert named_command(argv) == named
+
+
+@pytest.mark.parametrize("argv", [
+    ["open"],
+    ["export", "x.toml", "--format", "pdf"],
+    ["timeline", "add", "x.toml", "--kind", "alert"],
+    ["log", "search", "--help"],
+    ["--sessions-dir", "s", "new", "--help"],
+    ["check", "--bogus"],
+])
+def test_a_command_parsed_alone_says_what_the_whole_parser_says(argv, capsys):
+    """Help and usage errors are word for word those of the parser with every command."""
+    from pmconsole.cli import UsageError, build_parser, named_command
+
+    def said(only):
+        try:
+            build_parser(only=only).parse_args(argv)
+        except UsageError as err:
+            return "usage error", str(err)
+        except SystemExit as stop:
+            return stop.code, capsys.readouterr()
+        raise AssertionError(f"{argv} parsed")
+
+    assert named_command(argv) is not None
+    assert said(named_command(argv)) == said(None)
