@@ -13,7 +13,9 @@ from pathlib import Path
 import pytest
 
 from pmconsole import cli
-from pmconsole.log import LogQueryError, PostMortemLog, parse_since, query_terms, snippet
+from pmconsole.log import (
+    LogQueryError, PostMortemLog, parse_since, query_terms, snippet, snippet_maker,
+)
 from pmconsole.model import (
     ActionItem,
     ContributingFactor,
@@ -148,6 +150,22 @@ def test_a_snippet_shows_where_most_matches_are():
     shown = snippet(text, query_terms("queue backlog"))
     assert shown.startswith("…") and shown.endswith("…")
     assert "»queue« »backlog« on the »queue«" in shown
+
+
+def test_one_query_marks_each_hit_as_it_would_alone():
+    """A search makes its snippets with one maker for all its hits (the pattern and each word's
+    verdict worked out once); every hit's snippet is the one it would have on its own."""
+    texts = [
+        "Deploys were blocked; the deploy queue grew. " + "filler " * 20 + "deployed again",
+        "nothing here " * 12,
+        "DEPLOY deploy Deploying redeploy deployment " * 3,
+        "queue " + "filler " * 30 + "queue backlog on the queue " + "filler " * 30,
+    ]
+    for query in ("deploy", "queue backlog", "deplo*", "queue OR deploy"):
+        terms = query_terms(query)
+        make = snippet_maker(terms)
+        assert [make(t) for t in texts] == [snippet(t, terms) for t in reversed(texts)][::-1]
+        assert any("»" in make(t) for t in texts)
 
 
 def test_an_unreadable_session_is_listed_with_its_error(folder):

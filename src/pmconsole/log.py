@@ -20,6 +20,7 @@ import os
 import re
 import sqlite3
 import time
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -175,8 +176,14 @@ def query_terms(query: str) -> list[tuple[str, bool]]:
 
 def snippet(text: str, terms: list[tuple[str, bool]]) -> str:
     """About twelve words of `text` around the most matches of `terms`, each match »marked«."""
+    return snippet_maker(terms)(text)
+
+
+def snippet_maker(terms: list[tuple[str, bool]]) -> Callable[[str], str]:
+    """``snippet`` for one query's terms, to call on each hit's text: what depends on the terms
+    alone (the pattern, the stems, each word's verdict) is worked out once for all of them."""
     if not terms:
-        return ""
+        return lambda text: ""
     pattern = re.compile(
         r"\b(?:" + "|".join(re.escape(stem(t)) for t, _ in terms) + r")\w*", re.IGNORECASE
     )
@@ -191,26 +198,28 @@ def snippet(text: str, terms: list[tuple[str, bool]]) -> str:
             verdict = seen[word] = bool(prefixes) and low.startswith(prefixes) or stem(low) in stems
         return verdict
 
-    found = [m.start() for m in pattern.finditer(text) if matches(m.group())]
-    centre, most, last = 0, 0, 0
-    for first, at in enumerate(found):  # two pointers: the matches within reach of `at`
-        last = max(last, first)
-        while last + 1 < len(found) and found[last + 1] - at < SNIPPET_CHARS:
-            last += 1
-        if last - first + 1 > most:  # the most matches close together, earliest first
-            centre, most = at, last - first + 1
-    begin = max(0, centre - 20)
-    end = min(len(text), centre + SNIPPET_CHARS)
-    window = text[begin:end]
-    if begin > 0 and " " in window:
-        window = window[window.index(" ") + 1:]  # start on a whole word
-    if end < len(text) and " " in window:
-        window = window[:window.rindex(" ")]  # end on a whole word
-    marked = pattern.sub(
-        lambda m: f"{SNIPPET_OPEN}{m.group()}{SNIPPET_CLOSE}" if matches(m.group()) else m.group(),
-        window,
-    )
-    return ("…" if begin > 0 else "") + marked.strip() + ("…" if end < len(text) else "")
+    def mark(m: re.Match[str]) -> str:
+        word = m.group()
+        return f"{SNIPPET_OPEN}{word}{SNIPPET_CLOSE}" if matches(word) else word
+
+    def make(text: str) -> str:
+        found = [m.start() for m in pattern.finditer(text) if matches(m.group())]
+        centre, most = 0, 0
+        for first, at in enumerate(found):  # the matches within reach of each, earliest first
+            within = bisect_left(found, at + SNIPPET_CHARS, first) - first
+            if within > most:
+                centre, most = at, within
+        begin = max(0, centre - 20)
+        end = min(len(text), centre + SNIPPET_CHARS)
+        window = text[begin:end]
+        if begin > 0 and " " in window:
+            window = window[window.index(" ") + 1:]  # start on a whole word
+        if end < len(text) and " " in window:
+            window = window[:window.rindex(" ")]  # end on a whole word
+        marked = pattern.sub(mark, window)
+        return ("…" if begin > 0 else "") + marked.strip() + ("…" if end < len(text) else "")
+
+    return make
 
 
 class PostMortemLog:
@@ -404,10 +413,10 @@ class PostMortemLog:
                 order,
             )
         } if order else {}
-        terms = query_terms(query)
+        snippet_of = snippet_maker(query_terms(query))
         hits = [
             Hit(path=r[0], title=r[1], severity=r[2], started_at=r[3], tags=tuple(r[4].split()),
-                snippet=snippet(r[5], terms))
+                snippet=snippet_of(r[5]))
             for r in (rows[rowid] for rowid in order if rowid in rows)
         ]
         hits += self.unreadable()
