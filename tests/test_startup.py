@@ -372,3 +372,65 @@ def test_plugins_already_looked_for_are_left_as_pydantic_has_them():
     startup.without_validator_plugins()
     assert sys.modules["pydantic.plugin._loader"] is loader
     assert loader.get_plugins is not None and hasattr(loader, "entry_points")
+
+
+async def test_typing_before_the_first_control_has_focus_is_given_to_it(demo, monkeypatch):
+    """Keys typed in the moment after the console starts, before step 1's first field has
+    focus, reach that field once it has it, in order, and are saved; none is lost."""
+    from pmconsole.screens.base import StepView
+
+    held = []
+    monkeypatch.setattr(StepView, "take_focus", lambda self: held.append(self))
+    title = load_session(demo).incident.title
+    app = console(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app.focused is None and held  # the step is drawn, its field not yet focused
+        await pilot.press("space", "X", "y", "z")
+        await pilot.pause()
+        monkeypatch.undo()
+        held[0].take_focus()
+        await pilot.pause()
+        assert isinstance(app.focused, BoundInput)
+        assert app.focused.value == title + " Xyz"
+        app.save_typing()
+    assert load_session(demo).incident.title == title + " Xyz"
+
+
+async def test_typing_while_the_next_step_is_mounted_goes_to_its_first_control(demo, monkeypatch):
+    from pmconsole.screens.base import StepView
+
+    app = console(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        held = []
+        monkeypatch.setattr(StepView, "take_focus", lambda self: held.append(self))
+        await pilot.press("f4")
+        await pilot.pause()
+        assert app.meeting.step == 2 and app.focused is None
+        await pilot.press("a", "b")
+        monkeypatch.undo()
+        held[-1].take_focus()
+        await pilot.pause()
+        assert app.focused.value.endswith("ab")
+
+
+async def test_keys_that_are_not_typing_are_not_kept_for_later(demo, monkeypatch):
+    """Tab still moves the focus at once, and the help key works when no step is waiting
+    for its first control to take focus."""
+    from pmconsole.screens.base import StepView
+    from pmconsole.screens.console import ConsoleScreen
+
+    held = []
+    monkeypatch.setattr(StepView, "take_focus", lambda self: held.append(self))
+    app = console(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("tab")
+        await pilot.pause()
+        assert app.focused is not None
+        assert app.screen._typed_early == []
+        app.screen.set_focus(None)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert not isinstance(app.screen, ConsoleScreen)  # the help opened
