@@ -434,3 +434,28 @@ async def test_keys_that_are_not_typing_are_not_kept_for_later(demo, monkeypatch
         await pilot.press("question_mark")
         await pilot.pause()
         assert not isinstance(app.screen, ConsoleScreen)  # the help opened
+
+
+async def test_the_notes_pane_gives_its_first_focus_to_the_notes_not_the_tabs(demo, monkeypatch):
+    """Textual would focus the pane's tabs first, which ignore typing: a note-taker's first
+    words were lost. The first control to have the focus is the notes text, and typing at
+    once ends up in it."""
+    from textual.screen import Screen
+
+    from pmconsole.screens.notes import NotesScreen
+
+    first = []
+    set_focus = Screen.set_focus
+
+    def spy(self, widget, *args, **kwargs):
+        if isinstance(self, NotesScreen) and widget is not None and not first:
+            first.append(widget)
+        return set_focus(self, widget, *args, **kwargs)
+
+    monkeypatch.setattr(Screen, "set_focus", spy)
+    app = console(demo, role="notes")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("Q", "W")
+        await pilot.pause()
+        assert first and first[0].id == "notes"
+        assert app.focused.id == "notes" and "QW" in app.focused.text

@@ -4,15 +4,63 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from textual import events
 from textual.app import ComposeResult
 from textual.compose import compose
 from textual.containers import Grid, VerticalScroll
+from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Select, Static
 from textual.widgets.select import InvalidSelectValueError
 
 from ..model import Session
 from ..widgets.fields import BoundInput
+
+
+# Typing kept for a control about to take the focus; more than this is not typing.
+TYPEAHEAD_LIMIT = 1000
+
+
+class KeepsEarlyTyping(Screen):
+    """A screen whose control takes the focus a moment after it is shown: the console's step
+    once mounted, the notes pane's text once composed. Printable keys that reach the screen
+    while nothing has the focus and that control has not yet taken it are kept, and given to
+    the control once it has, in order, as if typed there. Without this, what a note-taker or
+    facilitator typed right after starting (about 0.3 s) reached no control and was lost.
+
+    Only typing is kept: Tab, the function keys and the rest act at once; '?' (help) too,
+    whenever no control is about to take the focus."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._focus_pending = True  # a new screen: its control has not taken the focus yet
+        self._typed_early: list[tuple[str, str | None]] = []
+
+    def expect_focus(self) -> None:
+        """A control is about to take the focus (a step is being shown): until it does,
+        nothing has it, and typing waits for it."""
+        self._focus_pending = True
+        self.set_focus(None)
+
+    def on_key(self, event: events.Key) -> None:
+        if self._focus_pending and self.focused is None and event.is_printable:
+            event.stop()
+            event.prevent_default()
+            if len(self._typed_early) < TYPEAHEAD_LIMIT:
+                self._typed_early.append((event.key, event.character))
+
+    def watch_focused(self, focused: Widget | None) -> None:
+        if focused is None:
+            return
+        self._focus_pending = False
+        if self._typed_early:
+            typed, self._typed_early = self._typed_early, []
+            # After the control's own Focus event, which Textual posts once this returns.
+            self.call_later(self._give_typed, focused, typed)
+
+    def _give_typed(self, control: Widget, typed: list[tuple[str, str | None]]) -> None:
+        for key, character in typed:
+            control.post_message(events.Key(key, character))
 
 
 class StepView(VerticalScroll, can_focus=False):

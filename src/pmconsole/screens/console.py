@@ -3,11 +3,10 @@ and the keys that move the meeting."""
 
 from __future__ import annotations
 
-from textual import events, on
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.screen import Screen
 from textual.widgets import ContentSwitcher
 
 from .. import rules
@@ -17,10 +16,7 @@ from ..widgets.countdown import CountdownDisplay
 from ..widgets.findings import FindingsBar
 from ..widgets.header import MeetingHeader, step_title
 from ..widgets.keys_footer import KeysFooter
-from .base import StepView
-
-# Typing kept while a step's first control is not yet focused; more than this is not typing.
-TYPEAHEAD_LIMIT = 1000
+from .base import KeepsEarlyTyping, StepView
 
 
 def view_for(step: int) -> StepView:
@@ -44,7 +40,7 @@ def view_for(step: int) -> StepView:
     return view(id=f"step-{step}")
 
 
-class ConsoleScreen(Screen):
+class ConsoleScreen(KeepsEarlyTyping):
     # No focus by selector: it could pick a control of a step hidden in the switcher (Textual's
     # focusable does not look at hidden parents). The shown step focuses its first control.
     AUTO_FOCUS = ""
@@ -54,15 +50,6 @@ class ConsoleScreen(Screen):
         Binding("f3", "previous_step", "Prev step", id="pmconsole.previous_step", priority=True),
         Binding("f4", "next_step", "Next step", id="pmconsole.next_step", priority=True),
     ]
-
-    def __init__(self) -> None:
-        super().__init__()
-        # Typing that arrives before the shown step's first control has focus: in the moment
-        # after the console starts, or while a step is mounted. It is given to that control
-        # when it takes focus, as if typed there; without this it reached no control and was
-        # lost.
-        self._focus_pending = False
-        self._typed_early: list[tuple[str, str | None]] = []
 
     def compose(self) -> ComposeResult:
         yield MeetingHeader()
@@ -88,26 +75,6 @@ class ConsoleScreen(Screen):
         found = self.query(f"#step-{self.meeting.step}")
         return found.first() if found else None  # type: ignore[return-value]
 
-    def on_key(self, event: events.Key) -> None:
-        if self._focus_pending and self.focused is None and event.is_printable:
-            event.stop()
-            event.prevent_default()
-            if len(self._typed_early) < TYPEAHEAD_LIMIT:
-                self._typed_early.append((event.key, event.character))
-
-    def watch_focused(self, focused) -> None:
-        if focused is None:
-            return
-        self._focus_pending = False
-        if self._typed_early:
-            typed, self._typed_early = self._typed_early, []
-            # After the control's own Focus event, which Textual posts once this returns.
-            self.call_later(self._give_typed, focused, typed)
-
-    def _give_typed(self, control, typed: list[tuple[str, str | None]]) -> None:
-        for key, character in typed:
-            control.post_message(events.Key(key, character))
-
     def on_screen_resume(self) -> None:
         """Back from a form or the help with nothing focused: the shown step's first control."""
         view = self.shown_view()
@@ -117,10 +84,9 @@ class ConsoleScreen(Screen):
     # -- moving through the meeting ----------------------------------------------------------
 
     def show_step(self, step: int) -> None:
-        # Until the step's first control has the focus, nothing has it: not a control of the
-        # step left, which Textual would otherwise move it to though that step is hidden.
-        self._focus_pending = True
-        self.set_focus(None)
+        # Nothing has the focus until the step's first control takes it: not a control of
+        # the step left, which Textual would otherwise move it to though that step is hidden.
+        self.expect_focus()
         switcher = self.query_one("#steps", ContentSwitcher)
         view_id = f"step-{step}"
         found = switcher.query(f"#{view_id}")

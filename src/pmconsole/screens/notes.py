@@ -7,7 +7,6 @@ from __future__ import annotations
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import Static, TabbedContent, TabPane
 
 from ..messages import SessionChanged
@@ -18,10 +17,15 @@ from ..widgets.header import MeetingHeader, step_title
 from ..widgets.keys_footer import KeysFooter
 from ..widgets.text_field import BoundTextArea
 from ..widgets.timeline_panel import TimelinePanel
+from .base import KeepsEarlyTyping
 from .records import actions_text, factors_text
 
 
-class NotesScreen(Screen):
+class NotesScreen(KeepsEarlyTyping):
+    # The notes text, not Textual's first focusable (the tabs, which ignore typing): what a
+    # note-taker types at once goes into the notes.
+    AUTO_FOCUS = "#notes"
+
     BINDINGS = [
         Binding("f6", "tab('notes')", "Notes", id="notes.tab_notes", priority=True),
         Binding("f7", "tab('timeline')", "Timeline", id="notes.tab_timeline", priority=True),
