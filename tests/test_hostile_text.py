@@ -143,6 +143,27 @@ def test_the_model_keeps_hostile_text_or_cleans_it_never_refuses_it(text):
         assert stored == text  # markup, HTML, formulas, pipes, RTL, 10,000 chars: as typed
 
 
+# Sequences the three cleaners of user text (the model's, the exports', the importers') once
+# removed differently: 8-bit forms, parameters left behind, strings with no end.
+SEQUENCES = {
+    "csi-8bit": ("a\x9b31mb", "ab"),
+    "csi-unfinished": ("a\x1b[31", "a"),
+    "charset": ("a\x1b(Bb", "ab"),
+    "osc-unterminated": ("a\x1b]0;title", "a"),
+    "osc-8bit": ("a\x9d8;;http://x\x9cb", "ab"),
+    "dcs-st": ("a\x1bPq#0\x1b\\b", "ab"),
+}
+
+
+@pytest.mark.parametrize("text, kept", SEQUENCES.values(), ids=SEQUENCES.keys())
+def test_the_model_the_exports_and_the_importers_remove_the_same_sequences(text, kept):
+    from pmconsole.exporters import clean
+    from pmconsole.importers import clean_text as clean_imported
+    from pmconsole.model import clean_text
+
+    assert clean_text(text) == clean(text) == clean_imported(text) == kept
+
+
 @pytest.mark.parametrize("text", HOSTILE)
 def test_the_toml_file_round_trips_hostile_text_and_never_holds_it_raw(
     text, make_session, tmp_path

@@ -51,6 +51,7 @@ from .model import (
     Feedback,
     Session,
     TimelineEvent,
+    clean_text,
     format_duration,
 )
 from .rules import OPEN_LIMIT, Finding, LogFacts, facts_one_page, followup_review_date
@@ -122,24 +123,10 @@ def default_output(session_path: Path, fmt: str) -> Path:
 
 # -- text that came from people ----------------------------------------------------------------
 
-_ANSI = re.compile(
-    r"""
-      \x1b\[[0-?]*[ -/]*[@-~]                 # CSI: colours, cursor moves
-    | \x1b\][^\x07\x1b]*(?:\x07|\x1b\\)        # OSC: titles, hyperlinks (to BEL or ST)
-    | \x1b[PX^_][^\x1b]*\x1b\\                 # DCS, SOS, PM, APC strings
-    | \x1b[ -/]*[0-~]                          # every other escape
-    | \x9b[0-?]*[ -/]*[@-~]                    # CSI as one 8-bit character
-    """,
-    re.VERBOSE,
-)
-_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
 def clean(text: str) -> str:
     """User text without terminal escape sequences or control characters (newline and tab
     stay). Line breaks of any kind become ``\\n``."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return _CONTROLS.sub("", _ANSI.sub("", text))
+    return clean_text(text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
 def _one_line(text: str) -> str:

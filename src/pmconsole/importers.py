@@ -50,7 +50,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
-from .model import EVENT_KINDS, Session, TimelineEvent
+from .model import EVENT_KINDS, TERMINAL_ESCAPES, Session, TimelineEvent
 
 __all__ = [
     "FORMATS",
@@ -146,17 +146,7 @@ def _count(n: int, noun: str) -> str:
 
 # -- cleaning text ---------------------------------------------------------------------------
 
-# Terminal escape sequences. Strings (OSC, DCS, SOS, PM, APC) run to BEL or ST; an unterminated
-# one runs to the next ESC or the end, because whatever follows it was meant for the terminal.
-_ESCAPES = re.compile(
-    r"""
-      (?:\x1b\]|\x9d) [^\x07\x1b\x9c]* (?:\x07|\x1b\\|\x9c)?         # OSC: title, link, clipboard
-    | (?:\x1b[PX^_]|[\x90\x98\x9e\x9f]) [^\x07\x1b\x9c]* (?:\x07|\x1b\\|\x9c)?  # DCS, SOS, PM, APC
-    | (?:\x1b\[|\x9b) [0-?]* [ -/]* [@-~]?                           # CSI: colours, cursor moves
-    | \x1b [ -/]* [0-~]?                                             # other escapes, or a bare ESC
-    """,
-    re.VERBOSE,
-)
+# Terminal escape sequences: model.TERMINAL_ESCAPES, which every cleaner of user text uses.
 _ESCAPE_STARTS = frozenset("\x1b\x90\x98\x9b\x9d\x9e\x9f")
 
 
@@ -182,7 +172,7 @@ def clean_text(value: str) -> str:
     # Every character the slow path removes is non-printable, so printable text skips it.
     if not value.isprintable():
         if not _ESCAPE_STARTS.isdisjoint(value):
-            value = _ESCAPES.sub("", value)
+            value = TERMINAL_ESCAPES.sub("", value)
         value = value.translate(_CONTROLS)
     value = value.strip()
     if len(value) > MAX_TEXT_CHARS:

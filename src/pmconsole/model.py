@@ -92,23 +92,30 @@ def _plausible_date(value: date) -> date:
 # "Input should have timezone info", which the loaders turn into a message naming the field.
 UtcDatetime = Annotated[AwareDatetime, AfterValidator(_to_utc)]
 
-# Terminal control sequences (CSI, OSC such as OSC 8 links and OSC 52 clipboard writes, other
-# ESC sequences) and control characters other than tab, newline and carriage return. Text a
-# person typed, pasted or imported is kept as text: none of it may drive a terminal.
-_CONTROL = re.compile(
-    r"\x1b\[[0-?]*[ -/]*[@-~]"  # CSI
-    r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"  # OSC, ended by BEL or ST
-    r"|\x1b[PX^_][^\x1b]*(?:\x1b\\)?"  # DCS, SOS, PM, APC
-    r"|\x1b.?"  # any other ESC and the character after it
-    r"|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
+# Terminal escape sequences, in their 7-bit (ESC ...) and 8-bit forms. Strings (OSC such as OSC 8
+# links and OSC 52 clipboard writes, DCS, SOS, PM, APC) run to BEL or ST; an unterminated one
+# runs to the next ESC or the end, because whatever follows it was meant for the terminal. The
+# one pattern for every cleaner of user text: here, the exports' and the importers'.
+TERMINAL_ESCAPES = re.compile(
+    r"""
+      (?:\x1b\]|\x9d) [^\x07\x1b\x9c]* (?:\x07|\x1b\\|\x9c)?         # OSC: title, link, clipboard
+    | (?:\x1b[PX^_]|[\x90\x98\x9e\x9f]) [^\x07\x1b\x9c]* (?:\x07|\x1b\\|\x9c)?  # DCS, SOS, PM, APC
+    | (?:\x1b\[|\x9b) [0-?]* [ -/]* [@-~]?                           # CSI: colours, cursor moves
+    | \x1b [ -/]* [0-~]?                                             # other escapes, or a bare ESC
+    """,
+    re.VERBOSE,
 )
 
-_NEEDS_CLEANING = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Control characters other than tab, newline and carriage return. Text a person typed, pasted
+# or imported is kept as text: none of it may drive a terminal.
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def clean_text(value: str) -> str:
     """User text without anything that could drive a terminal."""
-    return _CONTROL.sub("", value) if _NEEDS_CLEANING.search(value) else value
+    if not _CONTROL_CHARS.search(value):  # every escape sequence starts with one
+        return value
+    return _CONTROL_CHARS.sub("", TERMINAL_ESCAPES.sub("", value))
 
 Text = Annotated[str, AfterValidator(clean_text)]
 Day = Annotated[date, AfterValidator(_plausible_date)]
