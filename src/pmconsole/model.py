@@ -357,6 +357,14 @@ class Session(Record):
             "resolve": inc.resolved_at - inc.started_at,
         }
 
+    def durations_line(self) -> str:
+        """The three durations as one line, as step 1 and the timeline show them."""
+        d = self.durations()
+        return (
+            f"Time to detect {format_duration(d['detect'])} · to mitigate "
+            f"{format_duration(d['mitigate'])} · to resolve {format_duration(d['resolve'])}"
+        )
+
 
 # The timeline's order: by time, then by id so that events at the same minute keep one order.
 BY_TIME = attrgetter("at", "id")

@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Select, Static
 
-from ..model import SEVERITY_LEVELS, STEP_NAMES, Participant, Session, format_duration
+from ..model import SEVERITY_LEVELS, STEP_NAMES, Participant, Session
 from ..ops import add_op, del_op, set_op
 from ..widgets.fields import (
     BoundInput,
@@ -124,11 +124,7 @@ class ScheduleStep(StepView):
         super().show_session(changed)
         session = self.session
         self.query_one("#severity", ChoiceBar).show_value(session.incident.severity)
-        d = session.durations()
-        show_text(self.query_one("#durations", Static),
-            f"Time to detect {format_duration(d['detect'])} · to mitigate "
-            f"{format_duration(d['mitigate'])} · to resolve {format_duration(d['resolve'])}"
-        )
+        show_text(self.query_one("#durations", Static), session.durations_line())
         if not self.complete:
             return  # the meeting and the roster are drawn when mounted
         show_text(self.query_one("#verdict", Static), delay_verdict(session))

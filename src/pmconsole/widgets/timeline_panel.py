@@ -12,7 +12,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Static
 
-from ..model import EVENT_KINDS, Session, TimelineEvent, format_duration
+from ..model import EVENT_KINDS, Session, TimelineEvent
 from ..ops import add_op, del_op, set_op
 from . import show_text
 from .form import FormField, RecordForm, required
@@ -92,12 +92,9 @@ class TimelinePanel(Vertical):
 
     def show_session(self) -> None:
         session = self.session
-        d = session.durations()
         show_text(
             self.query_one("#durations", Static),
-            f"Time to detect {format_duration(d['detect'])} · to mitigate "
-            f"{format_duration(d['mitigate'])} · to resolve {format_duration(d['resolve'])}"
-            f" · {len(session.timeline)} events"
+            f"{session.durations_line()} · {len(session.timeline)} events",
         )
         self.query_one(TimelineStrip).refresh()
         table = self.query_one(TimelineTable)
