@@ -17,6 +17,7 @@ Never import Textual here.
 from __future__ import annotations
 
 import gc
+import importlib.machinery
 import os
 import sys
 import types
@@ -56,6 +57,7 @@ def without_validator_plugins() -> None:
     if PYDANTIC_PLUGIN_LOADER in sys.modules:
         return
     loader = types.ModuleType(PYDANTIC_PLUGIN_LOADER)
+    loader.__spec__ = importlib.machinery.ModuleSpec(PYDANTIC_PLUGIN_LOADER, None)
     loader.get_plugins = lambda: ()  # type: ignore[attr-defined]
     loader.__getattr__ = _from_pydantic_loader  # type: ignore[attr-defined]
     sys.modules[PYDANTIC_PLUGIN_LOADER] = loader
@@ -65,7 +67,6 @@ def _from_pydantic_loader(name: str) -> object:
     """A name the stand-in loader does not have: pydantic's own loader's, loaded once."""
     if name.startswith("__"):
         raise AttributeError(name)
-    import importlib.machinery
     import importlib.util
 
     import pydantic.plugin

@@ -9,6 +9,7 @@ from textual.app import ComposeResult
 from textual.compose import compose
 from textual.containers import Grid, VerticalScroll
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Select, Static
 from textual.widgets.select import InvalidSelectValueError
@@ -17,50 +18,84 @@ from ..model import Session
 from ..widgets.fields import BoundInput
 
 
-# Typing kept for a control about to take the focus; more than this is not typing.
+# Keys kept for a control about to take the focus; more than this is not typing.
 TYPEAHEAD_LIMIT = 1000
+# How long keys wait for that control at most. It takes ~0.3 s at start; should it never come,
+# the keys are then handled as if nothing were waiting, and the keyboard is never held.
+FOCUS_WAIT = 2.0
 
 
 class KeepsEarlyTyping(Screen):
     """A screen whose control takes the focus a moment after it is shown: the console's step
-    once mounted, the notes pane's text once composed. Printable keys that reach the screen
-    while nothing has the focus and that control has not yet taken it are kept, and given to
-    the control once it has, in order, as if typed there. Without this, what a note-taker or
-    facilitator typed right after starting (about 0.3 s) reached no control and was lost.
+    once mounted, the notes pane's text once composed. Keys that reach the screen while nothing
+    has the focus and that control has not yet taken it are kept, and given to the control once
+    it has, in the order typed: text, Backspace, Enter, Tab alike. Without this, what a
+    note-taker or facilitator typed right after starting (about 0.3 s) reached no control and
+    was lost.
 
-    Only typing is kept: Tab, the function keys and the rest act at once; '?' (help) too,
-    whenever no control is about to take the focus."""
+    The keys bound with priority (the step keys, the blame pause, Quit) never wait: Textual
+    acts on them before the screen sees them. The kept keys reach the control as one burst,
+    and Textual handles a burst as it does any other: a key acting through a binding
+    (Backspace, Tab) acts after text typed just after it in the same burst."""
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._focus_pending = True  # a new screen: its control has not taken the focus yet
         self._typed_early: list[tuple[str, str | None]] = []
+        self._wait_timer: Timer | None = None
+
+    def on_mount(self) -> None:
+        if self._focus_pending and self._wait_timer is None:
+            self._wait_timer = self.set_timer(FOCUS_WAIT, self.stop_waiting)
 
     def expect_focus(self) -> None:
         """A control is about to take the focus (a step is being shown): until it does,
-        nothing has it, and typing waits for it."""
+        nothing has it, and keys wait for it."""
         self._focus_pending = True
         self.set_focus(None)
+        if self._wait_timer is not None:
+            self._wait_timer.stop()
+        self._wait_timer = self.set_timer(FOCUS_WAIT, self.stop_waiting)
 
-    def on_key(self, event: events.Key) -> None:
-        if self._focus_pending and self.focused is None and event.is_printable:
-            event.stop()
-            event.prevent_default()
-            if len(self._typed_early) < TYPEAHEAD_LIMIT:
-                self._typed_early.append((event.key, event.character))
-
-    def watch_focused(self, focused: Widget | None) -> None:
-        if focused is None:
+    def stop_waiting(self) -> None:
+        """No control is taking the focus after all: the kept keys act as if nothing had
+        waited (bindings, help, …)."""
+        if not self._focus_pending:
             return
         self._focus_pending = False
-        if self._typed_early:
-            typed, self._typed_early = self._typed_early, []
-            # After the control's own Focus event, which Textual posts once this returns.
-            self.call_later(self._give_typed, focused, typed)
+        typed, self._typed_early = self._typed_early, []
+        for key, character in typed:  # from the top, as if just typed
+            self.app.post_message(events.Key(key, character))
 
-    def _give_typed(self, control: Widget, typed: list[tuple[str, str | None]]) -> None:
+    def _forward_event(self, event: events.Event) -> None:
+        # Textual gives the screen a key when nothing has the focus, once its priority bindings
+        # have passed on it. Kept here, at that moment in the app's own order of events, a key
+        # can never fall between this screen and a control that has just taken the focus.
+        if isinstance(event, events.Key) and self._focus_pending and self.focused is None:
+            if len(self._typed_early) < TYPEAHEAD_LIMIT:
+                key, character = event.key, event.character
+                if key == "ctrl+j":
+                    # Typed before the console set the terminal up, Enter reaches it as the
+                    # terminal had turned it: a line feed.
+                    key, character = "enter", "\r"
+                self._typed_early.append((key, character))
+            return
+        super()._forward_event(event)
+
+    def set_focus(self, widget: Widget | None, *args, **kwargs) -> None:
+        super().set_focus(widget, *args, **kwargs)
+        if widget is None or self.focused is not widget or not self._focus_pending:
+            return
+        self._focus_pending = False
+        if self._wait_timer is not None:
+            self._wait_timer.stop()
+            self._wait_timer = None
+        typed, self._typed_early = self._typed_early, []
+        # Textual has just posted the control its Focus event. The kept keys follow it, given
+        # as Textual gives a key to the focused control (what the control does not use goes on
+        # to the bindings: Tab moves on); a key the app has not yet handled comes after them.
         for key, character in typed:
-            control.post_message(events.Key(key, character))
+            widget._forward_event(events.Key(key, character))
 
 
 class StepView(VerticalScroll, can_focus=False):
@@ -123,11 +158,17 @@ class StepView(VerticalScroll, can_focus=False):
 
     def take_focus(self) -> None:
         """Focus this step's first control, so its keys work as soon as it is shown. The step
-        stays scrolled to its top: what the facilitator reads first comes first."""
+        stays scrolled to its top: what the facilitator reads first comes first. Does nothing
+        once the step is hidden again (F4 then F3 at once): typing is for the step shown; nor
+        before the step is mounted, which takes the focus itself then (on_mount)."""
+        if not (self.ready and self.display):
+            return
         for widget in self.query("*"):
             if widget.focusable:
                 widget.focus(scroll_visible=False)
                 return
+        if isinstance(self.screen, KeepsEarlyTyping):
+            self.screen.stop_waiting()  # nothing here takes the focus: keys act at once
 
     def show_session(self, changed: frozenset[str] | None = None) -> None:
         """Redraw from the model. ``changed`` names what changed (None: everything).

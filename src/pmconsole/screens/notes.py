@@ -22,9 +22,11 @@ from .records import actions_text, factors_text
 
 
 class NotesScreen(KeepsEarlyTyping):
-    # The notes text, not Textual's first focusable (the tabs, which ignore typing): what a
-    # note-taker types at once goes into the notes.
-    AUTO_FOCUS = "#notes"
+    # No focus by selector: Textual's first focusable is the tabs, which ignore typing (a
+    # note-taker's first words were lost), and "#notes" would be focused on its hidden tab
+    # when back from the help. The notes take the focus when mounted; back from the help or a
+    # form with nothing focused, the first control shown does (on_screen_resume).
+    AUTO_FOCUS = ""
 
     BINDINGS = [
         Binding("f6", "tab('notes')", "Notes", id="notes.tab_notes", priority=True),
@@ -71,6 +73,10 @@ class NotesScreen(KeepsEarlyTyping):
         self.redraw(None)
         self.query_one("#notes", BoundTextArea).focus()
         self.set_interval(0.5, self.refresh_header)
+
+    def on_screen_resume(self) -> None:
+        if self.focused is None and not self._focus_pending:
+            self.focus_next()
 
     @on(SessionChanged)
     def _changed(self, message: SessionChanged) -> None:
