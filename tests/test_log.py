@@ -276,3 +276,15 @@ async def test_the_follow_up_review_screen_lists_overdue_actions(folder, monkeyp
         overdue = [r for r in log.actions(NOW) if r.days_overdue > 0]
         assert table.row_count == len(overdue) > 0
         assert all("days" in table.get_row_at(i)[1].plain for i in range(table.row_count))
+
+
+def test_a_match_just_past_the_window_is_not_in_it():
+    """The window is SNIPPET_CHARS wide: a match that far from the first is outside it, so
+    the two matches further on are the closest together (a window counting it would start at
+    the first)."""
+    from pmconsole.log import SNIPPET_CHARS
+
+    text = "queue " + "x" * (SNIPPET_CHARS - 7) + " queue" + " y" * 7 + " queue" + " z" * 40
+    assert text.index("queue", 1) == SNIPPET_CHARS
+    shown = snippet(text, query_terms("queue"))
+    assert shown.startswith("…") and shown.count("»queue«") == 2
