@@ -560,3 +560,26 @@ async def test_notes_typed_before_the_notes_have_the_focus_go_into_them(demo, mo
         await pilot.pause()
         await pilot.pause()
         assert app.focused is held[0] and held[0].text == "Q\nR"
+
+
+async def test_the_key_under_the_mouse_is_lit_and_only_while_it_is_there(demo):
+    from pmconsole.widgets.keys_footer import HOVER_STYLE
+
+    app = console(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        footer = app.screen.query_one(KeysFooter)
+
+        def lit() -> list[str]:
+            line = footer.render()
+            return [line.plain[span.start:span.end] for span in line.spans
+                    if str(span.style) == HOVER_STYLE]
+
+        assert lit() == []
+        x = footer.render().plain.index("Next step")
+        await pilot.hover(KeysFooter, offset=(x, 0))
+        await pilot.pause()
+        assert footer._hover == "f4" and "Next step" in "".join(lit())
+        await pilot.hover("MeetingHeader")
+        await pilot.pause()
+        assert footer._hover is None and lit() == []

@@ -4,7 +4,8 @@ Textual's Footer is a widget per key, each styled, laid out and drawn on its own
 whenever the focus moves. On the console's first screen that was a fifth of the work before
 the facilitator saw anything. This line is drawn again only when the keys it shows change.
 
-A click on a key does what pressing it does. Where the line does not fit, it is drawn tighter
+A click on a key does what pressing it does; the key under the mouse is lit, as in Textual's
+footer. Where the line does not fit, it is drawn tighter
 (at 80 columns the console's seven keys all fit); what still does not fit is cut with an
 ellipsis, except the command palette's key, which keeps its place at the right end.
 """
@@ -18,6 +19,7 @@ from textual.widget import Widget
 
 KEY_STYLE = "bold $footer-key-foreground on $footer-key-background"
 DESCRIPTION_STYLE = "$footer-description-foreground"
+HOVER_STYLE = "on $block-hover-background"
 
 
 class KeysFooter(Widget):
@@ -40,6 +42,7 @@ class KeysFooter(Widget):
         self._pending = False
         # Where each key is drawn: start and end cell, the key, whether it is enabled.
         self._spans: list[tuple[int, int, str, bool]] = []
+        self._hover: str | None = None  # the key under the mouse
 
     def on_mount(self) -> None:
         self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
@@ -87,13 +90,14 @@ class KeysFooter(Widget):
             keys.append((binding.key, app.get_key_display(binding), binding.description, enabled))
         return tuple(keys), palette
 
-    @staticmethod
-    def _part(key: tuple[str, str, str, bool], pad: str) -> Content:
-        _key, shown, description, enabled = key
+    def _part(self, key: tuple[str, str, str, bool], pad: str) -> Content:
+        name, shown, description, enabled = key
         part = Content.assemble(
             (f"{pad}{shown}{pad}", KEY_STYLE), "" if pad else " ", (description, DESCRIPTION_STYLE)
         )
-        return part if enabled else part.stylize("dim")
+        if not enabled:
+            return part.stylize("dim")
+        return part.stylize(HOVER_STYLE) if name == self._hover else part
 
     def render(self) -> Content:
         keys, palette = self._shown
@@ -123,15 +127,31 @@ class KeysFooter(Widget):
             line = line + " " * max(start - line.cell_length, 0) + right
         return line
 
-    def on_click(self, event: events.Click) -> None:
+    def _span_at(self, event: events.MouseEvent) -> tuple[int, int, str, bool] | None:
         offset = event.get_content_offset(self)
-        if offset is None:
-            return
-        for start, end, key, enabled in self._spans:
-            if start <= offset.x < end:
-                event.stop()
-                if enabled:
-                    self.app.simulate_key(key)
-                else:
-                    self.app.bell()
-                return
+        if offset is not None:
+            for span in self._spans:
+                if span[0] <= offset.x < span[1]:
+                    return span
+        return None
+
+    def on_click(self, event: events.Click) -> None:
+        span = self._span_at(event)
+        if span is not None:
+            event.stop()
+            if span[3]:
+                self.app.simulate_key(span[2])
+            else:
+                self.app.bell()
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        span = self._span_at(event)
+        self._light(span[2] if span is not None and span[3] else None)
+
+    def on_leave(self, event: events.Leave) -> None:
+        self._light(None)
+
+    def _light(self, key: str | None) -> None:
+        if key != self._hover:
+            self._hover = key
+            self.refresh()
