@@ -259,3 +259,43 @@ async def test_ctrl_s_right_after_typing_saves_what_was_typed(demo):
             await pilot.pause()
         assert not isinstance(app.screen, RecordForm), "the form is still open"
         assert any(e.text == "Rollback verified by on-call" for e in app.store.session.timeline)
+
+
+# -- the session picker ---------------------------------------------------------------------------
+
+
+def test_the_picker_columns_fit_the_width_the_title_giving_way():
+    from pmconsole.screens.picker import FILE_MAX, TITLE_MIN, column_widths
+
+    rows = [("A very long incident title " * 4, "2026-11-23", "SEV2", "1/7", "x" * 40)]
+    widths = column_widths(rows, 80)
+    assert sum(widths) + 2 * len(widths) == 80
+    assert widths[1:] == [10, 8, 4, FILE_MAX] and widths[0] >= TITLE_MIN
+    assert column_widths(rows, 40)[0] == TITLE_MIN  # narrower than that: the table scrolls
+    assert column_widths([("Short", "2026-11-23", "SEV2", "1/7", "a.toml")], 120)[0] == 5
+
+
+@pytest.mark.parametrize("width", [80, 120])
+async def test_every_picker_column_is_on_screen_and_a_long_title_is_cut(tmp_path, width):
+    folder = tmp_path / "sessions"
+    folder.mkdir()
+    path = demo_copy(folder, "a-rather-long-session-file-name-for-the-checkout.toml")
+    session = load_session(path)
+    session.incident.title = "Checkout " * 20
+    save_session(path, session)
+    app = console(None, sessions_dir=folder)
+    async with app.run_test(size=(width, 24)) as pilot:
+        table = app.screen.query_one("#sessions", DataTable)
+        for _ in range(50):
+            if table.row_count:
+                break
+            await pilot.pause(0.02)
+        await pilot.pause()
+        assert table.virtual_size.width <= width
+        shown = table.get_row_at(0)[0]
+        assert shown.plain.startswith("Checkout") and shown.overflow == "ellipsis"
+        title_width = table.ordered_columns[0].width
+        await pilot.resize_terminal(width + 20, 24)
+        await pilot.pause()
+        assert table.virtual_size.width <= width + 20
+        assert table.ordered_columns[0].width == title_width + 20  # the title has the room

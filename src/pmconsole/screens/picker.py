@@ -22,6 +22,22 @@ def _reached(step: int) -> str:
     return "wrap-up" if step >= WRAP_UP else f"{step}/{len(STEP_NAMES)}"
 
 
+COLUMNS = ("Title", "Incident", "Severity", "Step", "File")
+TITLE_MIN = 16  # below this a title says too little: the table scrolls sideways instead
+FILE_MAX = 28
+
+
+def column_widths(rows: list[tuple], width: int) -> list[int]:
+    """Widths that show every column in ``width`` cells: each column as wide as its longest
+    cell, a file name at most FILE_MAX, and the title what is left (at least TITLE_MIN), cut
+    with an ellipsis. DataTable puts two cells of padding beside each column."""
+    widest = [max([len(COLUMNS[i]), *(len(str(row[i])) for row in rows)]) for i in range(5)]
+    widest[4] = min(widest[4], FILE_MAX)
+    others = sum(widest[1:]) + 2 * len(COLUMNS)
+    widest[0] = min(widest[0], max(TITLE_MIN, width - others))
+    return widest
+
+
 class PickerScreen(Screen):
     BINDINGS = [
         Binding("n", "new_session", "New session", id="picker.new"),
@@ -40,7 +56,7 @@ class PickerScreen(Screen):
         yield Static("pmconsole — blameless post-mortems", id="title")
         yield Static("", id="where", markup=False)
         table: DataTable = DataTable(id="sessions", cursor_type="row", zebra_stripes=True)
-        table.add_columns("Title", "Incident", "Severity", "Step", "File")
+        table.add_columns(*COLUMNS)
         yield table
         yield KeysFooter()
 
@@ -78,16 +94,38 @@ class PickerScreen(Screen):
         self.app.call_from_thread(self._fill, rows)
 
     def _fill(self, rows: list[tuple]) -> None:
+        self._rows = rows
         table = self.query_one("#sessions", DataTable)
-        table.clear()
-        for *cells, key in rows:
-            table.add_row(*plain_cells(*cells), key=key)
-        redraw_when_measured(table)
+        self._draw_rows(table)
         if not rows:
             self.query_one("#where", Static).update(
                 f"No sessions in {self.folder} yet · n starts a new one"
             )
         table.focus()
+
+    def on_resize(self) -> None:
+        if getattr(self, "_rows", None):
+            self._draw_rows(self.query_one("#sessions", DataTable))
+
+    def _draw_rows(self, table: DataTable) -> None:
+        """The rows, in columns that fit the screen's width, the cursor kept on its row."""
+        rows = self._rows
+        width = self.size.width
+        if len(rows) >= table.size.height:  # the rows and the header do not fit: a scrollbar
+            width -= table.scrollbar_size_vertical
+        widths = column_widths([cells for *cells, _key in rows], width)
+        row = table.cursor_row
+        table.clear(columns=True)
+        for label, width in zip(COLUMNS, widths):
+            table.add_column(label, width=width)
+        for *cells, key in rows:
+            shown = plain_cells(*cells)
+            for text in shown:
+                text.no_wrap, text.overflow = True, "ellipsis"
+            table.add_row(*shown, key=key)
+        if rows:
+            table.move_cursor(row=min(row, len(rows) - 1))
+        redraw_when_measured(table)
 
     @on(DataTable.RowSelected, "#sessions")
     def _chosen(self, event: DataTable.RowSelected) -> None:
