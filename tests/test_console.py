@@ -10,6 +10,7 @@ from pmconsole.clock import FakeClock
 from pmconsole.model import SENIORITY_ORDER, TimelineEvent
 from pmconsole.ops import add_op, set_op
 from pmconsole.screens.facts import FactsStep
+from pmconsole.widgets.fields import BoundInput
 from pmconsole.widgets.timeline_table import TimelineTable
 from pmconsole.store import SessionStore, load_session
 from snapshot_app import MEETING_TIME, console, demo_copy
@@ -519,3 +520,71 @@ async def test_each_label_of_step_1_is_on_the_line_of_its_field(demo, width):
             for n, field in enumerate(fields):
                 assert field.region.y == labels.region.y + 2 * n, names[n]
         assert "Resolved" in str(grids[0].query_one(".field-labels", Static).render())
+
+
+async def test_a_field_that_cannot_be_saved_stays_marked_and_the_header_says_so(demo):
+    app = console(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        field = next(w for w in app.screen.query(BoundInput) if w.ref.field == "detected_at")
+        field.focus()
+        await pilot.pause()
+        field.value = "2026-11-23 14:9x"
+        await pilot.press("tab")
+        await pilot.pause()
+        assert field.value == "2026-11-23 14:9x" and field.has_class("-invalid")
+        assert app.save_state() == "⚠ 1 FIELD NOT SAVED"
+        assert field.styles.background != app.screen.query(BoundInput).first().styles.background
+        field.focus()
+        field.value = "2026-11-23 14:39"
+        await pilot.press("tab")
+        await pilot.pause()
+        assert app.save_state() == "✓ saved" and not field.has_class("-invalid")
+    assert load_session(demo).incident.detected_at.minute == 39
+
+
+async def test_quitting_with_a_refused_field_asks_first_and_a_second_ctrl_q_quits(demo):
+    app = console(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        field = next(w for w in app.screen.query(BoundInput) if w.ref.field == "timezone")
+        field.focus()
+        await pilot.pause()
+        field.value = "UTC, quick-tag"
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert app.is_running and app.return_code is None
+        said = [n.message for n in app._notifications]
+        assert any("timezone “UTC, quick-tag”" in m and "Ctrl+Q again" in m for m in said)
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert app.return_code == 0
+
+
+async def test_quitting_with_typing_in_an_open_form_asks_first(demo):
+    from pmconsole.widgets.form import RecordForm
+
+    app = console(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f4", "f4", "f4", "f4")
+        await pilot.pause()
+        assert app.meeting.step == 5
+        await pilot.press("a")
+        await pilot.pause()
+        assert isinstance(app.screen, RecordForm)
+        await pilot.press("ctrl+q")  # nothing typed in it yet: quits at once
+        await pilot.pause()
+        assert app.return_code == 0
+
+    app = console(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("a")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, RecordForm)
+        await pilot.press(*"half typed")
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert app.return_code is None and app.screen is form
+        assert any(form.form_title in n.message for n in app._notifications)

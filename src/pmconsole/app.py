@@ -18,7 +18,7 @@ from . import locations
 from .clock import Clock, SystemClock
 from .config import Settings, load_settings, save_setting
 from .messages import SessionChanged
-from .model import STEP_NAMES, WRAP_UP
+from .model import STEP_NAMES, WRAP_UP, clean_text
 from .ops import Op, OpError, set_op
 from .startup import announce_ready, resume_collector
 from .store import ReadOnlySession, SessionStore
@@ -28,6 +28,8 @@ STARTED = time.perf_counter()
 POLL_SECONDS = 0.15
 # After a hang-up, how long the app may take to save and leave before the process ends anyway.
 HANGUP_GRACE = 3.0
+# Ctrl+Q with typing that cannot be saved names it; Ctrl+Q again within this quits anyway.
+QUIT_AGAIN = 8.0
 
 HIGH_CONTRAST = Theme(
     name="pmconsole-high-contrast",
@@ -85,6 +87,9 @@ class PmConsole(App[int]):
         self._ready_done = False
         self._told_small = False  # the "window too small" notice is shown once per shrinking
         self._after_first_screen: list[Callable[[], object]] = []
+        # Fields holding typing that could not be saved (a time like "14:9x"): see save_state.
+        self.refused_fields: set = set()
+        self._quit_warned_at: float | None = None
         self.meeting = None
         if store is not None:
             from .meeting import MeetingRun
@@ -331,7 +336,47 @@ class PmConsole(App[int]):
             return "READ-ONLY"
         if store.error or store.pending:
             return "⚠ NOT SAVED, retrying"
+        refused = self._refused_typing()
+        if refused:
+            return f"⚠ {len(refused)} FIELD{'S' if len(refused) > 1 else ''} NOT SAVED"
         return "✓ saved"
+
+    def _refused_typing(self) -> list:
+        """The fields whose typing could not be saved and is still there to fix."""
+        self.refused_fields = {f for f in self.refused_fields if f.is_attached and f._dirty}
+        return list(self.refused_fields)
+
+    def unsaved_typing(self) -> tuple[list[str], list[str]]:
+        """What quitting now would lose, each said in a few words: typing in a form not yet
+        saved, and fields whose typing could not be saved."""
+        from .widgets.form import RecordForm
+
+        forms = [f"the open form “{screen.form_title}”" for screen in self.screen_stack
+                 if isinstance(screen, RecordForm) and screen.has_typing()]
+        fields = [f"{field.ref.field.replace('_', ' ')} “{clean_text(field.value)}”"
+                  for field in self._refused_typing()]
+        return forms, fields
+
+    async def action_quit(self) -> None:
+        """Quit, having saved what is typed. What cannot be saved (a form still open, a field
+        that is refused) is named first; Ctrl+Q again within QUIT_AGAIN seconds quits without
+        it."""
+        self.save_typing()
+        forms, fields = self.unsaved_typing()
+        now = time.monotonic()
+        if (forms or fields) and (
+            self._quit_warned_at is None or now - self._quit_warned_at > QUIT_AGAIN
+        ):
+            self._quit_warned_at = now
+            how = "; ".join((["Ctrl+S saves the form, Escape drops it"] if forms else []) + (
+                ["a field marked red needs a value it can take"] if fields else []))
+            self.notify(
+                f"Not saved yet: {'; '.join(forms + fields)}. {how[:1].upper()}{how[1:]}."
+                " Ctrl+Q again quits without them.",
+                title="Quit?", severity="warning", timeout=QUIT_AGAIN, markup=False,
+            )
+            return
+        self.exit()
 
     # -- actions ---------------------------------------------------------------------------
 

@@ -132,6 +132,8 @@ class BoundInput(SavesSoon, Input):
 
     DEFAULT_CSS = """
     BoundInput.-invalid { border: tall $error; }
+    /* A compact field has no border to colour: its background says it is not saved. */
+    BoundInput.-textual-compact.-invalid { border: none; background: $error-muted; }
     """
 
     def __init__(
@@ -191,13 +193,26 @@ class BoundInput(SavesSoon, Input):
         try:
             value = self._parse(self.value)
         except ValueError as err:
-            self.add_class("-invalid")
-            self.tooltip = str(err)
+            self._refused(str(err))
             self.app.notify(str(err), title="Not saved", severity="warning", markup=False)
             return
+        if value != self.ref.read(self.app.store.session):  # type: ignore[attr-defined]
+            extra = self._also(value) if self._also else []
+            if not self.app.edit_field(self.ref, value, *extra):  # type: ignore[attr-defined]
+                self._refused("not saved: see the message")  # the app said why
+                return
         self.remove_class("-invalid")
         self.tooltip = None
         self._dirty = False
-        if value != self.ref.read(self.app.store.session):  # type: ignore[attr-defined]
-            extra = self._also(value) if self._also else []
-            self.app.edit_field(self.ref, value, *extra)  # type: ignore[attr-defined]
+        refused = getattr(self.app, "refused_fields", None)
+        if refused is not None:
+            refused.discard(self)
+
+    def _refused(self, why: str) -> None:
+        """The typed value stays, marked, and counts as not saved (the header says so, and
+        quitting asks first) until a value that can be saved replaces it."""
+        self.add_class("-invalid")
+        self.tooltip = why
+        refused = getattr(self.app, "refused_fields", None)
+        if refused is not None:
+            refused.add(self)

@@ -141,6 +141,22 @@ class RecordForm(ModalScreen[dict[str, Any] | None]):
     def _enter(self) -> None:
         self.action_save()
 
+    def has_typing(self) -> bool:
+        """Whether any field differs from what the form opened with."""
+        for f in self.fields:
+            widget = self.query_one(f"#field-{f.name}")
+            if isinstance(widget, Checkbox):
+                changed = widget.value != bool(f.value)
+            elif isinstance(widget, SelectionList):
+                changed = set(widget.selected) != set(f.value or ())
+            elif isinstance(widget, Select):
+                changed = widget.value != (f.value if f.value in f.choices else Select.NULL)
+            else:
+                changed = widget.value != str(f.value)  # type: ignore[union-attr]
+            if changed:
+                return True
+        return False
+
     def action_cancel(self) -> None:
         self.dismiss(None)
 
