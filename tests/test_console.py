@@ -165,6 +165,51 @@ async def test_the_notes_pane_says_whose_step_its_notes_are_for_from_the_start(d
     assert any(n.text == "typed, then the tab closed" for n in load_session(demo).notes)
 
 
+async def test_notes_typed_after_returning_to_a_step_go_at_the_end_of_its_notes(demo):
+    app = console(demo, role="notes")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press(*"part one")
+        await pilot.press("f4")  # the next step's notes (pinned)
+        await pilot.pause()
+        await pilot.press("f3")  # and back
+        await pilot.pause()
+        await pilot.press(*" and two")
+        app.save_typing()
+        await pilot.pause()
+        assert app.screen.query_one("#notes").text == "part one and two"
+    assert any(n.text == "part one and two" for n in load_session(demo).notes)
+
+
+async def test_notes_being_typed_stay_with_their_step_until_the_note_taker_pauses(
+    demo, monkeypatch
+):
+    """The facilitator moves on mid-sentence: the sentence stays whole, on its own step, and
+    the notes follow once the typing pauses."""
+    from pmconsole.screens import notes as notes_screen
+
+    app = console(demo, role="notes")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press(*"Facts note part one ")
+        app.edit(set_op("meeting", "current_step", 2))  # the facilitator's F4, as seen here
+        app.announce(frozenset({"meeting"}), local=False)
+        await pilot.pause()
+        await pilot.press(*"part two")
+        app.save_typing()
+        await pilot.pause()
+        screen = app.screen
+        assert screen.shown_step == 1
+        assert "to the facilitator's step 2 when you pause" in str(
+            screen.query_one("#notes-title").render())
+        monkeypatch.setattr(notes_screen, "FOLLOW_QUIET", 0.0)  # the note-taker has paused
+        screen.refresh_header()
+        await pilot.pause()
+        assert screen.shown_step == 2
+    notes = {n.id: n.text for n in load_session(demo).notes}
+    assert notes["1"] == "Facts note part one part two" and not notes.get("2")
+
+
 async def test_two_panes_on_one_file_see_each_others_edits(demo):
     facilitator = console(demo, poll=True)
     notes = console(demo, role="notes", poll=True)

@@ -4,6 +4,8 @@ pinned."""
 
 from __future__ import annotations
 
+import time
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -19,6 +21,10 @@ from ..widgets.text_field import BoundTextArea
 from ..widgets.timeline_panel import TimelinePanel
 from .base import KeepsEarlyTyping
 from .records import actions_text, factors_text
+
+# When the facilitator moves on, notes being typed stay with their step until the note-taker
+# has not typed for this long: a sentence is not split between two steps.
+FOLLOW_QUIET = 3.0
 
 
 class NotesScreen(KeepsEarlyTyping):
@@ -82,10 +88,21 @@ class NotesScreen(KeepsEarlyTyping):
     def _changed(self, message: SessionChanged) -> None:
         self.redraw(message.collections)
 
+    def _follow_facilitator(self) -> None:
+        """Show the notes of the facilitator's step, but not in the middle of a sentence: a
+        note being typed stays with its step until the note-taker pauses (FOLLOW_QUIET)."""
+        step = self.session.meeting.current_step
+        if not self.follow or step == self.shown_step:
+            return
+        notes = self.query_one("#notes", BoundTextArea)
+        if notes.has_focus and time.monotonic() - notes.typed_at < FOLLOW_QUIET:
+            self._title(waiting_for=step)
+            return
+        self._show_step(step)
+
     def redraw(self, changed: frozenset[str] | None) -> None:
         session = self.session
-        if self.follow and session.meeting.current_step != self.shown_step:
-            self._show_step(session.meeting.current_step)
+        self._follow_facilitator()
         notes = self.query_one("#notes", BoundTextArea)
         notes.show_value(session)
         if changed is None or "timeline" in changed or "incident" in changed:
@@ -103,8 +120,11 @@ class NotesScreen(KeepsEarlyTyping):
         )
         self._title()
 
-    def _title(self) -> None:
-        how = "follows the facilitator, F5 pins" if self.follow else "pinned, F5 follows"
+    def _title(self, waiting_for: int | None = None) -> None:
+        if waiting_for is not None:
+            how = f"to the facilitator's step {waiting_for} when you pause"
+        else:
+            how = "follows the facilitator, F5 pins" if self.follow else "pinned, F5 follows"
         show_text(self.query_one("#notes-title", Static),
             f"Notes for {step_title(self.shown_step)} — {how}"
         )
@@ -127,6 +147,7 @@ class NotesScreen(KeepsEarlyTyping):
         self.action_tab("notes")  # the step's notes are what changed: show them
 
     def refresh_header(self) -> None:
+        self._follow_facilitator()  # a switch held back while typing happens once it pauses
         meeting = self.app.meeting  # type: ignore[attr-defined]
         self.query_one(MeetingHeader).show_meeting(
             step=self.session.meeting.current_step,

@@ -6,6 +6,7 @@ of a meeting has none.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from textual import on
@@ -22,24 +23,33 @@ class BoundTextArea(SavesSoon, TextArea):
         kwargs.setdefault("soft_wrap", True)
         super().__init__(**kwargs)
         self.ref = ref
+        self.typed_at = 0.0  # when the last key was typed here (time.monotonic)
 
     def retarget(self, ref: FieldRef, session: Session) -> None:
-        """Edit another field (the note-taker's notes follow the step): save, then switch."""
+        """Edit another field (the note-taker's notes follow the step): save, then switch.
+        The cursor goes to the end of the other text, where a note-taker adds to it."""
         self.commit()
         self.ref = ref
-        self.show_value(session)
+        self.show_value(session, cursor_at_end=True)
 
-    def show_value(self, session: Session) -> None:
+    def show_value(self, session: Session, *, cursor_at_end: bool = False) -> None:
         if self._dirty:
             return
         text = plain_text(self.ref.read(session))
         if text != self.text:
+            # The same place in the new text, or its end when the cursor was at the end (where
+            # notes grow): loading text would put it at the start, and what is typed next
+            # would go in front of the notes.
+            at_end = cursor_at_end or self.cursor_location == self.document.end
+            where = self.cursor_location
             # Loading text is not the user typing: no Changed, no commit (STYLE.md 12).
             with self.prevent(TextArea.Changed):
                 self.load_text(text)
+            self.move_cursor(self.document.end if at_end else where)
 
     @on(TextArea.Changed)
     def _typed(self, event: TextArea.Changed) -> None:
+        self.typed_at = time.monotonic()
         self._typed_now()
 
     def _save(self) -> None:
