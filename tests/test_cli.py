@@ -683,3 +683,12 @@ def test_a_command_parsed_alone_says_what_the_whole_parser_says(argv, capsys):
 
     assert named_command(argv) is not None
     assert said(named_command(argv)) == said(None)
+
+
+def test_check_calls_the_wrap_up_by_its_name_not_a_step_8(tmp_path, capsys):
+    path = tmp_path / "demo.toml"
+    path.write_bytes(locations.bundled_demo().read_bytes())
+    code, out, err = run(capsys, "check", path, "--now", NOW_TEXT)
+    assert "step 8" not in out
+    assert any(line.split()[:3] == ["info", "wrap-up", "feedback.anonymous:"]
+               for line in out.splitlines()), out

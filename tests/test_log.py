@@ -229,6 +229,22 @@ def test_actions_overdue_lists_exactly_the_overdue_open_actions(folder, monkeypa
     assert all(r["days_overdue"] > 0 and r["status"] == "open" for r in rows)
 
 
+def test_the_sessions_folder_can_follow_the_command_and_an_empty_answer_names_it(
+    folder, tmp_path, monkeypatch, capsys
+):
+    monkeypatch.delenv("PMCONSOLE_SESSIONS_DIR", raising=False)
+    monkeypatch.setenv("PMCONSOLE_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.chdir(tmp_path / "sessions")
+    assert cli.main(["log", "search", "rollback", "--sessions-dir", str(folder), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)
+    assert cli.main(["--sessions-dir", str(folder), "log", "search", "zzzqqq"]) == 0
+    assert capsys.readouterr().err == f"no post-mortems match in {folder}\n"
+    missing = tmp_path / "nowhere"
+    assert cli.main(["actions", "--sessions-dir", str(missing)]) == 0
+    err = capsys.readouterr().err
+    assert f"there is no sessions folder {missing}" in err and "--sessions-dir" in err
+
+
 def test_log_search_on_the_command_line(folder, monkeypatch, capsys):
     monkeypatch.setenv("PMCONSOLE_SESSIONS_DIR", str(folder))
     assert cli.main(["log", "search", "rollback", "--tag", "auth", "--json"]) == 0

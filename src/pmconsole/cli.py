@@ -21,7 +21,9 @@ from typing import Callable, NoReturn
 
 from . import locations
 from .model import _plausible_date, _to_utc, clean_text
-from .model import EVENT_KINDS, ActionItem, Incident, Meeting, Session, StatusChange, TimelineEvent
+from .model import (
+    EVENT_KINDS, WRAP_UP, ActionItem, Incident, Meeting, Session, StatusChange, TimelineEvent,
+)
 from .ops import OpError, add_op, set_op
 from .startup import pause_collector, resume_collector
 from .store import (
@@ -247,7 +249,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         if not findings:
             print(f"{path}: nothing to report")
         for f in findings:
-            print(f"{f.severity:5}  step {f.step}  {f.rule}: {f.message}")
+            where = "wrap-up" if f.step >= WRAP_UP else f"step {f.step}"
+            print(f"{f.severity:5}  {where:7}  {f.rule}: {f.message}")
             if f.hint:
                 print(f"       {f.hint}")
         print(
@@ -268,6 +271,7 @@ def _log(args: argparse.Namespace):
     from .log import PostMortemLog, index_path_for
 
     folder = locations.sessions_dir(args.sessions_dir)
+    args.searched = folder  # named when nothing is found
     try:
         log = PostMortemLog(folder)
         log.update(progress=_progress_on_stderr("indexing the post-mortem log"))
@@ -291,6 +295,14 @@ def _progress_on_stderr(what: str):
     return show
 
 
+def _nothing_found(what: str, folder: Path) -> str:
+    """Nothing found, and where it was looked for: the folder may be the wrong one."""
+    if not folder.is_dir():
+        return (f"no {what}: there is no sessions folder {one_line(str(folder))} "
+                "(choose one with --sessions-dir or PMCONSOLE_SESSIONS_DIR)")
+    return f"no {what} match in {one_line(str(folder))}"
+
+
 def cmd_log_search(args: argparse.Namespace) -> int:
     from .log import LogQueryError, hits_json, parse_since
 
@@ -307,7 +319,7 @@ def cmd_log_search(args: argparse.Namespace) -> int:
         print(hits_json(hits))
         return 0
     if not hits:
-        print("no post-mortems match")
+        print(_nothing_found("post-mortems", args.searched), file=sys.stderr)
     for hit in hits:
         if hit.error:
             print(f"unreadable  {one_line(hit.error)}")
@@ -338,7 +350,7 @@ def cmd_actions(args: argparse.Namespace) -> int:
         print(json.dumps([r.as_dict() for r in rows], indent=2, ensure_ascii=False))
         return 0
     if not rows:
-        print("no actions match")
+        print(_nothing_found("actions", args.searched), file=sys.stderr)
     for r in rows:
         late = f"  {r.days_overdue} days overdue" if r.days_overdue else ""
         print(one_line(f"{r.due or '—':10}  {r.status:7}  {r.owner or '—'}: {r.title}{late}"))
@@ -494,9 +506,16 @@ def build_parser(only: str | None = None) -> Parser:
     def wanted(name: str) -> bool:
         return only is None or name == only
 
+    def sessions_option(p: argparse.ArgumentParser) -> None:
+        # After the command as well as before it; given in neither place, the default stands.
+        p.add_argument("--sessions-dir", default=argparse.SUPPRESS,
+                       help="folder of session files (see README)")
+
     def command(name: str, func: Callable[[argparse.Namespace], int], help: str, **kw):
         p = sub.add_parser(name, help=help, description=help, **kw)
         p.set_defaults(func=func)
+        if func is not _needs_subcommand:
+            sessions_option(p)
         return p
 
     if wanted("open"):
@@ -565,6 +584,7 @@ def build_parser(only: str | None = None) -> Parser:
                                        metavar="ACTION")
         p = tsub.add_parser("add", help="add one timeline event", description="add one event")
         p.set_defaults(func=cmd_timeline_add)
+        sessions_option(p)
         p.add_argument("file", metavar="FILE")
         p.add_argument("--at", required=True, metavar="TS")
         p.add_argument("--kind", required=True, choices=EVENT_KINDS)
@@ -579,6 +599,7 @@ def build_parser(only: str | None = None) -> Parser:
         asub = action.add_subparsers(dest="action_command", parser_class=Parser, metavar="ACTION")
         p = asub.add_parser("add", help="add an action item", description="add an action item")
         p.set_defaults(func=cmd_action_add)
+        sessions_option(p)
         p.add_argument("file", metavar="FILE")
         p.add_argument("--title", required=True)
         p.add_argument("--owner", required=True)
@@ -590,6 +611,7 @@ def build_parser(only: str | None = None) -> Parser:
         p.add_argument("--reason", help="why a due date outside 7-21 days is right (recorded)")
         p = asub.add_parser("done", help="mark an action item done", description="mark one done")
         p.set_defaults(func=cmd_action_done)
+        sessions_option(p)
         p.add_argument("file", metavar="FILE")
         p.add_argument("id", metavar="ID")
         p.add_argument("--note", help="a status note kept in the item's history")
@@ -604,6 +626,7 @@ def build_parser(only: str | None = None) -> Parser:
         lsub = log.add_subparsers(dest="log_command", parser_class=Parser, metavar="ACTION")
         p = lsub.add_parser("search", help="search past post-mortems", description="search the log")
         p.set_defaults(func=cmd_log_search)
+        sessions_option(p)
         p.add_argument("query", nargs="?", metavar="QUERY",
                        help='words, "a phrase", OR, NOT, prefix*')
         p.add_argument("--tag", action="append", metavar="T")
