@@ -197,6 +197,26 @@ async def test_a_due_date_outside_the_window_keeps_the_form_open_until_a_reason_
         assert app.store.session.actions[-1].due_reason.startswith("Needs the Q1")
 
 
+async def test_a_form_field_s_error_goes_once_the_field_is_changed(demo):
+    app = console(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await go_to(pilot, 7)
+        await pilot.press("a")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, RecordForm)
+        await pilot.press("ctrl+s")  # nothing typed: every required field says so
+        await pilot.pause()
+        error = form.query_one("#error-owner")
+        assert "owner" in str(error.render()).lower() and error.display
+        title_error = form.query_one("#error-title")
+        assert title_error.display
+        form.query_one("#field-owner", Input).value = "Lin Chen"
+        await pilot.pause()
+        assert not error.display  # the owner is given: its error goes
+        assert title_error.display  # the title's, not changed, stays
+
+
 async def test_the_wrap_up_shows_the_follow_up_review_and_the_findings(demo):
     app = console(demo)
     async with app.run_test(size=SIZE) as pilot:

@@ -132,6 +132,22 @@ class RecordForm(ModalScreen[dict[str, Any] | None]):
         f = next((f for f in self.fields if f.name == name), None)
         if f is not None:
             self._show_hint(f, event.value)
+            self._clear_error(f.name)
+
+    @on(Select.Changed)
+    @on(Checkbox.Changed)
+    @on(SelectionList.SelectedChanged)
+    def _chosen(self, event) -> None:
+        self._clear_error((event.control.id or "").removeprefix("field-"))
+
+    def _clear_error(self, name: str) -> None:
+        """A field's error goes once the field is changed: what it said may no longer hold,
+        and Ctrl+S checks everything again."""
+        if not any(f.name == name for f in self.fields):
+            return
+        found = self.query(f"#error-{name}")
+        if found:
+            found.first().set_class(True, "-none")
 
     def _show_hint(self, f: FormField, text: str) -> None:
         if f.hint is not None:
