@@ -197,6 +197,30 @@ async def test_a_due_date_outside_the_window_keeps_the_form_open_until_a_reason_
         assert app.store.session.actions[-1].due_reason.startswith("Needs the Q1")
 
 
+async def test_the_condition_shown_in_full_is_one_of_the_event_chosen(demo):
+    """Moving to an event with no conditions yet clears the full text of the last one's."""
+    from textual.widgets import OptionList, Static
+
+    from pmconsole.model import TimelineEvent
+    from pmconsole.ops import add_op
+
+    app = console(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        late = max(e.at for e in app.store.session.timeline) + timedelta(minutes=5)
+        app.edit(add_op("timeline", TimelineEvent(at=late, text="Queue drained", major=True)))
+        await go_to(pilot, 6)
+        await pilot.pause()
+        view = app.screen.query_one("#step-6")
+        events = view.query_one("#events", OptionList)
+        detail = view.query_one("#detail", Static)
+        events.highlighted = 0
+        await pilot.pause()
+        assert str(detail.render()) == view._factors()[0].text
+        events.highlighted = events.option_count - 1  # the new event: no conditions yet
+        await pilot.pause()
+        assert view._factors() == [] and str(detail.render()) == ""
+
+
 async def test_a_form_field_s_error_goes_once_the_field_is_changed(demo):
     app = console(demo)
     async with app.run_test(size=SIZE) as pilot:

@@ -116,6 +116,7 @@ class FactorsStep(StepView):
         table.clear()
         if event is None:
             show_text(question, "No major events yet: mark them with m on the timeline (step 5).")
+            self._highlighted()
             return
         factors = self._factors()
         show_text(question,
@@ -125,6 +126,9 @@ class FactorsStep(StepView):
             table.add_row(*plain_cells(f.category or "— none —", f.text), key=f.id)
         if factors:
             table.move_cursor(row=min(row, len(factors) - 1))
+        # The full text of the condition under the cursor: of this event's, not the last one's
+        # (the table does not say its cursor moved when it stays on the first row).
+        self._highlighted()
 
     @on(OptionList.OptionHighlighted, "#events")
     def _event_chosen(self) -> None:
