@@ -170,6 +170,11 @@ async def test_notes_typed_after_returning_to_a_step_go_at_the_end_of_its_notes(
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await pilot.press(*"part one")
+        app.save_typing()
+    app = console(demo, role="notes")  # opened again: its notes are there from the start
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press(*",")
         await pilot.press("f4")  # the next step's notes (pinned)
         await pilot.pause()
         await pilot.press("f3")  # and back
@@ -177,8 +182,8 @@ async def test_notes_typed_after_returning_to_a_step_go_at_the_end_of_its_notes(
         await pilot.press(*" and two")
         app.save_typing()
         await pilot.pause()
-        assert app.screen.query_one("#notes").text == "part one and two"
-    assert any(n.text == "part one and two" for n in load_session(demo).notes)
+        assert app.screen.query_one("#notes").text == "part one, and two"
+    assert any(n.text == "part one, and two" for n in load_session(demo).notes)
 
 
 async def test_notes_being_typed_stay_with_their_step_until_the_note_taker_pauses(

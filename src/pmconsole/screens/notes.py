@@ -65,7 +65,8 @@ class NotesScreen(KeepsEarlyTyping):
         with TabbedContent(id="tabs"):
             with TabPane("Notes F6", id="tab-notes"):
                 yield Static("", id="notes-title", markup=False)
-                yield BoundTextArea(FieldRef("notes", "text", str(self.shown_step)), id="notes")
+                yield BoundTextArea(FieldRef("notes", "text", str(self.shown_step)),
+                                    grows_at_end=True, id="notes")
             with TabPane("Timeline F7", id="tab-timeline"):
                 yield TimelinePanel(gap_minutes=self.app.settings.gap_minutes)  # type: ignore[attr-defined]
             with TabPane("Factors F8", id="tab-factors"):

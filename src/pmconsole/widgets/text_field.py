@@ -19,10 +19,12 @@ from .fields import FieldRef, SavesSoon, plain_text
 class BoundTextArea(SavesSoon, TextArea):
     """A TextArea that edits one text field through the app's store, saved as it is typed."""
 
-    def __init__(self, ref: FieldRef, **kwargs: Any) -> None:
+    def __init__(self, ref: FieldRef, *, grows_at_end: bool = False, **kwargs: Any) -> None:
+        """``grows_at_end``: text added to at its end (notes): loaded with the cursor there."""
         kwargs.setdefault("soft_wrap", True)
         super().__init__(**kwargs)
         self.ref = ref
+        self.grows_at_end = grows_at_end
         self.typed_at = 0.0  # when the last key was typed here (time.monotonic)
 
     def retarget(self, ref: FieldRef, session: Session) -> None:
@@ -40,12 +42,19 @@ class BoundTextArea(SavesSoon, TextArea):
             # The same place in the new text, or its end when the cursor was at the end (where
             # notes grow): loading text would put it at the start, and what is typed next
             # would go in front of the notes.
-            at_end = cursor_at_end or self.cursor_location == self.document.end
+            # (A first load, into an empty area, keeps the cursor at the start: the text is
+            # read from its beginning.)
+            at_end = cursor_at_end or self.grows_at_end or (
+                bool(self.text) and self.cursor_location == self.document.end
+            )
             where = self.cursor_location
             # Loading text is not the user typing: no Changed, no commit (STYLE.md 12).
             with self.prevent(TextArea.Changed):
                 self.load_text(text)
-            self.move_cursor(self.document.end if at_end else where)
+            if at_end:
+                self.move_cursor(self.document.end)
+            elif where != (0, 0):
+                self.move_cursor(where)
 
     @on(TextArea.Changed)
     def _typed(self, event: TextArea.Changed) -> None:
