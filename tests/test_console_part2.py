@@ -343,3 +343,22 @@ async def test_every_picker_column_is_on_screen_and_a_long_title_is_cut(tmp_path
         await pilot.pause()
         assert table.virtual_size.width <= width + 20
         assert table.ordered_columns[0].width == title_width + 20  # the title has the room
+
+
+@pytest.mark.parametrize("width, event_cells", [(80, 25), (120, 45)])
+async def test_the_event_text_has_most_of_a_narrow_timeline(demo, width, event_cells):
+    app = console(demo)
+    async with app.run_test(size=(width, 24)) as pilot:
+        await go_to(pilot, 5)
+        await pilot.pause()
+        table = app.screen.query_one(TimelineTable)
+        header = str(app.screen.query_one("#columns").render())
+        first = table.events[0].text
+        shown = "".join(s.text for s in table.render_line(0)._segments)
+        start = header.index("Event")
+        assert shown[start:].rstrip().startswith(first[:event_cells])
+        await pilot.resize_terminal(width + 30, 24)
+        await pilot.pause()
+        await pilot.pause()
+        wider = str(app.screen.query_one("#columns").render())
+        assert wider.index("Event") >= start  # the titles follow the columns' widths

@@ -7,6 +7,7 @@ import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -86,6 +87,11 @@ class TimelinePanel(Vertical):
     @property
     def session(self) -> Session:
         return self.app.store.session  # type: ignore[attr-defined]
+
+    @on(TimelineTable.ColumnsChanged)
+    def _columns_changed(self, event: TimelineTable.ColumnsChanged) -> None:
+        event.stop()
+        show_text(self.query_one("#columns", Static), self.query_one(TimelineTable).header_text())
 
     def on_mount(self) -> None:
         self.show_session()

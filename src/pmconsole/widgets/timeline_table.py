@@ -31,6 +31,21 @@ COLUMNS: tuple[tuple[str, int], ...] = (
     ("Gap", 13),
     ("Source", 18),
 )
+# Below NARROW_BELOW cells the gap and the source give way to the event, which is what the
+# room reads: at 80 columns the event has ~29 cells instead of ~17.
+NARROW_BELOW = 100
+NARROW_COLUMNS: tuple[tuple[str, int], ...] = (
+    ("Time", 6),
+    ("Kind", 12),
+    ("Basis", 8),
+    ("★", 2),
+    ("Gap", 9),
+    ("Source", 10),
+)
+
+
+def columns_for(width: int) -> tuple[tuple[str, int], ...]:
+    return NARROW_COLUMNS if width < NARROW_BELOW else COLUMNS
 
 
 def fit(text: str, width: int) -> str:
@@ -82,6 +97,9 @@ class TimelineTable(ScrollView, can_focus=True):
 
     class RowHighlighted(Message):
         """The cursor moved to another row."""
+
+    class ColumnsChanged(Message):
+        """The table's width changed: its column titles may have too."""
 
     def __init__(self, gap_minutes: int = 30, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -146,20 +164,26 @@ class TimelineTable(ScrollView, can_focus=True):
         if index == self.cursor_row:
             base = base + self.get_component_rich_style("timeline-table--cursor")
         segments: list[Segment] = []
-        for (_, col_width), cell in zip(COLUMNS, view.cells):
+        columns = columns_for(width)
+        for (title, col_width), cell in zip(columns, view.cells):
             style = base
-            if cell and col_width == 13:  # the gap column
+            if cell and title == "Gap":
                 style = base + self.get_component_rich_style("timeline-table--gap")
             segments.append(Segment(fit(cell, col_width), style))
         text_style = base
         if view.major:
             text_style = base + self.get_component_rich_style("timeline-table--major")
-        used = sum(w for _, w in COLUMNS)
+        used = sum(w for _, w in columns)
         segments.append(Segment(view.text.replace("\n", " ")[: max(0, width - used)], text_style))
         return Strip(segments).extend_cell_length(width, base).crop(0, width)
 
     def header_text(self) -> str:
-        return "".join(fit(title, width) for title, width in COLUMNS) + "Event"
+        """The column titles, for the line above the table, at the table's width."""
+        columns = columns_for(self.size.width or NARROW_BELOW)
+        return "".join(fit(title, width) for title, width in columns) + "Event"
+
+    def on_resize(self) -> None:
+        self.post_message(self.ColumnsChanged())
 
     def watch_cursor_row(self, old: int, new: int) -> None:
         if self.events:
