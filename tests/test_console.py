@@ -186,9 +186,7 @@ async def test_notes_typed_after_returning_to_a_step_go_at_the_end_of_its_notes(
     assert any(n.text == "part one, and two" for n in load_session(demo).notes)
 
 
-async def test_notes_being_typed_stay_with_their_step_until_the_note_taker_pauses(
-    demo, monkeypatch
-):
+async def test_notes_being_typed_stay_with_their_step_until_the_note_taker_pauses(demo):
     """The facilitator moves on mid-sentence: the sentence stays whole, on its own step, and
     the notes follow once the typing pauses."""
     from pmconsole.screens import notes as notes_screen
@@ -207,12 +205,27 @@ async def test_notes_being_typed_stay_with_their_step_until_the_note_taker_pause
         assert screen.shown_step == 1
         assert "to the facilitator's step 2 when you pause" in str(
             screen.query_one("#notes-title").render())
-        monkeypatch.setattr(notes_screen, "FOLLOW_QUIET", 0.0)  # the note-taker has paused
+        app.clock.advance(notes_screen.FOLLOW_QUIET)  # the note-taker has paused
         screen.refresh_header()
         await pilot.pause()
         assert screen.shown_step == 2
+        assert "when you pause" not in str(screen.query_one("#notes-title").render())
     notes = {n.id: n.text for n in load_session(demo).notes}
     assert notes["1"] == "Facts note part one part two" and not notes.get("2")
+
+
+async def test_the_notes_title_stops_waiting_when_the_facilitator_comes_back(demo):
+    app = console(demo, role="notes")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press(*"mid-sentence")
+        title = app.screen.query_one("#notes-title")
+        for step, waiting in ((2, True), (1, False)):
+            app.edit(set_op("meeting", "current_step", step))
+            app.announce(frozenset({"meeting"}), local=False)
+            await pilot.pause()
+            assert ("when you pause" in str(title.render())) is waiting
+            assert app.screen.shown_step == 1
 
 
 async def test_two_panes_on_one_file_see_each_others_edits(demo):

@@ -4,8 +4,6 @@ pinned."""
 
 from __future__ import annotations
 
-import time
-
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -94,9 +92,11 @@ class NotesScreen(KeepsEarlyTyping):
         note being typed stays with its step until the note-taker pauses (FOLLOW_QUIET)."""
         step = self.session.meeting.current_step
         if not self.follow or step == self.shown_step:
+            self._title()  # no longer waiting (the facilitator may have come back)
             return
         notes = self.query_one("#notes", BoundTextArea)
-        if notes.has_focus and time.monotonic() - notes.typed_at < FOLLOW_QUIET:
+        clock = self.app.clock  # type: ignore[attr-defined]
+        if notes.has_focus and clock.monotonic() - notes.typed_at < FOLLOW_QUIET:
             self._title(waiting_for=step)
             return
         self._show_step(step)

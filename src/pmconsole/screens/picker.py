@@ -29,12 +29,14 @@ FILE_MAX = 28
 
 def column_widths(rows: list[tuple], width: int) -> list[int]:
     """Widths that show every column in ``width`` cells: each column as wide as its longest
-    cell, a file name at most FILE_MAX, and the title what is left (at least TITLE_MIN), cut
-    with an ellipsis. DataTable puts two cells of padding beside each column."""
+    cell where they all fit; where not, the file name gives way down to FILE_MAX and then the
+    title, cut with an ellipsis (at least TITLE_MIN). DataTable puts two cells of padding
+    beside each column."""
     widest = [max([len(COLUMNS[i]), *(len(str(row[i])) for row in rows)]) for i in range(5)]
-    widest[4] = min(widest[4], FILE_MAX)
-    others = sum(widest[1:]) + 2 * len(COLUMNS)
-    widest[0] = min(widest[0], max(TITLE_MIN, width - others))
+    room = width - sum(widest[1:4]) - 2 * len(COLUMNS)  # for the title and the file name
+    if widest[0] + widest[4] > room:
+        widest[4] = min(widest[4], max(FILE_MAX, room - widest[0]))
+        widest[0] = max(TITLE_MIN, min(widest[0], room - widest[4]))
     return widest
 
 
@@ -103,14 +105,15 @@ class PickerScreen(Screen):
             )
         table.focus()
 
-    def on_resize(self) -> None:
-        if getattr(self, "_rows", None):
+    def on_resize(self, event) -> None:
+        # Only a change of width changes the columns.
+        if getattr(self, "_rows", None) and event.size.width != getattr(self, "_drawn_for", None):
             self._draw_rows(self.query_one("#sessions", DataTable))
 
     def _draw_rows(self, table: DataTable) -> None:
         """The rows, in columns that fit the screen's width, the cursor kept on its row."""
         rows = self._rows
-        width = self.size.width
+        width = self._drawn_for = self.size.width
         if len(rows) >= table.size.height:  # the rows and the header do not fit: a scrollbar
             width -= table.scrollbar_size_vertical
         widths = column_widths([cells for *cells, _key in rows], width)

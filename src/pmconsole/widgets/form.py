@@ -164,7 +164,10 @@ class RecordForm(ModalScreen[dict[str, Any] | None]):
             if isinstance(widget, Checkbox):
                 changed = widget.value != bool(f.value)
             elif isinstance(widget, SelectionList):
-                changed = set(widget.selected) != set(f.value or ())
+                # A value no longer among the options (a condition since removed) cannot be
+                # shown as chosen: it is not a change.
+                offered = {value for _label, value in f.options}
+                changed = set(widget.selected) != set(f.value or ()) & offered
             elif isinstance(widget, Select):
                 changed = widget.value != (f.value if f.value in f.choices else Select.NULL)
             else:

@@ -6,7 +6,6 @@ of a meeting has none.
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from textual import on
@@ -25,7 +24,7 @@ class BoundTextArea(SavesSoon, TextArea):
         super().__init__(**kwargs)
         self.ref = ref
         self.grows_at_end = grows_at_end
-        self.typed_at = 0.0  # when the last key was typed here (time.monotonic)
+        self.typed_at = float("-inf")  # when the last key was typed here (the app's clock)
 
     def retarget(self, ref: FieldRef, session: Session) -> None:
         """Edit another field (the note-taker's notes follow the step): save, then switch.
@@ -58,7 +57,7 @@ class BoundTextArea(SavesSoon, TextArea):
 
     @on(TextArea.Changed)
     def _typed(self, event: TextArea.Changed) -> None:
-        self.typed_at = time.monotonic()
+        self.typed_at = self.app.clock.monotonic()  # type: ignore[attr-defined]
         self._typed_now()
 
     def _save(self) -> None:

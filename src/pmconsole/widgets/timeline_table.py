@@ -32,15 +32,15 @@ COLUMNS: tuple[tuple[str, int], ...] = (
     ("Source", 18),
 )
 # Below NARROW_BELOW cells the gap and the source give way to the event, which is what the
-# room reads: at 80 columns the event has ~29 cells instead of ~17.
+# room reads: at 80 columns the event has ~27 cells instead of ~17.
 NARROW_BELOW = 100
 NARROW_COLUMNS: tuple[tuple[str, int], ...] = (
     ("Time", 6),
     ("Kind", 12),
     ("Basis", 8),
     ("★", 2),
-    ("Gap", 9),
-    ("Source", 10),
+    ("Gap", 13),  # "⋯ 2 h 05 min": the column's title says it is a gap
+    ("Source", 8),
 )
 
 
@@ -169,6 +169,8 @@ class TimelineTable(ScrollView, can_focus=True):
             style = base
             if cell and title == "Gap":
                 style = base + self.get_component_rich_style("timeline-table--gap")
+                if columns is NARROW_COLUMNS:
+                    cell = cell.removesuffix(" gap")
             segments.append(Segment(fit(cell, col_width), style))
         text_style = base
         if view.major:
