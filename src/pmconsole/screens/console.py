@@ -98,7 +98,10 @@ class ConsoleScreen(KeepsEarlyTyping):
             # A new view draws itself and takes focus once its controls are mounted
             # (StepView.on_mount); focusing it before that would focus the whole step.
             switcher.mount(view_for(step))
-            self.call_after_refresh(self._show_findings)
+            # The method's findings for the step: just after the console's first screen, as
+            # the parts of step 1 below it (running every rule is ~2 ms of the start); once
+            # the console is up, just after the step.
+            self.app.after_first_screen(self._show_findings)  # type: ignore[attr-defined]
         switcher.current = view_id
         self.query_one("#step-timer", CountdownDisplay).countdown = self.meeting.step_countdown(
             step
