@@ -304,3 +304,15 @@ def test_a_match_just_past_the_window_is_not_in_it():
     assert text.index("queue", 1) == SNIPPET_CHARS
     shown = snippet(text, query_terms("queue"))
     assert shown.startswith("…") and shown.count("»queue«") == 2
+
+
+def test_a_text_saying_a_word_very_often_is_snippeted_from_its_first_matches():
+    """Past SNIPPET_MATCHES matches a text is not searched further for its window: a pair of
+    matches close together late in it does not move the snippet there."""
+    from pmconsole.log import SNIPPET_CHARS, SNIPPET_MATCHES
+
+    spaced = " ".join(["queue"] + ["x" * (SNIPPET_CHARS - 2)]) + " "
+    text = spaced * (SNIPPET_MATCHES + 5) + "queue queue queue at the end"
+    shown = snippet(text, query_terms("queue"))
+    assert shown.startswith("»queue«") and "at the end" not in shown
+    assert "at the end" in snippet(spaced * 3 + "queue queue queue at the end", query_terms("queue"))

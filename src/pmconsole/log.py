@@ -21,6 +21,7 @@ import re
 import sqlite3
 import time
 from bisect import bisect_left
+from itertools import islice
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -147,6 +148,9 @@ def _body(session: Session) -> str:
 
 QUERY_WORDS = {"AND", "OR", "NOT", "NEAR"}
 SNIPPET_CHARS = 80  # about twelve words, as a snippet of FTS5's would be
+# A text that says a searched word more often than this is searched for its window in its
+# first SNIPPET_MATCHES matches only: a snippet's cost stays bounded however long the text.
+SNIPPET_MATCHES = 64
 
 
 def stem(word: str) -> str:
@@ -203,7 +207,9 @@ def snippet_maker(terms: list[tuple[str, bool]]) -> Callable[[str], str]:
         return f"{SNIPPET_OPEN}{word}{SNIPPET_CLOSE}" if matches(word) else word
 
     def make(text: str) -> str:
-        found = [m.start() for m in pattern.finditer(text) if matches(m.group())]
+        found = list(islice(
+            (m.start() for m in pattern.finditer(text) if matches(m.group())), SNIPPET_MATCHES
+        ))
         centre, most = 0, 0
         for first, at in enumerate(found):  # the matches within reach of each, earliest first
             within = bisect_left(found, at + SNIPPET_CHARS, first) - first
