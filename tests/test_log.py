@@ -239,6 +239,8 @@ def test_the_sessions_folder_can_follow_the_command_and_an_empty_answer_names_it
     assert json.loads(capsys.readouterr().out)
     assert cli.main(["--sessions-dir", str(folder), "log", "search", "zzzqqq"]) == 0
     assert capsys.readouterr().err == f"no post-mortems match in {folder}\n"
+    assert cli.main(["log", "--sessions-dir", str(folder), "search", "zzzqqq"]) == 0
+    assert capsys.readouterr().err == f"no post-mortems match in {folder}\n"
     missing = tmp_path / "nowhere"
     assert cli.main(["actions", "--sessions-dir", str(missing)]) == 0
     err = capsys.readouterr().err

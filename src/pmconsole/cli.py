@@ -514,8 +514,7 @@ def build_parser(only: str | None = None) -> Parser:
     def command(name: str, func: Callable[[argparse.Namespace], int], help: str, **kw):
         p = sub.add_parser(name, help=help, description=help, **kw)
         p.set_defaults(func=func)
-        if func is not _needs_subcommand:
-            sessions_option(p)
+        sessions_option(p)  # a group's too: `timeline --sessions-dir DIR add …`
         return p
 
     if wanted("open"):
