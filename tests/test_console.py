@@ -23,6 +23,14 @@ def demo(tmp_path):
     return demo_copy(tmp_path)
 
 
+async def focus_field(pilot, name: str) -> BoundInput:
+    """The shown step's field for the model field ``name``, focused."""
+    field = next(w for w in pilot.app.screen.query(BoundInput) if w.ref.field == name)
+    field.focus()
+    await pilot.pause()
+    return field
+
+
 def step_times(app: PmConsole) -> dict[str, tuple]:
     return {s.id: (s.started_at, s.ended_at) for s in app.store.session.steps}
 
@@ -305,15 +313,11 @@ async def test_skip_records_a_skipped_turn_and_the_speaker_clock_stays_in_step_3
 
 
 async def test_planned_minutes_are_saved_on_enter_not_halfway(demo):
-    from pmconsole.widgets.fields import BoundInput
-
     app = console(demo)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()  # the first field takes focus when step 1 is first shown
         assert app.focused is not None
-        field = next(w for w in app.screen.query(BoundInput) if w.ref.field == "planned_minutes")
-        field.focus()
-        await pilot.pause()  # focusing selects the text; then go to its end
+        field = await focus_field(pilot, "planned_minutes")  # then go to its end
         field.action_end()
         await pilot.press("backspace")  # "75" -> "7" on the way to "70"
         await pilot.pause(0.6)  # longer than the save delay of free text
@@ -589,9 +593,7 @@ async def test_a_field_that_cannot_be_saved_stays_marked_and_the_header_says_so(
     app = console(demo)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        field = next(w for w in app.screen.query(BoundInput) if w.ref.field == "detected_at")
-        field.focus()
-        await pilot.pause()
+        field = await focus_field(pilot, "detected_at")
         field.value = "2026-11-23 14:9x"
         await pilot.press("tab")
         await pilot.pause()
@@ -610,9 +612,7 @@ async def test_quitting_with_a_refused_field_asks_first_and_a_second_ctrl_q_quit
     app = console(demo)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        field = next(w for w in app.screen.query(BoundInput) if w.ref.field == "timezone")
-        field.focus()
-        await pilot.pause()
+        field = await focus_field(pilot, "timezone")
         field.value = "UTC, quick-tag"
         await pilot.press("ctrl+q")
         await pilot.pause()

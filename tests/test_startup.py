@@ -39,6 +39,30 @@ async def step_1_whole(pilot) -> ScheduleStep:
     raise AssertionError("step 1's meeting section and roster were never mounted")
 
 
+class HeldFocus:
+    """Steps asked to take the focus are held (``views``) until ``let_go``: the last one asked
+    then takes it, and steps take it as ever from then on."""
+
+    def __init__(self, monkeypatch) -> None:
+        from pmconsole.screens.base import StepView
+
+        self.monkeypatch, self.step_view = monkeypatch, StepView
+        self.take_focus = StepView.take_focus
+        self.views: list = []
+
+    def hold(self) -> None:
+        self.monkeypatch.setattr(self.step_view, "take_focus", lambda view: self.views.append(view))
+
+    def let_go(self) -> None:
+        self.monkeypatch.setattr(self.step_view, "take_focus", self.take_focus)
+        self.views[-1].take_focus()
+
+
+@pytest.fixture
+def held_focus(monkeypatch) -> HeldFocus:
+    return HeldFocus(monkeypatch)
+
+
 def keys_shown(footer: KeysFooter) -> dict[str, str]:
     return {description: shown for _key, shown, description, _on in footer.keys_shown()}
 
@@ -374,22 +398,18 @@ def test_plugins_already_looked_for_are_left_as_pydantic_has_them():
     assert loader.get_plugins is not None and hasattr(loader, "entry_points")
 
 
-async def test_typing_before_the_first_control_has_focus_is_given_to_it(demo, monkeypatch):
+async def test_typing_before_the_first_control_has_focus_is_given_to_it(demo, held_focus):
     """Keys typed in the moment after the console starts, before step 1's first field has
     focus, reach that field once it has it, in order, and are saved; none is lost."""
-    from pmconsole.screens.base import StepView
-
-    held = []
-    monkeypatch.setattr(StepView, "take_focus", lambda self: held.append(self))
+    held_focus.hold()
     title = load_session(demo).incident.title
     app = console(demo)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        assert app.focused is None and held  # the step is drawn, its field not yet focused
+        assert app.focused is None and held_focus.views  # drawn, its field not yet focused
         await pilot.press("space", "X", "y", "z")
         await pilot.pause()
-        monkeypatch.undo()
-        held[0].take_focus()
+        held_focus.let_go()
         await pilot.pause()
         assert isinstance(app.focused, BoundInput)
         assert app.focused.value == title + " Xyz"
@@ -397,33 +417,27 @@ async def test_typing_before_the_first_control_has_focus_is_given_to_it(demo, mo
     assert load_session(demo).incident.title == title + " Xyz"
 
 
-async def test_typing_while_the_next_step_is_mounted_goes_to_its_first_control(demo, monkeypatch):
-    from pmconsole.screens.base import StepView
-
+async def test_typing_while_the_next_step_is_mounted_goes_to_its_first_control(demo, held_focus):
     app = console(demo)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        held = []
-        monkeypatch.setattr(StepView, "take_focus", lambda self: held.append(self))
+        held_focus.hold()
         await pilot.press("f4")
         await pilot.pause()
         assert app.meeting.step == 2 and app.focused is None
         await pilot.press("a", "b")
-        monkeypatch.undo()
-        held[-1].take_focus()
+        held_focus.let_go()
         await pilot.pause()
         assert app.focused.value.endswith("ab")
 
 
-async def test_every_key_waits_and_acts_in_the_order_typed(demo, monkeypatch):
+async def test_every_key_waits_and_acts_in_the_order_typed(demo, held_focus):
     """Backspace and Tab wait with the text: the field gets " X", then Tab moves on. (As in
     any burst of keys Textual handles, a key that acts through a binding, such as Backspace,
     acts after text typed just after it in the same burst: so no text follows it here.)"""
-    from pmconsole.screens.base import StepView
     from pmconsole.widgets.choice import ChoiceBar
 
-    held = []
-    monkeypatch.setattr(StepView, "take_focus", lambda self: held.append(self))
+    held_focus.hold()
     title = load_session(demo).incident.title
     app = console(demo)
     async with app.run_test(size=SIZE) as pilot:
@@ -431,28 +445,23 @@ async def test_every_key_waits_and_acts_in_the_order_typed(demo, monkeypatch):
         await pilot.press("space", "X", "Y", "backspace", "tab")
         await pilot.pause()
         assert app.focused is None
-        monkeypatch.undo()
-        held[0].take_focus()
+        held_focus.let_go()
         await pilot.pause()
         await pilot.pause()
         assert isinstance(app.focused, ChoiceBar)
         assert app.screen.query(BoundInput).first().value == title + " X"
 
 
-async def test_keys_typed_as_the_control_takes_the_focus_come_after_the_kept_ones(demo, monkeypatch):
+async def test_keys_typed_as_the_control_takes_the_focus_come_after_the_kept_ones(demo, held_focus):
     from textual import events
 
-    from pmconsole.screens.base import StepView
-
-    held = []
-    monkeypatch.setattr(StepView, "take_focus", lambda self: held.append(self))
+    held_focus.hold()
     title = load_session(demo).incident.title
     app = console(demo)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await pilot.press("a", "b")
-        monkeypatch.undo()
-        held[0].take_focus()
+        held_focus.let_go()
         app.post_message(events.Key("c", "c"))  # from the terminal, at that very moment
         app.post_message(events.Key("d", "d"))
         await pilot.pause()

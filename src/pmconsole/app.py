@@ -22,7 +22,7 @@ from .model import STEP_NAMES, WRAP_UP, clean_text
 from .ops import Op, OpError, set_op
 from .startup import announce_ready, resume_collector
 from .store import ReadOnlySession, SessionStore
-from .widgets.fields import FieldRef
+from .widgets.fields import BoundInput, FieldRef
 
 STARTED = time.perf_counter()
 POLL_SECONDS = 0.15
@@ -88,7 +88,7 @@ class PmConsole(App[int]):
         self._told_small = False  # the "window too small" notice is shown once per shrinking
         self._after_first_screen: list[Callable[[], object]] = []
         # Fields holding typing that could not be saved (a time like "14:9x"): see save_state.
-        self.refused_fields: set = set()
+        self.refused_fields: set[BoundInput] = set()
         self._quit_warned_at: float | None = None
         self.meeting = None
         if store is not None:
@@ -341,7 +341,7 @@ class PmConsole(App[int]):
             return f"⚠ {len(refused)} FIELD{'S' if len(refused) > 1 else ''} NOT SAVED"
         return "✓ saved"
 
-    def _refused_typing(self) -> list:
+    def _refused_typing(self) -> list[BoundInput]:
         """The fields whose typing could not be saved and is still there to fix."""
         self.refused_fields = {f for f in self.refused_fields if f.is_attached and f._dirty}
         return list(self.refused_fields)
@@ -363,7 +363,7 @@ class PmConsole(App[int]):
         it."""
         self.save_typing()
         forms, fields = self.unsaved_typing()
-        now = time.monotonic()
+        now = self.clock.monotonic()
         if (forms or fields) and (
             self._quit_warned_at is None or now - self._quit_warned_at > QUIT_AGAIN
         ):

@@ -506,16 +506,18 @@ def build_parser(only: str | None = None) -> Parser:
     def wanted(name: str) -> bool:
         return only is None or name == only
 
-    def sessions_option(p: argparse.ArgumentParser) -> None:
-        # After the command as well as before it; given in neither place, the default stands.
+    def parser_for(group, name: str, func: Callable[[argparse.Namespace], int], help: str,
+                   description: str | None = None) -> argparse.ArgumentParser:
+        p = group.add_parser(name, help=help, description=description or help)
+        p.set_defaults(func=func)
+        # --sessions-dir after the command (a group's too: `timeline --sessions-dir DIR add`)
+        # as well as before it; given in neither place, the default stands.
         p.add_argument("--sessions-dir", default=argparse.SUPPRESS,
                        help="folder of session files (see README)")
-
-    def command(name: str, func: Callable[[argparse.Namespace], int], help: str, **kw):
-        p = sub.add_parser(name, help=help, description=help, **kw)
-        p.set_defaults(func=func)
-        sessions_option(p)  # a group's too: `timeline --sessions-dir DIR add …`
         return p
+
+    def command(name: str, func: Callable[[argparse.Namespace], int], help: str):
+        return parser_for(sub, name, func, help)
 
     if wanted("open"):
         p = command("open", cmd_open, "facilitator console on FILE")
@@ -581,9 +583,7 @@ def build_parser(only: str | None = None) -> Parser:
         timeline = command("timeline", _needs_subcommand, "timeline events")
         tsub = timeline.add_subparsers(dest="timeline_command", parser_class=Parser,
                                        metavar="ACTION")
-        p = tsub.add_parser("add", help="add one timeline event", description="add one event")
-        p.set_defaults(func=cmd_timeline_add)
-        sessions_option(p)
+        p = parser_for(tsub, "add", cmd_timeline_add, "add one timeline event", "add one event")
         p.add_argument("file", metavar="FILE")
         p.add_argument("--at", required=True, metavar="TS")
         p.add_argument("--kind", required=True, choices=EVENT_KINDS)
@@ -596,9 +596,7 @@ def build_parser(only: str | None = None) -> Parser:
     if wanted("action"):
         action = command("action", _needs_subcommand, "action items")
         asub = action.add_subparsers(dest="action_command", parser_class=Parser, metavar="ACTION")
-        p = asub.add_parser("add", help="add an action item", description="add an action item")
-        p.set_defaults(func=cmd_action_add)
-        sessions_option(p)
+        p = parser_for(asub, "add", cmd_action_add, "add an action item")
         p.add_argument("file", metavar="FILE")
         p.add_argument("--title", required=True)
         p.add_argument("--owner", required=True)
@@ -608,9 +606,7 @@ def build_parser(only: str | None = None) -> Parser:
         p.add_argument("--description")
         p.add_argument("--staging", metavar="DATE", help="date to verify the fix in staging")
         p.add_argument("--reason", help="why a due date outside 7-21 days is right (recorded)")
-        p = asub.add_parser("done", help="mark an action item done", description="mark one done")
-        p.set_defaults(func=cmd_action_done)
-        sessions_option(p)
+        p = parser_for(asub, "done", cmd_action_done, "mark an action item done", "mark one done")
         p.add_argument("file", metavar="FILE")
         p.add_argument("id", metavar="ID")
         p.add_argument("--note", help="a status note kept in the item's history")
@@ -623,9 +619,7 @@ def build_parser(only: str | None = None) -> Parser:
     if wanted("log"):
         log = command("log", _needs_subcommand, "the post-mortem log")
         lsub = log.add_subparsers(dest="log_command", parser_class=Parser, metavar="ACTION")
-        p = lsub.add_parser("search", help="search past post-mortems", description="search the log")
-        p.set_defaults(func=cmd_log_search)
-        sessions_option(p)
+        p = parser_for(lsub, "search", cmd_log_search, "search past post-mortems", "search the log")
         p.add_argument("query", nargs="?", metavar="QUERY",
                        help='words, "a phrase", OR, NOT, prefix*')
         p.add_argument("--tag", action="append", metavar="T")

@@ -21,9 +21,9 @@ import re
 import sqlite3
 import time
 from bisect import bisect_left
-from itertools import islice
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from itertools import islice
 from pathlib import Path
 from typing import Callable
 

@@ -53,19 +53,27 @@ class KeepsEarlyTyping(Screen):
         nothing has it, and keys wait for it."""
         self._focus_pending = True
         self.set_focus(None)
+        self._stop_timer()  # a wait already under way starts again; what it kept stays
+        self._wait_timer = self.set_timer(FOCUS_WAIT, self.stop_waiting)
+
+    def _stop_timer(self) -> None:
         if self._wait_timer is not None:
             self._wait_timer.stop()
-        self._wait_timer = self.set_timer(FOCUS_WAIT, self.stop_waiting)
+            self._wait_timer = None
+
+    def _end_waiting(self) -> list[events.Key]:
+        """Stop waiting for a control: the keys kept meanwhile, to be given to someone."""
+        self._focus_pending = False
+        self._stop_timer()
+        typed, self._typed_early = self._typed_early, []
+        return [events.Key(key, character) for key, character in typed]
 
     def stop_waiting(self) -> None:
         """No control is taking the focus after all: the kept keys act as if nothing had
         waited (bindings, help, …)."""
-        if not self._focus_pending:
-            return
-        self._focus_pending = False
-        typed, self._typed_early = self._typed_early, []
-        for key, character in typed:  # from the top, as if just typed
-            self.app.post_message(events.Key(key, character))
+        if self._focus_pending:
+            for key in self._end_waiting():  # from the top, as if just typed
+                self.app.post_message(key)
 
     def _forward_event(self, event: events.Event) -> None:
         # Textual gives the screen a key when nothing has the focus, once its priority bindings
@@ -86,16 +94,11 @@ class KeepsEarlyTyping(Screen):
         super().set_focus(widget, *args, **kwargs)
         if widget is None or self.focused is not widget or not self._focus_pending:
             return
-        self._focus_pending = False
-        if self._wait_timer is not None:
-            self._wait_timer.stop()
-            self._wait_timer = None
-        typed, self._typed_early = self._typed_early, []
         # Textual has just posted the control its Focus event. The kept keys follow it, given
         # as Textual gives a key to the focused control (what the control does not use goes on
         # to the bindings: Tab moves on); a key the app has not yet handled comes after them.
-        for key, character in typed:
-            widget._forward_event(events.Key(key, character))
+        for key in self._end_waiting():
+            widget._forward_event(key)
 
 
 class StepView(VerticalScroll, can_focus=False):

@@ -48,6 +48,9 @@ class PickerScreen(Screen):
         Binding("enter", "open_selected", "Open", id="picker.open", show=False),
     ]
 
+    _rows: list[tuple] = []  # the sessions found, as drawn (replaced, never changed in place)
+    _drawn_for: int | None = None  # the width they were drawn for
+
     DEFAULT_CSS = """
     PickerScreen #where { color: $text-muted; padding: 0 1; }
     PickerScreen #title { text-style: bold; padding: 1 1 0 1; }
@@ -107,7 +110,7 @@ class PickerScreen(Screen):
 
     def on_resize(self, event) -> None:
         # Only a change of width changes the columns.
-        if getattr(self, "_rows", None) and event.size.width != getattr(self, "_drawn_for", None):
+        if self._rows and event.size.width != self._drawn_for:
             self._draw_rows(self.query_one("#sessions", DataTable))
 
     def _draw_rows(self, table: DataTable) -> None:
@@ -119,8 +122,8 @@ class PickerScreen(Screen):
         widths = column_widths([cells for *cells, _key in rows], width)
         row = table.cursor_row
         table.clear(columns=True)
-        for label, width in zip(COLUMNS, widths):
-            table.add_column(label, width=width)
+        for label, cells in zip(COLUMNS, widths):
+            table.add_column(label, width=cells)
         for *cells, key in rows:
             shown = plain_cells(*cells)
             for text in shown:

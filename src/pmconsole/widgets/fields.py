@@ -204,15 +204,11 @@ class BoundInput(SavesSoon, Input):
         self.remove_class("-invalid")
         self.tooltip = None
         self._dirty = False
-        refused = getattr(self.app, "refused_fields", None)
-        if refused is not None:
-            refused.discard(self)
+        self.app.refused_fields.discard(self)  # type: ignore[attr-defined]
 
     def _refused(self, why: str) -> None:
         """The typed value stays, marked, and counts as not saved (the header says so, and
         quitting asks first) until a value that can be saved replaces it."""
         self.add_class("-invalid")
         self.tooltip = why
-        refused = getattr(self.app, "refused_fields", None)
-        if refused is not None:
-            refused.add(self)
+        self.app.refused_fields.add(self)  # type: ignore[attr-defined]

@@ -143,11 +143,8 @@ class RecordForm(ModalScreen[dict[str, Any] | None]):
     def _clear_error(self, name: str) -> None:
         """A field's error goes once the field is changed: what it said may no longer hold,
         and Ctrl+S checks everything again."""
-        if not any(f.name == name for f in self.fields):
-            return
-        found = self.query(f"#error-{name}")
-        if found:
-            found.first().set_class(True, "-none")
+        if any(f.name == name for f in self.fields):
+            self.query_one(f"#error-{name}", Static).set_class(True, "-none")
 
     def _show_hint(self, f: FormField, text: str) -> None:
         if f.hint is not None:

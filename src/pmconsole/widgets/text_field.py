@@ -27,23 +27,20 @@ class BoundTextArea(SavesSoon, TextArea):
         self.typed_at = float("-inf")  # when the last key was typed here (the app's clock)
 
     def retarget(self, ref: FieldRef, session: Session) -> None:
-        """Edit another field (the note-taker's notes follow the step): save, then switch.
-        The cursor goes to the end of the other text, where a note-taker adds to it."""
+        """Edit another field (the note-taker's notes follow the step): save, then switch."""
         self.commit()
         self.ref = ref
-        self.show_value(session, cursor_at_end=True)
+        self.show_value(session)
 
-    def show_value(self, session: Session, *, cursor_at_end: bool = False) -> None:
+    def show_value(self, session: Session) -> None:
         if self._dirty:
             return
         text = plain_text(self.ref.read(session))
         if text != self.text:
-            # The same place in the new text, or its end when the cursor was at the end (where
-            # notes grow): loading text would put it at the start, and what is typed next
-            # would go in front of the notes.
-            # (A first load, into an empty area, keeps the cursor at the start: the text is
-            # read from its beginning.)
-            at_end = cursor_at_end or self.grows_at_end or (
+            # Loading text puts the cursor at the start, and what is typed next would go in
+            # front of the notes: it goes back where it was, or to the end of text that grows
+            # there or where it was at the end (a first load into an empty area: the start).
+            at_end = self.grows_at_end or (
                 bool(self.text) and self.cursor_location == self.document.end
             )
             where = self.cursor_location

@@ -31,17 +31,11 @@ COLUMNS: tuple[tuple[str, int], ...] = (
     ("Gap", 13),
     ("Source", 18),
 )
-# Below NARROW_BELOW cells the gap and the source give way to the event, which is what the
-# room reads: at 80 columns the event has ~27 cells instead of ~17.
+# Below NARROW_BELOW cells the source gives way to the event, which is what the room reads, and
+# a gap is shown without the word "gap" (the column's title says it): "⋯ 2 h 05 min". At 80
+# columns the event has ~27 cells instead of ~17.
 NARROW_BELOW = 100
-NARROW_COLUMNS: tuple[tuple[str, int], ...] = (
-    ("Time", 6),
-    ("Kind", 12),
-    ("Basis", 8),
-    ("★", 2),
-    ("Gap", 13),  # "⋯ 2 h 05 min": the column's title says it is a gap
-    ("Source", 8),
-)
+NARROW_COLUMNS: tuple[tuple[str, int], ...] = (*COLUMNS[:-1], ("Source", 8))
 
 
 def columns_for(width: int) -> tuple[tuple[str, int], ...]:
