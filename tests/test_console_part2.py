@@ -388,3 +388,108 @@ async def test_the_event_text_has_most_of_a_narrow_timeline(demo, width, event_c
         assert wider == table.header_text()  # the titles follow the columns' widths
         if width < 100:
             assert wider.index("Event") > start  # wide enough now for the wide columns
+
+
+# -- one key removes, z brings it back ---------------------------------------------------------------
+
+
+def notices(app) -> list[str]:
+    return [str(n.message) for n in app._notifications]
+
+
+async def test_removed_evidence_comes_back_with_z_and_typing_on_step_4_goes_to_the_summary(demo):
+    app = console(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await go_to(pilot, 4)
+        await pilot.pause()
+        # A sentence typed as the step opens goes to the summary, not to the list's keys.
+        summary = app.store.session.summary
+        evidence = [e.model_dump() for e in app.store.session.evidence]
+        assert app.focused is app.screen.query_one("#summary")
+        await pilot.press(*"Ax ")
+        await pilot.pause()
+        assert app.screen.query_one("#summary").text == "Ax " + summary
+        assert [e.model_dump() for e in app.store.session.evidence] == evidence
+        # From the list, x removes the selected item and z brings it back, whole.
+        app.screen.query_one("#evidence", DataTable).focus()
+        await pilot.press("x")
+        await pilot.pause()
+        assert [e.model_dump() for e in app.store.session.evidence] == evidence[1:]
+        assert any("z brings it back" in n for n in notices(app))
+        await pilot.press("z")
+        await pilot.pause()
+        assert sorted(e.model_dump()["id"] for e in app.store.session.evidence) == sorted(
+            e["id"] for e in evidence)
+        assert evidence[0] in [e.model_dump() for e in app.store.session.evidence]
+        # Nothing more to bring back: z says so and changes nothing.
+        await pilot.press("z")
+        await pilot.pause()
+        assert len(app.store.session.evidence) == len(evidence)
+        assert "Nothing removed here to bring back." in notices(app)
+
+
+async def test_a_removed_facilitator_comes_back_to_the_roster_and_the_role(demo):
+    app = console(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        facilitator = app.store.session.meeting.facilitator
+        person = app.store.live.get("participants", facilitator).model_dump()
+        ids = [p.id for p in app.store.session.participants]
+        roster = app.screen.query_one("#roster", DataTable)
+        roster.focus()
+        roster.move_cursor(row=ids.index(facilitator))
+        await pilot.press("x")
+        await pilot.pause()
+        assert app.store.session.meeting.facilitator is None
+        await pilot.press("z")
+        await pilot.pause()
+        assert app.store.session.meeting.facilitator == facilitator
+        assert app.store.live.get("participants", facilitator).model_dump() == person
+
+
+async def test_a_removed_condition_comes_back_with_z(demo):
+    app = console(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await go_to(pilot, 6)
+        view = app.screen.query_one("#step-6")
+        table = view.query_one("#conditions", DataTable)
+        table.focus()
+        await pilot.pause()
+        factor = view._selected_factor()
+        before = factor.model_dump()
+        await pilot.press("x")
+        await pilot.pause()
+        after = app.store.live.get("factors", factor.id)
+        assert after is None or after.event_ids != before["event_ids"]
+        await pilot.press("z")
+        await pilot.pause()
+        assert app.store.live.get("factors", factor.id).model_dump()["event_ids"] == before[
+            "event_ids"]
+
+
+async def test_a_dropped_action_comes_back_open_with_z_but_not_past_the_limit(demo):
+    seven_open(demo)
+    app = console(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await go_to(pilot, 7)
+        table = app.screen.query_one("#actions", DataTable)
+        table.focus()
+        table.move_cursor(row=0)
+        first = app.store.session.actions[0].id
+        await pilot.press("x")
+        await pilot.pause()
+        assert app.store.live.get("actions", first).status == "dropped"
+        await pilot.press("z")
+        await pilot.pause()
+        assert app.store.live.get("actions", first).status == "open"
+        # Dropped again, and an eighth added meanwhile: z refuses to make eight open.
+        await pilot.press("x")
+        await pilot.pause()
+        await pilot.press("a")
+        await fill(pilot, title="Rate-limit dashboard", owner="Lin Chen",
+                   criterion="Dashboard shows 429 rate within 1 minute")
+        assert len(app.store.session.open_actions()) == 7
+        await pilot.press("z")
+        await pilot.pause()
+        assert app.store.live.get("actions", first).status == "dropped"
+        assert "actions.open_limit" in str(app.screen.query_one("#refusal").render())

@@ -63,7 +63,7 @@ class ActionsStep(StepView):
         table.add_columns("Status", "Due", "Owner", "Action", "Done when")
         yield table
         yield Static("", id="detail", markup=False)
-        yield Static("a add · e edit · d done/reopen · x drop · Enter edits", classes="hint")
+        yield Static("a add · e edit · d done/reopen · x drop · z undo · Enter edits", classes="hint")
 
     def show_session(self, changed: frozenset[str] | None = None) -> None:
         super().show_session(changed)
@@ -236,8 +236,21 @@ class ActionsStep(StepView):
     def action_drop_action(self) -> None:
         action = self._selected()
         if action is not None and action.status != "dropped":
+            was = action.status  # the record itself changes with the edit
             self.refuse([])
             self._set_status(action, "dropped")
+            self.removed(f"Dropped “{action.title}”", lambda: self._status_back(action.id, was))
+
+    def _status_back(self, action_id: str, status: str) -> None:
+        """Bring a dropped action back to what it was; open again only within the limit."""
+        action = next((a for a in self.session.actions if a.id == action_id), None)
+        if action is None or action.status != "dropped":
+            return
+        if status == "open":
+            reopened = action.model_copy(update={"status": "open"})
+            if self.refuse([f for f in self._blocks(reopened) if f.rule == "actions.open_limit"]):
+                return
+        self._set_status(action, status)
 
 
 def _required_day(text: str) -> date:

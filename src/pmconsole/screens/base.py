@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Callable, ClassVar
 
 from textual import events
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.compose import compose
 from textual.containers import Grid, VerticalScroll
 from textual.screen import Screen
@@ -124,12 +125,24 @@ class StepView(VerticalScroll, can_focus=False):
     StepView DataTable { height: auto; max-height: 16; }
     """
 
+    BINDINGS = [
+        Binding("z", "bring_back", "Bring back", id="step.bring_back", show=False),
+    ]
+
     step: ClassVar[int]
+    # The control that takes the focus when the step is shown, when it is not the first one:
+    # on a step with a list above a text to write, typing goes to the text, never to the
+    # list's one-letter keys (x removes).
+    FIRST_CONTROL: ClassVar[str] = ""
     ready = False  # set once composed and mounted: redraws before that find no widgets
     # Set once the parts below the first screenful are mounted too (see compose_below).
     complete = False
     # The collections whose changes this view shows; others do not make it redraw.
     watches: ClassVar[frozenset[str]] = frozenset()
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._removed: list[Callable[[], object]] = []  # see removed()
 
     @property
     def session(self) -> Session:
@@ -166,6 +179,10 @@ class StepView(VerticalScroll, can_focus=False):
         before the step is mounted, which takes the focus itself then (on_mount)."""
         if not (self.ready and self.display):
             return
+        first = self.query(self.FIRST_CONTROL) if self.FIRST_CONTROL else ()
+        if first and first.first().focusable:
+            first.first().focus(scroll_visible=False)
+            return
         for widget in self.query("*"):
             if widget.focusable:
                 widget.focus(scroll_visible=False)
@@ -184,6 +201,18 @@ class StepView(VerticalScroll, can_focus=False):
 
     def edit(self, *ops) -> bool:
         return self.app.edit(*ops)  # type: ignore[attr-defined]
+
+    def removed(self, what: str, bring_back: Callable[[], object]) -> None:
+        """Say what one key just removed, and keep how to bring it back: Z does, the last
+        removed first, for as long as the step is open."""
+        self._removed.append(bring_back)
+        self.notify(f"{what}; z brings it back.", markup=False)
+
+    def action_bring_back(self) -> None:
+        if self._removed:
+            self._removed.pop()()
+        else:
+            self.notify("Nothing removed here to bring back.", markup=False)
 
 
 def field_rows(*rows: tuple[str, Widget]) -> ComposeResult:

@@ -65,7 +65,7 @@ class FactorsStep(StepView):
     def compose(self) -> ComposeResult:
         yield Static(
             "For each major event: what conditions enabled this? 3–5 systemic causes "
-            "(a add · e edit · x remove · c category)",
+            "(a add · e edit · x remove · z undo · c category)",
             classes="hint",
         )
         with Horizontal():
@@ -195,9 +195,13 @@ class FactorsStep(StepView):
             return
         others = [e for e in factor.event_ids if e != event.id]
         if others:  # linked to other events too: only unlink it from this one
-            self.edit(set_op("factors", "event_ids", others, factor.id))
-        else:
-            self.edit(del_op("factors", factor.id))
+            linked = factor.event_ids
+            if self.edit(set_op("factors", "event_ids", others, factor.id)):
+                self.removed(f"Unlinked “{factor.text}” from this event",
+                             lambda: self.edit(set_op("factors", "event_ids", linked, factor.id)))
+        elif self.edit(del_op("factors", factor.id)):
+            self.removed(f"Removed the condition “{factor.text}”",
+                         lambda: self.edit(add_op("factors", factor)))
 
     def action_cycle_category(self) -> None:
         factor = self._selected_factor()

@@ -40,6 +40,7 @@ def page_count_text(text: str) -> tuple[str, bool]:
 
 class FactsStep(StepView):
     step = 4
+    FIRST_CONTROL = "#summary"  # typing a sentence here must not reach the list's keys
     watches = frozenset({"evidence", "session", "meeting"})
 
     BINDINGS = [
@@ -57,8 +58,8 @@ class FactsStep(StepView):
 
     def compose(self) -> ComposeResult:
         yield Static(
-            "Evidence  (a add · x remove · i import a timeline file; late = less than 24 h "
-            "before the meeting)",
+            "Evidence  (a add · x remove · z undo · i import a timeline file; late = less than "
+            "24 h before the meeting)",
             classes="section",
         )
         yield ProgressBar(id="import-progress", show_eta=False)
@@ -182,9 +183,13 @@ class FactsStep(StepView):
 
     def action_remove_evidence(self) -> None:
         table = self.query_one("#evidence", DataTable)
-        if table.row_count:
-            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-            self.edit(del_op("evidence", key))
+        if not table.row_count:
+            return
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        item = next((e for e in self.session.evidence if e.id == key), None)
+        if item is not None and self.edit(del_op("evidence", item.id)):
+            self.removed(f"Removed the evidence “{item.reference}”",
+                         lambda: self.edit(add_op("evidence", item)))
 
 
 class ImportDone(Message):

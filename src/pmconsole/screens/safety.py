@@ -43,7 +43,7 @@ class SafetyStep(StepView):
         yield Static("", id="statement", markup=False)
         yield Static(
             "Speakers: junior first, facilitator and note-taker last · "
-            "n next · k skip · u/d move · +/- minutes · b rebuild",
+            "n next · k skip · u/d move · +/- minutes · b rebuild · e edit the statement",
             classes="section",
         )
         yield Static("", id="queue-time", classes="hint", markup=False)

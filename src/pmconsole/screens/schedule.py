@@ -111,7 +111,7 @@ class ScheduleStep(StepView):
             ("Note-taker", Select([], id="note_taker", prompt="choose", compact=True)),
         )
         yield Static(
-            "Roster  (a add · e edit · x remove · i involved · from the top, Shift+Tab twice)",
+            "Roster  (a add · e edit · x remove · z undo · i involved · from the top, Shift+Tab twice)",
             classes="section",
         )
         table: DataTable = DataTable(id="roster", cursor_type="row", zebra_stripes=True)
@@ -241,11 +241,14 @@ class ScheduleStep(StepView):
         person = self._selected()
         if person is not None:
             ops = [del_op("participants", person.id)]
+            back = [add_op("participants", person)]
             for role in ("facilitator", "note_taker"):
                 if getattr(self.session.meeting, role) == person.id:
                     ops.append(set_op("meeting", role, None))  # the role is open again
-            self.edit(*ops)
-            self.notify(f"Removed {person.name} from the roster.", markup=False)
+                    back.append(set_op("meeting", role, person.id))
+            if self.edit(*ops):
+                self.removed(f"Removed {person.name} from the roster",
+                             lambda: self.edit(*back))
 
     def action_toggle_involved(self) -> None:
         person = self._selected()
