@@ -493,3 +493,36 @@ async def test_a_dropped_action_comes_back_open_with_z_but_not_past_the_limit(de
         await pilot.pause()
         assert app.store.live.get("actions", first).status == "dropped"
         assert "actions.open_limit" in str(app.screen.query_one("#refusal").render())
+
+
+async def test_escape_asks_before_dropping_a_filled_form_and_a_clean_one_closes_at_once(demo):
+    app = console(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await go_to(pilot, 7)
+        count = len(app.store.session.actions)
+        # Nothing typed: one Escape closes.
+        await pilot.press("a")
+        assert isinstance(app.screen, RecordForm)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, RecordForm)
+        # Typed: the first Escape keeps the form and says how to drop or save it.
+        await pilot.press("a", *"Page on-call")
+        await pilot.press("escape")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, RecordForm)
+        assert form.query_one("#field-title", Input).value == "Page on-call"
+        assert "Escape again drops" in str(form.query_one("#form-keys").render())
+        # Typing more asks again on the next Escape.
+        await pilot.press("s")
+        await pilot.pause()
+        assert "Escape again" not in str(form.query_one("#form-keys").render())
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is form
+        # The second Escape in a row drops it; nothing was added.
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, RecordForm)
+        assert len(app.store.session.actions) == count

@@ -368,7 +368,7 @@ class PmConsole(App[int]):
             self._quit_warned_at is None or now - self._quit_warned_at > QUIT_AGAIN
         ):
             self._quit_warned_at = now
-            how = "; ".join((["Ctrl+S saves the form, Escape drops it"] if forms else []) + (
+            how = "; ".join((["Ctrl+S saves the form, Escape twice drops it"] if forms else []) + (
                 ["a field marked red needs a value it can take"] if fields else []))
             self.notify(
                 f"Not saved yet: {'; '.join(forms + fields)}. {how[:1].upper()}{how[1:]}."

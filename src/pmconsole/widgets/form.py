@@ -1,7 +1,7 @@
 """One form for every kind of record: roster people, evidence, timeline events, and the rest.
 
 The form checks each value with the field's parser and says what is wrong beside the field;
-Escape leaves without changing anything.
+Escape leaves without changing anything; when something was typed, only a second Escape does.
 """
 
 from __future__ import annotations
@@ -52,7 +52,12 @@ class RecordForm(ModalScreen[dict[str, Any] | None]):
     RecordForm Label { padding: 1 0 0 0; }
     RecordForm Input, RecordForm Select { background: $boost; }
     RecordForm .form-keys { color: $text-muted; padding: 1 0 0 0; }
+    RecordForm .form-keys.-confirm { color: $warning; text-style: bold; }
     """
+
+    KEYS = "Ctrl+S saves (or Enter in a text field) · Tab moves · Escape cancels"
+    # Escape with something typed asks first; a second Escape within this many seconds drops it.
+    DROP_AGAIN = 8.0
 
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="form.cancel"),
@@ -75,6 +80,7 @@ class RecordForm(ModalScreen[dict[str, Any] | None]):
         self.form_title = title
         self.fields = fields
         self.check = check
+        self._escape_at: float | None = None  # when Escape last asked before dropping typing
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -115,10 +121,7 @@ class RecordForm(ModalScreen[dict[str, Any] | None]):
                     yield Static("", classes="form-error -none", id=f"error-{f.name}", markup=False)
                     if f.hint is not None:
                         yield Static("", classes="form-hint", id=f"hint-{f.name}", markup=False)
-            yield Static(
-                "Ctrl+S saves (or Enter in a text field) · Tab moves · Escape cancels",
-                classes="form-keys",
-            )
+            yield Static(self.KEYS, classes="form-keys", id="form-keys")
 
     def on_mount(self) -> None:
         for f in self.fields:
@@ -142,9 +145,14 @@ class RecordForm(ModalScreen[dict[str, Any] | None]):
 
     def _clear_error(self, name: str) -> None:
         """A field's error goes once the field is changed: what it said may no longer hold,
-        and Ctrl+S checks everything again."""
+        and Ctrl+S checks everything again. So does the question a first Escape asked."""
         if any(f.name == name for f in self.fields):
             self.query_one(f"#error-{name}", Static).set_class(True, "-none")
+        if self._escape_at is not None:
+            self._escape_at = None
+            keys = self.query_one("#form-keys", Static)
+            keys.update(self.KEYS)
+            keys.remove_class("-confirm")
 
     def _show_hint(self, f: FormField, text: str) -> None:
         if f.hint is not None:
@@ -174,6 +182,16 @@ class RecordForm(ModalScreen[dict[str, Any] | None]):
         return False
 
     def action_cancel(self) -> None:
+        """Leave without saving. What was typed is not dropped on one key: a first Escape
+        says so (an Escape meant for a field's suggestion would otherwise lose the form)."""
+        now = self.app.clock.monotonic()  # type: ignore[attr-defined]
+        asked = self._escape_at is not None and now - self._escape_at <= self.DROP_AGAIN
+        if self.has_typing() and not asked:
+            self._escape_at = now
+            keys = self.query_one("#form-keys", Static)
+            keys.update("Escape again drops what you typed · Ctrl+S saves it")
+            keys.add_class("-confirm")
+            return
         self.dismiss(None)
 
     def action_save(self) -> None:
