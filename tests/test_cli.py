@@ -623,6 +623,15 @@ def test_export_writes_beside_the_session_and_never_overwrites_without_force(wri
     assert code == 2 and "session file itself" in one_line(err)
 
 
+def test_export_to_dash_prints_it_and_writes_no_file(write_session, capsys, tmp_path):
+    path = write_session()
+    before = sorted(p.name for p in path.parent.iterdir())
+    code, out, err = run(capsys, "export", path, "--format", "csv", "-o", "-")
+    assert code == 0 and out.startswith("Title,Description,Owner")
+    assert sorted(p.name for p in path.parent.iterdir()) == before
+    assert not (tmp_path / "-").exists() and not Path("-").exists()
+
+
 def test_export_of_a_summary_over_one_page_is_refused_unless_forced(write_session, make_session, capsys):
     session = make_session()
     session.summary = "word " * 600

@@ -621,10 +621,12 @@ def test_csv_reads_back_as_the_actions(demo):
     assert tuple(header) == CSV_HEADER
     assert len(rows) == len(demo.actions)
     factors = {f.id: f.text for f in demo.factors}
+    # Each ticket leads back to its post-mortem.
+    origin = f"From the post-mortem “{demo.incident.title}” of 2026-11-26."
     for row, action in zip(rows, demo.actions):
         assert row == [
             action.title,
-            action.description,
+            f"{action.description} {origin}",
             action.owner,
             action.due.isoformat(),
             action.criterion,
@@ -648,11 +650,32 @@ def test_csv_neutralises_formulas_and_keeps_hostile_text_inert(demo):
     for n, start in enumerate(FORMULA_STARTS):
         row = by_id[f"a-formula-{n}"]
         expected = "'" + clean(start)
-        assert row[0] == row[1] == row[2] == row[4] == expected
+        assert row[0] == row[2] == row[4] == expected
+        assert row[1].startswith(expected + " From the post-mortem “")
     hostile = by_id["a-hostile"]
     assert hostile[0] == hostile[2] == hostile[4] == HOSTILE_TEXT
-    assert hostile[1] == HOSTILE_TEXT + "\nsecond line"
+    assert hostile[1].startswith(HOSTILE_TEXT + "\nsecond line From the post-mortem “")
     assert hostile[6] == HOSTILE_TEXT + "; # " + HOSTILE_TEXT
+
+
+def test_dropped_actions_are_no_tickets_and_one_line_under_the_summary(demo):
+    dropped, kept = demo.actions[0], demo.actions[1:]
+    session = demo.model_copy(update={"actions": [
+        dropped.model_copy(update={"status": "dropped"}), *kept]})
+    header, *rows = _csv_rows(export(session, "csv", now=NOW))
+    assert [row[0] for row in rows] == [a.title for a in kept]
+    line = f"Dropped in the meeting: {dropped.title}."
+    md = export(session, "md", now=NOW)
+    table = md.split("## Actions", 1)[1].split(line, 1)[0]
+    assert dropped.title not in table and all(a.title in table for a in kept)
+    assert line in md
+    page = export(session, "html", now=NOW)
+    assert html.escape(line, quote=False) in page
+    assert page.count(html.escape(dropped.title, quote=False)) == 1  # in that line alone
+    # An action with no description still says where it comes from.
+    bare = demo.model_copy(update={"actions": [kept[0].model_copy(update={"description": ""})]})
+    header, row = _csv_rows(export(bare, "csv", now=NOW))
+    assert row[1] == f"From the post-mortem “{demo.incident.title}” of 2026-11-26."
 
 
 def test_csv_cell_rules():

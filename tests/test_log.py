@@ -177,6 +177,17 @@ def test_an_unreadable_session_is_listed_with_its_error(folder):
     assert len(listed) == 1 and "broken.toml" in listed[0].error and "TOML" in listed[0].error
 
 
+def test_actions_name_a_session_they_could_not_read(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("PMCONSOLE_CACHE_DIR", str(tmp_path / "cache"))
+    sessions = tmp_path / "s"
+    sessions.mkdir()
+    (sessions / "broken.toml").write_text("title = [\n")
+    assert cli.main(["actions", "--sessions-dir", str(sessions), "--json"]) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out) == []  # the JSON stays clean; the warning is on stderr
+    assert "unreadable, its actions not listed" in err and "broken.toml" in err
+
+
 def test_a_deleted_index_is_rebuilt_with_the_same_results(folder):
     log = PostMortemLog(folder)
     log.update()

@@ -337,6 +337,9 @@ def cmd_actions(args: argparse.Namespace) -> int:
     log = _log(args)
     try:
         rows = log.actions(now)
+        # A session that cannot be read may hold open actions: never leave it out in silence.
+        for hit in log.unreadable():
+            print(f"unreadable, its actions not listed: {one_line(hit.error)}", file=sys.stderr)
     finally:
         log.close()
     if args.open or args.overdue or args.due_within is not None:
@@ -405,6 +408,9 @@ def cmd_export(args: argparse.Namespace) -> int:
     if blocked and not args.force:
         first = blocked[0]
         raise Refused(f"{first.rule}: {first.message} — {first.hint} (or export with --force)")
+    if args.output == "-":  # as Unix tools take it: the standard output
+        sys.stdout.write(exporters.export(session, args.format))
+        return 0
     out = Path(args.output) if args.output else exporters.default_output(path, args.format)
     if out.resolve() == path.resolve():
         raise UsageError(f"{out}: that is the session file itself; choose another name")
@@ -541,7 +547,7 @@ def build_parser(only: str | None = None) -> Parser:
         p.add_argument("file", metavar="FILE")
         p.add_argument("--format", required=True, choices=["md", "html", "json", "ics", "csv"])
         p.add_argument("-o", "--output", metavar="OUT",
-                       help="where to write (default: beside FILE)")
+                       help="where to write (default: beside FILE; - prints it)")
         p.add_argument("--force", action="store_true",
                        help="export a summary over one page; replace an existing OUT")
 

@@ -26,8 +26,11 @@ Decisions the formats share:
 - **iCalendar UIDs** are ``meeting-<h>@pmconsole``, ``review-<h>@pmconsole`` and
   ``action-<action id>-<h>@pmconsole``, where ``<h>`` hashes the incident's title and start:
   exporting again, after any other edit, updates the same calendar entries.
-- **CSV** has the columns of ``CSV_HEADER``, one row per action in the session's order
-  (dropped ones too, with their status), UTF-8 without a byte-order mark, CRLF line ends.
+- **CSV** has the columns of ``CSV_HEADER``, one row per action in the session's order, UTF-8
+  without a byte-order mark, CRLF line ends. Dropped actions are left out: a tracker importing
+  the file would open a ticket for each. The description ends with the post-mortem it comes
+  from (the incident's title and the meeting's day), so a ticket leads back to it.
+- **Dropped actions** are named in one line under the summary's table of actions, not in it.
 
 Never import Textual here: the command line, scripts and tests use this without a screen.
 """
@@ -423,7 +426,8 @@ def export_md(session: Session, now: datetime) -> str:
         out += ["*No contributing factors are recorded yet.*", ""]
 
     out += ["## Actions", ""]
-    if session.actions:
+    agreed = [a for a in session.actions if a.status != "dropped"]
+    if agreed:
         out += _md_table(
             ("Action", "Owner", "Due", "Success criterion", "Status"),
             (
@@ -434,12 +438,14 @@ def export_md(session: Session, now: datetime) -> str:
                     _md_cell(a.criterion) or "—",
                     a.status,
                 ]
-                for a in session.actions
+                for a in agreed
             ),
         )
         out.append("")
     else:
         out += ["*No action items are agreed yet.*", ""]
+    if dropped := _dropped_line(session):
+        out += [md_escape(dropped), ""]
     out += [f"**Follow-up review:** {md_escape(_followup_line(session))}", ""]
 
     out += ["## Anonymous feedback", "", md_escape(_feedback_line(session)), ""]
@@ -607,7 +613,8 @@ def export_html(session: Session, now: datetime) -> str:
     parts.append("</section>")
 
     parts += ["<section>", "<h2>Actions</h2>"]
-    if session.actions:
+    agreed = [a for a in session.actions if a.status != "dropped"]
+    if agreed:
         parts += [
             "<table>",
             "<thead><tr><th>Action</th><th>Owner</th><th>Due</th><th>Success criterion</th>"
@@ -617,13 +624,15 @@ def export_html(session: Session, now: datetime) -> str:
                 f"<tr><td>{_h1(a.title)}</td><td class=\"owner\">{_h1(a.owner) or '—'}</td>"
                 f"<td>{html.escape(_due_text(a))}</td><td>{_h1(a.criterion) or '—'}</td>"
                 f"<td>{html.escape(a.status)}</td></tr>"
-                for a in session.actions
+                for a in agreed
             ),
             "</tbody>",
             "</table>",
         ]
     else:
         parts.append('<p class="note">No action items are agreed yet.</p>')
+    if dropped := _dropped_line(session):
+        parts.append(f'<p class="note">{html.escape(dropped)}</p>')
     parts += ["</section>", '<div class="two">']
     parts += [
         "<section>",
@@ -1051,16 +1060,31 @@ def csv_cell(text: str) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
+def _dropped_line(session: Session) -> str:
+    dropped = [_one_line(a.title) for a in session.actions if a.status == "dropped"]
+    return f"Dropped in the meeting: {'; '.join(dropped)}." if dropped else ""
+
+
+def _origin(session: Session) -> str:
+    """The post-mortem an action comes from, for a tracker's ticket."""
+    at = session.meeting.scheduled_at
+    day = f" of {session.local(at).date().isoformat()}" if at is not None else ""
+    return f"From the post-mortem “{_one_line(session.incident.title)}”{day}."
+
+
 def export_csv(session: Session, now: datetime) -> str:
     factors = {f.id: _one_line(f.text) for f in session.factors}
+    origin = _origin(session)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(CSV_HEADER)
     for a in session.actions:
+        if a.status == "dropped":
+            continue
         linked = "; ".join(factors[i] for i in a.factor_ids if factors.get(i))
         row = (
             a.title,
-            a.description,
+            f"{a.description} {origin}" if a.description.strip() else origin,
             a.owner,
             a.due.isoformat() if a.due else "",
             a.criterion,
