@@ -526,3 +526,43 @@ async def test_escape_asks_before_dropping_a_filled_form_and_a_clean_one_closes_
         await pilot.pause()
         assert not isinstance(app.screen, RecordForm)
         assert len(app.store.session.actions) == count
+
+
+# -- keys that arrive together act in the order typed --------------------------------------------
+
+
+def burst(app, *typed: str) -> None:
+    """Keys as a terminal delivers a burst (a paste of keys over ssh, tmux send-keys): all
+    queued before the first is handled."""
+    names = {" ": ("space", " "), "\t": ("tab", "\t"), "\b": ("backspace", "\x7f")}
+    for text in typed:
+        for char in text:
+            key, character = names.get(char, (char, char))
+            app.post_message(events.Key(key, character))
+
+
+async def test_a_burst_of_keys_fills_a_new_form_as_typed(demo):
+    app = console(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await go_to(pilot, 5)
+        # "a" opens the form; the rest was typed before its first field had the focus.
+        burst(app, "aPaged DBA\t10:20")
+        await pilot.pause()
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, RecordForm)
+        assert form.query_one("#field-text", Input).value == "Paged DBA"
+        assert form.query_one("#field-at", Input).value == "10:20"
+
+
+async def test_backspace_in_a_burst_deletes_what_was_typed_before_it(demo):
+    app = console(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        field = app.focused
+        assert isinstance(field, Input)
+        before = field.value
+        field.action_end()
+        burst(app, "ab\bc")
+        await pilot.pause()
+        assert field.value == before + "ac"

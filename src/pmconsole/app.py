@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from textual import work
+from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -21,8 +21,9 @@ from .messages import SessionChanged
 from .model import STEP_NAMES, WRAP_UP, clean_text
 from .ops import Op, OpError, set_op
 from .startup import announce_ready, resume_collector
+from .screens.base import KeepsEarlyTyping
 from .store import ReadOnlySession, SessionStore
-from .widgets.fields import BoundInput, FieldRef
+from .widgets.fields import BoundInput, FieldRef, Input
 
 STARTED = time.perf_counter()
 POLL_SECONDS = 0.15
@@ -45,6 +46,15 @@ HIGH_CONTRAST = Theme(
     error="#ff3030",
     dark=True,
 )
+
+
+def _takes_text(widget: object) -> bool:
+    """Whether a control puts every character typed into it in its text."""
+    if isinstance(widget, Input):
+        return True
+    from textual.widgets import TextArea  # not at start-up: loaded by the first one shown
+
+    return isinstance(widget, TextArea) and not widget.read_only
 
 
 class PmConsole(App[int]):
@@ -254,6 +264,23 @@ class PmConsole(App[int]):
         if self.store is not None:
             self.store.close()  # checkpoint: the file is complete before the process goes
         self.exit(0)
+
+    async def _on_key(self, event: events.Key) -> None:
+        """A key no control used and no binding wants. A character that reaches here while a
+        text field has the focus was typed for it, but was given to the control that had the
+        focus a moment before: keys typed together ("a" then "Paged", fast) all go to the
+        list whose "a" opens the form, before the form's field takes the focus. It goes to
+        the field, in the order typed (a text field takes every character itself, so none
+        of its own comes here)."""
+        screen = self.screen
+        if isinstance(screen, KeepsEarlyTyping) and screen.keep(event):
+            event.prevent_default()  # kept for the control about to take the focus, in order
+            return
+        field = self.focused
+        if event.is_printable and _takes_text(field):
+            event.prevent_default()  # what follows is Textual's own handling, done here
+            if not await self._check_bindings(event.key):
+                field._forward_event(events.Key(event.key, event.character))
 
     def on_resize(self, event) -> None:
         """Below 80x24 the steps cannot be laid out: say so rather than show a broken screen."""

@@ -80,16 +80,23 @@ class KeepsEarlyTyping(Screen):
         # Textual gives the screen a key when nothing has the focus, once its priority bindings
         # have passed on it. Kept here, at that moment in the app's own order of events, a key
         # can never fall between this screen and a control that has just taken the focus.
-        if isinstance(event, events.Key) and self._focus_pending and self.focused is None:
-            if len(self._typed_early) < TYPEAHEAD_LIMIT:
-                key, character = event.key, event.character
-                if key == "ctrl+j":
-                    # Typed before the console set the terminal up, Enter reaches it as the
-                    # terminal had turned it: a line feed.
-                    key, character = "enter", "\r"
-                self._typed_early.append((key, character))
-            return
-        super()._forward_event(event)
+        if not (isinstance(event, events.Key) and self.keep(event)):
+            super()._forward_event(event)
+
+    def keep(self, event: events.Key) -> bool:
+        """Keep a key for the control about to take the focus; False when none is awaited.
+        The app gives this too a key that went to the control focused a moment before (the
+        list whose "a" opened this form) and that it did not use."""
+        if not (self._focus_pending and self.focused is None):
+            return False
+        if len(self._typed_early) < TYPEAHEAD_LIMIT:
+            key, character = event.key, event.character
+            if key == "ctrl+j":
+                # Typed before the console set the terminal up, Enter reaches it as the
+                # terminal had turned it: a line feed.
+                key, character = "enter", "\r"
+            self._typed_early.append((key, character))
+        return True
 
     def set_focus(self, widget: Widget | None, *args, **kwargs) -> None:
         super().set_focus(widget, *args, **kwargs)

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from typing import Any, Callable
 from zoneinfo import ZoneInfo
 
-from textual import on
+from textual import events, on
 from textual.timer import Timer
 from textual.widgets import Input
 
@@ -97,6 +97,40 @@ def format_tags(value: Any) -> str:
     return ", ".join(value or [])
 
 
+class KeysInOrder:
+    """For a text field: keys that arrive together (fast typing over ssh, a burst from tmux, a
+    busy machine) act in the order typed.
+
+    Textual gives every key to the focused field first and runs a key's binding only once the
+    key has gone up to the app: by then the text typed after it in the same burst has been
+    put in the field. So "Paged" Tab "10:20" put all of it in the first field, and "ab",
+    Backspace, "c" gave "ab". Here the field runs its own bindings (Backspace, arrows, …) and
+    Tab at once, and a key that reaches it after the focus has moved on goes to the control
+    that has the focus now, as typed."""
+
+    async def _on_key(self, event: events.Key) -> None:
+        screen = self.app.screen  # type: ignore[attr-defined]
+        if screen.focused is not self:
+            target = screen.focused or screen
+            if target is not self:
+                event.stop()
+                event.prevent_default()
+                target._forward_event(events.Key(event.key, event.character))
+            return
+        if event.is_printable:
+            return  # the field's own handler puts it in
+        if event.key in ("tab", "shift+tab"):
+            event.stop()
+            event.prevent_default()
+            screen.focus_next() if event.key == "tab" else screen.focus_previous()
+            return
+        for binding in self._bindings.key_to_bindings.get(event.key, ()):  # type: ignore[attr-defined]
+            if await self.app.run_action(binding.action, self):  # type: ignore[attr-defined]
+                event.stop()
+                event.prevent_default()
+                return
+
+
 class SavesSoon:
     """Typing is saved COMMIT_DELAY after the last key, and at once when focus leaves."""
 
@@ -127,7 +161,7 @@ class SavesSoon:
         raise NotImplementedError
 
 
-class BoundInput(SavesSoon, Input):
+class BoundInput(KeysInOrder, SavesSoon, Input):
     """An Input that edits one field through the app's store."""
 
     DEFAULT_CSS = """

@@ -18,6 +18,9 @@ from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
 from textual.widgets import Checkbox, Input, Label, Select, SelectionList, Static
 
+from ..screens.base import KeepsEarlyTyping
+from .fields import KeysInOrder
+
 
 @dataclass
 class FormField:
@@ -34,8 +37,18 @@ class FormField:
     options: tuple[tuple[str, str], ...] = ()  # (label, value) pairs of a "multi" field
 
 
-class RecordForm(ModalScreen[dict[str, Any] | None]):
-    """A modal form; dismisses with the parsed values, or None when cancelled."""
+class FormInput(KeysInOrder, Input):
+    """A form's text field: keys typed together act in the order typed (Tab, Backspace)."""
+
+
+class RecordForm(KeepsEarlyTyping, ModalScreen[dict[str, Any] | None]):
+    """A modal form; dismisses with the parsed values, or None when cancelled. What is typed
+    as it opens (the key that opened it and the text after it, typed together) waits for its
+    first field and goes there, in order."""
+
+    # Not Textual's first focusable (the scrolling frame around the fields): on_mount focuses
+    # the first field, and keys typed until then are kept for it.
+    AUTO_FOCUS = ""
 
     DEFAULT_CSS = """
     RecordForm { align: center middle; }
@@ -107,7 +120,7 @@ class RecordForm(ModalScreen[dict[str, Any] | None]):
                                 compact=True,
                             )
                         else:
-                            yield Input(
+                            yield FormInput(
                                 str(f.value),
                                 placeholder=f.placeholder,
                                 id=f"field-{f.name}",
