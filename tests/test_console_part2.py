@@ -566,3 +566,30 @@ async def test_backspace_in_a_burst_deletes_what_was_typed_before_it(demo):
         burst(app, "ab\bc")
         await pilot.pause()
         assert field.value == before + "ac"
+
+
+async def test_an_unticked_box_is_empty_not_told_by_colour_alone(demo):
+    app = console(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await go_to(pilot, 5)
+        await pilot.press("a")
+        form = app.screen
+        major = form.query_one("#field-major")
+        assert "▐ ▌" in str(major.render()) and "X" not in str(major.render())
+        major.value = True
+        await pilot.pause()
+        assert "▐X▌" in str(major.render())
+        await pilot.press("escape", "escape")
+        await go_to(pilot, 7)
+        table = app.screen.query_one("#actions", DataTable)
+        table.focus()
+        table.move_cursor(row=0)
+        await pilot.press("e")
+        await pilot.pause()
+        links = app.screen.query_one("#field-factor_ids")
+        action = app.store.session.actions[0]
+        boxes = [links.render_line(y).text[:4] for y in range(links.option_count)]
+        chosen = [links.get_option_at_index(i).value in action.factor_ids
+                  for i in range(links.option_count)]
+        assert True in chosen and False in chosen
+        assert boxes == ["▐X▌ " if c else "▐ ▌ " for c in chosen]

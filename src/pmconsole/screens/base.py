@@ -35,9 +35,9 @@ class KeepsEarlyTyping(Screen):
     was lost.
 
     The keys bound with priority (the step keys, the blame pause, Quit) never wait: Textual
-    acts on them before the screen sees them. The kept keys reach the control as one burst,
-    and Textual handles a burst as it does any other: a key acting through a binding
-    (Backspace, Tab) acts after text typed just after it in the same burst."""
+    acts on them before the screen sees them. The kept keys reach the control as one burst;
+    a field with KeysInOrder (every text field of a step or form) acts on Backspace and Tab in
+    that burst in the order typed."""
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -16,6 +16,8 @@ from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
+from rich.segment import Segment
+from textual.strip import Strip
 from textual.widgets import Checkbox, Input, Label, Select, SelectionList, Static
 
 from ..screens.base import KeepsEarlyTyping
@@ -39,6 +41,38 @@ class FormField:
 
 class FormInput(KeysInOrder, Input):
     """A form's text field: keys typed together act in the order typed (Tab, Backspace)."""
+
+
+# Textual draws a tick box as ▐X▌ whether ticked or not, and tells the two apart by colour
+# alone: on a projector, or to someone who does not see the colours, every box looks ticked.
+TICKED, UNTICKED = Checkbox.BUTTON_INNER, " "
+
+
+class TickBox(Checkbox):
+    """A checkbox whose box is empty when it is not ticked."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.BUTTON_INNER = TICKED if self.value else UNTICKED
+
+    def watch_value(self, value: bool) -> None:
+        self.BUTTON_INNER = TICKED if value else UNTICKED
+
+
+class TickList(SelectionList[str]):
+    """A list of choices whose boxes are empty when not chosen."""
+
+    def render_line(self, y: int) -> Strip:
+        strip = super().render_line(y)
+        segments = list(strip)
+        # Each line starts with the box's three parts; its middle carries the option's index.
+        if len(segments) < 3 or segments[1].text != TICKED or segments[1].style is None:
+            return strip
+        index = segments[1].style.meta.get("option")
+        if index is None or self.get_option_at_index(index).value in self.selected:
+            return strip
+        segments[1] = Segment(UNTICKED, segments[1].style)
+        return Strip(segments, strip.cell_length)
 
 
 class RecordForm(KeepsEarlyTyping, ModalScreen[dict[str, Any] | None]):
@@ -101,10 +135,10 @@ class RecordForm(KeepsEarlyTyping, ModalScreen[dict[str, Any] | None]):
             with VerticalScroll():
                 for f in self.fields:
                     if f.kind == "bool":
-                        yield Checkbox(f.label, bool(f.value), id=f"field-{f.name}")
+                        yield TickBox(f.label, bool(f.value), id=f"field-{f.name}")
                     elif f.kind == "multi":
                         yield Label(f.label, markup=False)
-                        yield SelectionList[str](
+                        yield TickList(
                             *[(Text(label), value, value in (f.value or ()))
                               for label, value in f.options],
                             id=f"field-{f.name}",
