@@ -608,6 +608,22 @@ async def test_a_field_that_cannot_be_saved_stays_marked_and_the_header_says_so(
     assert load_session(demo).incident.detected_at.minute == 39
 
 
+async def test_a_time_being_typed_says_enter_saves_and_a_refused_one_names_its_field(demo):
+    app = console(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        field = await focus_field(pilot, "detected_at")
+        field.action_end()
+        await pilot.press("x")
+        await pilot.pause()
+        assert app.save_state() == "✎ Enter saves"  # not "✓ saved" while it is not
+        await pilot.press("tab")
+        await pilot.pause()
+        assert app.save_state() == "⚠ 1 FIELD NOT SAVED"
+        told = [n for n in app._notifications if n.title == "Not saved: detected at"]
+        assert told and "stays in the field" in told[-1].message
+
+
 async def test_quitting_with_a_refused_field_asks_first_and_a_second_ctrl_q_quits(demo):
     app = console(demo)
     async with app.run_test(size=SIZE) as pilot:
@@ -651,3 +667,38 @@ async def test_quitting_with_typing_in_an_open_form_asks_first(demo):
         await pilot.pause()
         assert app.return_code is None and app.screen is form
         assert any(form.form_title in n.message for n in app._notifications)
+
+
+async def test_findings_fit_their_lines_at_80_columns_and_none_is_cut_unsaid():
+    from textual.app import App
+
+    from pmconsole.rules import Finding
+    from pmconsole.widgets.findings import FindingsBar
+
+    def finding(n: int) -> Finding:
+        return Finding(f"rule.{n}", "info", 1, f"Finding number {n} says something plain.",
+                       f"Hint {n}: what to do about it, said in a sentence of some length.")
+
+    class Bar(App):
+        def compose(self):
+            yield FindingsBar()
+
+    app = Bar()
+    async with app.run_test(size=(60, 20)) as pilot:
+        bar = app.query_one(FindingsBar)
+        bar.show([finding(1)])
+        await pilot.pause()
+        text = str(bar.render())
+        assert "Finding number 1" in text and "Hint 1" in text  # room: the hint is there
+        bar.show([finding(n) for n in range(1, 5)])
+        await pilot.pause()
+        text = str(bar.render())
+        assert all(f"Finding number {n}" in text for n in range(1, 5))
+        assert "Hint" not in text and "F1: the hints" in text
+        assert bar.size.height <= FindingsBar.MAX_LINES
+        bar.show([finding(n) for n in range(1, 10)])
+        await pilot.pause()
+        text = str(bar.render())
+        shown = sum(f"Finding number {n} " in text for n in range(1, 10))
+        assert 0 < shown < 9 and f"… {9 - shown} more findings: F1 shows them all" in text
+        assert bar.size.height <= FindingsBar.MAX_LINES

@@ -366,6 +366,8 @@ class PmConsole(App[int]):
         refused = self._refused_typing()
         if refused:
             return f"⚠ {len(refused)} FIELD{'S' if len(refused) > 1 else ''} NOT SAVED"
+        if isinstance(self.focused, BoundInput) and self.focused.waits_for_enter:
+            return "✎ Enter saves"  # a time or a number, checked when it is complete
         return "✓ saved"
 
     def _refused_typing(self) -> list[BoundInput]:

@@ -92,8 +92,23 @@ class HelpScreen(ModalScreen[None]):
                 yield Static(title, classes="title")
                 yield Static(STEP_HELP.get(self.step, "Choose a session, or start a new one."))
                 yield Static("")
+                yield from self._findings()
                 yield Static(KEYS)
             yield Static("Escape closes this help.")
+
+    def _findings(self) -> ComposeResult:
+        """The step's findings in full: at 80 columns the console's bar may hold only some."""
+        meeting = getattr(self.app, "meeting", None)
+        if meeting is None or not self.step:
+            return
+        from ..rules import findings_for_step
+
+        findings = findings_for_step(meeting.findings(), self.step)
+        if findings:
+            yield Static("The method's findings now", classes="title")
+            yield Static("\n".join(f"{f.severity.upper()}  {f.message} — {f.hint}"
+                                    for f in findings), markup=False)
+            yield Static("")
 
     def action_close(self) -> None:
         self.dismiss(None)

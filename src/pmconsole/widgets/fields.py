@@ -167,7 +167,7 @@ class BoundInput(KeysInOrder, SavesSoon, Input):
     DEFAULT_CSS = """
     BoundInput.-invalid { border: tall $error; }
     /* A compact field has no border to colour: its background says it is not saved. */
-    BoundInput.-textual-compact.-invalid { border: none; background: $error-muted; }
+    BoundInput.-textual-compact.-invalid { border: none; background: $error 45%; }
     """
 
     def __init__(
@@ -202,6 +202,11 @@ class BoundInput(KeysInOrder, SavesSoon, Input):
         self._timer: Timer | None = None
         self._dirty = False
 
+    @property
+    def waits_for_enter(self) -> bool:
+        """Typed here, and saved only on Enter or when the focus leaves (a time, a number)."""
+        return self._dirty and not self._while_typing
+
     def show_value(self, session: Session) -> None:
         """Show the model's value unless the user is mid-edit here."""
         if self._dirty:
@@ -228,7 +233,11 @@ class BoundInput(KeysInOrder, SavesSoon, Input):
             value = self._parse(self.value)
         except ValueError as err:
             self._refused(str(err))
-            self.app.notify(str(err), title="Not saved", severity="warning", markup=False)
+            self.app.notify(
+                f"{err}. What you typed stays in the field, marked, until it can be saved.",
+                title=f"Not saved: {self.ref.field.replace('_', ' ')}",
+                severity="warning", markup=False,
+            )
             return
         if value != self.ref.read(self.app.store.session):  # type: ignore[attr-defined]
             extra = self._also(value) if self._also else []
