@@ -254,8 +254,11 @@ def test_markdown_renders_every_section_of_the_demo(demo):
     assert "<h1>Payment captures delayed by a backlog on the payment-capture queue</h1>" in rendered
     assert "Mon 23 Nov 2026, 13:50 – 17:40 UTC" in rendered
     assert "47 min" in rendered and "2 h 20 min" in rendered and "3 h 50 min" in rendered
-    # Key timeline: majors, alerts and decisions of the demo, in time order, in its zone (UTC).
-    assert len(key_timeline(demo)) == 9
+    # Key timeline: the first event (the deploy that set it off, not marked major), majors,
+    # alerts and decisions of the demo, in time order, in its zone (UTC).
+    assert len(key_timeline(demo)) == 10
+    assert key_timeline(demo)[0] == demo.sorted_timeline()[0] and not demo.sorted_timeline()[0].major
+    assert "<td>13:41</td>" in rendered  # that deploy
     assert "<td>15:24</td>" in rendered  # the rollback decision
     # Readable source: names with underscores and tildes render as typed.
     assert "DB_POOL_MAX" in rendered and "from ~40 to ~3" in tree.plain()

@@ -227,11 +227,15 @@ def _exported_line(session: Session, now: datetime) -> str:
 
 
 def key_timeline(session: Session) -> list[TimelineEvent]:
-    """The events the summary lists: major events, then alerts, then decisions, at most
-    ``KEY_TIMELINE_ROWS`` of them, in time order."""
+    """The events the summary lists: the first event (what set the incident off) and the major
+    events, then alerts, then decisions, at most ``KEY_TIMELINE_ROWS`` of them, in time
+    order."""
     rank = {"alert": 1, "decision": 2}
-    candidates = [e for e in session.timeline if e.major or e.kind in rank]
-    chosen = sorted(candidates, key=lambda e: (0 if e.major else rank[e.kind], e.at, e.id))
+    ordered = session.sorted_timeline()
+    first = ordered[0].id if ordered else None
+    candidates = [e for e in ordered if e.major or e.kind in rank or e.id == first]
+    chosen = sorted(candidates, key=lambda e: (
+        0 if e.major or e.id == first else rank[e.kind], e.at, e.id))
     return sorted(chosen[:KEY_TIMELINE_ROWS], key=lambda e: (e.at, e.id))
 
 
