@@ -13,6 +13,24 @@ from textual.widgets import RadioSet, TextArea
 from pmconsole.store import SessionStore, load_session
 from snapshot_app import console, demo_copy
 
+async def test_at_80x24_the_form_opens_on_its_question_and_only_the_chosen_rating_is_dotted(
+    tmp_path,
+):
+    path = demo_copy(tmp_path)
+    app = console(path, role="feedback")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert app.focused is app.screen.query_one("#safety", RadioSet)
+        assert app.screen.query_one(".title").region.y >= 0  # the title is on screen
+        assert app.screen.query_one("VerticalScroll").scroll_y == 0
+        buttons = list(app.screen.query_one("#safety", RadioSet).query("Rating"))
+        assert "1 not at all" in str(buttons[0].render())  # whole, not "1 not at…"
+        assert all("●" not in str(b.render()) for b in buttons)
+        await pilot.press("right", "right", "enter")
+        await pilot.pause()
+        assert ["●" in str(b.render()) for b in buttons] == [False, False, True, False, False]
+
+
 ANSWER = """
 import sys
 from pmconsole.model import Feedback

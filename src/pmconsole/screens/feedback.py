@@ -20,11 +20,25 @@ from ..widgets.keys_footer import KeysFooter
 SAFETY = ("1 not at all", "2", "3", "4", "5 completely")
 
 
+class Rating(RadioButton):
+    """One rating: its dot only when chosen. Textual draws ▐●▌ on every button and tells the
+    chosen one by colour alone, which not everyone sees."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.BUTTON_INNER = RadioButton.BUTTON_INNER if self.value else " "
+
+    def watch_value(self, value: bool) -> None:
+        self.BUTTON_INNER = RadioButton.BUTTON_INNER if value else " "
+
+
 class FeedbackScreen(Screen):
     # Not a priority binding: Ctrl+S then waits its turn behind the keys typed before it, so a
     # fast typist's last choice is in the answer it sends.
     BINDINGS = [Binding("ctrl+s", "send", "Send", id="feedback.send")]
-    AUTO_FOCUS = "#safety"  # the first question, ready for the arrows
+    # The first question takes the focus in on_mount, without scrolling to it: Textual's own
+    # first focus scrolled the form past its title and question at 80x24.
+    AUTO_FOCUS = ""
 
     DEFAULT_CSS = """
     FeedbackScreen VerticalScroll { padding: 0 2; }
@@ -32,6 +46,7 @@ class FeedbackScreen(Screen):
     FeedbackScreen .note { color: $text-muted; }
     FeedbackScreen Label { padding: 1 0 0 0; }
     FeedbackScreen RadioSet { layout: horizontal; height: auto; width: auto; }
+    FeedbackScreen RadioSet > RadioButton { width: auto; }  /* "1 not at all", not "1 not at…" */
     FeedbackScreen TextArea { height: 5; }
     FeedbackScreen #thanks { text-style: bold; color: $success; padding: 1 0; }
     """
@@ -49,7 +64,7 @@ class FeedbackScreen(Screen):
             yield Label("How safe did it feel to speak in this post-mortem?")
             with RadioSet(id="safety"):
                 for label in SAFETY:
-                    yield RadioButton(label)
+                    yield Rating(label)
             yield Label("What went well?")
             yield TextArea(id="went-well", soft_wrap=True)
             yield Label("What did you not say in the room?")
@@ -57,6 +72,9 @@ class FeedbackScreen(Screen):
             yield Button("Send anonymously (Ctrl+S)", id="send", variant="primary")
             yield Static("", id="thanks", markup=False)
         yield KeysFooter(show_command_palette=False)  # there is no palette on this form
+
+    def on_mount(self) -> None:
+        self.query_one("#safety", RadioSet).focus(scroll_visible=False)
 
     @on(Button.Pressed, "#send")
     def action_send(self) -> None:
