@@ -369,6 +369,27 @@ async def test_every_picker_column_is_on_screen_and_a_long_title_is_cut(tmp_path
         assert table.ordered_columns[0].width == title_width + 20  # the title has the room
 
 
+async def test_a_new_session_from_the_picker_needs_no_file_name(tmp_path):
+    from datetime import datetime, timezone
+
+    from pmconsole.screens.picker import name_for
+
+    folder = tmp_path / "sessions"
+    folder.mkdir()
+    app = console(None, sessions_dir=folder)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("n")
+        await pilot.pause()
+        await pilot.press(*"Checkout outage: DB failover!", "ctrl+s")
+        await pilot.pause()
+        made = sorted(p.name for p in folder.glob("*.toml"))
+        month = datetime.now(timezone.utc).strftime("%Y-%m")
+        assert made == [f"{month}-checkout-outage-db-failover.toml"]
+        assert load_session(folder / made[0]).incident.title == "Checkout outage: DB failover!"
+    assert name_for("", datetime(2026, 11, 26, tzinfo=timezone.utc)) == "2026-11-post-mortem.toml"
+
+
 @pytest.mark.parametrize("width, event_cells", [(80, 25), (120, 45)])
 async def test_the_event_text_has_most_of_a_narrow_timeline(demo, width, event_cells):
     app = console(demo)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -39,6 +40,13 @@ def column_widths(rows: list[tuple], width: int) -> list[int]:
         widest[0] = max(TITLE_MIN, min(widest[0], room - widest[4]))
     return widest
 
+
+
+def name_for(title: str, now: datetime) -> str:
+    """A session's file name from the month and the incident's title: 2026-11-checkout-outage."""
+    words = re.findall(r"[a-z0-9]+", title.lower())
+    slug = "-".join(words)[:48].strip("-") or "post-mortem"
+    return f"{now:%Y-%m}-{slug}.toml"
 
 class PickerScreen(Screen):
     BINDINGS = [
@@ -168,7 +176,9 @@ class PickerScreen(Screen):
             return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
         def file_name(text: str) -> str:
-            name = required("A file name")(text)
+            name = text.strip()
+            if not name:
+                return ""  # made from the date and the title when the form is saved
             if "/" in name or name.startswith("."):
                 raise ValueError("a plain file name, without folders")
             return name if name.endswith(".toml") else name + ".toml"
@@ -176,7 +186,7 @@ class PickerScreen(Screen):
         def created(values):
             if not values:
                 return
-            path = self.folder / values["file"]
+            path = self.folder / (values["file"] or name_for(values["title"], now))
             if path.exists():
                 self.notify(f"{path} already exists.", severity="error", markup=False)
                 return
@@ -201,7 +211,8 @@ class PickerScreen(Screen):
                 "New post-mortem",
                 [
                     FormField("title", "Incident title", parse=required("A title")),
-                    FormField("file", "File name", parse=file_name, placeholder="2026-11-checkout"),
+                    FormField("file", "File name (empty: made from the month and the title)",
+                              parse=file_name),
                     FormField("started", "Incident started (UTC)",
                               (now - timedelta(days=2)).strftime("%Y-%m-%d %H:%M"), parse=parse_time),
                     FormField("ended", "Incident ended (UTC)",
