@@ -630,6 +630,13 @@ def test_export_to_dash_prints_it_and_writes_no_file(write_session, capsys, tmp_
     assert code == 0 and out.startswith("Title,Description,Owner")
     assert sorted(p.name for p in path.parent.iterdir()) == before
     assert not (tmp_path / "-").exists() and not Path("-").exists()
+    # In UTF-8 whatever the terminal's encoding: no traceback on a Latin-1 one.
+    done = subprocess.run(
+        [sys.executable, "-m", "pmconsole", "export", str(path), "--format", "csv", "-o", "-"],
+        capture_output=True, env={**os.environ, "PYTHONIOENCODING": "latin-1"},
+    )
+    assert done.returncode == 0 and b"Traceback" not in done.stderr
+    assert "From the post-mortem “".encode("utf-8") in done.stdout
 
 
 def test_export_of_a_summary_over_one_page_is_refused_unless_forced(write_session, make_session, capsys):

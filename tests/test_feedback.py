@@ -29,6 +29,13 @@ async def test_at_80x24_the_form_opens_on_its_question_and_only_the_chosen_ratin
         await pilot.press("right", "right", "enter")
         await pilot.pause()
         assert ["●" in str(b.render()) for b in buttons] == [False, False, True, False, False]
+        # Another choice: one rating chosen, and the one sent.
+        await pilot.press("right", "enter")
+        await pilot.pause()
+        assert ["●" in str(b.render()) for b in buttons] == [False, False, False, True, False]
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+    assert [a.rating for a in load_session(path).feedback] == [4]
 
 
 ANSWER = """

@@ -23,7 +23,9 @@ from .ops import Op, OpError, set_op
 from .startup import announce_ready, resume_collector
 from .screens.base import KeepsEarlyTyping
 from .store import ReadOnlySession, SessionStore
-from .widgets.fields import BoundInput, FieldRef, Input
+from .widgets.fields import (
+    ARRIVAL, BoundInput, FieldRef, Input, passed_on, typed_before_a_step_key,
+)
 
 STARTED = time.perf_counter()
 POLL_SECONDS = 0.15
@@ -265,13 +267,32 @@ class PmConsole(App[int]):
             self.store.close()  # checkpoint: the file is complete before the process goes
         self.exit(0)
 
+    # Keys from the terminal so far, and the number of the last one a priority binding (a step
+    # key, the blame pause, the palette, Quit) acted on: see widgets.fields.ARRIVAL.
+    keys_arrived = 0
+    priority_key_arrival = 0
+
+    async def on_event(self, event: events.Event) -> None:
+        if not isinstance(event, events.Key) or event.is_forwarded:
+            await super().on_event(event)
+            return
+        self.keys_arrived += 1
+        setattr(event, ARRIVAL, self.keys_arrived)
+        await super().on_event(event)
+        if not event.is_forwarded:  # a priority binding took it, before any control
+            self.priority_key_arrival = self.keys_arrived
+
     async def _on_key(self, event: events.Key) -> None:
         """A key no control used and no binding wants. A character that reaches here while a
         text field has the focus was typed for it, but was given to the control that had the
         focus a moment before: keys typed together ("a" then "Paged", fast) all go to the
         list whose "a" opens the form, before the form's field takes the focus. It goes to
         the field, in the order typed (a text field takes every character itself, so none
-        of its own comes here)."""
+        of its own comes here). A key typed before a step key was meant for the step left:
+        it is dropped, as one that no control there used."""
+        if typed_before_a_step_key(self, event):
+            event.prevent_default()
+            return
         screen = self.screen
         if isinstance(screen, KeepsEarlyTyping) and screen.keep(event):
             event.prevent_default()  # kept for the control about to take the focus, in order
@@ -280,7 +301,7 @@ class PmConsole(App[int]):
         if event.is_printable and _takes_text(field):
             event.prevent_default()  # what follows is Textual's own handling, done here
             if not await self._check_bindings(event.key):
-                field._forward_event(events.Key(event.key, event.character))
+                field._forward_event(passed_on(event))
 
     def on_resize(self, event) -> None:
         """Below 80x24 the steps cannot be laid out: say so rather than show a broken screen."""

@@ -408,8 +408,10 @@ def cmd_export(args: argparse.Namespace) -> int:
     if blocked and not args.force:
         first = blocked[0]
         raise Refused(f"{first.rule}: {first.message} — {first.hint} (or export with --force)")
-    if args.output == "-":  # as Unix tools take it: the standard output
-        sys.stdout.write(exporters.export(session, args.format))
+    if args.output == "-":  # as Unix tools take it: the standard output, UTF-8 as the files
+        sys.stdout.flush()
+        sys.stdout.buffer.write(exporters.export(session, args.format).encode("utf-8"))
+        sys.stdout.buffer.flush()
         return 0
     out = Path(args.output) if args.output else exporters.default_output(path, args.format)
     if out.resolve() == path.resolve():

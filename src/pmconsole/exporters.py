@@ -1088,7 +1088,7 @@ def export_csv(session: Session, now: datetime) -> str:
         linked = "; ".join(factors[i] for i in a.factor_ids if factors.get(i))
         row = (
             a.title,
-            f"{a.description} {origin}" if a.description.strip() else origin,
+            f"{a.description.rstrip()} {origin}" if a.description.strip() else origin,
             a.owner,
             a.due.isoformat() if a.due else "",
             a.criterion,

@@ -213,9 +213,9 @@ class ActionsStep(StepView):
     def _row_chosen(self) -> None:
         self.action_edit_action()
 
-    def _set_status(self, action: ActionItem, status: str) -> None:
+    def _set_status(self, action: ActionItem, status: str) -> bool:
         change = StatusChange(status=status, at=self.app.clock.now())  # type: ignore[attr-defined]
-        self.edit(
+        return self.edit(
             set_op("actions", "status", status, action.id),
             set_op("actions", "history", [*action.history, change], action.id),
         )
@@ -238,13 +238,15 @@ class ActionsStep(StepView):
         if action is not None and action.status != "dropped":
             was = action.status  # the record itself changes with the edit
             self.refuse([])
-            self._set_status(action, "dropped")
-            self.removed(f"Dropped “{action.title}”", lambda: self._status_back(action.id, was))
+            if self._set_status(action, "dropped"):
+                self.removed(f"Dropped “{action.title}”",
+                             lambda: self._status_back(action.id, was))
 
     def _status_back(self, action_id: str, status: str) -> None:
         """Bring a dropped action back to what it was; open again only within the limit."""
         action = next((a for a in self.session.actions if a.id == action_id), None)
         if action is None or action.status != "dropped":
+            self.notify("That action is no longer dropped: nothing to bring back.", markup=False)
             return
         if status == "open":
             reopened = action.model_copy(update={"status": "open"})

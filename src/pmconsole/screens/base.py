@@ -36,8 +36,8 @@ class KeepsEarlyTyping(Screen):
 
     The keys bound with priority (the step keys, the blame pause, Quit) never wait: Textual
     acts on them before the screen sees them. The kept keys reach the control as one burst;
-    a field with KeysInOrder (every text field of a step or form) acts on Backspace and Tab in
-    that burst in the order typed."""
+    a one-line field (KeysInOrder) acts on Backspace and Tab in it in the order typed, a text
+    box (the summary, the notes) as Textual does: Backspace after the text behind it."""
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -210,8 +210,9 @@ class StepView(VerticalScroll, can_focus=False):
         return self.app.edit(*ops)  # type: ignore[attr-defined]
 
     def removed(self, what: str, bring_back: Callable[[], object]) -> None:
-        """Say what one key just removed, and keep how to bring it back: Z does, the last
-        removed first, for as long as the step is open."""
+        """Say what one key just removed, and keep how to bring it back: z on this step does,
+        the last removed first, while the console is open. What comes back goes at the end
+        of its list."""
         self._removed.append(bring_back)
         self.notify(f"{what}; z brings it back.", markup=False)
 

@@ -195,13 +195,17 @@ class FactorsStep(StepView):
             return
         others = [e for e in factor.event_ids if e != event.id]
         if others:  # linked to other events too: only unlink it from this one
-            linked = factor.event_ids
             if self.edit(set_op("factors", "event_ids", others, factor.id)):
                 self.removed(f"Unlinked “{factor.text}” from this event",
-                             lambda: self.edit(set_op("factors", "event_ids", linked, factor.id)))
+                             lambda: self._link_again(factor.id, event.id))
         elif self.edit(del_op("factors", factor.id)):
             self.removed(f"Removed the condition “{factor.text}”",
                          lambda: self.edit(add_op("factors", factor)))
+
+    def _link_again(self, factor_id: str, event_id: str) -> None:
+        factor = next((f for f in self.session.factors if f.id == factor_id), None)
+        if factor is not None and event_id not in factor.event_ids:
+            self.edit(set_op("factors", "event_ids", [*factor.event_ids, event_id], factor_id))
 
     def action_cycle_category(self) -> None:
         factor = self._selected_factor()

@@ -30,6 +30,7 @@ class Rating(RadioButton):
 
     def watch_value(self, value: bool) -> None:
         self.BUTTON_INNER = RadioButton.BUTTON_INNER if value else " "
+        super().watch_value()  # Textual's own: the colour, and the set told of the change
 
 
 class FeedbackScreen(Screen):

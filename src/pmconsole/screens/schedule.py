@@ -241,14 +241,21 @@ class ScheduleStep(StepView):
         person = self._selected()
         if person is not None:
             ops = [del_op("participants", person.id)]
-            back = [add_op("participants", person)]
+            roles = []
             for role in ("facilitator", "note_taker"):
                 if getattr(self.session.meeting, role) == person.id:
                     ops.append(set_op("meeting", role, None))  # the role is open again
-                    back.append(set_op("meeting", role, person.id))
+                    roles.append(role)
             if self.edit(*ops):
                 self.removed(f"Removed {person.name} from the roster",
-                             lambda: self.edit(*back))
+                             lambda: self._bring_back(person, roles))
+
+    def _bring_back(self, person: Participant, roles: list[str]) -> None:
+        """The person back on the roster, and in their roles that no one has taken since."""
+        meeting = self.session.meeting
+        self.edit(add_op("participants", person), *(
+            set_op("meeting", role, person.id) for role in roles if getattr(meeting, role) is None
+        ))
 
     def action_toggle_involved(self) -> None:
         person = self._selected()

@@ -57,6 +57,7 @@ class TickBox(Checkbox):
 
     def watch_value(self, value: bool) -> None:
         self.BUTTON_INNER = TICKED if value else UNTICKED
+        super().watch_value()  # Textual's own: the colour, and the Changed message
 
 
 class TickList(SelectionList[str]):
