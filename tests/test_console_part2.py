@@ -33,6 +33,14 @@ async def go_to(pilot, step: int) -> None:
         assert pilot.app.meeting.step == before + 1, "the meeting did not move on"
 
 
+async def on_the_first_action(pilot) -> None:
+    """Step 7, its list of actions focused on the first row."""
+    await go_to(pilot, 7)
+    table = pilot.app.screen.query_one("#actions", DataTable)
+    table.focus()
+    table.move_cursor(row=0)
+
+
 def table_texts(app) -> list[str]:
     table = app.screen.query_one("#timeline", TimelineTable)
     return [table.row(i).text for i in range(table.row_count)]
@@ -230,10 +238,7 @@ async def test_an_untouched_form_is_not_typing_though_it_links_a_removed_conditi
     save_session(demo, session)
     app = console(demo)
     async with app.run_test(size=SIZE) as pilot:
-        await go_to(pilot, 7)
-        table = app.screen.query_one("#actions", DataTable)
-        table.focus()
-        table.move_cursor(row=0)
+        await on_the_first_action(pilot)
         await pilot.press("e")
         await pilot.pause()
         form = app.screen
@@ -450,23 +455,40 @@ async def test_removed_evidence_comes_back_with_z_and_typing_on_step_4_goes_to_t
         assert "Nothing removed here to bring back." in notices(app)
 
 
-async def test_a_removed_facilitator_comes_back_to_the_roster_and_the_role(demo):
+async def remove_the_facilitator(pilot) -> str:
+    """x on the facilitator's row of the roster; the facilitator's id."""
+    app = pilot.app
+    facilitator = app.store.session.meeting.facilitator
+    ids = [p.id for p in app.store.session.participants]
+    roster = app.screen.query_one("#roster", DataTable)
+    roster.focus()
+    roster.move_cursor(row=ids.index(facilitator))
+    await pilot.press("x")
+    await pilot.pause()
+    assert app.store.session.meeting.facilitator is None
+    return facilitator
+
+
+async def test_a_removed_facilitator_comes_back_to_the_roster_and_an_open_role(demo):
     app = console(demo)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        facilitator = app.store.session.meeting.facilitator
-        person = app.store.live.get("participants", facilitator).model_dump()
-        ids = [p.id for p in app.store.session.participants]
-        roster = app.screen.query_one("#roster", DataTable)
-        roster.focus()
-        roster.move_cursor(row=ids.index(facilitator))
-        await pilot.press("x")
-        await pilot.pause()
-        assert app.store.session.meeting.facilitator is None
+        meeting = app.store.session.meeting
+        before = app.store.live.get("participants", meeting.facilitator).model_dump()
+        other = next(p.id for p in app.store.session.participants
+                     if p.id not in (meeting.facilitator, meeting.note_taker))
+        facilitator = await remove_the_facilitator(pilot)
         await pilot.press("z")
         await pilot.pause()
         assert app.store.session.meeting.facilitator == facilitator
-        assert app.store.live.get("participants", facilitator).model_dump() == person
+        assert app.store.live.get("participants", facilitator).model_dump() == before
+        # Removed again, and someone else chosen meanwhile: z does not take the role back.
+        await remove_the_facilitator(pilot)
+        app.edit(set_op("meeting", "facilitator", other))
+        await pilot.press("z")
+        await pilot.pause()
+        assert app.store.live.get("participants", facilitator) is not None
+        assert app.store.session.meeting.facilitator == other
 
 
 async def test_a_removed_condition_comes_back_with_z(demo):
@@ -494,10 +516,7 @@ async def test_a_dropped_action_comes_back_open_with_z_but_not_past_the_limit(de
     seven_open(demo)
     app = console(demo)
     async with app.run_test(size=SIZE) as pilot:
-        await go_to(pilot, 7)
-        table = app.screen.query_one("#actions", DataTable)
-        table.focus()
-        table.move_cursor(row=0)
+        await on_the_first_action(pilot)
         first = app.store.session.actions[0].id
         await pilot.press("x")
         await pilot.pause()
@@ -564,6 +583,15 @@ def burst(app, *typed: str) -> None:
             app.post_message(events.Key(key, character))
 
 
+async def at_the_end_of_the_title(pilot) -> tuple[Input, str]:
+    """Step 1's title field, which has the focus at start, its cursor at the end; its text."""
+    await pilot.pause()
+    field = pilot.app.focused
+    assert isinstance(field, Input)
+    field.action_end()
+    return field, field.value
+
+
 async def test_a_burst_of_keys_fills_a_new_form_as_typed(demo):
     app = console(demo)
     async with app.run_test(size=SIZE) as pilot:
@@ -581,11 +609,7 @@ async def test_a_burst_of_keys_fills_a_new_form_as_typed(demo):
 async def test_backspace_in_a_burst_deletes_what_was_typed_before_it(demo):
     app = console(demo)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        field = app.focused
-        assert isinstance(field, Input)
-        before = field.value
-        field.action_end()
+        field, before = await at_the_end_of_the_title(pilot)
         burst(app, "ab\bc")
         await pilot.pause()
         assert field.value == before + "ac"
@@ -603,10 +627,7 @@ async def test_an_unticked_box_is_empty_not_told_by_colour_alone(demo):
         await pilot.pause()
         assert "▐X▌" in str(major.render())
         await pilot.press("escape", "escape")
-        await go_to(pilot, 7)
-        table = app.screen.query_one("#actions", DataTable)
-        table.focus()
-        table.move_cursor(row=0)
+        await on_the_first_action(pilot)
         await pilot.press("e")
         await pilot.pause()
         links = app.screen.query_one("#field-factor_ids")
@@ -621,11 +642,7 @@ async def test_an_unticked_box_is_empty_not_told_by_colour_alone(demo):
 async def test_keys_typed_before_a_step_key_stay_on_the_step_they_were_typed_on(demo):
     app = console(demo)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        title = app.focused
-        assert isinstance(title, Input)
-        title.action_end()
-        before = title.value
+        title, before = await at_the_end_of_the_title(pilot)
         burst(app, "ab")
         app.post_message(events.Key("f4", None))
         await pilot.pause()
@@ -663,24 +680,3 @@ async def test_ticking_a_box_counts_as_a_change_and_the_form_saves_it(demo):
         await pilot.pause()
         added = next(e for e in app.store.session.timeline if e.text == "Queue alert")
         assert added.major
-
-
-async def test_a_removed_facilitator_does_not_take_back_a_role_given_since(demo):
-    app = console(demo)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        meeting = app.store.session.meeting
-        facilitator = meeting.facilitator
-        other = next(p.id for p in app.store.session.participants
-                     if p.id not in (facilitator, meeting.note_taker))
-        ids = [p.id for p in app.store.session.participants]
-        roster = app.screen.query_one("#roster", DataTable)
-        roster.focus()
-        roster.move_cursor(row=ids.index(facilitator))
-        await pilot.press("x")
-        await pilot.pause()
-        app.edit(set_op("meeting", "facilitator", other))
-        await pilot.press("z")
-        await pilot.pause()
-        assert app.store.live.get("participants", facilitator) is not None
-        assert app.store.session.meeting.facilitator == other
