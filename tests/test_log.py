@@ -26,7 +26,7 @@ from pmconsole.model import (
     TimelineEvent,
 )
 from pmconsole.rules import check
-from pmconsole.store import save_session
+from pmconsole.store import load_session, save_session
 
 UTC = timezone.utc
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
@@ -238,6 +238,23 @@ def test_actions_overdue_lists_exactly_the_overdue_open_actions(folder, monkeypa
     assert code == 0
     assert {r["id"] for r in rows} == expected
     assert all(r["days_overdue"] > 0 and r["status"] == "open" for r in rows)
+
+
+def test_actions_leave_out_dropped_ones_unless_all_are_asked_for(folder, monkeypatch, capsys):
+    session = load_session(folder / "pm-001.toml")
+    session.actions[0].status = "dropped"
+    save_session(folder / "pm-001.toml", session)
+    log = PostMortemLog(folder)
+    log.update()
+    rows = log.actions(NOW)
+    dropped = {r.id for r in rows if r.status == "dropped"}
+    assert dropped and len(dropped) < len(rows)
+    monkeypatch.setenv("PMCONSOLE_SESSIONS_DIR", str(folder))
+    assert cli.main(["actions", "--json", "--now", NOW.isoformat()]) == 0
+    shown = {r["id"] for r in json.loads(capsys.readouterr().out)}
+    assert shown == {r.id for r in rows} - dropped
+    assert cli.main(["actions", "--all", "--json", "--now", NOW.isoformat()]) == 0
+    assert {r["id"] for r in json.loads(capsys.readouterr().out)} == {r.id for r in rows}
 
 
 def test_the_sessions_folder_can_follow_the_command_and_an_empty_answer_names_it(

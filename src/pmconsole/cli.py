@@ -342,6 +342,8 @@ def cmd_actions(args: argparse.Namespace) -> int:
             print(f"unreadable, its actions not listed: {one_line(hit.error)}", file=sys.stderr)
     finally:
         log.close()
+    if not args.all:
+        rows = [r for r in rows if r.status != "dropped"]  # no follow-up is owed on them
     if args.open or args.overdue or args.due_within is not None:
         rows = [r for r in rows if r.status == "open"]
     if args.overdue:
@@ -637,6 +639,8 @@ def build_parser(only: str | None = None) -> Parser:
     if wanted("actions"):
         p = command("actions", cmd_actions, "the follow-up review: actions across all post-mortems")
         p.add_argument("--open", action="store_true", help="only open actions")
+        p.add_argument("--all", action="store_true",
+                       help="dropped actions too (left out unless asked for)")
         p.add_argument("--overdue", action="store_true",
                        help="only open actions past their due date")
         p.add_argument("--due-within", type=int, metavar="DAYS",
