@@ -403,7 +403,7 @@ class PmConsole(App[int]):
 
         forms = [f"the open form “{screen.form_title}”" for screen in self.screen_stack
                  if isinstance(screen, RecordForm) and screen.has_typing()]
-        fields = [f"{field.ref.field.replace('_', ' ')} “{clean_text(field.value)}”"
+        fields = [f"{field.ref.name} “{clean_text(field.value)}”"
                   for field in self._refused_typing()]
         return forms, fields
 

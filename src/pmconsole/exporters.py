@@ -430,7 +430,7 @@ def export_md(session: Session, now: datetime) -> str:
         out += ["*No contributing factors are recorded yet.*", ""]
 
     out += ["## Actions", ""]
-    agreed = [a for a in session.actions if a.status != "dropped"]
+    agreed = session.agreed_actions()
     if agreed:
         out += _md_table(
             ("Action", "Owner", "Due", "Success criterion", "Status"),
@@ -617,7 +617,7 @@ def export_html(session: Session, now: datetime) -> str:
     parts.append("</section>")
 
     parts += ["<section>", "<h2>Actions</h2>"]
-    agreed = [a for a in session.actions if a.status != "dropped"]
+    agreed = session.agreed_actions()
     if agreed:
         parts += [
             "<table>",
@@ -1082,9 +1082,7 @@ def export_csv(session: Session, now: datetime) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(CSV_HEADER)
-    for a in session.actions:
-        if a.status == "dropped":
-            continue
+    for a in session.agreed_actions():
         linked = "; ".join(factors[i] for i in a.factor_ids if factors.get(i))
         row = (
             a.title,

@@ -336,6 +336,10 @@ class Session(Record):
     def open_actions(self) -> list[ActionItem]:
         return [a for a in self.actions if a.status == "open"]
 
+    def agreed_actions(self) -> list[ActionItem]:
+        """Actions that still stand: a dropped action was taken back, so it counts for nothing."""
+        return [a for a in self.actions if a.status != "dropped"]
+
     def sorted_timeline(self) -> list[TimelineEvent]:
         return sorted(self.timeline, key=BY_TIME)
 

@@ -680,11 +680,6 @@ def factors_systemic(session: Session, log: LogFacts, now: datetime) -> list[Fin
 # Each per-action check is a small function, shared by its rule and by check_new_action.
 
 
-def _agreed(session: Session) -> list[ActionItem]:
-    """Actions that still stand: a dropped action was taken back, so it counts for nothing."""
-    return [a for a in session.actions if a.status != "dropped"]
-
-
 def _incomplete(action: ActionItem) -> Finding | None:
     missing = [
         label
@@ -758,7 +753,7 @@ def _staging_too_late(action: ActionItem, day: date) -> Finding | None:
 
 
 def actions_count(session: Session, log: LogFacts, now: datetime) -> list[Finding]:
-    count = len(_agreed(session))
+    count = len(session.agreed_actions())
     low, high = ACTIONS_AGREED
     if low <= count <= high:
         return []
@@ -787,25 +782,25 @@ def actions_open_limit(session: Session, log: LogFacts, now: datetime) -> list[F
 
 
 def actions_complete(session: Session, log: LogFacts, now: datetime) -> list[Finding]:
-    return [f for a in _agreed(session) if (f := _incomplete(a))]
+    return [f for a in session.agreed_actions() if (f := _incomplete(a))]
 
 
 def actions_due_window(session: Session, log: LogFacts, now: datetime) -> list[Finding]:
     day = meeting_day(session)
     if day is None:
         return []  # no meeting date to count from
-    return [f for a in _agreed(session) if (f := _outside_due_window(a, day))]
+    return [f for a in session.agreed_actions() if (f := _outside_due_window(a, day))]
 
 
 def actions_vague(session: Session, log: LogFacts, now: datetime) -> list[Finding]:
-    return [f for a in _agreed(session) if (f := _vague(a))]
+    return [f for a in session.agreed_actions() if (f := _vague(a))]
 
 
 def followup_staging(session: Session, log: LogFacts, now: datetime) -> list[Finding]:
     day = meeting_day(session)
     today = _today(session, now)
     findings = []
-    for action in _agreed(session):
+    for action in session.agreed_actions():
         if day and (late := _staging_too_late(action, day)):
             findings.append(late)
         if action.status == "open" and action.staging_check and action.staging_check < today:

@@ -21,7 +21,7 @@ from .base import StepView
 
 def gauge(session: Session) -> str:
     open_count = len(session.open_actions())
-    agreed = sum(a.status != "dropped" for a in session.actions)
+    agreed = len(session.agreed_actions())
     bar = "■" * open_count + "□" * max(0, rules.OPEN_LIMIT - open_count)
     target = "✓" if 3 <= agreed <= 5 else "▲"
     return (

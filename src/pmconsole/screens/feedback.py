@@ -15,22 +15,14 @@ from textual.widgets import Button, Label, RadioButton, RadioSet, Static, TextAr
 
 from ..model import Feedback
 from ..ops import add_op
+from ..widgets.form import EmptyWhenOff
 from ..widgets.keys_footer import KeysFooter
 
 SAFETY = ("1 not at all", "2", "3", "4", "5 completely")
 
 
-class Rating(RadioButton):
-    """One rating: its dot only when chosen. Textual draws ▐●▌ on every button and tells the
-    chosen one by colour alone, which not everyone sees."""
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.BUTTON_INNER = RadioButton.BUTTON_INNER if self.value else " "
-
-    def watch_value(self, value: bool) -> None:
-        self.BUTTON_INNER = RadioButton.BUTTON_INNER if value else " "
-        super().watch_value()  # Textual's own: the colour, and the set told of the change
+class Rating(EmptyWhenOff, RadioButton):
+    """One rating: its dot only when chosen (widgets.form.EmptyWhenOff says why)."""
 
 
 class FeedbackScreen(Screen):

@@ -13,13 +13,14 @@ from ..model import STEP_NAMES
 STEP_HELP = {
     1: "Hold the post-mortem 48–72 h after the incident, never later than 7 days, and keep it "
     "to 60–90 minutes. Fill in the incident's times, the meeting time and the roster (a add, "
-    "e edit, x remove, z undo, i involved). The facilitator of the team's first three post-mortems "
-    "must not have been involved.",
+    "e edit, x remove, z undo, i involved). The facilitator of the team's first three "
+    "post-mortems must not have been involved.",
     2: "State one concrete question, such as 'Recovery took 45 minutes; how do we reduce it to "
     "20?'. Pick a template made from this incident's durations with Enter, or type your own.",
-    3: "Read the statement aloud (e edits it): no blame, only facts and improvements. Invite junior people to "
-    "speak first for 5–10 minutes each (b builds the queue junior first, n starts the next "
-    "speaker, k skips, u/d move, +/- change minutes). F2 pauses the meeting if blame is heard.",
+    3: "Read the statement aloud (e edits it): no blame, only facts and improvements. Invite "
+    "junior people to speak first for 5–10 minutes each (b builds the queue junior first, n "
+    "starts the next speaker, k skips, u/d move, +/- change minutes). F2 pauses the meeting if "
+    "blame is heard.",
     4: "Evidence was due 24 h before the meeting; later items are flagged. Keep the incident "
     "summary to one page: 500 words and 60 lines of 80 columns. The step opens in the summary; "
     "Shift+Tab reaches the evidence list (a add, x remove, z undo, i import a timeline file).",

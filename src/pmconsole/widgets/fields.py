@@ -30,6 +30,11 @@ class FieldRef:
     field: str
     record_id: str | None = None
 
+    @property
+    def name(self) -> str:
+        """The field as a person says it: "detected at"."""
+        return self.field.replace("_", " ")
+
     def read(self, session: Session) -> Any:
         if self.collection == "session":
             return getattr(session, self.field)
@@ -148,7 +153,8 @@ class KeysInOrder:
             event.prevent_default()
             screen.focus_next() if event.key == "tab" else screen.focus_previous()
             return
-        for binding in self._bindings.key_to_bindings.get(event.key, ()):  # type: ignore[attr-defined]
+        bindings = self._bindings.key_to_bindings  # type: ignore[attr-defined]
+        for binding in bindings.get(event.key, ()):
             if await self.app.run_action(binding.action, self):  # type: ignore[attr-defined]
                 event.stop()
                 event.prevent_default()
@@ -260,7 +266,7 @@ class BoundInput(KeysInOrder, SavesSoon, Input):
             self.app.notify(
                 f"{str(err).rstrip('.')}. What you typed stays in the field, marked, until it "
                 "can be saved.",
-                title=f"Not saved: {self.ref.field.replace('_', ' ')}",
+                title=f"Not saved: {self.ref.name}",
                 severity="warning", markup=False,
             )
             return

@@ -9,15 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from rich.segment import Segment
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.suggester import SuggestFromList
-from rich.segment import Segment
 from textual.strip import Strip
+from textual.suggester import SuggestFromList
 from textual.widgets import Checkbox, Input, Label, Select, SelectionList, Static
 
 from ..screens.base import KeepsEarlyTyping
@@ -43,21 +43,27 @@ class FormInput(KeysInOrder, Input):
     """A form's text field: keys typed together act in the order typed (Tab, Backspace)."""
 
 
-# Textual draws a tick box as ▐X▌ whether ticked or not, and tells the two apart by colour
-# alone: on a projector, or to someone who does not see the colours, every box looks ticked.
+# Textual draws a tick box as ▐X▌ (a radio button as ▐●▌) whether on or not, and tells the two
+# apart by colour alone: on a projector, or to someone who does not see the colours, every one
+# looks chosen.
 TICKED, UNTICKED = Checkbox.BUTTON_INNER, " "
 
 
-class TickBox(Checkbox):
-    """A checkbox whose box is empty when it is not ticked."""
+class EmptyWhenOff:
+    """For a Checkbox or RadioButton: its mark only when it is on."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.BUTTON_INNER = TICKED if self.value else UNTICKED
+        self._mark = type(self).BUTTON_INNER  # type: ignore[attr-defined]
+        self.BUTTON_INNER = self._mark if self.value else UNTICKED  # type: ignore[attr-defined]
 
     def watch_value(self, value: bool) -> None:
-        self.BUTTON_INNER = TICKED if value else UNTICKED
-        super().watch_value()  # Textual's own: the colour, and the Changed message
+        self.BUTTON_INNER = self._mark if value else UNTICKED
+        super().watch_value()  # type: ignore[misc]  # Textual's own: the colour, and Changed
+
+
+class TickBox(EmptyWhenOff, Checkbox):
+    """A checkbox whose box is empty when it is not ticked."""
 
 
 class TickList(SelectionList[str]):
@@ -104,6 +110,7 @@ class RecordForm(KeepsEarlyTyping, ModalScreen[dict[str, Any] | None]):
     """
 
     KEYS = "Ctrl+S saves (or Enter in a text field) · Tab moves · Escape cancels"
+    ASK = "Escape again drops what you typed · Ctrl+S saves it"
     # Escape with something typed asks first; a second Escape within this many seconds drops it.
     DROP_AGAIN = 8.0
 
@@ -197,10 +204,14 @@ class RecordForm(KeepsEarlyTyping, ModalScreen[dict[str, Any] | None]):
         if any(f.name == name for f in self.fields):
             self.query_one(f"#error-{name}", Static).set_class(True, "-none")
         if self._escape_at is not None:
-            self._escape_at = None
-            keys = self.query_one("#form-keys", Static)
-            keys.update(self.KEYS)
-            keys.remove_class("-confirm")
+            self._ask_before_dropping(None)
+
+    def _ask_before_dropping(self, at: float | None) -> None:
+        """Show (at a moment) or take back (None) the question a first Escape asks."""
+        self._escape_at = at
+        keys = self.query_one("#form-keys", Static)
+        keys.update(self.KEYS if at is None else self.ASK)
+        keys.set_class(at is not None, "-confirm")
 
     def _show_hint(self, f: FormField, text: str) -> None:
         if f.hint is not None:
@@ -235,10 +246,7 @@ class RecordForm(KeepsEarlyTyping, ModalScreen[dict[str, Any] | None]):
         now = self.app.clock.monotonic()  # type: ignore[attr-defined]
         asked = self._escape_at is not None and now - self._escape_at <= self.DROP_AGAIN
         if self.has_typing() and not asked:
-            self._escape_at = now
-            keys = self.query_one("#form-keys", Static)
-            keys.update("Escape again drops what you typed · Ctrl+S saves it")
-            keys.add_class("-confirm")
+            self._ask_before_dropping(now)
             return
         self.dismiss(None)
 
