@@ -14,7 +14,7 @@ from textual.message import Message
 from textual.widgets import DataTable, ProgressBar, Static, TextArea
 
 from ..model import Evidence, Session
-from ..ops import add_op, del_op
+from ..ops import add_op, del_op, set_op
 from ..rules import PAGE_LINES, PAGE_WORDS, page_usage
 from ..widgets.fields import FieldRef, format_local_time, parse_local_time
 from ..widgets.text_field import BoundTextArea
@@ -45,6 +45,7 @@ class FactsStep(StepView):
 
     BINDINGS = [
         Binding("a", "add_evidence", "Add evidence", id="facts.add", show=False),
+        Binding("e", "edit_evidence", "Edit", id="facts.edit", show=False),
         Binding("x", "remove_evidence", "Remove", id="facts.remove", show=False),
         Binding("i", "import_timeline", "Import timeline", id="facts.import", show=False),
     ]
@@ -58,7 +59,7 @@ class FactsStep(StepView):
 
     def compose(self) -> ComposeResult:
         yield Static(
-            "Evidence  (a add · x remove · z undo · i import a timeline file; late = less than "
+            "Evidence  (a add · e edit · x remove · z undo · i import a timeline file; late = less than "
             "24 h before the meeting)",
             classes="section",
         )
@@ -101,30 +102,55 @@ class FactsStep(StepView):
 
     # -- evidence ------------------------------------------------------------------------------
 
-    def action_add_evidence(self) -> None:
+    def _evidence_form(self, title: str, item: Evidence | None) -> RecordForm:
         zone = self.session.zone()
-        now = self.app.clock.now()  # type: ignore[attr-defined]
+        submitted = item.submitted_at if item else self.app.clock.now()  # type: ignore[attr-defined]
+        return RecordForm(
+            title,
+            [
+                FormField("kind", "Kind", item.kind if item else "log", kind="choice",
+                          choices=EVIDENCE_KINDS),
+                FormField("reference", "Reference (file, link or description)",
+                          item.reference if item else "", parse=required("A reference")),
+                FormField("submitted_by", "From", item.submitted_by if item else ""),
+                FormField(
+                    "submitted_at", "Submitted (YYYY-MM-DD HH:MM)",
+                    format_local_time(zone)(submitted), parse=_required_time(zone),
+                ),
+            ],
+        )
 
+    def action_add_evidence(self) -> None:
         def added(values):
             if values:
                 self.edit(add_op("evidence", Evidence(**values)))
 
-        self.app.push_screen(
-            RecordForm(
-                "Add evidence",
-                [
-                    FormField("kind", "Kind", "log", kind="choice", choices=EVIDENCE_KINDS),
-                    FormField("reference", "Reference (file, link or description)",
-                              parse=required("A reference")),
-                    FormField("submitted_by", "From"),
-                    FormField(
-                        "submitted_at", "Submitted (YYYY-MM-DD HH:MM)",
-                        format_local_time(zone)(now), parse=_required_time(zone),
-                    ),
-                ],
-            ),
-            added,
-        )
+        self.app.push_screen(self._evidence_form("Add evidence", None), added)
+
+    def _selected_evidence(self) -> Evidence | None:
+        table = self.query_one("#evidence", DataTable)
+        if not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return next((e for e in self.session.evidence if e.id == key), None)
+
+    def action_edit_evidence(self) -> None:
+        item = self._selected_evidence()
+        if item is None:
+            return
+
+        def edited(values):
+            if values:
+                ops = [set_op("evidence", k, v, item.id) for k, v in values.items()
+                       if getattr(item, k) != v]
+                if ops:
+                    self.edit(*ops)
+
+        self.app.push_screen(self._evidence_form("Edit the evidence", item), edited)
+
+    @on(DataTable.RowSelected, "#evidence")
+    def _row_chosen(self) -> None:
+        self.action_edit_evidence()
 
     # -- importing a timeline ------------------------------------------------------------------
 
@@ -182,11 +208,7 @@ class FactsStep(StepView):
         self.notify("\n".join(lines), title="Imported", markup=False, timeout=10)
 
     def action_remove_evidence(self) -> None:
-        table = self.query_one("#evidence", DataTable)
-        if not table.row_count:
-            return
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        item = next((e for e in self.session.evidence if e.id == key), None)
+        item = self._selected_evidence()
         if item is not None and self.edit(del_op("evidence", item.id)):
             self.removed(f"Removed the evidence “{item.reference}”",
                          lambda: self.edit(add_op("evidence", item)))

@@ -24,6 +24,8 @@ SAFETY = ("1 not at all", "2", "3", "4", "5 completely")
 class Rating(EmptyWhenOff, RadioButton):
     """One rating: its dot only when chosen (widgets.form.EmptyWhenOff says why)."""
 
+    MARK = RadioButton.BUTTON_INNER
+
 
 class FeedbackScreen(Screen):
     # Not a priority binding: Ctrl+S then waits its turn behind the keys typed before it, so a

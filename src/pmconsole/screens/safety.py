@@ -3,14 +3,17 @@ junior people first and a countdown for each turn."""
 
 from __future__ import annotations
 
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Static
 
+from .. import rules
 from ..ops import set_op
 from ..widgets.countdown import CountdownDisplay
 from ..widgets import plain_cells, show_text
+from ..widgets.fields import parse_int
 from ..widgets.form import FormField, RecordForm, required
 from .base import StepView
 
@@ -43,7 +46,8 @@ class SafetyStep(StepView):
         yield Static("", id="statement", markup=False)
         yield Static(
             "Speakers: junior first, facilitator and note-taker last · "
-            "n next · k skip · u/d move · +/- minutes · b rebuild · e edit the statement",
+            "n next · k skip · u/d move · +/- minutes · Enter edits a turn · b rebuild · "
+            "e edit the statement",
             classes="section",
         )
         yield Static("", id="queue-time", classes="hint", markup=False)
@@ -160,3 +164,54 @@ class SafetyStep(StepView):
         if turn_id:
             self.meeting.change_turn_minutes(turn_id, delta)
             self._changed()
+
+    # -- one turn ------------------------------------------------------------------------------
+
+    def _turn_form(self, turn) -> RecordForm:
+        session = self.session
+        people = {p.name: p.id for p in session.participants}
+        person = session.participant(turn.participant_id)
+        low, high = rules.SPEAKER_MINUTES
+
+        def minutes(text: str) -> int:
+            value = parse_int(text)
+            if not low <= value <= high:
+                raise ValueError(f"a turn is {low}–{high} minutes")
+            return value
+
+        return RecordForm(
+            "Edit the turn",
+            [
+                FormField("speaker", "Speaker", person.name if person else "", kind="choice",
+                          choices=tuple(people)),
+                FormField("planned_minutes", f"Minutes ({low}–{high})",
+                          str(turn.planned_minutes), parse=minutes),
+                FormField("skipped", "Skipped", turn.skipped, kind="bool"),
+            ],
+        )
+
+    def action_edit_turn(self) -> None:
+        turn_id = self._selected_turn()
+        turn = next((t for t in self.session.speaker_turns if t.id == turn_id), None)
+        if turn is None:
+            return
+
+        def edited(values):
+            if not values:
+                return
+            values = dict(values)
+            name = values.pop("speaker")
+            person = next((p for p in self.session.participants if p.name == name), None)
+            if person is not None:
+                values["participant_id"] = person.id
+            ops = [set_op("speaker_turns", k, v, turn.id) for k, v in values.items()
+                   if getattr(turn, k) != v]
+            if ops and self.edit(*ops):
+                self.meeting.timers.speaker = None  # the turn's clock follows its record
+                self._changed()
+
+        self.app.push_screen(self._turn_form(turn), edited)
+
+    @on(DataTable.RowSelected, "#queue")
+    def _row_chosen(self) -> None:
+        self.action_edit_turn()

@@ -7,18 +7,16 @@ Escape leaves without changing anything; when something was typed, only a second
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, ClassVar
 
-from rich.segment import Segment
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
+from textual.content import Content
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.strip import Strip
 from textual.suggester import SuggestFromList
-from textual.widgets import Checkbox, Input, Label, Select, SelectionList, Static
+from textual.widgets import Checkbox, Input, Label, Select, Static
 
 from ..screens.base import KeepsEarlyTyping
 from .fields import KeysInOrder
@@ -50,36 +48,45 @@ TICKED, UNTICKED = Checkbox.BUTTON_INNER, " "
 
 
 class EmptyWhenOff:
-    """For a Checkbox or RadioButton: its mark only when it is on."""
+    """For a Checkbox or RadioButton: its mark only when it is on.
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._mark = type(self).BUTTON_INNER  # type: ignore[attr-defined]
-        self.BUTTON_INNER = self._mark if self.value else UNTICKED  # type: ignore[attr-defined]
+    The mark is read from the value each time the button is drawn, so it holds from the
+    button's first frame, whatever the order in which Textual sets the value up (a box built
+    ticked once crashed here: its value was set inside the base constructor, before anything
+    this class sets)."""
 
-    def watch_value(self, value: bool) -> None:
-        self.BUTTON_INNER = self._mark if value else UNTICKED
-        super().watch_value()  # type: ignore[misc]  # Textual's own: the colour, and Changed
+    MARK: ClassVar[str] = TICKED
+
+    @property
+    def BUTTON_INNER(self) -> str:  # noqa: N802  # Textual's name for the mark it draws
+        return self.MARK if self.value else UNTICKED  # type: ignore[attr-defined]
 
 
 class TickBox(EmptyWhenOff, Checkbox):
     """A checkbox whose box is empty when it is not ticked."""
 
 
-class TickList(SelectionList[str]):
-    """A list of choices whose boxes are empty when not chosen."""
+class TickList(VerticalScroll, can_focus=False):
+    """Several choices, each a tick box whose box is empty when not chosen: which of them are
+    chosen is ``selected``, in the order offered."""
 
-    def render_line(self, y: int) -> Strip:
-        strip = super().render_line(y)
-        segments = list(strip)
-        # Each line starts with the box's three parts; its middle carries the option's index.
-        if len(segments) < 3 or segments[1].text != TICKED or segments[1].style is None:
-            return strip
-        index = segments[1].style.meta.get("option")
-        if index is None or self.get_option_at_index(index).value in self.selected:
-            return strip
-        segments[1] = Segment(UNTICKED, segments[1].style)
-        return Strip(segments, strip.cell_length)
+    DEFAULT_CSS = """
+    TickList { height: auto; max-height: 6; }
+    TickList > TickBox { width: 1fr; }
+    """
+
+    def __init__(self, options: tuple[tuple[str, str], ...], chosen: set[str], **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.options = options
+        self._chosen = chosen
+
+    def compose(self) -> ComposeResult:
+        for label, value in self.options:
+            yield TickBox(Content(label), value in self._chosen, name=value, compact=True)
+
+    @property
+    def selected(self) -> list[str]:
+        return [box.name for box in self.query(TickBox) if box.value and box.name is not None]
 
 
 class RecordForm(KeepsEarlyTyping, ModalScreen[dict[str, Any] | None]):
@@ -102,7 +109,6 @@ class RecordForm(KeepsEarlyTyping, ModalScreen[dict[str, Any] | None]):
     RecordForm .form-error { color: $error; height: auto; }
     RecordForm .form-error.-none { display: none; }
     RecordForm .form-hint { color: $warning; height: auto; }
-    RecordForm SelectionList { height: auto; max-height: 6; }
     RecordForm Label { padding: 1 0 0 0; }
     RecordForm Input, RecordForm Select { background: $boost; }
     RecordForm .form-keys { color: $text-muted; padding: 1 0 0 0; }
@@ -146,11 +152,7 @@ class RecordForm(KeepsEarlyTyping, ModalScreen[dict[str, Any] | None]):
                         yield TickBox(f.label, bool(f.value), id=f"field-{f.name}")
                     elif f.kind == "multi":
                         yield Label(f.label, markup=False)
-                        yield TickList(
-                            *[(Text(label), value, value in (f.value or ()))
-                              for label, value in f.options],
-                            id=f"field-{f.name}",
-                        )
+                        yield TickList(f.options, set(f.value or ()), id=f"field-{f.name}")
                     else:
                         yield Label(f.label, markup=False)
                         if f.kind == "choice":
@@ -194,9 +196,11 @@ class RecordForm(KeepsEarlyTyping, ModalScreen[dict[str, Any] | None]):
 
     @on(Select.Changed)
     @on(Checkbox.Changed)
-    @on(SelectionList.SelectedChanged)
     def _chosen(self, event) -> None:
-        self._clear_error((event.control.id or "").removeprefix("field-"))
+        control = event.control
+        if isinstance(control.parent, TickList):  # one choice of several: the field is the list
+            control = control.parent
+        self._clear_error((control.id or "").removeprefix("field-"))
 
     def _clear_error(self, name: str) -> None:
         """A field's error goes once the field is changed: what it said may no longer hold,
@@ -227,7 +231,7 @@ class RecordForm(KeepsEarlyTyping, ModalScreen[dict[str, Any] | None]):
             widget = self.query_one(f"#field-{f.name}")
             if isinstance(widget, Checkbox):
                 changed = widget.value != bool(f.value)
-            elif isinstance(widget, SelectionList):
+            elif isinstance(widget, TickList):
                 # A value no longer among the options (a condition since removed) cannot be
                 # shown as chosen: it is not a change.
                 offered = {value for _label, value in f.options}
@@ -258,7 +262,7 @@ class RecordForm(KeepsEarlyTyping, ModalScreen[dict[str, Any] | None]):
             try:
                 if isinstance(widget, Checkbox):
                     values[f.name] = widget.value
-                elif isinstance(widget, SelectionList):
+                elif isinstance(widget, TickList):
                     values[f.name] = list(widget.selected)
                 elif isinstance(widget, Select):
                     if widget.value is Select.NULL:
