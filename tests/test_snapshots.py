@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from textual.widgets import DataTable
 
+from pmconsole.widgets import drop_stale_lines
+
 from pmconsole.clock import FakeClock
 from pmconsole.store import load_session, save_session
 from pmconsole.widgets.countdown import CountdownDisplay
@@ -43,7 +45,7 @@ async def settle(pilot, folder: Path) -> None:
         # the widths do (textual#4470), and the columns stay cut to the header widths
         # ("Check", "Payme") until something else redraws the table. Drop the stale lines.
         for table in screen.query(DataTable):
-            table._clear_caches()
+            drop_stale_lines(table)
     await pilot.pause()
     no_tmp_path(pilot, folder)
 

@@ -366,36 +366,39 @@ def test_no_model_field_has_a_built_in_default_factory():
 
 
 PLUGIN_PROBE = """
-import atexit, importlib.util, runpy, sys
-def report():
-    loader = sys.modules["pydantic.plugin._loader"]
-    print("importlib.metadata" in sys.modules, list(loader.get_plugins()),
-          loader.PYDANTIC_ENTRY_POINT_GROUP, importlib.util.find_spec(loader.__name__).name)
-atexit.register(report)
+import importlib.metadata, runpy, sys
+asked = []
+entry_points = importlib.metadata.entry_points
+def spy(**kwargs):
+    asked.append(kwargs.get("group"))
+    return entry_points(**kwargs)
+importlib.metadata.entry_points = spy
+import pydantic.plugin._loader as loader  # noqa: the probe looks where pydantic looks
+loader.entry_points = spy
 sys.argv = ["pmconsole", "check", sys.argv[1]]
-runpy.run_module("pmconsole", run_name="__main__")
+try:
+    runpy.run_module("pmconsole", run_name="__main__")
+finally:
+    print("pydantic" in asked)
 """
 
 
 def test_the_command_builds_its_validators_without_looking_for_pydantic_plugins(demo):
-    """`pmconsole check` (as `python -m pmconsole` runs it) validates the session; pydantic's
-    plugin search (importlib.metadata and every package's entry points) never runs; what else
-    pydantic's loader has is still there, from its own module."""
+    """`pmconsole check` (as `python -m pmconsole` runs it) validates the session without
+    pydantic reading every package's entry points for plugins."""
+    env = {k: v for k, v in os.environ.items() if k != "PYDANTIC_DISABLE_PLUGINS"}
     done = subprocess.run(
         [sys.executable, "-c", PLUGIN_PROBE, str(demo)],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True, text=True, timeout=60, env=env,
     )
-    assert done.returncode in (0, 1), done.stderr  # 1: a rule of the method refused something
     assert "Traceback" not in done.stderr
-    assert done.stdout.splitlines()[-1] == "False [] pydantic pydantic.plugin._loader"
+    assert done.stdout.splitlines()[-1] == "False"
 
 
-def test_plugins_already_looked_for_are_left_as_pydantic_has_them():
-    import pydantic.plugin._loader as loader
-
+def test_a_plugin_the_user_names_is_left_to_pydantic(monkeypatch):
+    monkeypatch.setenv("PYDANTIC_DISABLE_PLUGINS", "some_plugin")
     startup.without_validator_plugins()
-    assert sys.modules["pydantic.plugin._loader"] is loader
-    assert loader.get_plugins is not None and hasattr(loader, "entry_points")
+    assert os.environ["PYDANTIC_DISABLE_PLUGINS"] == "some_plugin"
 
 
 async def test_typing_before_the_first_control_has_focus_is_given_to_it(demo, held_focus):
@@ -494,10 +497,11 @@ async def test_typing_goes_to_the_step_shown_after_a_quick_there_and_back(demo):
 async def test_keys_act_at_once_when_no_control_takes_the_focus(demo, monkeypatch):
     """Should the step's control never take the focus, the keys kept are let go after
     FOCUS_WAIT, as if nothing had waited: here '?' opens the help."""
+    from pmconsole import keys
     from pmconsole.screens import base
     from pmconsole.screens.console import ConsoleScreen
 
-    monkeypatch.setattr(base, "FOCUS_WAIT", 0.05)
+    monkeypatch.setattr(keys, "FOCUS_WAIT", 0.05)
     monkeypatch.setattr(base.StepView, "take_focus", lambda self: None)
     app = console(demo)
     async with app.run_test(size=SIZE) as pilot:
@@ -553,18 +557,25 @@ async def test_the_notes_pane_gives_its_first_focus_to_the_notes_not_the_tabs(de
 async def test_notes_typed_before_the_notes_have_the_focus_go_into_them(demo, monkeypatch):
     """A line typed before the terminal is set up arrives with Enter as a line feed (Ctrl+J):
     it is kept as Enter, so the notes get the line break."""
+    from pmconsole.screens.notes import NotesScreen
     from pmconsole.widgets.text_field import BoundTextArea
 
     held = []
-    focus = BoundTextArea.focus
-    monkeypatch.setattr(BoundTextArea, "focus", lambda self, *a, **k: held.append(self))
+    set_focus = NotesScreen.set_focus
+
+    def hold_the_first(screen, widget, *args, **kwargs):
+        if isinstance(widget, BoundTextArea) and not held:
+            held.append(widget)  # the notes take the focus later, below
+            return
+        set_focus(screen, widget, *args, **kwargs)
+
+    monkeypatch.setattr(NotesScreen, "set_focus", hold_the_first)
     app = console(demo, role="notes")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert app.focused is None and held
         await pilot.press("Q", "ctrl+j", "R")
         await pilot.pause()
-        monkeypatch.setattr(BoundTextArea, "focus", focus)
         held[0].focus()
         await pilot.pause()
         await pilot.pause()
@@ -592,3 +603,28 @@ async def test_the_key_under_the_mouse_is_lit_and_only_while_it_is_there(demo):
         await pilot.hover("MeetingHeader")
         await pilot.pause()
         assert footer._hover is None and lit() == []
+
+
+async def test_a_change_of_fixed_rows_still_drops_a_data_tables_drawn_lines():
+    """widgets.drop_stale_lines (the way round textual#4470) relies on this, through public
+    names only. The check reads Textual's private line cache on purpose: should a release stop
+    clearing it there, this fails, and the helper must change with it."""
+    from textual.app import App
+
+    from pmconsole.widgets import drop_stale_lines
+
+    class OneTable(App):
+        def compose(self):
+            yield DataTable()
+
+    app = OneTable()
+    async with app.run_test(size=(40, 5)) as pilot:
+        table = app.query_one(DataTable)
+        table.add_column("A")
+        table.add_row("x")
+        await pilot.pause()
+        table.render_line(1)
+        assert len(table._line_cache) > 0  # the drawn line is kept
+        drop_stale_lines(table)
+        assert len(table._line_cache) == 0
+        assert table.fixed_rows == 0

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import os
 import time
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.message_pump import MessagePump
 from textual.screen import Screen
 from textual.theme import Theme
 
@@ -20,12 +22,10 @@ from .config import Settings, load_settings, save_setting
 from .messages import SessionChanged
 from .model import STEP_NAMES, WRAP_UP, clean_text
 from .ops import Op, OpError, set_op
+from .keys import KeyRouter
 from .startup import announce_ready, resume_collector
-from .screens.base import KeepsEarlyTyping
 from .store import ReadOnlySession, SessionStore
-from .widgets.fields import (
-    ARRIVAL, BoundInput, FieldRef, Input, passed_on, typed_before_a_step_key,
-)
+from .widgets.fields import BoundInput, FieldRef
 
 STARTED = time.perf_counter()
 POLL_SECONDS = 0.15
@@ -33,6 +33,10 @@ POLL_SECONDS = 0.15
 HANGUP_GRACE = 3.0
 # Ctrl+Q with typing that cannot be saved names it; Ctrl+Q again within this quits anyway.
 QUIT_AGAIN = 8.0
+# How many one-key changes z can undo, the last first.
+UNDO_DEPTH = 50
+# How long what one key did stays on screen: shorter than other notices, over a timer.
+DID_SHOWN = 3.0
 
 HIGH_CONTRAST = Theme(
     name="pmconsole-high-contrast",
@@ -50,15 +54,6 @@ HIGH_CONTRAST = Theme(
 )
 
 
-def _takes_text(widget: object) -> bool:
-    """Whether a control puts every character typed into it in its text."""
-    if isinstance(widget, Input):
-        return True
-    from textual.widgets import TextArea  # not at start-up: loaded by the first one shown
-
-    return isinstance(widget, TextArea) and not widget.read_only
-
-
 class PmConsole(App[int]):
     CSS_PATH = "pmconsole.tcss"
     TITLE = "pmconsole"
@@ -70,6 +65,8 @@ class PmConsole(App[int]):
         Binding("question_mark", "help", "Help", id="pmconsole.help_key", show=False),
         Binding("f10", "toggle_contrast", "Contrast", id="pmconsole.contrast"),
         Binding("ctrl+q", "quit", "Quit", id="pmconsole.quit", priority=True),
+        # Outside text fields, as "?": in one, "z" is typed.
+        Binding("z", "undo", "Undo", id="pmconsole.undo", show=False),
     ]
 
     def __init__(
@@ -102,6 +99,8 @@ class PmConsole(App[int]):
         # Fields holding typing that could not be saved (a time like "14:9x"): see save_state.
         self.refused_fields: set[BoundInput] = set()
         self._quit_warned_at: float | None = None
+        self.keys = KeyRouter(self)
+        self._undo: list[tuple[str, Callable[[], object]]] = []  # see did()
         self.meeting = None
         if store is not None:
             from .meeting import MeetingRun
@@ -267,41 +266,27 @@ class PmConsole(App[int]):
             self.store.close()  # checkpoint: the file is complete before the process goes
         self.exit(0)
 
-    # Keys from the terminal so far, and the number of the last one a priority binding (a step
-    # key, the blame pause, the palette, Quit) acted on: see widgets.fields.ARRIVAL.
-    keys_arrived = 0
-    priority_key_arrival = 0
-
     async def on_event(self, event: events.Event) -> None:
         if not isinstance(event, events.Key) or event.is_forwarded:
             await super().on_event(event)
             return
-        self.keys_arrived += 1
-        setattr(event, ARRIVAL, self.keys_arrived)
+        if self.keys.came_back(event):
+            # Given to a control by keys.py and come back unused: as Textual handles a key come
+            # back up from the focused control (its bindings, on_key), not as a new one.
+            await MessagePump.on_event(self, event)
+            return
+        if self.keys.arrived(event):
+            return  # typed right after a refused key: not used (keys.py)
         await super().on_event(event)
         if not event.is_forwarded:  # a priority binding took it, before any control
-            self.priority_key_arrival = self.keys_arrived
+            self.keys.acted_at_once(event)
 
-    async def _on_key(self, event: events.Key) -> None:
-        """A key no control used and no binding wants. A character that reaches here while a
-        text field has the focus was typed for it, but was given to the control that had the
-        focus a moment before: keys typed together ("a" then "Paged", fast) all go to the
-        list whose "a" opens the form, before the form's field takes the focus. It goes to
-        the field, in the order typed (a text field takes every character itself, so none
-        of its own comes here). A key typed before a step key was meant for the step left:
-        it is dropped, as one that no control there used."""
-        if typed_before_a_step_key(self, event):
+    def on_key(self, event: events.Key) -> None:
+        """A key no control used, before its binding is looked up: keys.py says where it
+        goes instead, or whether it is not used."""
+        if self.keys.route_unused(event):
+            event.stop()
             event.prevent_default()
-            return
-        screen = self.screen
-        if isinstance(screen, KeepsEarlyTyping) and screen.keep(event):
-            event.prevent_default()  # kept for the control about to take the focus, in order
-            return
-        field = self.focused
-        if event.is_printable and _takes_text(field):
-            event.prevent_default()  # what follows is Textual's own handling, done here
-            if not await self._check_bindings(event.key):
-                field._forward_event(passed_on(event))
 
     def on_resize(self, event) -> None:
         """Below 80x24 the steps cannot be laid out: say so rather than show a broken screen."""
@@ -357,6 +342,49 @@ class PmConsole(App[int]):
         ):
             self.consult_log()  # new tags or title: other post-mortems may now be related
         return True
+
+    @contextmanager
+    def undoable(
+        self,
+        said: str,
+        after: Callable[[], object] | None = None,
+        unless: Callable[[], bool] | None = None,
+    ) -> Iterator[None]:
+        """The edits made within are one step that z undoes: ``said`` says what it was.
+        ``after`` runs once they are undone (a timer that follows the records); ``unless``,
+        asked first, refuses the undo when it says so (and says why)."""
+        store = self.store
+        if store is None:
+            yield
+            return
+        store.recording = []
+        try:
+            yield
+        finally:
+            undo, store.recording = store.recording, None
+        if undo:
+            def undo_it() -> None:
+                if unless is not None and unless():
+                    return
+                self.edit(*undo)
+                if after is not None:
+                    after()
+
+            self.did(said, undo_it)
+
+    def did(self, said: str, undo: Callable[[], object]) -> None:
+        """Say what one key just did, and keep how to undo it: z does, the last first, in this
+        pane, while it is open."""
+        self._undo = [*self._undo[-(UNDO_DEPTH - 1):], (said, undo)]
+        self.notify(f"{said}; z undoes it.", markup=False, timeout=DID_SHOWN)
+
+    def action_undo(self) -> None:
+        if not self._undo:
+            self.notify("Nothing to undo.", markup=False)
+            return
+        said, undo = self._undo.pop()
+        undo()
+        self.notify(f"Undone: {said[:1].lower()}{said[1:]}.", markup=False)
 
     def edit_field(self, ref: FieldRef, value: Any, *also: Op) -> bool:
         return self.edit(set_op(ref.collection, ref.field, value, ref.record_id), *also)

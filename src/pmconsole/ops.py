@@ -160,6 +160,29 @@ class LiveSession:
         return False
 
 
+def inverse(live: LiveSession, ops: list[Op]) -> list[Op]:
+    """The operations that undo ``ops`` (normalised, not yet applied to ``live``), in the order
+    to apply them. What comes back after a delete goes at the end of its list."""
+    undo: list[Op] = []
+    for op in ops:
+        c, kind = op["c"], op["op"]
+        if kind == "set":
+            target = live._target(op) if c not in KEYED_BY_STEP or live.get(c, op["id"]) else None
+            if target is not None:
+                undo.append(set_op(c, op["f"], getattr(target, op["f"]), op.get("id")))
+            elif c in KEYED_BY_STEP:  # created by the set: back to its empty value
+                default = COLLECTIONS[c].model_fields[op["f"]].get_default(call_default_factory=True)
+                undo.append(set_op(c, op["f"], default, op.get("id")))
+            continue
+        record_id = op["v"]["id"] if kind == "add" else op["id"]
+        old = live.get(c, record_id)
+        if old is not None:
+            undo.append(add_op(c, old))
+        elif kind == "add":
+            undo.append(del_op(c, record_id))
+    return undo[::-1]
+
+
 def _position(items: list[Record], record: Record) -> int:
     # Identity, not equality: two records can be equal field for field.
     for i, item in enumerate(items):

@@ -38,7 +38,7 @@ import tomli_w
 from pydantic import ValidationError
 
 from .model import COLLECTIONS, SCHEMA_VERSION, Session
-from .ops import LiveSession, Op, OpError, describe, diff
+from .ops import LiveSession, Op, OpError, describe, diff, inverse
 
 MAX_SESSION_BYTES = 64 * 1024 * 1024
 _RECORD_LISTS = frozenset(COLLECTIONS)
@@ -385,6 +385,8 @@ class SessionStore:
         self.error: str = ""  # the last failure to save, "" when saved
         self.notices: list[Notice] = []  # found while opening
         self.pending: list[Op] = []  # edits not yet committed (disk trouble); retried
+        # While a list, each edit puts the operations that undo it at its front (App.undoable).
+        self.recording: list[Op] | None = None
         self.applied_seq = 0
         self.edits_since_checkpoint = 0
         self._conn: sqlite3.Connection | None = None
@@ -526,6 +528,8 @@ class SessionStore:
         if self.read_only:
             raise ReadOnlySession(self.read_only)
         normal = [self.live.normalise(op) for op in ops]
+        if self.recording is not None:
+            self.recording[:0] = inverse(self.live, normal)
         now = time.monotonic()
         for op in normal:
             if op["op"] == "set":

@@ -13,7 +13,7 @@ from textual.widgets import DataTable, Static
 from .. import rules
 from ..model import ActionItem, Session, StatusChange
 from ..ops import add_op, set_op
-from ..widgets import plain_cells, show_text
+from ..widgets import plain_cells, short, show_text
 from ..widgets.fields import parse_day
 from ..widgets.form import FormField, RecordForm, required
 from .base import StepView
@@ -154,6 +154,7 @@ class ActionsStep(StepView):
                            due=self._meeting_day() + timedelta(days=14))
         limit = [f for f in self._blocks(probe) if f.rule == "actions.open_limit"]
         if self.refuse(limit):
+            self.app.keys.refuse_burst()  # type: ignore[attr-defined]  # what follows was its title
             return
 
         def added(values):
@@ -226,33 +227,37 @@ class ActionsStep(StepView):
             return
         if action.status == "open":
             self.refuse([])
-            self._set_status(action, "done")
+            with self.app.undoable(f"Marked “{short(action.title)}” done"):  # type: ignore[attr-defined]
+                self._set_status(action, "done")
             return
         reopened = action.model_copy(update={"status": "open"})
         blocked = [f for f in self._blocks(reopened) if f.rule == "actions.open_limit"]
-        if not self.refuse(blocked):
+        if self.refuse(blocked):
+            self.app.keys.refuse_burst()  # type: ignore[attr-defined]
+            return
+        with self.app.undoable(f"Reopened “{short(action.title)}”"):  # type: ignore[attr-defined]
             self._set_status(action, "open")
 
     def action_drop_action(self) -> None:
         action = self._selected()
         if action is not None and action.status != "dropped":
-            was = action.status  # the record itself changes with the edit
             self.refuse([])
-            if self._set_status(action, "dropped"):
-                self.removed(f"Dropped “{action.title}”",
-                             lambda: self._status_back(action.id, was))
+            back = action.status
+            with self.app.undoable(f"Dropped “{short(action.title)}”",  # type: ignore[attr-defined]
+                                   unless=lambda: self._cannot_come_back(action.id, back)):
+                self._set_status(action, "dropped")
 
-    def _status_back(self, action_id: str, status: str) -> None:
-        """Bring a dropped action back to what it was; open again only within the limit."""
+    def _cannot_come_back(self, action_id: str, status: str) -> bool:
+        """Whether a dropped action cannot be what it was again (saying why): open again
+        only within the limit."""
         action = next((a for a in self.session.actions if a.id == action_id), None)
         if action is None or action.status != "dropped":
             self.notify("That action is no longer dropped: nothing to bring back.", markup=False)
-            return
-        if status == "open":
-            reopened = action.model_copy(update={"status": "open"})
-            if self.refuse([f for f in self._blocks(reopened) if f.rule == "actions.open_limit"]):
-                return
-        self._set_status(action, status)
+            return True
+        if status != "open":
+            return False
+        reopened = action.model_copy(update={"status": "open"})
+        return self.refuse([f for f in self._blocks(reopened) if f.rule == "actions.open_limit"])
 
 
 def _required_day(text: str) -> date:

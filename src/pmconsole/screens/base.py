@@ -4,109 +4,15 @@ from __future__ import annotations
 
 from typing import Callable, ClassVar
 
-from textual import events
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.compose import compose
 from textual.containers import Grid, VerticalScroll
-from textual.screen import Screen
-from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Select, Static
 from textual.widgets.select import InvalidSelectValueError
 
 from ..model import Session
 from ..widgets.fields import BoundInput
-
-
-# Keys kept for a control about to take the focus; more than this is not typing.
-TYPEAHEAD_LIMIT = 1000
-# How long keys wait for that control at most. It takes ~0.3 s at start; should it never come,
-# the keys are then handled as if nothing were waiting, and the keyboard is never held.
-FOCUS_WAIT = 2.0
-
-
-class KeepsEarlyTyping(Screen):
-    """A screen whose control takes the focus a moment after it is shown: the console's step
-    once mounted, the notes pane's text once composed. Keys that reach the screen while nothing
-    has the focus and that control has not yet taken it are kept, and given to the control once
-    it has, in the order typed: text, Backspace, Enter, Tab alike. Without this, what a
-    note-taker or facilitator typed right after starting (about 0.3 s) reached no control and
-    was lost.
-
-    The keys bound with priority (the step keys, the blame pause, Quit) never wait: Textual
-    acts on them before the screen sees them. The kept keys reach the control as one burst;
-    a one-line field (KeysInOrder) acts on Backspace and Tab in it in the order typed, a text
-    box (the summary, the notes) as Textual does: Backspace after the text behind it."""
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self._focus_pending = True  # a new screen: its control has not taken the focus yet
-        self._typed_early: list[tuple[str, str | None]] = []
-        self._wait_timer: Timer | None = None
-
-    def on_mount(self) -> None:
-        if self._focus_pending and self._wait_timer is None:
-            self._wait_timer = self.set_timer(FOCUS_WAIT, self.stop_waiting)
-
-    def expect_focus(self) -> None:
-        """A control is about to take the focus (a step is being shown): until it does,
-        nothing has it, and keys wait for it."""
-        self._focus_pending = True
-        self.set_focus(None)
-        self._stop_timer()  # a wait already under way starts again; what it kept stays
-        self._wait_timer = self.set_timer(FOCUS_WAIT, self.stop_waiting)
-
-    def _stop_timer(self) -> None:
-        if self._wait_timer is not None:
-            self._wait_timer.stop()
-            self._wait_timer = None
-
-    def _end_waiting(self) -> list[events.Key]:
-        """Stop waiting for a control: the keys kept meanwhile, to be given to someone."""
-        self._focus_pending = False
-        self._stop_timer()
-        typed, self._typed_early = self._typed_early, []
-        return [events.Key(key, character) for key, character in typed]
-
-    def stop_waiting(self) -> None:
-        """No control is taking the focus after all: the kept keys act as if nothing had
-        waited (bindings, help, …)."""
-        if self._focus_pending:
-            for key in self._end_waiting():  # from the top, as if just typed
-                self.app.post_message(key)
-
-    def _forward_event(self, event: events.Event) -> None:
-        # Textual gives the screen a key when nothing has the focus, once its priority bindings
-        # have passed on it. Kept here, at that moment in the app's own order of events, a key
-        # can never fall between this screen and a control that has just taken the focus.
-        if not (isinstance(event, events.Key) and self.keep(event)):
-            super()._forward_event(event)
-
-    def keep(self, event: events.Key) -> bool:
-        """Keep a key for the control about to take the focus; False when none is awaited.
-        The app gives this too a key that went to the control focused a moment before (the
-        list whose "a" opened this form) and that it did not use."""
-        if not (self._focus_pending and self.focused is None):
-            return False
-        if len(self._typed_early) < TYPEAHEAD_LIMIT:
-            key, character = event.key, event.character
-            if key == "ctrl+j":
-                # Typed before the console set the terminal up, Enter reaches it as the
-                # terminal had turned it: a line feed.
-                key, character = "enter", "\r"
-            self._typed_early.append((key, character))
-        return True
-
-    def set_focus(self, widget: Widget | None, *args, **kwargs) -> None:
-        super().set_focus(widget, *args, **kwargs)
-        if widget is None or self.focused is not widget or not self._focus_pending:
-            return
-        # Textual has just posted the control its Focus event. The kept keys follow it, given
-        # as Textual gives a key to the focused control (what the control does not use goes on
-        # to the bindings: Tab moves on); a key the app has not yet handled comes after them.
-        for key in self._end_waiting():
-            widget._forward_event(key)
 
 
 class StepView(VerticalScroll, can_focus=False):
@@ -132,10 +38,6 @@ class StepView(VerticalScroll, can_focus=False):
     StepView DataTable { height: auto; max-height: 16; }
     """
 
-    BINDINGS = [
-        Binding("z", "bring_back", "Bring back", id="step.bring_back", show=False),
-    ]
-
     step: ClassVar[int]
     # The control that takes the focus when the step is shown, when it is not the first one:
     # on a step with a list above a text to write, typing goes to the text, never to the
@@ -146,10 +48,6 @@ class StepView(VerticalScroll, can_focus=False):
     complete = False
     # The collections whose changes this view shows; others do not make it redraw.
     watches: ClassVar[frozenset[str]] = frozenset()
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self._removed: list[Callable[[], object]] = []  # see removed()
 
     @property
     def session(self) -> Session:
@@ -165,7 +63,7 @@ class StepView(VerticalScroll, can_focus=False):
         self.ready = True
         self.show_session(None)
         if self.display:
-            self.call_after_refresh(self.take_focus)  # shown as it is mounted: its first control
+            self.take_focus()  # shown as it is mounted: its first control, before it is drawn
         self.app.after_first_screen(self._mount_below)  # type: ignore[attr-defined]
 
     async def _mount_below(self) -> None:
@@ -188,14 +86,16 @@ class StepView(VerticalScroll, can_focus=False):
             return
         first = self.query(self.FIRST_CONTROL) if self.FIRST_CONTROL else ()
         if first and first.first().focusable:
-            first.first().focus(scroll_visible=False)
+            self.screen.set_focus(first.first(), scroll_visible=False)
             return
         for widget in self.query("*"):
             if widget.focusable:
-                widget.focus(scroll_visible=False)
+                self.screen.set_focus(widget, scroll_visible=False)
                 return
-        if isinstance(self.screen, KeepsEarlyTyping):
-            self.screen.stop_waiting()  # nothing here takes the focus: keys act at once
+        from ..keys import AwaitsFocus
+
+        if isinstance(self.screen, AwaitsFocus):
+            self.screen.stop_awaiting()  # nothing here takes the focus: keys act at once
 
     def show_session(self, changed: frozenset[str] | None = None) -> None:
         """Redraw from the model. ``changed`` names what changed (None: everything).
@@ -210,17 +110,15 @@ class StepView(VerticalScroll, can_focus=False):
         return self.app.edit(*ops)  # type: ignore[attr-defined]
 
     def removed(self, what: str, bring_back: Callable[[], object]) -> None:
-        """Say what one key just removed, and keep how to bring it back: z on this step does,
-        the last removed first, while the console is open. What comes back goes at the end
-        of its list."""
-        self._removed.append(bring_back)
-        self.notify(f"{what}; z brings it back.", markup=False)
+        """Say what one key just removed, and keep how to bring it back: z does (App.did).
+        What comes back goes at the end of its list."""
+        self.app.did(what, bring_back)  # type: ignore[attr-defined]
 
-    def action_bring_back(self) -> None:
-        if self._removed:
-            self._removed.pop()()
-        else:
-            self.notify("Nothing removed here to bring back.", markup=False)
+    def refuse(self, why: str) -> None:
+        """A key that cannot do what it is for here: say why; the keys typed right after it
+        do nothing either (keys.py)."""
+        self.notify(why, severity="warning", markup=False)
+        self.app.keys.refuse_burst()  # type: ignore[attr-defined]
 
 
 def field_rows(*rows: tuple[str, Widget]) -> ComposeResult:

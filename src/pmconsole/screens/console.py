@@ -7,6 +7,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.screen import Screen
 from textual.widgets import ContentSwitcher
 
 from .. import rules
@@ -16,7 +17,8 @@ from ..widgets.countdown import CountdownDisplay
 from ..widgets.findings import FindingsBar
 from ..widgets.header import MeetingHeader, step_title
 from ..widgets.keys_footer import KeysFooter
-from .base import KeepsEarlyTyping, StepView
+from ..keys import AwaitsFocus
+from .base import StepView
 
 
 def view_for(step: int) -> StepView:
@@ -40,7 +42,7 @@ def view_for(step: int) -> StepView:
     return view(id=f"step-{step}")
 
 
-class ConsoleScreen(KeepsEarlyTyping):
+class ConsoleScreen(AwaitsFocus, Screen):
     # No focus by selector: it could pick a control of a step hidden in the switcher (Textual's
     # focusable does not look at hidden parents). The shown step focuses its first control.
     AUTO_FOCUS = ""
@@ -56,7 +58,11 @@ class ConsoleScreen(KeepsEarlyTyping):
         with Horizontal(id="step-top"):
             yield FindingsBar(id="findings")
             yield CountdownDisplay("step", id="step-timer")
-        yield ContentSwitcher(id="steps")
+        # The step the meeting is on is composed with the console, so that its first control
+        # has the focus when the first screen is drawn; other steps are mounted when shown.
+        step = self.meeting.step
+        with ContentSwitcher(id="steps", initial=f"step-{step}"):
+            yield view_for(step)
         yield KeysFooter()
 
     @property
@@ -64,7 +70,10 @@ class ConsoleScreen(KeepsEarlyTyping):
         return self.app.meeting  # type: ignore[attr-defined]
 
     def on_mount(self) -> None:
-        self.show_step(self.meeting.step)
+        self._show_timer(self.meeting.step)
+        # The method's findings for the step: just after the first screen, as the parts of
+        # step 1 below it (running every rule is ~2 ms of the start).
+        self.app.after_first_screen(self._show_findings)  # type: ignore[attr-defined]
         self.refresh_header()
         self.set_interval(0.25, self.refresh_header)
         if self.meeting.paused:
@@ -98,11 +107,11 @@ class ConsoleScreen(KeepsEarlyTyping):
             # A new view draws itself and takes focus once its controls are mounted
             # (StepView.on_mount); focusing it before that would focus the whole step.
             switcher.mount(view_for(step))
-            # The method's findings for the step: just after the console's first screen, as
-            # the parts of step 1 below it (running every rule is ~2 ms of the start); once
-            # the console is up, just after the step.
-            self.app.after_first_screen(self._show_findings)  # type: ignore[attr-defined]
+            self.call_after_refresh(self._show_findings)
         switcher.current = view_id
+        self._show_timer(step)
+
+    def _show_timer(self, step: int) -> None:
         self.query_one("#step-timer", CountdownDisplay).countdown = self.meeting.step_countdown(
             step
         )
@@ -112,6 +121,7 @@ class ConsoleScreen(KeepsEarlyTyping):
     def go_to(self, step: int) -> None:
         blocked = self.meeting.go_to(step)
         if blocked:
+            self.app.keys.refuse_burst()  # type: ignore[attr-defined]  # typed for that step
             for finding in blocked:
                 self.notify(
                     f"{finding.message} — {finding.hint}",

@@ -14,7 +14,7 @@ from textual.widgets.option_list import Option
 from ..model import FACTOR_CATEGORIES, ContributingFactor, Session, TimelineEvent
 from ..ops import add_op, del_op, set_op
 from ..rules import blame_phrases, reframe_hint
-from ..widgets import plain_cells, show_text
+from ..widgets import plain_cells, short, show_text
 from ..widgets.form import FormField, RecordForm, required
 from .base import StepView
 
@@ -213,4 +213,6 @@ class FactorsStep(StepView):
             return
         order = list(FACTOR_CATEGORIES)
         current = order.index(factor.category) if factor.category in order else -1
-        self.edit(set_op("factors", "category", order[(current + 1) % len(order)], factor.id))
+        category = order[(current + 1) % len(order)]
+        with self.app.undoable(f"“{short(factor.text)}” is now {category}"):  # type: ignore[attr-defined]
+            self.edit(set_op("factors", "category", category, factor.id))

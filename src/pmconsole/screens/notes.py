@@ -7,6 +7,7 @@ from __future__ import annotations
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.screen import Screen
 from textual.widgets import Static, TabbedContent, TabPane
 
 from ..messages import SessionChanged
@@ -17,7 +18,7 @@ from ..widgets.header import MeetingHeader, step_title
 from ..widgets.keys_footer import KeysFooter
 from ..widgets.text_field import BoundTextArea
 from ..widgets.timeline_panel import TimelinePanel
-from .base import KeepsEarlyTyping
+from ..keys import AwaitsFocus
 from .records import actions_text, factors_text
 
 # When the facilitator moves on, notes being typed stay with their step until the note-taker
@@ -25,7 +26,7 @@ from .records import actions_text, factors_text
 FOLLOW_QUIET = 3.0
 
 
-class NotesScreen(KeepsEarlyTyping):
+class NotesScreen(AwaitsFocus, Screen):
     # No focus by selector: Textual's first focusable is the tabs, which ignore typing (a
     # note-taker's first words were lost), and "#notes" would be focused on its hidden tab
     # when back from the help. The notes take the focus when mounted; back from the help or a
@@ -76,11 +77,11 @@ class NotesScreen(KeepsEarlyTyping):
     def on_mount(self) -> None:
         self._title()
         self.redraw(None)
-        self.query_one("#notes", BoundTextArea).focus()
+        self.set_focus(self.query_one("#notes", BoundTextArea))
         self.set_interval(0.5, self.refresh_header)
 
     def on_screen_resume(self) -> None:
-        if self.focused is None and not self._focus_pending:
+        if self.focused is None and not self.awaiting_focus:
             self.focus_next()
 
     @on(SessionChanged)

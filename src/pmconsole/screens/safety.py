@@ -137,32 +137,62 @@ class SafetyStep(StepView):
         self.meeting.build_queue()
         self._changed()
 
+    def _speaker_name(self, turn) -> str:
+        person = self.session.participant(turn.participant_id) if turn else None
+        return person.name if person else "the speaker"
+
+    def _speakers_changed(self, said: str):
+        """The turns' edits within are one step z undoes; the speaker's clock then follows
+        the records again."""
+
+        def timers_follow() -> None:
+            self.meeting.timers.speaker = None
+            self._changed()
+
+        return self.app.undoable(said, after=timers_follow)  # type: ignore[attr-defined]
+
     def action_next_speaker(self) -> None:
         if not self.session.speaker_turns:
             self.meeting.build_queue()
         turn = self.meeting.current_turn()
-        if turn is not None and turn.started_at is None:
-            self.meeting.start_speaker()
+        if turn is None:
+            self.refuse("Every turn is over: the queue is done (b builds it again).")
+            return
+        if turn.started_at is None:
+            with self._speakers_changed(f"{self._speaker_name(turn)}'s turn started"):
+                self.meeting.start_speaker()
         else:
-            self.meeting.next_speaker()
+            following = self.meeting.current_turn()
+            with self._speakers_changed(f"{self._speaker_name(following)}'s turn ended"):
+                self.meeting.next_speaker()
         self._changed()
 
     def action_skip_speaker(self) -> None:
-        self.meeting.next_speaker(skip=True)
+        turn = self.meeting.current_turn()
+        if turn is None:
+            self.refuse("No turn left to skip.")
+            return
+        with self._speakers_changed(f"Skipped {self._speaker_name(turn)}'s turn"):
+            self.meeting.next_speaker(skip=True)
         self._changed()
 
     def action_move(self, delta: int) -> None:
         turn_id = self._selected_turn()
-        if turn_id:
-            self.meeting.move_turn(turn_id, delta)
+        turn = next((t for t in self.session.speaker_turns if t.id == turn_id), None)
+        if turn is not None:
+            where = "up" if delta < 0 else "down"
+            with self._speakers_changed(f"Moved {self._speaker_name(turn)} {where} the queue"):
+                self.meeting.move_turn(turn.id, delta)
             self._changed()
             table = self.query_one("#queue", DataTable)
             table.move_cursor(row=max(0, min(table.row_count - 1, table.cursor_row + delta)))
 
     def action_minutes(self, delta: int) -> None:
         turn_id = self._selected_turn()
-        if turn_id:
-            self.meeting.change_turn_minutes(turn_id, delta)
+        turn = next((t for t in self.session.speaker_turns if t.id == turn_id), None)
+        if turn is not None:
+            with self._speakers_changed(f"Changed {self._speaker_name(turn)}'s minutes"):
+                self.meeting.change_turn_minutes(turn.id, delta)
             self._changed()
 
     # -- one turn ------------------------------------------------------------------------------

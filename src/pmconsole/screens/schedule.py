@@ -260,7 +260,9 @@ class ScheduleStep(StepView):
     def action_toggle_involved(self) -> None:
         person = self._selected()
         if person is not None:
-            self.edit(set_op("participants", "involved", not person.involved, person.id))
+            said = "involved in" if not person.involved else "not involved in"
+            with self.app.undoable(f"Marked {person.name} {said} the incident"):  # type: ignore[attr-defined]
+                self.edit(set_op("participants", "involved", not person.involved, person.id))
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         if event.data_table.id == "roster":

@@ -12,16 +12,27 @@ def plain_cells(*values: object) -> tuple[Text, ...]:
     return tuple(Text(clean_text("" if v is None else str(v))) for v in values)
 
 
+def short(text: str, cells: int = 40) -> str:
+    """A record's text as a notice names it: its start."""
+    return text if len(text) <= cells else text[: cells - 1] + "…"
+
+
 def redraw_when_measured(table) -> None:
     """Draw a DataTable again once it has measured the widths of rows added after it was on
     screen. Textual 8.2.8 keeps lines drawn before that, cut to the header widths, because its
     line cache does not change when only the widths do (textual#4470)."""
+    table.call_after_refresh(drop_stale_lines, table)
 
-    def redraw() -> None:
-        table._clear_caches()  # the private cache is the stale part; nothing public clears it
-        table.refresh()
 
-    table.call_after_refresh(redraw)
+def drop_stale_lines(table) -> None:
+    """Have a DataTable draw every line again. Nothing public clears its line cache, but a
+    change of ``fixed_rows`` does (its watcher clears every cache): changed and set back at
+    once, the table is drawn once, with the rows it has. tests/test_startup.py checks that
+    this still redraws a line drawn before its column grew."""
+    fixed = table.fixed_rows
+    table.fixed_rows = fixed + 1
+    table.fixed_rows = fixed
+    table.refresh()
 
 
 def show_text(static, content, *, layout: bool = True) -> None:

@@ -13,10 +13,11 @@ from datetime import date, datetime
 from typing import Any, Callable
 from zoneinfo import ZoneInfo
 
-from textual import events, on
+from textual import on
 from textual.timer import Timer
 from textual.widgets import Input
 
+from ..keys import KeysInOrder
 from ..model import Session
 
 COMMIT_DELAY = 0.4
@@ -100,65 +101,6 @@ def parse_tags(text: str) -> list[str]:
 
 def format_tags(value: Any) -> str:
     return ", ".join(value or [])
-
-
-# Each key from the terminal is numbered as it arrives (PmConsole.on_event); a key carries its
-# number on to whatever control it is given to.
-ARRIVAL = "_pmconsole_arrival"
-
-
-def passed_on(event: events.Key) -> events.Key:
-    """The same key, to give to another control, with its arrival number."""
-    key = events.Key(event.key, event.character)
-    setattr(key, ARRIVAL, getattr(event, ARRIVAL, None))
-    return key
-
-
-def typed_before_a_step_key(app: object, event: events.Key) -> bool:
-    """Whether the key came before a key that acts at once (a step key, the blame pause, the
-    palette) and was still on its way to its control when that one acted: it was meant for
-    the control it was given to, not for what has the focus now."""
-    arrival = getattr(event, ARRIVAL, None)
-    return arrival is not None and arrival < getattr(app, "priority_key_arrival", 0)
-
-
-class KeysInOrder:
-    """For a one-line field: keys that arrive together (fast typing over ssh, a burst from tmux,
-    a busy machine) act in the order typed.
-
-    Textual gives every key to the focused field first and runs a key's binding only once the
-    key has gone up to the app: by then the text typed after it in the same burst has been
-    put in the field. So "Paged" Tab "10:20" put all of it in the first field, and "ab",
-    Backspace, "c" gave "ab". Here the field runs its own bindings (Backspace, Left, …) and
-    Tab at once, and a key that reaches it after its Tab moved the focus on goes to the
-    control that has the focus now. Keys typed before a step key (F3/F4) stay where they were
-    typed. Right, which takes a suggestion worked out a moment after the typing, keeps
-    Textual's own timing."""
-
-    async def _on_key(self, event: events.Key) -> None:
-        screen = self.app.screen  # type: ignore[attr-defined]
-        if typed_before_a_step_key(self.app, event):  # type: ignore[attr-defined]
-            return  # handled as Textual does, here
-        if screen.focused is not self:
-            target = screen.focused or screen
-            if target is not self:
-                event.stop()
-                event.prevent_default()
-                target._forward_event(passed_on(event))
-            return
-        if event.is_printable or event.key == "right":
-            return  # the field's own handler puts it in; Right waits for the suggestion
-        if event.key in ("tab", "shift+tab"):
-            event.stop()
-            event.prevent_default()
-            screen.focus_next() if event.key == "tab" else screen.focus_previous()
-            return
-        bindings = self._bindings.key_to_bindings  # type: ignore[attr-defined]
-        for binding in bindings.get(event.key, ()):
-            if await self.app.run_action(binding.action, self):  # type: ignore[attr-defined]
-                event.stop()
-                event.prevent_default()
-                return
 
 
 class SavesSoon:

@@ -18,8 +18,7 @@ from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
 from textual.widgets import Checkbox, Input, Label, Select, Static
 
-from ..screens.base import KeepsEarlyTyping
-from .fields import KeysInOrder
+from ..keys import AwaitsFocus, KeysInOrder
 
 
 @dataclass
@@ -89,13 +88,13 @@ class TickList(VerticalScroll, can_focus=False):
         return [box.name for box in self.query(TickBox) if box.value and box.name is not None]
 
 
-class RecordForm(KeepsEarlyTyping, ModalScreen[dict[str, Any] | None]):
+class RecordForm(AwaitsFocus, ModalScreen[dict[str, Any] | None]):
     """A modal form; dismisses with the parsed values, or None when cancelled. What is typed
-    as it opens (the key that opened it and the text after it, typed together) waits for its
-    first field and goes there, in order."""
+    as it opens (the key that opened it and the text after it, typed together) goes to its
+    first field, in order (keys.py)."""
 
     # Not Textual's first focusable (the scrolling frame around the fields): on_mount focuses
-    # the first field, and keys typed until then are kept for it.
+    # the first field.
     AUTO_FOCUS = ""
 
     DEFAULT_CSS = """
@@ -183,8 +182,10 @@ class RecordForm(KeepsEarlyTyping, ModalScreen[dict[str, Any] | None]):
     def on_mount(self) -> None:
         for f in self.fields:
             self._show_hint(f, str(f.value))
-        # The first field, not the scrolling frame around the fields: type at once.
-        self.query_one(f"#field-{self.fields[0].name}").focus()
+        # The first field, not the scrolling frame around the fields: type at once. Focused
+        # now, not after the next refresh, so that no key typed with the one that opened the
+        # form finds nothing focused.
+        self.set_focus(self.query_one(f"#field-{self.fields[0].name}"), scroll_visible=False)
 
     @on(Input.Changed)
     def _typed(self, event: Input.Changed) -> None:

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from textual import on
+from textual import events, on
 from textual.widgets import TextArea
 
+from ..keys import router_of
 from ..model import Session
 from .fields import FieldRef, SavesSoon, plain_text
 
@@ -51,6 +52,11 @@ class BoundTextArea(SavesSoon, TextArea):
                 self.move_cursor(self.document.end)
             elif where != (0, 0):
                 self.move_cursor(where)
+
+    def on_key(self, event: events.Key) -> None:
+        router = router_of(self)
+        if router is not None:
+            router.seen(event)  # what the text area leaves goes to the bindings, as ever
 
     @on(TextArea.Changed)
     def _typed(self, event: TextArea.Changed) -> None:

@@ -15,7 +15,7 @@ from textual.widgets import Static
 
 from ..model import EVENT_KINDS, Session, TimelineEvent
 from ..ops import add_op, del_op, set_op
-from . import show_text
+from . import short, show_text
 from .form import FormField, RecordForm, required
 from .strip import TimelineStrip
 from .timeline_table import TimelineTable
@@ -51,6 +51,9 @@ def event_time_parser(default: datetime, zone: ZoneInfo):
     return parse
 
 
+_BASIS = {"fact": "an observed fact", "interpretation": "an interpretation"}
+
+
 class TimelinePanel(Vertical):
     """Durations above, the table below; a = add, e = edit, x = delete, z = undo delete,
     f = fact/interpretation, m = major."""
@@ -66,7 +69,6 @@ class TimelinePanel(Vertical):
         Binding("a", "add_event", "Add event", id="timeline.add", show=False),
         Binding("e", "edit_event", "Edit", id="timeline.edit", show=False),
         Binding("x", "delete_event", "Delete", id="timeline.delete", show=False),
-        Binding("z", "undo_delete", "Undo delete", id="timeline.undo", show=False),
         Binding("f", "toggle_basis", "Fact/interp.", id="timeline.basis", show=False),
         Binding("m", "toggle_major", "Major", id="timeline.major", show=False),
     ]
@@ -74,7 +76,6 @@ class TimelinePanel(Vertical):
     def __init__(self, gap_minutes: int = 30, **kwargs) -> None:
         super().__init__(**kwargs)
         self.gap_minutes = gap_minutes
-        self._deleted: list[TimelineEvent] = []
 
     def compose(self) -> ComposeResult:
         yield Static("", id="durations", markup=False)
@@ -192,26 +193,27 @@ class TimelinePanel(Vertical):
     def action_delete_event(self) -> None:
         event = self.selected()
         if event is not None:
-            self._deleted.append(event)
             self._edit(del_op("timeline", event.id))
-            self.notify("Event deleted; z brings it back.", markup=False)
 
-    def action_undo_delete(self) -> None:
-        if self._deleted:
-            event = self._deleted.pop()
-            self._edit(add_op("timeline", event))
-            self._select(event.id)
+            def bring_back() -> None:
+                self._edit(add_op("timeline", event))
+                self._select(event.id)
+
+            self.app.did(f"Deleted the event “{short(event.text)}”", bring_back)  # type: ignore[attr-defined]
 
     def action_toggle_basis(self) -> None:
         event = self.selected()
         if event is not None:
             basis = "fact" if event.basis == "interpretation" else "interpretation"
-            self._edit(set_op("timeline", "basis", basis, event.id))
+            with self.app.undoable(f"Marked “{short(event.text)}” {_BASIS[basis]}"):  # type: ignore[attr-defined]
+                self._edit(set_op("timeline", "basis", basis, event.id))
 
     def action_toggle_major(self) -> None:
         event = self.selected()
         if event is not None:
-            self._edit(set_op("timeline", "major", not event.major, event.id))
+            said = "a major event" if not event.major else "not major"
+            with self.app.undoable(f"Marked “{short(event.text)}” {said}"):  # type: ignore[attr-defined]
+                self._edit(set_op("timeline", "major", not event.major, event.id))
 
     def _select(self, event_id: str) -> None:
         self.query_one(TimelineTable).show(self.session, keep=event_id)

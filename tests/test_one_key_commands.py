@@ -1,0 +1,213 @@
+"""A key never changes data by accident: a refused key takes the keys typed with it down with
+it, and every one-key command that changes a record says what it did and is undone with z, in
+the console and in the note-taker's pane."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from textual import events
+from textual.notifications import Notify
+from textual.widgets import DataTable, OptionList
+
+from pmconsole.model import ActionItem, ContributingFactor
+from pmconsole.ops import add_op
+from pmconsole.store import load_session, save_session
+from pmconsole.widgets.form import RecordForm
+from pmconsole.widgets.timeline_table import TimelineTable
+from snapshot_app import console, demo_copy
+
+SIZE = (120, 40)
+
+
+@pytest.fixture
+def demo(tmp_path):
+    return demo_copy(tmp_path)
+
+
+class Said:
+    """What the app said on screen (its notices), collected as the messages go by."""
+
+    def __init__(self) -> None:
+        self.notices: list[str] = []
+
+    def __call__(self, message) -> None:
+        if isinstance(message, Notify):
+            self.notices.append(str(message.notification.message))
+
+    def last(self) -> str:
+        return self.notices[-1] if self.notices else ""
+
+
+def burst(app, text: str) -> None:
+    """Keys as a terminal delivers a burst (tmux send-keys, a paste over ssh): all queued
+    before the first is handled."""
+    for char in text:
+        key = "space" if char == " " else char
+        app.post_message(events.Key(key, char))
+
+
+async def settle(pilot, condition, what: str) -> None:
+    for _ in range(100):
+        if condition():
+            return
+        await pilot.pause()
+    raise AssertionError(f"never came: {what}")
+
+
+async def go_to(pilot, step: int) -> None:
+    while pilot.app.meeting.step < step:
+        await pilot.press("f4")
+        await pilot.pause()
+
+
+def seven_open(path):
+    session = load_session(path)
+    day = session.meeting.scheduled_at.date()
+    while len(session.open_actions()) < 7:
+        n = len(session.actions)
+        session.actions.append(ActionItem(id=f"a-extra-{n}", title=f"Extra action {n}",
+                                          owner="Lin Chen", due=day + timedelta(days=14),
+                                          criterion="Alert fires within 5 minutes"))
+    save_session(path, session)
+
+
+def dumped(app, collection: str) -> list[dict]:
+    return [r.model_dump() for r in getattr(app.store.session, collection)]
+
+
+async def test_keys_typed_with_a_refused_key_do_nothing(demo):
+    """Seven open actions; "a" then at once "Add dashboard alarm": the a is refused, and its
+    d's (done) and x's would have closed and dropped actions."""
+    seven_open(demo)
+    said = Said()
+    app = console(demo)
+    async with app.run_test(size=SIZE, message_hook=said) as pilot:
+        await go_to(pilot, 7)
+        app.screen.query_one("#actions", DataTable).focus()
+        await pilot.pause()
+        before = dumped(app, "actions")
+        burst(app, "aAdd dashboard alarm, fix x")
+        await settle(pilot, lambda: "did nothing" in said.last(), "the keys' notice")
+        assert not isinstance(app.screen, RecordForm)
+        assert dumped(app, "actions") == before
+        assert "actions.open_limit" in str(app.screen.query_one("#refusal").render())
+        assert said.last() == "The 26 keys typed right after the refused one did nothing."
+        # Keys typed later, once the burst is over, act as ever.
+        app.keys.burst_gap = 0
+        await pilot.press("d")
+        assert app.store.session.actions[0].status == "done"
+
+
+async def test_keys_typed_with_a_refused_step_key_do_nothing(demo):
+    """F4 refused by a rule (no learning question): the text typed with it, meant for the next
+    step, does not land in this step's field."""
+    from pmconsole.ops import set_op
+
+    app = console(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await go_to(pilot, 2)
+        app.edit(set_op("question", "text", ""))
+        await pilot.pause()
+        question = app.screen.query_one("#question")
+        app.post_message(events.Key("f4", None))
+        burst(app, "hello")
+        await pilot.pause()
+        await pilot.pause()
+        assert app.meeting.step == 2
+        assert question.value == ""
+
+
+async def undo_round(pilot, said: Said, key: str, collection: str, change) -> None:
+    """``key`` changes ``collection`` as ``change`` says, says so, and z puts it back whole."""
+    app = pilot.app
+    before = dumped(app, collection)
+    count = len(said.notices)
+    await pilot.press(key)
+    await pilot.pause()
+    after = dumped(app, collection)
+    assert after != before, f"{key} changed nothing"
+    assert change(before, after), f"{key} did not do what it is for"
+    assert len(said.notices) > count and said.last().endswith("z undoes it."), said.notices
+    await pilot.press("z")
+    await pilot.pause()
+    assert sorted(dumped(app, collection), key=lambda r: r["id"]) == sorted(
+        before, key=lambda r: r["id"]), f"z did not undo {key}"
+    assert said.last().startswith("Undone: ")
+
+
+def one_field_changed(field: str):
+    def check(before, after):
+        return [r[field] for r in before] != [r[field] for r in after]
+    return check
+
+
+def one_less(before, after):
+    return len(after) == len(before) - 1
+
+
+async def test_every_one_key_change_says_what_it_did_and_z_undoes_it(demo):
+    said = Said()
+    app = console(demo)
+    async with app.run_test(size=SIZE, message_hook=said) as pilot:
+        # Step 1, the roster: i (involved), x (remove).
+        view = app.screen.query_one("#step-1")
+        await settle(pilot, lambda: view.complete, "the roster")
+        app.screen.query_one("#roster", DataTable).focus()
+        await undo_round(pilot, said, "i", "participants", one_field_changed("involved"))
+        await undo_round(pilot, said, "x", "participants", one_less)
+        # Step 3, the speaker queue: n (start, then next), k (skip), d (move down), + (minutes).
+        await go_to(pilot, 3)
+        app.screen.query_one("#queue", DataTable).focus()
+        await undo_round(pilot, said, "n", "speaker_turns", one_field_changed("started_at"))
+        await pilot.press("n")  # the first turn is on
+        await undo_round(pilot, said, "n", "speaker_turns", one_field_changed("ended_at"))
+        await undo_round(pilot, said, "k", "speaker_turns", one_field_changed("skipped"))
+        await undo_round(pilot, said, "d", "speaker_turns", one_field_changed("order"))
+        await undo_round(pilot, said, "plus", "speaker_turns",
+                         one_field_changed("planned_minutes"))
+        # Step 4, evidence: x.
+        await go_to(pilot, 4)
+        app.screen.query_one("#evidence", DataTable).focus()
+        await undo_round(pilot, said, "x", "evidence", one_less)
+        # Step 5, the timeline: f, m, x.
+        await go_to(pilot, 5)
+        app.screen.query_one(TimelineTable).focus()
+        await undo_round(pilot, said, "f", "timeline", one_field_changed("basis"))
+        await undo_round(pilot, said, "m", "timeline", one_field_changed("major"))
+        await undo_round(pilot, said, "x", "timeline", one_less)
+        # Step 6, conditions: c (category), x (remove).
+        major = next(e for e in app.store.session.timeline if e.major)
+        app.edit(add_op("factors", ContributingFactor(text="One person on call",
+                                                      category="staffing",
+                                                      event_ids=[major.id])))
+        await go_to(pilot, 6)
+        events_list = app.screen.query_one("#events", OptionList)
+        events_list.highlighted = events_list.get_option_index(major.id)
+        await pilot.pause()
+        app.screen.query_one("#conditions", DataTable).focus()
+        await undo_round(pilot, said, "c", "factors", one_field_changed("category"))
+        await undo_round(pilot, said, "x", "factors", one_less)
+        # Step 7, actions: d (done), d again (reopen), x (drop).
+        await go_to(pilot, 7)
+        table = app.screen.query_one("#actions", DataTable)
+        table.focus()
+        table.move_cursor(row=0)
+        await undo_round(pilot, said, "d", "actions", one_field_changed("status"))
+        await pilot.press("d")
+        await undo_round(pilot, said, "d", "actions", one_field_changed("status"))
+        await undo_round(pilot, said, "x", "actions", one_field_changed("status"))
+
+
+async def test_the_notes_pane_says_what_a_key_did_and_z_undoes_it(demo):
+    said = Said()
+    app = console(demo, role="notes")
+    async with app.run_test(size=SIZE, message_hook=said) as pilot:
+        await pilot.press("f7")
+        await pilot.pause()
+        app.screen.query_one(TimelineTable).focus()
+        await pilot.pause()
+        await undo_round(pilot, said, "f", "timeline", one_field_changed("basis"))
+        await undo_round(pilot, said, "m", "timeline", one_field_changed("major"))
+        await undo_round(pilot, said, "x", "timeline", one_less)
