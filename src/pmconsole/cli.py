@@ -235,6 +235,29 @@ def cmd_action_done(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_followup_set(args: argparse.Namespace) -> int:
+    from . import rules
+
+    path = _session_path(args)
+    snapshot = read_snapshot(path)
+    day = parse_day(args.date, "DATE")
+
+    def refuse_if_outside(session: Session) -> None:
+        outside = rules.review_outside_window(session, day)
+        if outside:
+            raise Refused(f"{outside.rule}: {outside.message} — {outside.hint}")
+
+    refuse_if_outside(snapshot)
+    store = _open_for_edit(path)
+    try:
+        refuse_if_outside(store.session)  # again: the meeting may have moved meanwhile
+        store.edit(set_op("session", "followup_review_at", day))
+    finally:
+        _finish(store)
+    print(f"follow-up review on {day.isoformat()}")
+    return 0
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     from . import rules
 
@@ -621,6 +644,16 @@ def build_parser(only: str | None = None) -> Parser:
         p.add_argument("id", metavar="ID")
         p.add_argument("--note", help="a status note kept in the item's history")
 
+    if wanted("followup"):
+        followup = command("followup", _needs_subcommand, "the follow-up review")
+        fsub = followup.add_subparsers(dest="followup_command", parser_class=Parser,
+                                       metavar="ACTION")
+        p = parser_for(fsub, "set", cmd_followup_set, "set the follow-up review's date",
+                       "set the day of the follow-up review, after the meeting and within "
+                       "the method's two weeks of it")
+        p.add_argument("file", metavar="FILE")
+        p.add_argument("date", metavar="DATE", help="YYYY-MM-DD")
+
     if wanted("check"):
         p = command("check", cmd_check, "run the method's rules over a session")
         p.add_argument("file", metavar="FILE")
@@ -672,7 +705,7 @@ def _first_line(err: Exception) -> str:
 # Every command build_parser knows (a test holds the two together).
 COMMAND_NAMES = frozenset({
     "open", "demo", "notes", "import", "export", "feedback", "serve", "new", "timeline",
-    "action", "check", "log", "actions",
+    "action", "followup", "check", "log", "actions",
 })
 
 
