@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from textual import events
@@ -272,11 +272,48 @@ async def test_the_wrap_up_shows_the_follow_up_review_and_the_findings(demo):
     app = console(demo)
     async with app.run_test(size=SIZE) as pilot:
         await go_to(pilot, 8)
+        assert app.screen.query_one("#review", Input).value == "2026-12-10"
         text = str(app.screen.query_one("#next").render())
-        assert "Follow-up review: 2026-12-10" in text
         assert "Suggested note-taker next time:" in text
         findings = str(app.screen.query_one("#findings-all").render())
         assert "facts.deadline" in findings
+
+
+async def type_into(pilot, field: Input, text: str) -> None:
+    """Focus the field, clear it with keys and type ``text``, then Enter, as a person does."""
+    field.focus()
+    await pilot.pause()
+    await pilot.press("end", *["backspace"] * len(field.value), *text, "enter")
+    await pilot.pause()
+
+
+async def test_the_follow_up_review_date_is_set_in_the_wrap_up_within_the_rule_s_window(demo):
+    app = console(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await go_to(pilot, 8)
+        field = app.screen.query_one("#review", Input)
+        # The default, two weeks after the meeting of Thu 26 Nov, is shown in the field: the
+        # date the exports and the calendar carry. Shown, not written: opening changes nothing.
+        assert field.value == "2026-12-10"
+        assert app.store.session.followup_review_at is None
+        assert "2026-11-27 to 2026-12-10" in str(app.screen.query_one("#review-hint").render())
+        # Outside the window: refused with the rule's reason, nothing stored, the field marked.
+        await type_into(pilot, field, "2026-12-31")
+        assert app.store.session.followup_review_at is None
+        assert field.has_class("-invalid")
+        refusal = list(app._notifications)[-1]
+        assert "followup.review" in str(refusal.message)
+        assert "35 days after the meeting" in str(refusal.message)
+        assert str(refusal.title) == "Not saved: followup review at"  # the field, named
+        # Inside it: stored, the mark gone.
+        await type_into(pilot, field, "2026-12-08")
+        assert app.store.session.followup_review_at == date(2026, 12, 8)
+        assert not field.has_class("-invalid")
+        # Cleared: back to the default, shown again.
+        await type_into(pilot, field, "")
+        assert app.store.session.followup_review_at is None
+        assert field.value == "2026-12-10"
+    assert load_session(demo).followup_review_at is None
 
 
 async def test_exports_from_the_console_are_written_beside_the_session(demo):
