@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from conftest import MEETING, MEETING_DAY, NOW_TEXT, one_line, run
+from pmconsole.cli import main
 from pmconsole import locations
 from pmconsole.model import SCHEMA_VERSION
 from pmconsole.store import dump_session, load_session, log_path_for, read_snapshot
@@ -766,3 +767,25 @@ def test_check_calls_the_wrap_up_by_its_name_not_a_step_8(tmp_path, capsys):
     assert "step 8" not in out
     assert any(line.split()[:3] == ["info", "wrap-up", "feedback.anonymous:"]
                for line in out.splitlines()), out
+
+
+# -- import --help --------------------------------------------------------------------------------
+
+
+def test_import_help_and_the_readme_name_every_csv_column_the_importer_reads(capsys):
+    from pmconsole.importers import _FIELD_NAMES, _normal_name  # the importer's own list
+
+    with pytest.raises(SystemExit) as exit:
+        main(["import", "--help"])
+    assert exit.value.code == 0
+    help_text = capsys.readouterr().out
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    rows = {
+        cells[1].split()[0]: cells[2]
+        for line in readme.splitlines()
+        if line.startswith("| ") and len(cells := line.split("|")) == 5
+    }
+    for field, names in _FIELD_NAMES.items():
+        assert f"  {field} " in help_text
+        assert all(name in help_text for name in names), field
+        assert {_normal_name(n) for n in rows[field].split(",")} >= set(names), field

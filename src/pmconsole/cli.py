@@ -74,7 +74,17 @@ def parse_day(text: str, what: str = "date") -> date:
 
 
 class Parser(argparse.ArgumentParser):
-    """argparse that reports bad usage as our UsageError (exit 2, one line, no traceback)."""
+    """argparse that reports bad usage as our UsageError (exit 2, one line, no traceback).
+
+    ``epilog_from``, when set, writes the help's closing text when help is asked for: what it
+    needs to import is then imported only for ``--help``, not at every start."""
+
+    epilog_from: Callable[[], str] | None = None
+
+    def format_help(self) -> str:
+        if self.epilog_from is not None:
+            self.epilog = self.epilog_from()
+        return super().format_help()
 
     def error(self, message: str) -> NoReturn:
         # main() puts "pmconsole: " in front; name only the subcommand here.
@@ -540,8 +550,8 @@ def build_parser(only: str | None = None) -> Parser:
         return only is None or name == only
 
     def parser_for(group, name: str, func: Callable[[argparse.Namespace], int], help: str,
-                   description: str | None = None) -> argparse.ArgumentParser:
-        p = group.add_parser(name, help=help, description=description or help)
+                   description: str | None = None, **more) -> Parser:
+        p = group.add_parser(name, help=help, description=description or help, **more)
         p.set_defaults(func=func)
         # --sessions-dir after the command (a group's too: `timeline --sessions-dir DIR add`)
         # as well as before it; given in neither place, the default stands.
@@ -549,8 +559,8 @@ def build_parser(only: str | None = None) -> Parser:
                        help="folder of session files (see README)")
         return p
 
-    def command(name: str, func: Callable[[argparse.Namespace], int], help: str):
-        return parser_for(sub, name, func, help)
+    def command(name: str, func: Callable[[argparse.Namespace], int], help: str, **more):
+        return parser_for(sub, name, func, help, **more)
 
     if wanted("open"):
         p = command("open", cmd_open, "facilitator console on FILE")
@@ -562,7 +572,9 @@ def build_parser(only: str | None = None) -> Parser:
         p.add_argument("file", metavar="FILE")
 
     if wanted("import"):
-        p = command("import", cmd_import, "import timeline events from a file")
+        p = command("import", cmd_import, "import timeline events from a file",
+                    formatter_class=argparse.RawDescriptionHelpFormatter)
+        p.epilog_from = _csv_columns  # the columns, from the importer's own list of names
         p.add_argument("file", metavar="FILE")
         p.add_argument("source", metavar="SOURCE",
                        help="a CSV, JSON Lines, log file or Slack export")
@@ -681,6 +693,12 @@ def build_parser(only: str | None = None) -> Parser:
         p.add_argument("--json", action="store_true")
         p.add_argument("--now", metavar="TS", help="the time to review at (reproducible)")
     return parser
+
+
+def _csv_columns() -> str:
+    from .importers import csv_columns_help
+
+    return csv_columns_help()
 
 
 def _needs_subcommand(args: argparse.Namespace) -> int:
