@@ -57,6 +57,7 @@ from pathlib import Path
 from .model import (
     FACTOR_CATEGORIES,
     STEP_NAMES,
+    WRAP_UP,
     ActionItem,
     Feedback,
     Session,
@@ -298,9 +299,9 @@ def _step_heading(step_id: str) -> tuple[int, str]:
     """(place, heading) of a step's notes: "Notes, step 3: Psychological safety"."""
     if step_id.isdigit() and 1 <= int(step_id) <= len(STEP_NAMES):
         return int(step_id), f"Notes, step {step_id}: {STEP_NAMES[int(step_id) - 1]}"
-    if step_id == str(len(STEP_NAMES) + 1):
-        return int(step_id), "Notes, wrap-up"
-    return len(STEP_NAMES) + 2, f"Notes, {_one_line(step_id)}"  # a hand-written id, last
+    if step_id == str(WRAP_UP):
+        return WRAP_UP, "Notes, wrap-up"
+    return WRAP_UP + 1, f"Notes, {_one_line(step_id)}"  # a hand-written id, last
 
 
 def _step_notes(session: Session) -> list[tuple[str, list[list[str]]]]:
