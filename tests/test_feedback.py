@@ -74,6 +74,23 @@ async def test_at_80x24_ctrl_s_records_one_answer_clears_the_form_and_says_so_on
     assert len(load_session(path).feedback) == 2
 
 
+async def test_opening_the_form_offers_it_and_the_first_answer_ends_the_finding(tmp_path):
+    from pmconsole import rules
+
+    path = demo_copy(tmp_path)
+    assert not load_session(path).meeting.feedback_offered
+    app = console(path, role="feedback")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        session = app.store.session
+        assert session.meeting.feedback_offered  # the form is open: it is offered
+        (finding,) = [f for f in rules.check(session) if f.rule == "feedback.anonymous"]
+        assert "no answers yet" in finding.message
+        await pilot.press("right", "enter", "ctrl+s")
+        await pilot.pause()
+        assert not [f for f in rules.check(app.store.session) if f.rule == "feedback.anonymous"]
+
+
 ANSWER = """
 import sys
 from pmconsole.model import Feedback

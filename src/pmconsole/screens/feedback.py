@@ -18,7 +18,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Label, RadioButton, RadioSet, Static, TextArea
 
 from ..model import Feedback
-from ..ops import add_op
+from ..ops import add_op, set_op
 from ..widgets.form import EmptyWhenOff
 from ..widgets.keys_footer import KeysFooter
 
@@ -76,6 +76,9 @@ class FeedbackScreen(Screen):
 
     def on_mount(self) -> None:
         self._first_question()
+        if not self.app.store.session.meeting.feedback_offered:  # type: ignore[attr-defined]
+            # The form is open: it is offered (feedback.anonymous stops asking for it).
+            self.app.edit(set_op("meeting", "feedback_offered", True))  # type: ignore[attr-defined]
 
     def _first_question(self) -> None:
         self.query_one("#thanks", Static).set_class(not self._thanks, "-empty")
