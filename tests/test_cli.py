@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from conftest import MEETING, MEETING_DAY, NOW_TEXT, one_line, run
+from pmconsole.cli import main
 from pmconsole import locations
 from pmconsole.model import SCHEMA_VERSION
 from pmconsole.store import dump_session, load_session, log_path_for, read_snapshot
@@ -310,6 +311,64 @@ def test_action_done_with_an_unknown_id_lists_the_known_ones(write_session, caps
         assert known in err
     assert path.read_bytes() == before
     assert files_in(path.parent) == [path.name]
+
+
+# -- followup set ---------------------------------------------------------------------------------
+
+
+def test_followup_set_stores_the_review_date(write_session, capsys):
+    path = write_session()
+    day = MEETING_DAY + timedelta(days=10)
+    code, out, err = run(capsys, "followup", "set", path, day.isoformat())
+    assert (code, err) == (0, "")
+    assert day.isoformat() in out
+    assert load_session(path).followup_review_at == day
+
+
+@pytest.mark.parametrize("days", [15, 0, -3])
+def test_followup_set_outside_the_window_is_refused_by_the_rule(write_session, capsys, days):
+    path = write_session()
+    before = path.read_bytes()
+    code, out, err = run(capsys, "followup", "set", path,
+                         (MEETING_DAY + timedelta(days=days)).isoformat())
+    assert code == 1
+    assert "followup.review" in one_line(err)
+    assert "2024-03-07 to 2024-03-20" in err  # the way out: the days that fit
+    assert path.read_bytes() == before
+    assert files_in(path.parent) == [path.name]
+
+
+def test_followup_set_without_a_meeting_date_is_refused(write_session, make_session, capsys):
+    session = make_session()
+    session.meeting.scheduled_at = None
+    path = write_session(session)
+    before = path.read_bytes()
+    code, out, err = run(capsys, "followup", "set", path, "2024-03-10")
+    assert code == 1
+    assert "followup.review" in one_line(err) and "no date yet" in err
+    assert path.read_bytes() == before
+
+
+@pytest.mark.parametrize("text, words", [
+    ("next week", "YYYY-MM-DD"),
+    ("2024-02-30", "not a real date"),
+    ("2024-03-10T10:00", "YYYY-MM-DD"),
+])
+def test_followup_set_with_a_malformed_date_exits_2(write_session, capsys, text, words):
+    path = write_session()
+    before = path.read_bytes()
+    code, out, err = run(capsys, "followup", "set", path, text)
+    assert code == 2
+    assert words in one_line(err)
+    assert path.read_bytes() == before
+    assert files_in(path.parent) == [path.name]
+
+
+def test_followup_set_on_a_missing_file_exits_2(tmp_path, capsys):
+    code, out, err = run(capsys, "followup", "set", tmp_path / "nope.toml", "2024-03-10")
+    assert code == 2
+    assert "nope.toml" in one_line(err)
+    assert files_in(tmp_path) == []
 
 
 # -- check ----------------------------------------------------------------------------------------
@@ -708,3 +767,25 @@ def test_check_calls_the_wrap_up_by_its_name_not_a_step_8(tmp_path, capsys):
     assert "step 8" not in out
     assert any(line.split()[:3] == ["info", "wrap-up", "feedback.anonymous:"]
                for line in out.splitlines()), out
+
+
+# -- import --help --------------------------------------------------------------------------------
+
+
+def test_import_help_and_the_readme_name_every_csv_column_the_importer_reads(capsys):
+    from pmconsole.importers import _FIELD_NAMES, _normal_name  # the importer's own list
+
+    with pytest.raises(SystemExit) as exit:
+        main(["import", "--help"])
+    assert exit.value.code == 0
+    help_text = capsys.readouterr().out
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    rows = {
+        cells[1].split()[0]: cells[2]
+        for line in readme.splitlines()
+        if line.startswith("| ") and len(cells := line.split("|")) == 5
+    }
+    for field, names in _FIELD_NAMES.items():
+        assert f"  {field} " in help_text
+        assert all(name in help_text for name in names), field
+        assert {_normal_name(n) for n in rows[field].split(",")} >= set(names), field

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from textual import events
 from textual.widgets import DataTable, Input
 
+from pmconsole import rules
 from pmconsole.model import ActionItem
 from pmconsole.ops import set_op
 from pmconsole.store import load_session, save_session
 from pmconsole.widgets.form import RecordForm
+from pmconsole.widgets.keys_footer import KeysFooter
 from pmconsole.widgets.timeline_table import TimelineTable
 from pmconsole.widgets.timeline_panel import TimelinePanel, event_time_parser
 from snapshot_app import console, demo_copy
@@ -275,11 +278,48 @@ async def test_the_wrap_up_shows_the_follow_up_review_and_the_findings(demo):
     app = console(demo)
     async with app.run_test(size=SIZE) as pilot:
         await go_to(pilot, 8)
+        assert app.screen.query_one("#review", Input).value == "2026-12-10"
         text = str(app.screen.query_one("#next").render())
-        assert "Follow-up review: 2026-12-10" in text
         assert "Suggested note-taker next time:" in text
         findings = str(app.screen.query_one("#findings-all").render())
         assert "facts.deadline" in findings
+
+
+async def type_into(pilot, field: Input, text: str) -> None:
+    """Focus the field, clear it with keys and type ``text``, then Enter, as a person does."""
+    field.focus()
+    await pilot.pause()
+    await pilot.press("end", *["backspace"] * len(field.value), *text, "enter")
+    await pilot.pause()
+
+
+async def test_the_follow_up_review_date_is_set_in_the_wrap_up_within_the_rule_s_window(demo):
+    app = console(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await go_to(pilot, 8)
+        field = app.screen.query_one("#review", Input)
+        # The default, two weeks after the meeting of Thu 26 Nov, is shown in the field: the
+        # date the exports and the calendar carry. Shown, not written: opening changes nothing.
+        assert field.value == "2026-12-10"
+        assert app.store.session.followup_review_at is None
+        assert "2026-11-27 to 2026-12-10" in str(app.screen.query_one("#review-hint").render())
+        # Outside the window: refused with the rule's reason, nothing stored, the field marked.
+        await type_into(pilot, field, "2026-12-31")
+        assert app.store.session.followup_review_at is None
+        assert field.has_class("-invalid")
+        refusal = list(app._notifications)[-1]
+        assert "followup.review" in str(refusal.message)
+        assert "35 days after the meeting" in str(refusal.message)
+        assert str(refusal.title) == "Not saved: followup review at"  # the field, named
+        # Inside it: stored, the mark gone.
+        await type_into(pilot, field, "2026-12-08")
+        assert app.store.session.followup_review_at == date(2026, 12, 8)
+        assert not field.has_class("-invalid")
+        # Cleared: back to the default, shown again.
+        await type_into(pilot, field, "")
+        assert app.store.session.followup_review_at is None
+        assert field.value == "2026-12-10"
+    assert load_session(demo).followup_review_at is None
 
 
 async def test_exports_from_the_console_are_written_beside_the_session(demo):
@@ -418,6 +458,77 @@ async def test_the_event_text_has_most_of_a_narrow_timeline(demo, width, event_c
         assert wider == table.header_text()  # the titles follow the columns' widths
         if width < 100:
             assert wider.index("Event") > start  # wide enough now for the wide columns
+
+
+IMPORT_CSV = Path(__file__).resolve().parent / "data" / "import" / "timeline.csv"
+
+
+@pytest.mark.parametrize("size", [(80, 24), SIZE])
+async def test_an_import_from_step_4_is_recorded_as_evidence_and_its_message_leaves_the_keys(
+    demo, size
+):
+    app = console(demo)
+    async with app.run_test(size=size, notifications=True) as pilot:
+        await go_to(pilot, 4)
+        session = app.store.session
+        evidence, events = len(session.evidence), len(session.timeline)
+        app.screen.query_one("#evidence", DataTable).focus()
+        await pilot.press("i")
+        await pilot.pause()
+        await fill(pilot, source=str(IMPORT_CSV))
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        session = app.store.session
+        taken = len(session.timeline) - events
+        assert taken > 0
+        # Who brought it (the facilitator, who ran the import), when (now), what (the file
+        # and how many events): an evidence item like any other.
+        assert len(session.evidence) == evidence + 1
+        item = session.evidence[-1]
+        assert (item.kind, item.submitted_by, item.submitted_at) == (
+            "timeline", "Hana Sato", app.clock.now())
+        assert item.reference == f"timeline.csv: {taken} events imported"
+        # So facts.deadline judges it as it judges the rest: five minutes before the meeting
+        # is late, and the list says so.
+        assert any(f.rule == "facts.deadline" and f.subject == item.id
+                   for f in rules.check(session, now=app.clock.now()))
+        table = app.screen.query_one("#evidence", DataTable)
+        assert "LATE" in table.get_row(item.id)[0].plain
+        # The message says what was imported, and the keys line stays in sight below it.
+        await pilot.pause()
+        footer = app.screen.query_one(KeysFooter)
+        toasts = list(app.screen.query("Toast"))
+        assert any("events taken" in str(t.render()) for t in toasts)
+        assert footer.region.y == size[1] - 1 and footer.region.height == 1
+        for toast in toasts:
+            assert not toast.region.overlaps(footer.region), (toast.region, footer.region)
+
+
+async def test_the_rows_an_import_skipped_are_listed_on_step_4_and_its_notice_stays_short(
+    demo, tmp_path
+):
+    source = tmp_path / "mixed.csv"
+    source.write_text(
+        "time,text\n2026-11-23T13:45:00Z,Canary pods reported healthy\n"
+        + "".join(f"not a time {n},bad row {n}\n" for n in range(7))
+    )
+    app = console(demo)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await go_to(pilot, 4)
+        app.screen.query_one("#evidence", DataTable).focus()
+        await pilot.press("i")
+        await pilot.pause()
+        await fill(pilot, source=str(source))
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        report = str(app.screen.query_one("#import-report").render())
+        assert "Skipped in mixed.csv:" in report
+        assert "line 3: time 'not a time 0'" in report and "… and 2 more skipped rows" in report
+        await pilot.pause()
+        footer = app.screen.query_one(KeysFooter)
+        (toast,) = app.screen.query("Toast")
+        assert "7 rows skipped" in str(toast.render())
+        assert toast.region.height <= 8 and not toast.region.overlaps(footer.region)
 
 
 # -- one key removes, z brings it back ---------------------------------------------------------------

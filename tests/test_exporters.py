@@ -49,6 +49,7 @@ from pmconsole.model import (
     Feedback,
     Incident,
     Session,
+    StepNote,
     TimelineEvent,
 )
 from pmconsole.rules import PAGE_WORDS
@@ -75,6 +76,32 @@ FORMULA_STARTS = ('=HYPERLINK("http://x")', "+1", "-2", "@SUM(A1)", "\tx", "\rx"
 @pytest.fixture(scope="module")
 def demo() -> Session:
     return load_session(DEMO)
+
+
+# What the room said: the note-taker's notes on three steps and three anonymous answers.
+NOTES = {
+    "3": "Jun spoke first: the latency alert was seen at 13:58 but nobody is paged there.\n\n"
+         "Pause at 09:22 (blame), resumed after 2 minutes.",
+    "5": "Rollback took 8 minutes once decided; the pool size was in the startup log all along.",
+    "8": "Next note-taker: Lin.",
+}
+FEEDBACK = [
+    Feedback(id="fb-c", rating=4, comment="Timeline work was calm and quick",
+             unsaid="I was afraid to say the deploy checklist is never used"),
+    Feedback(id="fb-a", rating=2, unsaid="Seniors talked over the juniors in step 6"),
+    Feedback(id="fb-b", comment="Clear actions with owners"),
+    Feedback(id="fb-d", rating=5),
+]
+
+
+@pytest.fixture(scope="module")
+def held(demo) -> Session:
+    """The demo after the meeting: notes taken on three steps, four anonymous answers."""
+    return demo.model_copy(update={
+        "notes": [StepNote(id=step, text=text) for step, text in NOTES.items()],
+        "feedback": FEEDBACK,
+        "meeting": demo.meeting.model_copy(update={"feedback_offered": True}),
+    })
 
 
 def _markdown() -> MarkdownIt:
@@ -163,9 +190,10 @@ def _hostile_session(demo: Session) -> Session:
             "factors": [*demo.factors, factor, uncategorised],
             "actions": [*demo.actions, *actions],
             "feedback": [
-                Feedback(id="fb-2", rating=2, comment=HOSTILE),
+                Feedback(id="fb-2", rating=2, comment=HOSTILE, unsaid="# " + HOSTILE),
                 Feedback(id="fb-1", rating=5, comment="| useful |"),
             ],
+            "notes": [StepNote(id="4", text=HOSTILE + "\n\n- " + HOSTILE)],
         }
     )
 
@@ -181,6 +209,16 @@ def test_demo_export_matches_its_golden_file(demo, fmt):
         GOLDEN.mkdir(exist_ok=True)
         golden.write_bytes(text.encode("utf-8"))
     # Bytes, not text: the CRLF line ends of ICS and CSV are part of what is checked.
+    assert text.encode("utf-8") == golden.read_bytes()
+
+
+@pytest.mark.parametrize("fmt", ["md", "html"])
+def test_the_demo_after_the_meeting_matches_its_golden_file(held, fmt):
+    """The summary with its appendix: the notes and the feedback's own words."""
+    text = export(held, fmt, now=NOW)
+    golden = GOLDEN / default_output(Path("demo-after-the-meeting.toml"), fmt).name
+    if os.environ.get("UPDATE_GOLDEN"):
+        golden.write_bytes(text.encode("utf-8"))
     assert text.encode("utf-8") == golden.read_bytes()
 
 
@@ -270,6 +308,49 @@ def test_markdown_renders_every_section_of_the_demo(demo):
     assert "Exported by pmconsole on Thu 26 Nov 2026, 11:00 UTC." in rendered
 
 
+def test_markdown_has_the_notes_and_the_feedback_words_in_an_appendix_after_the_page(held):
+    text = export(held, "md", now=NOW)
+    page, appendix = text.split("\n## Appendix", 1)
+    assert "Exported by pmconsole" in page  # the one page ends, with its footer, first
+    rendered = _markdown().render(text)
+    tree = _Tree().parse(rendered)
+    assert not tree.problems
+    appendix_html = rendered[rendered.index("<h2>Appendix"):]
+    assert re.findall(r"<h3>(.*?)</h3>", appendix_html) == [
+        "Notes, step 3: Psychological safety",
+        "Notes, step 5: Timeline",
+        "Notes, wrap-up",
+        "Anonymous feedback: what went well",
+        "Anonymous feedback: what was not said in the room",
+    ]
+    # Every note, paragraphs kept, and every free-text answer, in the appendix only.
+    assert "<p>Jun spoke first: the latency alert was seen at 13:58 but nobody is paged " \
+           "there.</p>\n<p>Pause at 09:22" in appendix_html
+    assert "Next note-taker: Lin." in appendix_html
+    for answer in FEEDBACK:
+        for words in (answer.comment, answer.unsaid):
+            if words:
+                assert words in appendix_html and words not in page
+    # No order and no identity: each list in the order of its words (not who answered
+    # first, nor one person's two answers side by side), with no ids and no ratings.
+    went_well = re.findall(r"<li>(.*?)</li>", appendix_html.split("what went well")[1]
+                           .split("<h3>")[0])
+    assert went_well == sorted(went_well, key=str.casefold) and len(went_well) == 2
+    unsaid = re.findall(r"<li>(.*?)</li>", appendix_html.split("not said in the room")[1])
+    assert unsaid == ["I was afraid to say the deploy checklist is never used",
+                      "Seniors talked over the juniors in step 6"]
+    assert "fb-" not in text and "rating" not in appendix.lower()
+    # The page says where the words are.
+    assert "Their words are in the appendix." in page
+
+
+def test_markdown_has_no_appendix_when_nothing_was_said(demo, held):
+    assert "Appendix" not in export(demo, "md", now=NOW)
+    only_ratings = held.model_copy(update={"notes": [], "feedback": [Feedback(rating=3)]})
+    text = export(only_ratings, "md", now=NOW)
+    assert "Appendix" not in text and "in the appendix" not in text
+
+
 def test_markdown_key_timeline_is_capped(demo):
     start = demo.incident.started_at
     many = [
@@ -296,9 +377,16 @@ def test_markdown_keeps_hostile_text_inert(demo):
     assert not tree.problems
     tags = {tag for tag, _ in tree.tags}
     assert not tags & {"script", "a", "img", "del", "s", "code", "pre", "h4", "ol"}
-    assert re.findall(r"<h3>(.*?)</h3>", rendered) == ["Process", "Tooling", "Staffing",
-                                                       "Communication", "Environment",
-                                                       "Not categorised"]
+    assert re.findall(r"<h3>(.*?)</h3>", rendered) == [
+        "Process", "Tooling", "Staffing", "Communication", "Environment", "Not categorised",
+        "Notes, step 4: Facts", "Anonymous feedback: what went well",
+        "Anonymous feedback: what was not said in the room",
+    ]
+    # The appendix too: the notes (a line that starts like a list item stays text) and both
+    # kinds of answer come out literally.
+    appendix = _Tree().parse(rendered[rendered.index("<h2>Appendix"):]).plain()
+    assert appendix.count(HOSTILE_TEXT) == 4, appendix
+    assert "- " + HOSTILE_TEXT in appendix and "# " + HOSTILE_TEXT in appendix
     assert "<script" not in rendered and "javascript:" not in "".join(
         str(attrs) for _, attrs in tree.tags
     )
@@ -363,6 +451,30 @@ def test_html_is_well_formed_self_contained_and_printable(demo):
     assert "@page" in text and "@media print" in text
     csp = next(a for t, a in tree.tags if t == "meta" and a.get("http-equiv"))
     assert "default-src 'none'" in csp["content"]
+
+
+def test_html_has_the_notes_and_the_feedback_words_in_an_appendix_after_the_page(held):
+    text = export(held, "html", now=NOW)
+    tree = _Tree().parse(text)
+    assert not tree.problems
+    page, appendix = text.split('<section class="appendix">', 1)
+    assert "</footer>" in page  # the one page ends, with its footer, first
+    # Printed, the appendix starts on a page of its own: the one page stays one page.
+    assert re.search(r"\.appendix \{[^}]*break-before: page", text)
+    assert re.findall(r"<h3>(.*?)</h3>", appendix) == [
+        "Notes, step 3: Psychological safety",
+        "Notes, step 5: Timeline",
+        "Notes, wrap-up",
+        "Anonymous feedback: what went well",
+        "Anonymous feedback: what was not said in the room",
+    ]
+    assert "<p>Pause at 09:22 (blame), resumed after 2 minutes.</p>" in appendix
+    for answer in FEEDBACK:
+        for words in (answer.comment, answer.unsaid):
+            if words:
+                assert f"<li>{words}</li>" in appendix and words not in page
+    assert "fb-" not in text
+    assert "Their words are in the appendix." in page
 
 
 def test_html_draws_the_timeline_as_svg(demo):
@@ -435,6 +547,10 @@ def test_html_keeps_hostile_text_inert(demo):
     assert not any("href" in a or "src" in a or any(k.startswith("on") for k in a)
                    for _, a in tree.tags)
     assert tree.plain().count(HOSTILE_TEXT) >= 10
+    appendix = text[text.index('<section class="appendix">'):]
+    assert appendix.count("&lt;script&gt;alert(1)&lt;/script&gt;") == 4
+    assert _Tree().parse(appendix[:appendix.index("</section>\n</body>") + 10]).plain().count(
+        HOSTILE_TEXT) == 4
     # Inside the SVG too: the hostile event's tooltip holds the text, escaped.
     svg = text[text.index("<svg"): text.index("</svg>")]
     assert "&lt;script&gt;" in svg

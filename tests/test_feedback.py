@@ -8,7 +8,8 @@ import socket
 import subprocess
 import sys
 
-from textual.widgets import RadioSet, TextArea
+from textual.geometry import Region
+from textual.widgets import RadioButton, RadioSet, TextArea
 
 from pmconsole.store import SessionStore, load_session
 from snapshot_app import console, demo_copy
@@ -36,6 +37,58 @@ async def test_at_80x24_the_form_opens_on_its_question_and_only_the_chosen_ratin
         await pilot.press("ctrl+s")
         await pilot.pause()
     assert [a.rating for a in load_session(path).feedback] == [4]
+
+
+async def test_at_80x24_ctrl_s_records_one_answer_clears_the_form_and_says_so_on_screen(tmp_path):
+    path = demo_copy(tmp_path)
+    app = console(path, role="feedback")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("right", "right", "enter")  # 3
+        app.screen.query_one("#went-well", TextArea).load_text("Calm timeline work")
+        app.screen.query_one("#unsaid", TextArea).load_text("The deploy checklist worries me")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert [(a.rating, a.comment) for a in app.store.session.feedback] == [
+            (3, "Calm timeline work")]
+        # The form is empty again: no rating chosen, no text.
+        screen = app.screen
+        assert not any(b.value for b in screen.query_one("#safety", RadioSet).query(RadioButton))
+        assert screen.query_one("#went-well", TextArea).text == ""
+        assert screen.query_one("#unsaid", TextArea).text == ""
+        # The confirmation is on screen, above the keys line, not scrolled out of sight.
+        thanks = screen.query_one("#thanks")
+        assert "Thank you" in str(thanks.render())
+        visible = Region(0, 0, 80, 24 - 1)  # all but the keys line
+        assert thanks.region.height > 0 and visible.contains_region(thanks.region), thanks.region
+        # Ctrl+S again, on the emptied form: nothing more is recorded.
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert len(app.store.session.feedback) == 1
+        assert "Nothing to send" in str(list(app._notifications)[-1].message)
+        # The next person at this terminal can answer in the same form.
+        await pilot.press("right", "enter")  # 2
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert sorted(a.rating for a in app.store.session.feedback) == [2, 3]
+    assert len(load_session(path).feedback) == 2
+
+
+async def test_opening_the_form_offers_it_and_the_first_answer_ends_the_finding(tmp_path):
+    from pmconsole import rules
+
+    path = demo_copy(tmp_path)
+    assert not load_session(path).meeting.feedback_offered
+    app = console(path, role="feedback")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        session = app.store.session
+        assert session.meeting.feedback_offered  # the form is open: it is offered
+        (finding,) = [f for f in rules.check(session) if f.rule == "feedback.anonymous"]
+        assert "no answers yet" in finding.message
+        await pilot.press("right", "enter", "ctrl+s")
+        await pilot.pause()
+        assert not [f for f in rules.check(app.store.session) if f.rule == "feedback.anonymous"]
 
 
 ANSWER = """

@@ -45,6 +45,7 @@ from pmconsole.rules import (
     next_note_taker,
     page_usage,
     reframe_hint,
+    review_outside_window,
 )
 
 UTC = timezone.utc
@@ -889,9 +890,49 @@ def test_feedback_anonymous_not_offered():
     assert "Offer the anonymous feedback form" in finding.message
 
 
-def test_feedback_anonymous_counts_answers():
+def test_feedback_anonymous_offered_without_answers_says_so():
+    finding = one(of("feedback.anonymous", make_session()))
+    assert "no answers yet" in finding.message
+
+
+def test_feedback_anonymous_goes_once_answers_exist():
     session = make_session(feedback=[Feedback(rating=4), Feedback(comment="More time")])
-    assert "2 answers" in one(of("feedback.anonymous", session)).message
+    assert of("feedback.anonymous", session) == []
+    # Answers mean the form was offered, whatever the flag says.
+    session.meeting.feedback_offered = False
+    assert of("feedback.anonymous", session) == []
+
+
+@pytest.mark.parametrize("days", [1, 7, 14])
+def test_a_review_date_within_14_days_after_the_meeting_fits(days):
+    session = make_session()
+    assert review_outside_window(session, MEETING_DAY + timedelta(days=days)) is None
+    session.followup_review_at = MEETING_DAY + timedelta(days=days)
+    assert of("followup.review", session) == []
+
+
+@pytest.mark.parametrize("days, words", [
+    (15, "15 days after the meeting"),
+    (0, "on the day of the meeting"),
+    (-2, "2 days before the meeting"),
+])
+def test_a_review_date_outside_the_window_is_named_with_the_days_that_fit(days, words):
+    session = make_session()
+    finding = review_outside_window(session, MEETING_DAY + timedelta(days=days))
+    assert finding is not None
+    assert (finding.rule, finding.step) == ("followup.review", 8)
+    assert words in finding.message
+    assert "2024-03-07 to 2024-03-20" in finding.hint
+    # A date stored outside the window (by hand, or the meeting moved) is a finding too.
+    session.followup_review_at = MEETING_DAY + timedelta(days=days)
+    assert finding in of("followup.review", session)
+
+
+def test_a_review_date_needs_a_meeting_date():
+    session = make_session()
+    session.meeting.scheduled_at = None
+    finding = review_outside_window(session, MEETING_DAY + timedelta(days=7))
+    assert finding is not None and "no date yet" in finding.message
 
 
 # -- check_new_action -------------------------------------------------------------------------

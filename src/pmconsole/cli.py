@@ -74,7 +74,17 @@ def parse_day(text: str, what: str = "date") -> date:
 
 
 class Parser(argparse.ArgumentParser):
-    """argparse that reports bad usage as our UsageError (exit 2, one line, no traceback)."""
+    """argparse that reports bad usage as our UsageError (exit 2, one line, no traceback).
+
+    ``epilog_from``, when set, writes the help's closing text when help is asked for: what it
+    needs to import is then imported only for ``--help``, not at every start."""
+
+    epilog_from: Callable[[], str] | None = None
+
+    def format_help(self) -> str:
+        if self.epilog_from is not None:
+            self.epilog = self.epilog_from()
+        return super().format_help()
 
     def error(self, message: str) -> NoReturn:
         # main() puts "pmconsole: " in front; name only the subcommand here.
@@ -232,6 +242,29 @@ def cmd_action_done(args: argparse.Namespace) -> int:
     finally:
         _finish(store)
     print(f"{args.id} done")
+    return 0
+
+
+def cmd_followup_set(args: argparse.Namespace) -> int:
+    from . import rules
+
+    path = _session_path(args)
+    snapshot = read_snapshot(path)
+    day = parse_day(args.date, "DATE")
+
+    def refuse_if_outside(session: Session) -> None:
+        outside = rules.review_outside_window(session, day)
+        if outside:
+            raise Refused(f"{outside.rule}: {outside.message} — {outside.hint}")
+
+    refuse_if_outside(snapshot)
+    store = _open_for_edit(path)
+    try:
+        refuse_if_outside(store.session)  # again: the meeting may have moved meanwhile
+        store.edit(set_op("session", "followup_review_at", day))
+    finally:
+        _finish(store)
+    print(f"follow-up review on {day.isoformat()}")
     return 0
 
 
@@ -517,8 +550,8 @@ def build_parser(only: str | None = None) -> Parser:
         return only is None or name == only
 
     def parser_for(group, name: str, func: Callable[[argparse.Namespace], int], help: str,
-                   description: str | None = None) -> argparse.ArgumentParser:
-        p = group.add_parser(name, help=help, description=description or help)
+                   description: str | None = None, **more) -> Parser:
+        p = group.add_parser(name, help=help, description=description or help, **more)
         p.set_defaults(func=func)
         # --sessions-dir after the command (a group's too: `timeline --sessions-dir DIR add`)
         # as well as before it; given in neither place, the default stands.
@@ -526,8 +559,8 @@ def build_parser(only: str | None = None) -> Parser:
                        help="folder of session files (see README)")
         return p
 
-    def command(name: str, func: Callable[[argparse.Namespace], int], help: str):
-        return parser_for(sub, name, func, help)
+    def command(name: str, func: Callable[[argparse.Namespace], int], help: str, **more):
+        return parser_for(sub, name, func, help, **more)
 
     if wanted("open"):
         p = command("open", cmd_open, "facilitator console on FILE")
@@ -539,7 +572,9 @@ def build_parser(only: str | None = None) -> Parser:
         p.add_argument("file", metavar="FILE")
 
     if wanted("import"):
-        p = command("import", cmd_import, "import timeline events from a file")
+        p = command("import", cmd_import, "import timeline events from a file",
+                    formatter_class=argparse.RawDescriptionHelpFormatter)
+        p.epilog_from = _csv_columns  # the columns, from the importer's own list of names
         p.add_argument("file", metavar="FILE")
         p.add_argument("source", metavar="SOURCE",
                        help="a CSV, JSON Lines, log file or Slack export")
@@ -621,6 +656,16 @@ def build_parser(only: str | None = None) -> Parser:
         p.add_argument("id", metavar="ID")
         p.add_argument("--note", help="a status note kept in the item's history")
 
+    if wanted("followup"):
+        followup = command("followup", _needs_subcommand, "the follow-up review")
+        fsub = followup.add_subparsers(dest="followup_command", parser_class=Parser,
+                                       metavar="ACTION")
+        p = parser_for(fsub, "set", cmd_followup_set, "set the follow-up review's date",
+                       "set the day of the follow-up review, after the meeting and within "
+                       "the method's two weeks of it")
+        p.add_argument("file", metavar="FILE")
+        p.add_argument("date", metavar="DATE", help="YYYY-MM-DD")
+
     if wanted("check"):
         p = command("check", cmd_check, "run the method's rules over a session")
         p.add_argument("file", metavar="FILE")
@@ -650,6 +695,12 @@ def build_parser(only: str | None = None) -> Parser:
     return parser
 
 
+def _csv_columns() -> str:
+    from .importers import csv_columns_help
+
+    return csv_columns_help()
+
+
 def _needs_subcommand(args: argparse.Namespace) -> int:
     raise UsageError(f"pmconsole {args.command}: say what to do, see --help")
 
@@ -672,7 +723,7 @@ def _first_line(err: Exception) -> str:
 # Every command build_parser knows (a test holds the two together).
 COMMAND_NAMES = frozenset({
     "open", "demo", "notes", "import", "export", "feedback", "serve", "new", "timeline",
-    "action", "check", "log", "actions",
+    "action", "followup", "check", "log", "actions",
 })
 
 

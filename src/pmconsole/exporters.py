@@ -31,6 +31,12 @@ Decisions the formats share:
   the file would open a ticket for each. The description ends with the post-mortem it comes
   from (the incident's title and the meeting's day), so a ticket leads back to it.
 - **Dropped actions** are named in one line under the summary's table of actions, not in it.
+- **What was said in the room** (the note-taker's notes per step and the anonymous feedback's
+  own words) follows the one page in an appendix, after its footer (printed, on a page of its
+  own), so the page stays one page whatever was said. The page keeps the feedback's count and
+  average. The answers are listed without order or identity: "what went well" and "what was not
+  said" in two lists, each in the order of its words, so neither who answered first nor one
+  person's two answers can be told. Sessions with neither notes nor words have no appendix.
 
 Never import Textual here: the command line, scripts and tests use this without a screen.
 """
@@ -50,6 +56,8 @@ from pathlib import Path
 
 from .model import (
     FACTOR_CATEGORIES,
+    STEP_NAMES,
+    WRAP_UP,
     ActionItem,
     Feedback,
     Session,
@@ -258,10 +266,6 @@ def _factor_groups(session: Session) -> list[tuple[str, list[str]]]:
     return groups
 
 
-def _sorted_feedback(session: Session) -> list[Feedback]:
-    return sorted(session.feedback, key=lambda f: f.id)
-
-
 def _feedback_line(session: Session) -> str:
     answers = session.feedback
     if not answers:
@@ -275,11 +279,52 @@ def _feedback_line(session: Session) -> str:
         line += f"; average rating {average:.1f} of 5"
         if len(ratings) != len(answers):
             line += f" ({len(ratings)} rated)"
-    return line + "."
+    line += "."
+    if _feedback_words(session):
+        line += " Their words are in the appendix."
+    return line
 
 
-def _feedback_comments(session: Session) -> list[str]:
-    return [c for f in _sorted_feedback(session) if (c := _one_line(f.comment))]
+# -- the appendix: what was said in the room ---------------------------------------------------
+
+APPENDIX_TITLE = "Appendix — notes and anonymous feedback"
+APPENDIX_NOTE = (
+    "What was said in the room, after the one-page summary and not part of it: the "
+    "note-taker's notes per step, and the anonymous answers in their own words, without order "
+    "or names."
+)
+
+
+def _step_heading(step_id: str) -> tuple[int, str]:
+    """(place, heading) of a step's notes: "Notes, step 3: Psychological safety"."""
+    if step_id.isdigit() and 1 <= int(step_id) <= len(STEP_NAMES):
+        return int(step_id), f"Notes, step {step_id}: {STEP_NAMES[int(step_id) - 1]}"
+    if step_id == str(WRAP_UP):
+        return WRAP_UP, "Notes, wrap-up"
+    return WRAP_UP + 1, f"Notes, {_one_line(step_id)}"  # a hand-written id, last
+
+
+def _step_notes(session: Session) -> list[tuple[str, list[list[str]]]]:
+    """(heading, paragraphs) of every step with notes, in step order."""
+    notes = [
+        (*_step_heading(note.id), paragraphs)
+        for note in session.notes
+        if (paragraphs := _paragraphs(note.text))
+    ]
+    return [(heading, paragraphs) for _, heading, paragraphs in sorted(notes, key=lambda n: n[:2])]
+
+
+def _feedback_words(session: Session) -> list[tuple[str, list[str]]]:
+    """(heading, answers) for what went well and what was not said, each list in the order of
+    its words: nothing in it tells who answered first, nor pairs one person's two answers."""
+    groups = []
+    for heading, field in (("what went well", "comment"),
+                           ("what was not said in the room", "unsaid")):
+        words = [w for f in session.feedback if (w := _one_line(getattr(f, field)))]
+        if words:
+            groups.append((f"Anonymous feedback: {heading}",
+                           sorted(words, key=lambda w: (w.casefold(), w))))
+    return groups
 
 
 def _followup_line(session: Session) -> str:
@@ -453,12 +498,26 @@ def export_md(session: Session, now: datetime) -> str:
     out += [f"**Follow-up review:** {md_escape(_followup_line(session))}", ""]
 
     out += ["## Anonymous feedback", "", md_escape(_feedback_line(session)), ""]
-    comments = _feedback_comments(session)
-    if comments:
-        out += [f"- {_md_line(c)}" for c in comments] + [""]
 
     out += ["---", "", f"*{md_escape(_exported_line(session, now))}*"]
+    out += _appendix_md(session)
     return "\n".join(out) + "\n"
+
+
+def _appendix_md(session: Session) -> list[str]:
+    notes, words = _step_notes(session), _feedback_words(session)
+    if not notes and not words:
+        return []
+    out = ["", "---", "", f"## {APPENDIX_TITLE}", "", f"*{md_escape(APPENDIX_NOTE)}*", ""]
+    for heading, paragraphs in notes:
+        out += [f"### {md_escape(heading, extra='#')}", ""]
+        for paragraph in paragraphs:
+            # A hard line break (trailing backslash) keeps the note-taker's lines as typed.
+            lines = [_md_line(line) for line in paragraph]
+            out += [line + "\\" for line in lines[:-1]] + [lines[-1], ""]
+    for heading, answers in words:
+        out += [f"### {heading}", ""] + [f"- {_md_line(a)}" for a in answers] + [""]
+    return out[:-1]
 
 
 # -- HTML --------------------------------------------------------------------------------------
@@ -513,6 +572,9 @@ tr.major td { font-weight: 600; }
 .factors ul, .feedback ul { margin: 0 0 .3rem; padding-left: 1rem; }
 .factors li, .feedback li { margin: 0; }
 footer { margin-top: .8rem; font-size: 7.5pt; color: var(--muted); }
+.appendix { margin-top: 1.5rem; padding-top: .3rem; border-top: 3px double var(--rule);
+  break-before: page; }
+.appendix section { break-inside: avoid; }
 @page { margin: 8mm; }
 @media print {
   body { max-width: none; padding: 0; font-size: 7.2pt; line-height: 1.2; }
@@ -647,17 +709,40 @@ def export_html(session: Session, now: datetime) -> str:
         "<h2>Anonymous feedback</h2>",
         f"<p>{html.escape(_feedback_line(session))}</p>",
     ]
-    comments = _feedback_comments(session)
-    if comments:
-        parts += ["<ul>", *(f"<li>{html.escape(c)}</li>" for c in comments), "</ul>"]
     parts += [
         "</section>",
         "</div>",
         f"<footer>{html.escape(_exported_line(session, now))}</footer>",
+        *_appendix_html(session),
         "</body>",
         "</html>",
     ]
     return "\n".join(parts) + "\n"
+
+
+def _appendix_html(session: Session) -> list[str]:
+    notes, words = _step_notes(session), _feedback_words(session)
+    if not notes and not words:
+        return []
+    parts = [
+        '<section class="appendix">',
+        f"<h2>{html.escape(APPENDIX_TITLE)}</h2>",
+        f'<p class="note">{html.escape(APPENDIX_NOTE)}</p>',
+    ]
+    for heading, paragraphs in notes:
+        parts += [
+            f"<section><h3>{html.escape(heading)}</h3>",
+            *(f"<p>{'<br>'.join(html.escape(line) for line in p)}</p>" for p in paragraphs),
+            "</section>",
+        ]
+    for heading, answers in words:
+        parts += [
+            f'<section class="feedback"><h3>{html.escape(heading)}</h3><ul>',
+            *(f"<li>{html.escape(a)}</li>" for a in answers),
+            "</ul></section>",
+        ]
+    parts.append("</section>")
+    return parts
 
 
 def _key_timeline_html(session: Session) -> str:

@@ -40,6 +40,7 @@ import hashlib
 import json
 import math
 import re
+import textwrap
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
@@ -50,7 +51,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
-from .model import EVENT_KINDS, TERMINAL_ESCAPES, Session, TimelineEvent
+from .model import EVENT_KINDS, TERMINAL_ESCAPES, Evidence, Session, TimelineEvent
 
 __all__ = [
     "FORMATS",
@@ -58,6 +59,7 @@ __all__ = [
     "ImportResult",
     "RowProblem",
     "clean_text",
+    "csv_columns_help",
     "detect_format",
     "import_timeline",
 ]
@@ -115,6 +117,16 @@ class ImportResult:
         if self.ignored:
             parts.append(f"{_count(self.ignored, 'channel notice')} ignored")
         return f"{self.format}: " + ", ".join(parts)
+
+    def as_evidence(self, source: Path, who: str, at: datetime) -> Evidence:
+        """The import as an item of step 4's evidence: which file, how many events it brought,
+        who brought it and when; ``facts.deadline`` judges it as it judges any other item."""
+        return Evidence(
+            kind="timeline",
+            reference=f"{source.name}: {_count(len(self.events), 'event')} imported",
+            submitted_by=who,
+            submitted_at=at,
+        )
 
 
 class ImportRefused(Exception):
@@ -323,6 +335,44 @@ _KINDS: dict[str, str] = {k: k for k in EVENT_KINDS} | {
 _FACT_WORDS = frozenset({"fact", "facts", "f", "observed", "observation", "verified", "confirmed"})
 _YES = frozenset({"yes", "y", "true", "1", "x", "✓", "✔", "major", "key"})
 _NO = frozenset({"no", "n", "false", "0", ""})
+
+
+def _kind_and_its_other_words(kind: str) -> str:
+    """ "decision (or decided)": a kind and the other words read as it."""
+    words = [word for word, meant in _KINDS.items() if meant == kind and word != kind]
+    return f"{kind} (or {', '.join(words)})" if words else kind
+
+
+def csv_columns_help(width: int = 78) -> str:
+    """The CSV columns an import reads, from the names above: ``pmconsole import --help`` shows
+    this, and the README says the same."""
+    what = {
+        "time": "when (required): ISO 8601 or RFC 3339 (2026-11-23T14:37:01Z, 2026-11-23 "
+                "15:37+01:00) or Unix time; a time without a zone is read in the incident's "
+                "time zone; with a separate date column, the time column may hold only the "
+                "time of day",
+        "text": "what happened (required)",
+        "kind": "; ".join(_kind_and_its_other_words(kind) for kind in EVENT_KINDS)
+                + "; other words become observation",
+        "source": "who or what reported it",
+        "basis": "fact (or empty) or interpretation; a yes/no column named fact or "
+                 "interpretation works too",
+        "major": "yes, true, 1 or x marks a major event",
+    }
+    intro = (
+        "CSV columns: a header row names them, in any order, separated by a comma, semicolon, "
+        "tab or |. Names are compared without case, spaces, punctuation or a bracketed part "
+        "(\"Time (UTC)\" is time, \"Fact/Interpretation\" is factinterpretation). A time "
+        "and a text column are required; the others are optional, and columns not named "
+        "here are ignored. JSON Lines objects use the same names as keys."
+    )
+    lines = [*textwrap.wrap(intro, width), ""]
+    for field, names in _FIELD_NAMES.items():
+        lines += textwrap.wrap(", ".join(names), width, initial_indent=f"  {field:<8}",
+                               subsequent_indent=" " * 10)
+        lines += textwrap.wrap(what[field], width, initial_indent=" " * 10,
+                               subsequent_indent=" " * 10)
+    return "\n".join(lines)
 
 
 def _normal_name(name: str) -> str:

@@ -23,6 +23,7 @@ from ..widgets.form import FormField, RecordForm, required
 from .base import StepView
 
 EVIDENCE_KINDS = ("timeline", "log", "screenshot", "note", "link")
+SKIPPED_SHOWN = 5  # skipped rows of an import listed on the step
 
 
 def is_late(session: Session, item: Evidence) -> bool:
@@ -55,6 +56,7 @@ class FactsStep(StepView):
     FactsStep #import-progress { display: none; }
     FactsStep #import-progress.-running { display: block; }
     FactsStep #page-count.-over { color: $error; text-style: bold; }
+    FactsStep #import-report.-empty { display: none; }
     """
 
     def compose(self) -> ComposeResult:
@@ -67,6 +69,7 @@ class FactsStep(StepView):
         table: DataTable = DataTable(id="evidence", cursor_type="row", zebra_stripes=True)
         table.add_columns("", "Submitted", "Kind", "From", "Reference")
         yield table
+        yield Static("", id="import-report", classes="hint -empty", markup=False)
         yield Static("One-page incident summary", classes="section")
         yield Static("", id="page-count", markup=False)
         yield BoundTextArea(FieldRef("session", "summary"), id="summary")
@@ -188,9 +191,9 @@ class FactsStep(StepView):
             result = import_timeline(source, self.session, fmt=fmt, limit_bytes=limit,
                                      progress=progress)
         except ImportRefused as err:
-            self.post_message(ImportDone(None, str(err)))
+            self.post_message(ImportDone(source, None, str(err)))
             return
-        self.post_message(ImportDone(result, ""))
+        self.post_message(ImportDone(source, result, ""))
 
     def on_import_done(self, message: ImportDone) -> None:
         self.query_one("#import-progress", ProgressBar).remove_class("-running")
@@ -199,13 +202,36 @@ class FactsStep(StepView):
             return
         result = message.result
         if result.events:  # type: ignore[attr-defined]
-            self.edit(*(add_op("timeline", e) for e in result.events))  # type: ignore[attr-defined]
-        lines = [result.summary()]  # type: ignore[attr-defined]
-        for problem in result.problems[:5]:  # type: ignore[attr-defined]
-            lines.append(f"line {problem.line}: {problem.message}")
-        if len(result.problems) > 5:  # type: ignore[attr-defined]
-            lines.append(f"… and {len(result.problems) - 5} more skipped rows")  # type: ignore[attr-defined]
-        self.notify("\n".join(lines), title="Imported", markup=False, timeout=10)
+            # The file is evidence too, brought now by whoever runs the console: recorded with
+            # the events, in the same edit, so the deadline rule sees it like any other item.
+            item = result.as_evidence(  # type: ignore[attr-defined]
+                message.source, self._importer(), self.app.clock.now()  # type: ignore[attr-defined]
+            )
+            self.edit(
+                *(add_op("timeline", e) for e in result.events),  # type: ignore[attr-defined]
+                add_op("evidence", item),
+            )
+        # The notice says what came in, in a few lines: at 80x24 a notice listing the skipped
+        # rows covered half the step. The rows are listed on the step, under the evidence.
+        problems = result.problems  # type: ignore[attr-defined]
+        notice = result.summary()  # type: ignore[attr-defined]
+        if problems:
+            notice += "; the skipped rows are listed under the evidence"
+        self.notify(notice, title=f"Imported {message.source.name}", markup=False, timeout=10)
+        report = self.query_one("#import-report", Static)
+        lines = [f"Skipped in {message.source.name}:"] if problems else []
+        for problem in problems[:SKIPPED_SHOWN]:
+            where = f"{problem.where}:" if problem.where else ""
+            lines.append(f"  {where}line {problem.line}: {problem.message}")
+        if len(problems) > SKIPPED_SHOWN:
+            lines.append(f"  … and {len(problems) - SKIPPED_SHOWN} more skipped rows")
+        show_text(report, "\n".join(lines))
+        report.set_class(not lines, "-empty")
+
+    def _importer(self) -> str:
+        """Who imports from this console: the facilitator, by name once one is named."""
+        facilitator = self.session.participant(self.session.meeting.facilitator)
+        return facilitator.name if facilitator else "the facilitator"
 
     def action_remove_evidence(self) -> None:
         item = self._selected_evidence()
@@ -215,8 +241,9 @@ class FactsStep(StepView):
 
 
 class ImportDone(Message):
-    def __init__(self, result: object, error: str) -> None:
+    def __init__(self, source: Path, result: object, error: str) -> None:
         super().__init__()
+        self.source = source
         self.result = result
         self.error = error
 

@@ -2,6 +2,10 @@
 
 Nothing identifies the person: no name, host, user or time is stored with an answer, and the
 session file keeps answers in an order that says nothing about who answered first.
+
+Each person counts once: once sent, the form is emptied and says so at its top (in sight at any
+terminal size), so a second Ctrl+S has nothing to send; the next person at the same terminal
+answers in the emptied form.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Label, RadioButton, RadioSet, Static, TextArea
 
 from ..model import Feedback
-from ..ops import add_op
+from ..ops import add_op, set_op
 from ..widgets.form import EmptyWhenOff
 from ..widgets.keys_footer import KeysFooter
 
@@ -43,8 +47,11 @@ class FeedbackScreen(Screen):
     FeedbackScreen RadioSet { layout: horizontal; height: auto; width: auto; }
     FeedbackScreen RadioSet > RadioButton { width: auto; }  /* "1 not at all", not "1 not at…" */
     FeedbackScreen TextArea { height: 5; }
-    FeedbackScreen #thanks { text-style: bold; color: $success; padding: 1 0; }
+    FeedbackScreen #thanks { text-style: bold; color: $success; padding: 1 0 0 0; }
+    FeedbackScreen #thanks.-empty { display: none; }
     """
+
+    _thanks = ""  # the confirmation shown at the top, once an answer is sent
 
     def compose(self) -> ComposeResult:
         session = self.app.store.session  # type: ignore[attr-defined]
@@ -56,6 +63,8 @@ class FeedbackScreen(Screen):
                 "Skip anything you like.",
                 classes="note",
             )
+            # At the top, under the title: in sight at any size once the form is emptied.
+            yield Static(self._thanks, id="thanks", markup=False)
             yield Label("How safe did it feel to speak in this post-mortem?")
             with RadioSet(id="safety"):
                 for label in SAFETY:
@@ -65,14 +74,20 @@ class FeedbackScreen(Screen):
             yield Label("What did you not say in the room?")
             yield TextArea(id="unsaid", soft_wrap=True)
             yield Button("Send anonymously (Ctrl+S)", id="send", variant="primary")
-            yield Static("", id="thanks", markup=False)
         yield KeysFooter(show_command_palette=False)  # there is no palette on this form
 
     def on_mount(self) -> None:
+        self._first_question()
+        if not self.app.store.session.meeting.feedback_offered:  # type: ignore[attr-defined]
+            # The form is open: it is offered (feedback.anonymous stops asking for it).
+            self.app.edit(set_op("meeting", "feedback_offered", True))  # type: ignore[attr-defined]
+
+    def _first_question(self) -> None:
+        self.query_one("#thanks", Static).set_class(not self._thanks, "-empty")
         self.query_one("#safety", RadioSet).focus(scroll_visible=False)
 
     @on(Button.Pressed, "#send")
-    def action_send(self) -> None:
+    async def action_send(self) -> None:
         # The buttons' own values, not the set's pressed_index: that one is updated by a message
         # that can still be on its way when a fast Ctrl+S follows the choice.
         buttons = list(self.query_one("#safety", RadioSet).query(RadioButton))
@@ -83,10 +98,14 @@ class FeedbackScreen(Screen):
             unsaid=self.query_one("#unsaid", TextArea).text.strip(),
         )
         if answer.rating is None and not answer.comment and not answer.unsaid:
-            self.notify("Nothing to send yet.", markup=False)
+            self.notify("Nothing to send: the form is empty.", markup=False)
             return
         if self.app.edit(add_op("feedback", answer)):  # type: ignore[attr-defined]
-            self.query_one("#send", Button).disabled = True
-            self.query_one("#thanks", Static).update(
-                "Thank you — your answers are recorded anonymously. Ctrl+Q closes this form."
+            self._thanks = (
+                "Thank you — your answers are recorded anonymously. The form is empty again "
+                "for the next person; Ctrl+Q closes it."
             )
+            # A new, empty form: the rating, the texts and the scroll position all start again.
+            await self.recompose()
+            self.query_one(VerticalScroll).scroll_home(animate=False)
+            self._first_question()

@@ -23,7 +23,8 @@ STEP_HELP = {
     "blame is heard.",
     4: "Evidence was due 24 h before the meeting; later items are flagged. Keep the incident "
     "summary to one page: 500 words and 60 lines of 80 columns. The step opens in the summary; "
-    "Shift+Tab reaches the evidence list (a add, x remove, z undo, i import a timeline file).",
+    "Shift+Tab reaches the evidence list (a add, x remove, z undo, i import a timeline file: "
+    "the file is recorded as evidence too; `pmconsole import --help` lists the CSV columns).",
     5: "Spend 15–25 minutes building the timeline minute by minute. a adds an event (time as "
     "14:32 or +5m), e edits, x deletes (z undoes), f switches fact/interpretation, m marks "
     "major.",

@@ -3,13 +3,17 @@ note-taker, and the exports and the anonymous feedback form."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+from typing import Any
+
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Static
+from textual.widgets import Input, Static
 
 from .. import rules
-from ..widgets.fields import BoundInput, FieldRef, format_tags, parse_tags
+from ..widgets.fields import BoundInput, FieldRef, format_tags, parse_day, parse_tags
 from ..widgets.related import RelatedList
 from ..widgets import show_text
 from .base import StepView, field_rows
@@ -30,10 +34,18 @@ class WrapUpStep(StepView, can_focus=True):  # focused itself: see take_focus
 
     DEFAULT_CSS = """
     WrapUpStep #findings-all { height: auto; }
+    WrapUpStep #review-hint { margin: 0 0 1 0; }
     """
 
     def compose(self) -> ComposeResult:
         yield Static("Wrap-up", classes="section")
+        yield from field_rows(
+            ("Follow-up date", BoundInput(
+                FieldRef("session", "followup_review_at"), parse=self._review_day,
+                fmt=self._review_text, while_typing=False, id="review",
+            )),
+        )
+        yield Static("", id="review-hint", classes="hint", markup=False)
         yield from field_rows(
             ("Log tags", BoundInput(FieldRef("incident", "tags"), parse=parse_tags, fmt=format_tags)),
         )
@@ -58,6 +70,43 @@ class WrapUpStep(StepView, can_focus=True):  # focused itself: see take_focus
         # The view itself, not the tags field: m, h, j, i and c export at once.
         self.focus()
 
+    # -- the follow-up review ---------------------------------------------------------------
+    # Unset, the review is two weeks after the meeting (rules.followup_review_date), and the
+    # field shows that date: the one the exports and the calendar carry. It is shown, not
+    # written, so opening the wrap-up changes nothing and the default follows the meeting if
+    # the meeting moves; a date typed here is stored, and emptying the field goes back to it.
+
+    def _review_text(self, value: Any) -> str:
+        day = value or rules.followup_review_date(self.session)
+        return day.isoformat() if day else ""
+
+    def _review_day(self, text: str) -> date | None:
+        day = parse_day(text)
+        if day is None:
+            return None  # the default again
+        outside = rules.review_outside_window(self.session, day)
+        if outside:
+            raise ValueError(f"{outside.rule}: {outside.message} {outside.hint}")
+        return day
+
+    @on(Input.Submitted, "#review")
+    def _show_review_again(self) -> None:
+        # Emptied and saved, the field shows the default it now stands for (a refused date
+        # stays as typed: show_value leaves a field with unsaved typing alone).
+        self.query_one("#review", BoundInput).show_value(self.session)
+
+    def _review_hint(self) -> str:
+        day = rules.meeting_day(self.session)
+        if day is None:
+            return "Set the meeting's date (step 1) first: the review follows it."
+        first, last = day + timedelta(days=1), day + timedelta(days=rules.FOLLOWUP_DAYS)
+        set_here = self.session.followup_review_at is not None
+        return (
+            f"{'Set here' if set_here else 'Two weeks after the meeting unless changed'}; "
+            f"any day from {first.isoformat()} to {last.isoformat()}. Enter saves; empty goes "
+            "back to two weeks. The review publishes the progress of every action."
+        )
+
     def action_export(self, fmt: str) -> None:
         self.app.console_screen().export(fmt)  # type: ignore[attr-defined]
 
@@ -65,11 +114,9 @@ class WrapUpStep(StepView, can_focus=True):  # focused itself: see take_focus
         super().show_session(changed)
         session = self.session
         now = self.app.clock.now()  # type: ignore[attr-defined]
-        review = rules.followup_review_date(session)
         taker = rules.next_note_taker(session, self.app.meeting.log)  # type: ignore[attr-defined]
+        show_text(self.query_one("#review-hint", Static), self._review_hint())
         show_text(self.query_one("#next", Static),
-            f"Follow-up review: {review.isoformat() if review else 'set a meeting date first'}"
-            " — publish the progress of every action there\n"
             f"Suggested note-taker next time: {taker.name if taker else '—'}"
         )
         lines = Text()
