@@ -628,3 +628,23 @@ async def test_a_change_of_fixed_rows_still_drops_a_data_tables_drawn_lines():
         drop_stale_lines(table)
         assert len(table._line_cache) == 0
         assert table.fixed_rows == 0
+
+
+async def test_the_first_control_has_the_focus_when_the_first_screen_is_drawn(demo):
+    """Composed with the console, not mounted after it: when Textual says the first screen
+    is up (Ready), step 1's first field already has the focus, so a key typed at once has a
+    control to go to, and nothing waits."""
+    from textual import events
+
+    focused_when_ready = []
+
+    def hook(message) -> None:
+        if isinstance(message, events.Ready):
+            focused_when_ready.append(app.focused)
+
+    app = console(demo)
+    async with app.run_test(size=SIZE, message_hook=hook) as pilot:
+        await pilot.pause()
+    assert len(focused_when_ready) == 1
+    field = focused_when_ready[0]
+    assert isinstance(field, BoundInput) and field.ref.field == "title"

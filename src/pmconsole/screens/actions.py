@@ -186,6 +186,7 @@ class ActionsStep(StepView):
     def action_edit_action(self) -> None:
         action = self._selected()
         if action is None:
+            self.refuse_key("No action to edit: a agrees one.")
             return
 
         def edited(values):

@@ -114,7 +114,7 @@ class StepView(VerticalScroll, can_focus=False):
         What comes back goes at the end of its list."""
         self.app.did(what, bring_back)  # type: ignore[attr-defined]
 
-    def refuse(self, why: str) -> None:
+    def refuse_key(self, why: str) -> None:
         """A key that cannot do what it is for here: say why; the keys typed right after it
         do nothing either (keys.py)."""
         self.notify(why, severity="warning", markup=False)

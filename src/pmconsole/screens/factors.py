@@ -156,7 +156,7 @@ class FactorsStep(StepView):
     def action_add_factor(self) -> None:
         event = self._event()
         if event is None:
-            self.notify("Mark a major event first (m on the timeline).", markup=False)
+            self.refuse_key("Mark a major event first (m on the timeline).")
             return
 
         def added(values):
@@ -168,6 +168,7 @@ class FactorsStep(StepView):
     def action_edit_factor(self) -> None:
         factor = self._selected_factor()
         if factor is None:
+            self.refuse_key("No condition to edit here: a adds one.")
             return
 
         def edited(values):

@@ -140,6 +140,7 @@ class FactsStep(StepView):
     def action_edit_evidence(self) -> None:
         item = self._selected_evidence()
         if item is None:
+            self.refuse_key("No evidence to edit: a adds some.")
             return
 
         def edited(values):

@@ -156,7 +156,7 @@ class SafetyStep(StepView):
             self.meeting.build_queue()
         turn = self.meeting.current_turn()
         if turn is None:
-            self.refuse("Every turn is over: the queue is done (b builds it again).")
+            self.refuse_key("Every turn is over: the queue is done (b builds it again).")
             return
         if turn.started_at is None:
             with self._speakers_changed(f"{self._speaker_name(turn)}'s turn started"):
@@ -170,7 +170,7 @@ class SafetyStep(StepView):
     def action_skip_speaker(self) -> None:
         turn = self.meeting.current_turn()
         if turn is None:
-            self.refuse("No turn left to skip.")
+            self.refuse_key("No turn left to skip.")
             return
         with self._speakers_changed(f"Skipped {self._speaker_name(turn)}'s turn"):
             self.meeting.next_speaker(skip=True)
@@ -224,6 +224,7 @@ class SafetyStep(StepView):
         turn_id = self._selected_turn()
         turn = next((t for t in self.session.speaker_turns if t.id == turn_id), None)
         if turn is None:
+            self.refuse_key("No turn to edit: b builds the queue.")
             return
 
         def edited(values):

@@ -214,6 +214,7 @@ class ScheduleStep(StepView):
     def action_edit_person(self) -> None:
         person = self._selected()
         if person is None:
+            self.refuse_key("No one to edit yet: a adds a person.")
             return
 
         def edited(values):

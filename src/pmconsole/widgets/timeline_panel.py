@@ -173,6 +173,8 @@ class TimelinePanel(Vertical):
     def action_edit_event(self) -> None:
         event = self.selected()
         if event is None:
+            self.notify("No event to edit: a adds one.", severity="warning", markup=False)
+            self.app.keys.refuse_burst()  # type: ignore[attr-defined]  # its text follows
             return
 
         def edited(values):
