@@ -71,6 +71,8 @@ async def test_the_footer_is_drawn_again_only_when_the_keys_it_shows_change(demo
     app = console(demo)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
+        await pilot.press("f5")  # the meeting starts: its blame pause key is shown
+        await pilot.pause()
         footer = app.screen.query_one(KeysFooter)
         assert keys_shown(footer)["Blame pause"] == "f2"
         redraws = []
@@ -123,6 +125,7 @@ async def test_a_key_shown_in_wide_characters_is_clicked_where_it_is_drawn(demo)
     app = console(demo)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
+        await pilot.press("f5")  # the meeting starts: its blame pause key is shown
         app.set_keymap({"pmconsole.pause": "あ"})  # drawn two cells wide
         await pilot.pause()
         await pilot.pause()

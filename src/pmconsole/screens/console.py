@@ -50,8 +50,14 @@ class ConsoleScreen(KeepsEarlyTyping):
         Binding("f2", "pause", "Blame pause", id="pmconsole.pause", priority=True),
         Binding("f3", "previous_step", "Prev step", id="pmconsole.previous_step", priority=True),
         Binding("f4", "next_step", "Next step", id="pmconsole.next_step", priority=True),
-        Binding("f5", "start_meeting", "Start meeting", id="pmconsole.start_meeting",
+        Binding("f5", "start_meeting", "Start clock", id="pmconsole.start_meeting",
                 priority=True),
+        # The same key once the meeting has started: restart its clock on step 1, or reopen
+        # it after its end (asked first either way). Not on the keys line, which at 80
+        # columns holds the console's keys exactly: see check_action. One id for both, so
+        # that a key map moves both.
+        Binding("f5", "restart_meeting", "Restart clock", id="pmconsole.start_meeting",
+                priority=True, show=False),
     ]
 
     DEFAULT_CSS = """
@@ -79,6 +85,17 @@ class ConsoleScreen(KeepsEarlyTyping):
     def meeting(self):
         return self.app.meeting  # type: ignore[attr-defined]
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The keys line shows what the meeting's state allows: "Start clock" until the
+        meeting starts, then the blame pause (there is nothing to pause before the start or
+        after the end). The start key works throughout, through one of its two bindings."""
+        if action == "start_meeting":
+            return not self.meeting.started
+        if action == "restart_meeting":
+            return self.meeting.started
+        if action == "pause":
+            return self.meeting.in_progress or self.meeting.paused
+        return True
     def on_mount(self) -> None:
         self.show_step(self.meeting.step)
         self.refresh_header()
@@ -144,6 +161,7 @@ class ConsoleScreen(KeepsEarlyTyping):
         self.show_step(self.meeting.step)
         self.refresh_header()
         if was_on and self.meeting.ended:
+            self.refresh_bindings()
             clock = self.meeting.meeting_clock()
             self.notify(
                 f"The meeting ended after {clock.text(self.meeting.session.meeting.planned_minutes)}"
@@ -161,7 +179,7 @@ class ConsoleScreen(KeepsEarlyTyping):
     def _start_key(self) -> str:
         """The start key as the footer shows it (the user may have remapped it)."""
         for _node, binding, _enabled, _tooltip in self.active_bindings.values():
-            if binding.action == "start_meeting":
+            if binding.action in ("start_meeting", "restart_meeting"):
                 key = self.app.get_key_display(binding)
                 return key.upper() if key[1:].isdigit() else key  # "F5", as on the keyboard
         return "F5"
@@ -198,8 +216,11 @@ class ConsoleScreen(KeepsEarlyTyping):
             meeting.step
         )
         self.refresh_header()
+        self.refresh_bindings()
         self.notify(f"The meeting {was}: its clock is running.", title="Meeting clock",
                     markup=False)
+
+    action_restart_meeting = action_start_meeting
 
     def action_end_meeting(self) -> None:
         """End the meeting: it ends at the wrap-up, so this goes there."""
