@@ -260,3 +260,17 @@ async def test_the_clock_restarts_on_step_1_when_confirmed_and_not_after_step_2(
         assert app.store.session.meeting.started_at == again  # refused, twice
         assert messages and all("only on step 1" in m for m in messages)
         assert clock_text(app) == "01:00 / 75:00"
+
+
+def test_the_summary_gives_the_length_the_meeting_clock_showed_at_the_end(make_session):
+    from pmconsole import exporters
+    from pmconsole.model import Pause
+
+    session = make_session()
+    start = session.meeting.scheduled_at + timedelta(minutes=4)
+    session.meeting.started_at = start
+    session.meeting.ended_at = start + timedelta(minutes=71)
+    session.pauses = [Pause(started_at=start + timedelta(minutes=30),
+                            ended_at=start + timedelta(minutes=33))]
+    summary = exporters.export(session, "md")
+    assert "75 min planned, 68 min held" in summary  # 71 minutes less a 3-minute pause

@@ -96,11 +96,18 @@ async def test_the_console_footer_shows_every_key_whole_at_80_columns_and_wider(
     async with app.run_test(size=(width, 24)) as pilot:
         await pilot.pause()
         footer = app.screen.query_one(KeysFooter)
-        line = footer.render().plain
-        assert len(line) == width
-        for description, shown in keys_shown(footer).items():
-            assert f"{shown} {description}" in line
-        assert line.rstrip().endswith("palette")
+        # Before the meeting starts (its start key shown) and while it runs (the blame pause).
+        for start in (False, True):
+            if start:
+                await pilot.press("f5")
+                await pilot.pause()
+                await pilot.pause()
+            line = footer.render().plain
+            assert len(line) == width
+            for description, shown in keys_shown(footer).items():
+                assert f"{shown} {description}" in line
+            assert ("Start clock" in line) is not start and ("Blame pause" in line) is start
+            assert line.rstrip().endswith("palette")
 
 
 @pytest.mark.parametrize("pane", ["notes", "picker"])
