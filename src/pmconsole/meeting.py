@@ -86,8 +86,9 @@ def meeting_clock(session: Session, now: datetime) -> MeetingClock:
 
 
 def start_offer(session: Session, now: datetime) -> str:
-    """What the first screen says when the meeting is not started and its scheduled time is
-    near (START_OFFER_BEFORE ahead, or past it the same day); "" otherwise."""
+    """When the meeting is not started and its scheduled time is near (START_OFFER_BEFORE
+    ahead, or past it the same day), how near ("scheduled for 09:00, 5 min ago"), for the
+    first screen's offer to start it; "" otherwise."""
     meeting = session.meeting
     at = meeting.scheduled_at
     if meeting.started_at is not None or at is None or now < at - START_OFFER_BEFORE:
@@ -96,11 +97,11 @@ def start_offer(session: Session, now: datetime) -> str:
         return ""
     when = f"{session.local(at):%H:%M}"
     minutes = round(abs((at - now).total_seconds()) / 60)
-    if now < at:
-        return f"The meeting is scheduled for {when}, in {minutes} min."
     if minutes == 0:
-        return f"The meeting is scheduled for {when}: now."
-    return f"The meeting was scheduled for {when}, {minutes} min ago."
+        return f"scheduled for {when}, now"
+    if now < at:
+        return f"scheduled for {when}, in {minutes} min"
+    return f"scheduled for {when}, {minutes} min ago"
 
 
 class MeetingRun:

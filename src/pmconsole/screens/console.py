@@ -10,6 +10,7 @@ from textual.containers import Horizontal
 from textual.widgets import ContentSwitcher, Static
 
 from .. import rules
+from ..clock import format_clock
 from ..meeting import start_offer
 from ..messages import SessionChanged
 from ..model import WRAP_UP
@@ -162,11 +163,10 @@ class ConsoleScreen(KeepsEarlyTyping):
         self.refresh_header()
         if was_on and self.meeting.ended:
             self.refresh_bindings()
-            clock = self.meeting.meeting_clock()
-            self.notify(
-                f"The meeting ended after {clock.text(self.meeting.session.meeting.planned_minutes)}"
-                " (elapsed / planned).", title="Meeting clock", markup=False,
-            )
+            held = format_clock(self.meeting.meeting_clock().elapsed)
+            planned = self.meeting.session.meeting.planned_minutes
+            self.notify(f"The meeting ended after {held} ({planned} min planned).",
+                        title="Meeting clock", markup=False)
 
     def action_next_step(self) -> None:
         self.go_to(self.meeting.step + 1)
@@ -217,8 +217,9 @@ class ConsoleScreen(KeepsEarlyTyping):
         )
         self.refresh_header()
         self.refresh_bindings()
-        self.notify(f"The meeting {was}: its clock is running.", title="Meeting clock",
-                    markup=False)
+        if was != "started":  # a start shows in the header; a restart or a reopening is said
+            self.notify(f"The meeting {was}: its clock is running.", title="Meeting clock",
+                        markup=False)
 
     action_restart_meeting = action_start_meeting
 
@@ -301,7 +302,8 @@ class ConsoleScreen(KeepsEarlyTyping):
         )
         offer = start_offer(self.meeting.session, self.app.clock.now())  # type: ignore[attr-defined]
         if offer:
-            offer = f"{offer} {self._start_key()} starts it: no clock runs until then."
+            # The key first: at 80 columns the end of the line may be cut.
+            offer = f"{self._start_key()} starts the meeting ({offer}). Its clock waits."
         line = self.query_one("#start-offer", Static)
         if offer != self._offer_shown:
             self._offer_shown = offer
