@@ -274,3 +274,39 @@ def test_the_summary_gives_the_length_the_meeting_clock_showed_at_the_end(make_s
                             ended_at=start + timedelta(minutes=33))]
     summary = exporters.export(session, "md")
     assert "75 min planned, 68 min held" in summary  # 71 minutes less a 3-minute pause
+
+
+async def test_a_meeting_ended_by_mistake_is_reopened_with_f5_twice(demo):
+    clock = FakeClock(wall=MEETING_TIME)
+    app = console(demo, clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("f5")
+        for _ in range(6):
+            clock.advance(60)
+            await pilot.press("f4")
+        clock.advance(60)
+        await pilot.press("f4")  # one F4 too many: the wrap-up, the meeting ended at 07:00
+        clock.advance(20)
+        await pilot.press("f3")  # back on step 7: still ended, nothing recorded
+        assert clock_text(app) == "ended 07:00 / 75:00"
+        await pilot.press("f5", "f5")
+        assert app.store.session.meeting.ended_at is None
+        steps = {s.id: s for s in app.store.session.steps}
+        assert steps["7"].ended_at is None and steps["8"].ended_at == clock.now()
+        clock.advance(40)
+        assert clock_text(app) == "08:00 / 75:00"  # the 20 s at the wrap-up counted
+        timer = app.screen.query_one("#step-timer", CountdownDisplay)
+        timer.redraw()
+        assert timer.shown()[2] == "running"
+
+
+async def test_speakers_turns_wait_for_the_meeting_to_start(demo):
+    app = console(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        messages = said(app)
+        await pilot.press("f4", "f4")  # preparing step 3
+        await pilot.press("n")
+        assert not any(t.started_at for t in app.store.session.speaker_turns)
+        assert any("has not started" in m for m in messages)

@@ -226,16 +226,23 @@ class MeetingRun:
     def start(self) -> None:
         """Start the meeting now, on the step it is on: the meeting clock and that step's
         timer run from this moment, and the step's start is recorded at it. Called again on
-        step 1 (a false start), it starts them again from now; after the end, it reopens the
-        meeting at the wrap-up, and the time since the end counts (the room went on). The
-        caller asks for a confirmation first, and checks ``start_refusal``."""
+        step 1 (a false start), it starts them again from now. After the end, it reopens the
+        meeting where it is (the wrap-up, or a step gone back to), and the time since the end
+        counts: the room went on. The caller checks ``start_refusal`` and asks for a
+        confirmation before a restart or a reopening."""
         now = self.clock.now()
-        if self.ended:
-            self.store.edit(set_op("meeting", "ended_at", None))
-            return
         step = str(self.step)
         record = self._step_record(self.step)
-        ops = [set_op("meeting", "started_at", now), set_op("steps", "started_at", now, step)]
+        if self.ended:
+            ops = [set_op("meeting", "ended_at", None)]
+            if self.step < WRAP_UP:
+                # Reopened on a step gone back to after the end: the meeting leaves the
+                # wrap-up now and goes on there.
+                ops.append(set_op("steps", "ended_at", now, str(WRAP_UP)))
+                if record is None or record.started_at is None:
+                    ops.append(set_op("steps", "started_at", now, step))
+        else:
+            ops = [set_op("meeting", "started_at", now), set_op("steps", "started_at", now, step)]
         if record is not None and record.ended_at is not None:
             ops.append(set_op("steps", "ended_at", None, step))
         self.store.edit(*ops)

@@ -133,7 +133,19 @@ class SafetyStep(StepView):
         self.meeting.build_queue()
         self._changed()
 
+    def _meeting_on(self) -> bool:
+        """A speaker's turn is timed in the meeting: before its start or after its end, say
+        why n and k do nothing."""
+        if self.meeting.in_progress:
+            return True
+        why = "has ended" if self.meeting.ended else "has not started (F5 starts it)"
+        self.notify(f"The meeting {why}: speakers' turns run in the meeting.",
+                    title="Speaker queue", severity="warning", markup=False)
+        return False
+
     def action_next_speaker(self) -> None:
+        if not self._meeting_on():
+            return
         if not self.session.speaker_turns:
             self.meeting.build_queue()
         turn = self.meeting.current_turn()
@@ -144,6 +156,8 @@ class SafetyStep(StepView):
         self._changed()
 
     def action_skip_speaker(self) -> None:
+        if not self._meeting_on():
+            return
         self.meeting.next_speaker(skip=True)
         self._changed()
 
