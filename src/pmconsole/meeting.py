@@ -24,7 +24,7 @@ from typing import Iterable, Literal
 from . import rules
 from .clock import Clock, Countdown, MeetingTimers, format_clock
 from .model import SENIORITY_ORDER, WRAP_UP, Pause, Session, SpeakerTurn, StepTime
-from .ops import add_op, del_op, set_op
+from .ops import Op, add_op, del_op, set_op
 from .store import SessionStore
 
 # A block on one of these rules keeps the meeting from moving past the step named.
@@ -202,7 +202,8 @@ class MeetingRun:
         if self.ended:
             return ""  # reopening: see start()
         if self.step >= WRAP_UP:
-            return "The meeting starts on a step: go back to the step to begin with first."
+            return ("The meeting starts on one of its seven steps, not at the wrap-up: go "
+                    "back to the step to begin on first.")
         if not self.started:
             return ""
         later = sorted(
@@ -334,7 +335,7 @@ class MeetingRun:
                 self._paused_timers.append(new)
         return []
 
-    def _end_ops(self, now: datetime) -> list:
+    def _end_ops(self, now: datetime) -> list[Op]:
         """End the meeting now; a blame pause still open ends with it."""
         ops = [set_op("meeting", "ended_at", now)]
         pause = self.open_pause()

@@ -71,6 +71,7 @@ class ConsoleScreen(KeepsEarlyTyping):
     CONFIRM_AGAIN = 8.0
 
     _confirm_asked_at: float | None = None
+    _offer_shown: str | None = None
 
     def compose(self) -> ComposeResult:
         yield MeetingHeader()
@@ -97,6 +98,7 @@ class ConsoleScreen(KeepsEarlyTyping):
         if action == "pause":
             return self.meeting.in_progress or self.meeting.paused
         return True
+
     def on_mount(self) -> None:
         self.show_step(self.meeting.step)
         self.refresh_header()
@@ -143,13 +145,9 @@ class ConsoleScreen(KeepsEarlyTyping):
         self.query_one("#step-timer", CountdownDisplay).label = step_title(step).split(" · ")[-1]
         self.query_one("#step-timer", CountdownDisplay).display = step < WRAP_UP
 
-    def go_to(self, step: int, *, ending: bool = False) -> None:
+    def go_to(self, step: int) -> None:
         was_on = self.meeting.in_progress
-        if ending:
-            self.meeting.end()
-            blocked = []
-        else:
-            blocked = self.meeting.go_to(step)
+        blocked = self.meeting.go_to(step)
         if blocked:
             for finding in blocked:
                 self.notify(
@@ -159,6 +157,10 @@ class ConsoleScreen(KeepsEarlyTyping):
                     markup=False,
                 )
             return
+        self._moved(was_on)
+
+    def _moved(self, was_on: bool) -> None:
+        """Show the step the meeting is on; say so when the move ended the meeting."""
         self.show_step(self.meeting.step)
         self.refresh_header()
         if was_on and self.meeting.ended:
@@ -230,7 +232,8 @@ class ConsoleScreen(KeepsEarlyTyping):
             self.notify(f"The meeting {why}: there is nothing to end.", title="Meeting clock",
                         severity="warning", markup=False)
             return
-        self.go_to(WRAP_UP, ending=True)
+        self.meeting.end()  # at the wrap-up, whatever step it is on
+        self._moved(was_on=True)
 
     # -- the blame pause ---------------------------------------------------------------------
 
@@ -314,5 +317,3 @@ class ConsoleScreen(KeepsEarlyTyping):
             "" if self.meeting.in_progress
             else "meeting ended" if self.meeting.ended else "meeting not started"
         )
-
-    _offer_shown: str | None = None
