@@ -50,17 +50,17 @@ def test_overtime_counts_up_and_is_marked():
 
 def test_pausing_the_meeting_stops_every_running_timer_and_resumes_only_those():
     clock = FakeClock()
-    meeting = Countdown(4500, clock)
+    speaker = Countdown(300, clock)
     step = Countdown(600, clock)
     idle = Countdown(300, clock)  # a later step's timer, not started
-    timers = MeetingTimers(clock=clock, meeting=meeting, steps={1: step, 2: idle})
-    meeting.start()
+    timers = MeetingTimers(clock=clock, steps={1: step, 2: idle}, speaker=speaker)
+    speaker.start()
     step.start()
     clock.advance(10)
     running = timers.pause_all()
-    assert set(map(id, running)) == {id(meeting), id(step)}
+    assert set(map(id, running)) == {id(speaker), id(step)}
     clock.advance(500)
-    assert meeting.remaining() == pytest.approx(4490) and step.remaining() == pytest.approx(590)
+    assert speaker.remaining() == pytest.approx(290) and step.remaining() == pytest.approx(590)
     timers.resume(running)
     clock.advance(10)
     assert step.remaining() == pytest.approx(580)

@@ -40,6 +40,7 @@ async def test_f4_and_f3_move_through_the_steps_and_record_their_times(demo):
     app = console(demo, clock=clock)
     async with app.run_test(size=SIZE) as pilot:
         assert app.meeting.step == 1
+        await pilot.press("f5")  # the meeting starts: from now on its steps' times are recorded
         clock.advance(120)
         await pilot.press("f4")
         assert app.store.session.meeting.current_step == 2
@@ -55,7 +56,7 @@ async def test_f4_and_f3_move_through_the_steps_and_record_their_times(demo):
 async def test_a_block_keeps_the_meeting_from_moving_on(demo):
     app = console(demo)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("f4")
+        await pilot.press("f5", "f4")  # the meeting's moves are guarded once it has started
         app.edit(set_op("question", "text", ""))  # no learning question: question.one blocks
         await pilot.press("f4")
         assert app.meeting.step == 2
@@ -67,15 +68,16 @@ async def test_the_blame_pause_stops_every_timer_and_is_recorded(demo):
     app = console(demo, clock=clock)
     async with app.run_test(size=SIZE) as pilot:
         meeting = app.meeting
+        await pilot.press("f5")
         clock.advance(30)
         step_left = meeting.step_countdown(1).remaining()
-        meeting_run = meeting.timers.meeting.run_time()
+        meeting_run = meeting.meeting_clock().elapsed
         await pilot.press("f2")
         assert meeting.paused
         assert type(app.screen).__name__ == "PauseScreen"
         clock.advance(300)
         assert meeting.step_countdown(1).remaining() == step_left
-        assert meeting.timers.meeting.run_time() == meeting_run
+        assert meeting.meeting_clock().elapsed == meeting_run
         await pilot.press("f2")
         assert not meeting.paused
         assert type(app.screen).__name__ == "ConsoleScreen"
@@ -90,7 +92,7 @@ async def test_the_blame_pause_stops_every_timer_and_is_recorded(demo):
 async def test_step_3_queues_junior_people_first_with_facilitator_and_note_taker_last(demo):
     app = console(demo)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("f4", "f4")
+        await pilot.press("f5", "f4", "f4")
         session = app.store.session
         queue = [session.participant(t.participant_id) for t in session.speaker_queue()]
         assert len(queue) == len(session.participants)
@@ -294,7 +296,7 @@ async def test_skip_records_a_skipped_turn_and_the_speaker_clock_stays_in_step_3
     clock = FakeClock(wall=MEETING_TIME)
     app = console(demo, clock=clock)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("f4", "f4")
+        await pilot.press("f5", "f4", "f4")
         await pilot.press("n")  # the first speaker starts
         first = app.meeting.current_turn()
         await pilot.press("k")  # skipped while speaking
@@ -521,6 +523,7 @@ async def test_the_step_countdown_says_running_overtime_and_paused_in_words(demo
     app = console(demo, clock=clock)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
+        await pilot.press("f5")
         timer = app.screen.query_one("#step-timer", CountdownDisplay)
         timer.redraw()
         digits, caption, state = timer.shown()

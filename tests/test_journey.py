@@ -91,6 +91,10 @@ async def test_a_whole_meeting_from_the_picker_to_the_exports(tmp_path):
         session = app.store.session
         assert session.incident.title == "Database failover stalled checkout"
         assert app.meeting.step == 1
+        # The meeting starts when the room does: F5.
+        await pilot.press("f5")
+        await until(pilot, lambda: app.store.session.meeting.started_at == clock.now(),
+                    "the meeting to start")
 
         # -- step 1: the roster, each person through the form, typed in one burst -------------
         view = app.screen.query_one("#step-1")

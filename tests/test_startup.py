@@ -71,6 +71,8 @@ async def test_the_footer_is_drawn_again_only_when_the_keys_it_shows_change(demo
     app = console(demo)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
+        await pilot.press("f5")  # the meeting starts: its blame pause key is shown
+        await pilot.pause()
         footer = app.screen.query_one(KeysFooter)
         assert keys_shown(footer)["Blame pause"] == "f2"
         redraws = []
@@ -94,11 +96,18 @@ async def test_the_console_footer_shows_every_key_whole_at_80_columns_and_wider(
     async with app.run_test(size=(width, 24)) as pilot:
         await pilot.pause()
         footer = app.screen.query_one(KeysFooter)
-        line = footer.render().plain
-        assert len(line) == width
-        for description, shown in keys_shown(footer).items():
-            assert f"{shown} {description}" in line
-        assert line.rstrip().endswith("palette")
+        # Before the meeting starts (its start key shown) and while it runs (the blame pause).
+        for start in (False, True):
+            if start:
+                await pilot.press("f5")
+                await pilot.pause()
+                await pilot.pause()
+            line = footer.render().plain
+            assert len(line) == width
+            for description, shown in keys_shown(footer).items():
+                assert f"{shown} {description}" in line
+            assert ("Start clock" in line) is not start and ("Blame pause" in line) is start
+            assert line.rstrip().endswith("palette")
 
 
 @pytest.mark.parametrize("pane", ["notes", "picker"])
@@ -123,6 +132,7 @@ async def test_a_key_shown_in_wide_characters_is_clicked_where_it_is_drawn(demo)
     app = console(demo)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
+        await pilot.press("f5")  # the meeting starts: its blame pause key is shown
         app.set_keymap({"pmconsole.pause": "あ"})  # drawn two cells wide
         await pilot.pause()
         await pilot.pause()

@@ -148,7 +148,7 @@ class PmConsole(App[int]):
             from .screens.console import ConsoleScreen
 
             assert self.meeting is not None
-            self.meeting.begin()
+            self.meeting.open_console()
             self.push_screen(ConsoleScreen())
             if self.is_running and self._ready_done:
                 self.consult_log()  # opened from the picker: the first screen is long drawn
@@ -497,6 +497,15 @@ class PmConsole(App[int]):
                 f"Go to step {number} of the meeting",
                 lambda n=number: console.go_to(n),
             )
+        yield SystemCommand(
+            "Start the meeting",
+            "Start the meeting clock now (again on step 1, asked first)",
+            console.action_start_meeting,
+        )
+        yield SystemCommand(
+            "End the meeting", "Stop the meeting clock and go to the wrap-up",
+            console.action_end_meeting,
+        )
         yield SystemCommand("Wrap-up", "Go to the wrap-up", lambda: console.go_to(WRAP_UP))
         yield SystemCommand(
             "Blame pause", "Pause (or resume) the whole meeting", console.action_pause

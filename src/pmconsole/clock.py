@@ -109,16 +109,16 @@ def format_clock(seconds: float) -> str:
 
 @dataclass
 class MeetingTimers:
-    """Every timer of the meeting, so the blame pause can stop and resume all of them at once."""
+    """Every timer of the meeting, so the blame pause can stop and resume all of them at once.
+    (The meeting clock is not among them: it is read from the record, see meeting.py.)"""
 
     clock: Clock
-    meeting: Countdown
     steps: dict[int, Countdown] = field(default_factory=dict)
     speaker: Countdown | None = None
     paused: bool = False
 
     def all(self) -> list[Countdown]:
-        timers = [self.meeting, *self.steps.values()]
+        timers = list(self.steps.values())
         if self.speaker is not None:
             timers.append(self.speaker)
         return timers

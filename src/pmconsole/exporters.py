@@ -65,6 +65,7 @@ from .model import (
     clean_text,
     format_duration,
 )
+from .meeting import meeting_clock
 from .rules import OPEN_LIMIT, Finding, LogFacts, facts_one_page, followup_review_date
 
 FORMATS: tuple[str, ...] = ("md", "html", "json", "ics", "csv")
@@ -221,10 +222,16 @@ def _event_time(session: Session, event: TimelineEvent) -> str:
 
 
 def _meeting_line(session: Session) -> str:
-    at = session.meeting.scheduled_at
+    meeting = session.meeting
+    at = meeting.scheduled_at
     if at is None:
         return "not scheduled yet"
-    return f"{_moment(session, at)}, {session.meeting.planned_minutes} min planned"
+    line = f"{_moment(session, at)}, {meeting.planned_minutes} min planned"
+    if meeting.ended_at is not None:
+        # The length as the console's meeting clock showed it at the end: pauses left out.
+        held = meeting_clock(session, meeting.ended_at).elapsed
+        line += f", {round(held / 60)} min held"
+    return line
 
 
 def _exported_line(session: Session, now: datetime) -> str:

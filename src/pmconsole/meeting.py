@@ -1,19 +1,30 @@
-"""The running meeting: moving between steps, the timers, the blame pause, the speaker queue.
+"""The running meeting: starting and ending it, moving between steps, the timers, the blame
+pause, the speaker queue.
 
 Everything here changes the session only through the store, so the other pane sees it; the
-timers are in-process and run on the injected clock. A timer never moves the meeting on.
+step and speaker timers are in-process and run on the injected clock. A timer never moves the
+meeting on.
+
+The meeting clock is not a timer of this process: it is read from the record (when the meeting
+started and ended, and its blame pauses) and the clock's time, by ``meeting_clock``, in every
+pane alike. The meeting in the room goes on while a console is closed, so a console opened
+again shows the time since the recorded start, and the facilitator's and the note-taker's panes
+cannot disagree. (It reads the wall clock, which both panes share; the step countdowns run on
+the monotonic clock.)
 
 Never import Textual here.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Iterable, Literal
 
 from . import rules
-from .clock import Clock, Countdown, MeetingTimers
-from .model import SENIORITY_ORDER, WRAP_UP, Pause, SpeakerTurn, StepTime
-from .ops import add_op, del_op, set_op
+from .clock import Clock, Countdown, MeetingTimers, format_clock
+from .model import SENIORITY_ORDER, WRAP_UP, Pause, Session, SpeakerTurn, StepTime
+from .ops import Op, add_op, del_op, set_op
 from .store import SessionStore
 
 # A block on one of these rules keeps the meeting from moving past the step named.
@@ -25,6 +36,72 @@ ADVANCE_GUARDS: dict[str, int] = {
     "safety.statement": 3,
     "timeline.timebox": 5,
 }
+
+# The first screen offers to start the meeting from this long before its scheduled time (and
+# after it, the same day, until it is started).
+START_OFFER_BEFORE = timedelta(minutes=15)
+
+
+def paused_seconds(pauses: Iterable[Pause], start: datetime, stop: datetime) -> float:
+    """Seconds of blame pauses between ``start`` and ``stop`` (a pause still open runs to
+    ``stop``)."""
+    total = 0.0
+    for pause in pauses:
+        end = min(pause.ended_at or stop, stop)
+        total += max(0.0, (end - max(pause.started_at, start)).total_seconds())
+    return total
+
+
+@dataclass(frozen=True)
+class MeetingClock:
+    """The meeting clock as every pane shows it."""
+
+    state: Literal["not started", "running", "paused", "ended"]
+    elapsed: float  # seconds since the start, blame pauses left out; 0 before the start
+
+    def text(self, planned_minutes: int) -> str:
+        """How the header shows it: "not started / 75:00", "12:05 / 75:00",
+        "ended 68:12 / 75:00"."""
+        planned = f"{planned_minutes:02d}:00"
+        if self.state == "not started":
+            return f"not started / {planned}"
+        shown = f"{format_clock(self.elapsed).lstrip('+')} / {planned}"
+        return f"ended {shown}" if self.state == "ended" else shown
+
+
+def meeting_clock(session: Session, now: datetime) -> MeetingClock:
+    """The meeting's elapsed time from the record: from its start to its end (or ``now``),
+    blame pauses left out. The one reckoning of it: the console, the notes pane and the
+    exports all read it here."""
+    meeting = session.meeting
+    start = meeting.started_at
+    if start is None:
+        return MeetingClock("not started", 0.0)
+    stop = meeting.ended_at or now
+    run = max(0.0, (stop - start).total_seconds() - paused_seconds(session.pauses, start, stop))
+    if meeting.ended_at is not None:
+        return MeetingClock("ended", run)
+    paused = any(p.ended_at is None for p in session.pauses)
+    return MeetingClock("paused" if paused else "running", run)
+
+
+def start_offer(session: Session, now: datetime) -> str:
+    """When the meeting is not started and its scheduled time is near (START_OFFER_BEFORE
+    ahead, or past it the same day), how near ("scheduled for 09:00, 5 min ago"), for the
+    first screen's offer to start it; "" otherwise."""
+    meeting = session.meeting
+    at = meeting.scheduled_at
+    if meeting.started_at is not None or at is None or now < at - START_OFFER_BEFORE:
+        return ""
+    if session.local(now).date() != session.local(at).date():
+        return ""
+    when = f"{session.local(at):%H:%M}"
+    minutes = round(abs((at - now).total_seconds()) / 60)
+    if minutes == 0:
+        return f"scheduled for {when}, now"
+    if now < at:
+        return f"scheduled for {when}, in {minutes} min"
+    return f"scheduled for {when}, {minutes} min ago"
 
 
 class MeetingRun:
@@ -40,15 +117,7 @@ class MeetingRun:
         self.clock = clock
         self.log = log or rules.LogFacts()
         self.speaker_minutes = speaker_minutes
-        session = store.session
-        self.timers = MeetingTimers(
-            clock=clock,
-            meeting=Countdown(
-                session.meeting.planned_minutes * 60,
-                clock,
-                already_run=self._run_since(session.meeting.started_at),
-            ),
-        )
+        self.timers = MeetingTimers(clock=clock)
         self._paused_timers: list[Countdown] = []
 
     # -- reading ---------------------------------------------------------------------------
@@ -71,14 +140,21 @@ class MeetingRun:
     def paused(self) -> bool:
         return self.open_pause() is not None
 
-    def _paused_seconds_since(self, start: datetime) -> float:
-        now = self.clock.now()
-        total = 0.0
-        for pause in self.session.pauses:
-            end = pause.ended_at or now
-            overlap = (end - max(pause.started_at, start)).total_seconds()
-            total += max(0.0, overlap)
-        return total
+    @property
+    def started(self) -> bool:
+        return self.session.meeting.started_at is not None
+
+    @property
+    def ended(self) -> bool:
+        return self.session.meeting.ended_at is not None
+
+    @property
+    def in_progress(self) -> bool:
+        """Started and not yet ended: only then do step moves record times and timers run."""
+        return self.started and not self.ended
+
+    def meeting_clock(self) -> MeetingClock:
+        return meeting_clock(self.session, self.clock.now())
 
     def _run_since(self, start: datetime | None, end: datetime | None = None) -> float:
         """Seconds a timer started at ``start`` has run, pauses left out (for reopening a
@@ -86,13 +162,8 @@ class MeetingRun:
         if start is None:
             return 0.0
         stop = end or self.clock.now()
-        return max(0.0, (stop - start).total_seconds() - self._paused_seconds_since(start))
-
-    def elapsed_on_record(self) -> float:
-        """The meeting's run time from its recorded start and pauses: how a pane that does not
-        run the meeting's timers (the note-taker's) shows the meeting clock."""
-        meeting = self.session.meeting
-        return self._run_since(meeting.started_at, meeting.ended_at)
+        return max(0.0, (stop - start).total_seconds()
+                   - paused_seconds(self.session.pauses, start, stop))
 
     def step_countdown(self, step: int) -> Countdown | None:
         if step >= WRAP_UP:
@@ -111,27 +182,76 @@ class MeetingRun:
 
     # -- the meeting's course --------------------------------------------------------------
 
-    def begin(self) -> None:
-        """Open the console as facilitator: the meeting clock and the current step run."""
-        now = self.clock.now()
-        ops = []
-        if self.session.meeting.started_at is None:
-            ops.append(set_op("meeting", "started_at", now))
-        record = self._step_record(self.step)
-        if record is None or record.started_at is None:
-            ops.append(set_op("steps", "started_at", now, str(self.step)))
-        if ops:
-            self.store.edit(*ops)
-        if not self.paused:
-            self.timers.meeting.start()
-            step_timer = self.step_countdown(self.step)
-            if step_timer is not None:
-                step_timer.start()
-        else:
+    def open_console(self) -> None:
+        """The facilitator's console opens. Nothing is recorded: opening the file is not
+        starting the meeting. A meeting started earlier went on in the room while the console
+        was closed: its step timer runs on from the record (or stays stopped in a pause)."""
+        if not self.in_progress:
+            return
+        step_timer = self.step_countdown(self.step)
+        if self.paused:
             self.timers.paused = True
-            self._paused_timers = [self.timers.meeting]
+            self._paused_timers = [step_timer] if step_timer is not None else []
+        elif step_timer is not None:
+            step_timer.start()
+
+    def start_refusal(self) -> str:
+        """Why the meeting cannot start (or start again) now; "" when it can."""
+        if self.paused:
+            return "The meeting is paused: resume it first (the blame pause's key)."
+        if self.ended:
+            return ""  # reopening: see start()
+        if self.step >= WRAP_UP:
+            return ("The meeting starts on one of its seven steps, not at the wrap-up: go "
+                    "back to the step to begin on first.")
+        if not self.started:
+            return ""
+        later = sorted(
+            (s for s in self.session.steps if s.id != "1" and s.started_at is not None),
+            key=lambda s: s.started_at,  # type: ignore[arg-type, return-value]
+        )
+        if self.step != 1 or later:
+            began = ""
+            if later:
+                began = f" (step {later[0].id} began at {self._hhmm(later[0].started_at)})"
+            return (
+                f"The meeting clock can be restarted only on step 1, before step 2 begins; the "
+                f"meeting is past step 1{began}. It runs on from "
+                f"{self._hhmm(self.session.meeting.started_at)}."
+            )
+        return ""
+
+    def _hhmm(self, moment: datetime | None) -> str:
+        return f"{self.session.local(moment):%H:%M}" if moment is not None else "?"
+
+    def start(self) -> None:
+        """Start the meeting now, on the step it is on: the meeting clock and that step's
+        timer run from this moment, and the step's start is recorded at it. Called again on
+        step 1 (a false start), it starts them again from now. After the end, it reopens the
+        meeting where it is (the wrap-up, or a step gone back to), and the time since the end
+        counts: the room went on. The caller checks ``start_refusal`` and asks for a
+        confirmation before a restart or a reopening."""
+        now = self.clock.now()
+        step = str(self.step)
+        record = self._step_record(self.step)
+        if self.ended:
+            ops = [set_op("meeting", "ended_at", None)]
             if self.step < WRAP_UP:
-                self._paused_timers.append(self.step_countdown(self.step))  # type: ignore[arg-type]
+                # Reopened on a step gone back to after the end: the meeting leaves the
+                # wrap-up now and goes on there.
+                ops.append(set_op("steps", "ended_at", now, str(WRAP_UP)))
+                if record is None or record.started_at is None:
+                    ops.append(set_op("steps", "started_at", now, step))
+        else:
+            ops = [set_op("meeting", "started_at", now), set_op("steps", "started_at", now, step)]
+        if record is not None and record.ended_at is not None:
+            ops.append(set_op("steps", "ended_at", None, step))
+        self.store.edit(*ops)
+        self.store.checkpoint()  # the TOML file says the meeting started
+        self.timers.steps.pop(self.step, None)  # a restart begins the step's timer again
+        step_timer = self.step_countdown(self.step)
+        if step_timer is not None:
+            step_timer.start()
 
     def blocked_move(self, target: int) -> list[rules.Finding]:
         """The blocks that keep the meeting from moving forward to ``target``."""
@@ -149,12 +269,31 @@ class MeetingRun:
             if f.rule in ADVANCE_GUARDS and self.step <= ADVANCE_GUARDS[f.rule] < target
         ]
 
-    def go_to(self, target: int) -> list[rules.Finding]:
+    def end(self) -> None:
+        """End the meeting now: go to the wrap-up, where it ends. Always possible while it is
+        on: the method's guards keep the meeting from skipping a step, not from stopping when
+        the room's time is up (what was skipped stays among the findings)."""
+        if self.in_progress:
+            self.go_to(WRAP_UP, guarded=False)
+
+    def go_to(self, target: int, *, guarded: bool = True) -> list[rules.Finding]:
         """Move to another step; returns the blocks that refused it (nothing moves then)."""
         target = max(1, min(WRAP_UP, target))
         if target == self.step:
             return []
-        blocked = self.blocked_move(target)
+        if not self.in_progress:
+            # The facilitator preparing before the meeting starts, or looking back after it
+            # ended: only the step shown changes (the note-taker's pane follows it). Nothing
+            # is recorded (no step times, no question set, no statement shown, no end) and no
+            # timer runs. The method's guards judge the meeting's course, which this is not:
+            # a facilitator preparing the timeline of step 5 the day before is not refused
+            # for a statement the room has not heard yet.
+            self.store.edit(set_op("meeting", "current_step", target))
+            if target == 3 and not self.session.speaker_turns:
+                self.build_queue()
+            self.store.checkpoint()
+            return []
+        blocked = self.blocked_move(target) if guarded else []
         if blocked:
             return blocked
         now = self.clock.now()
@@ -171,10 +310,8 @@ class MeetingRun:
         if target == 3 and self.session.meeting.statement_shown_at is None:
             # The statement is on screen as soon as step 3 opens: that is when it was shown.
             ops.append(set_op("meeting", "statement_shown_at", now))
-        if target == WRAP_UP and self.session.meeting.ended_at is None:
-            ops.append(set_op("meeting", "ended_at", now))
-        elif leaving == WRAP_UP and self.session.meeting.ended_at is not None:
-            ops.append(set_op("meeting", "ended_at", None))  # back from the wrap-up: it goes on
+        if target == WRAP_UP:
+            ops.extend(self._end_ops(now))  # the meeting ends at the wrap-up
         self.store.edit(*ops)
         if target == 3 and not self.session.speaker_turns:
             self.build_queue()
@@ -198,6 +335,16 @@ class MeetingRun:
                 self._paused_timers.append(new)
         return []
 
+    def _end_ops(self, now: datetime) -> list[Op]:
+        """End the meeting now; a blame pause still open ends with it."""
+        ops = [set_op("meeting", "ended_at", now)]
+        pause = self.open_pause()
+        if pause is not None:
+            ops.append(set_op("pauses", "ended_at", now, pause.id))
+            self.timers.paused = False
+            self._paused_timers = []
+        return ops
+
     # -- the blame pause -------------------------------------------------------------------
 
     def toggle_pause(self) -> bool:
@@ -205,6 +352,8 @@ class MeetingRun:
         whether the meeting is now paused."""
         now = self.clock.now()
         pause = self.open_pause()
+        if pause is None and not self.in_progress:
+            return False  # before the start or after the end there is no meeting to pause
         if pause is None:
             self._paused_timers = self.timers.pause_all()
             self.store.edit(add_op("pauses", Pause(started_at=now)))
@@ -247,13 +396,13 @@ class MeetingRun:
         if self.timers.speaker is None:
             run = self._run_since(turn.started_at)
             self.timers.speaker = Countdown(turn.planned_minutes * 60, self.clock, already_run=run)
-            if turn.started_at is not None and not self.timers.paused:
+            if turn.started_at is not None and self.in_progress and not self.timers.paused:
                 self.timers.speaker.start()
         return self.timers.speaker
 
     def start_speaker(self) -> None:
         turn = self.current_turn()
-        if turn is None or turn.started_at is not None:
+        if turn is None or turn.started_at is not None or not self.in_progress:
             return
         self.store.edit(set_op("speaker_turns", "started_at", self.clock.now(), turn.id))
         timer = self.speaker_countdown()
@@ -263,9 +412,10 @@ class MeetingRun:
                 timer.start()
 
     def next_speaker(self, *, skip: bool = False) -> None:
-        """End (or skip) the current turn; the next one starts at once."""
+        """End (or skip) the current turn; the next one starts at once. Only in the meeting:
+        a turn's times are the meeting's."""
         turn = self.current_turn()
-        if turn is None:
+        if turn is None or not self.in_progress:
             return
         now = self.clock.now()
         if skip:

@@ -1,5 +1,5 @@
 """The facilitator's console: the header, the current step with its countdown and findings,
-and the keys that move the meeting."""
+and the keys that start, move, pause and end the meeting."""
 
 from __future__ import annotations
 
@@ -8,9 +8,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import ContentSwitcher
+from textual.widgets import ContentSwitcher, Static
 
 from .. import rules
+from ..clock import format_clock
+from ..meeting import start_offer
 from ..messages import SessionChanged
 from ..model import WRAP_UP
 from ..widgets.countdown import CountdownDisplay
@@ -51,10 +53,32 @@ class ConsoleScreen(AwaitsFocus, Screen):
         Binding("f2", "pause", "Blame pause", id="pmconsole.pause", priority=True),
         Binding("f3", "previous_step", "Prev step", id="pmconsole.previous_step", priority=True),
         Binding("f4", "next_step", "Next step", id="pmconsole.next_step", priority=True),
+        Binding("f5", "start_meeting", "Start clock", id="pmconsole.start_meeting",
+                priority=True),
+        # The same key once the meeting has started: restart its clock on step 1, or reopen
+        # it after its end (asked first either way). Not on the keys line, which at 80
+        # columns holds the console's keys exactly: see check_action. One id for both, so
+        # that a key map moves both.
+        Binding("f5", "restart_meeting", "Restart clock", id="pmconsole.start_meeting",
+                priority=True, show=False),
     ]
+
+    DEFAULT_CSS = """
+    ConsoleScreen #start-offer { height: 1; padding: 0 1; background: $warning 30%;
+                                 text-style: bold; text-wrap: nowrap; text-overflow: ellipsis; }
+    """
+
+    # A restart of the meeting clock (or reopening an ended meeting) is confirmed by pressing
+    # the start key again within this many seconds.
+    CONFIRM_AGAIN = 8.0
+
+    _confirm_asked_at: float | None = None
+    _offer_shown: str | None = None
 
     def compose(self) -> ComposeResult:
         yield MeetingHeader()
+        # Shown while the meeting is not started and its scheduled time is near.
+        yield Static("", id="start-offer", markup=False)
         with Horizontal(id="step-top"):
             yield FindingsBar(id="findings")
             yield CountdownDisplay("step", id="step-timer")
@@ -68,6 +92,18 @@ class ConsoleScreen(AwaitsFocus, Screen):
     @property
     def meeting(self):
         return self.app.meeting  # type: ignore[attr-defined]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The keys line shows what the meeting's state allows: "Start clock" until the
+        meeting starts, then the blame pause (there is nothing to pause before the start or
+        after the end). The start key works throughout, through one of its two bindings."""
+        if action == "start_meeting":
+            return not self.meeting.started
+        if action == "restart_meeting":
+            return self.meeting.started
+        if action == "pause":
+            return self.meeting.in_progress or self.meeting.paused
+        return True
 
     def on_mount(self) -> None:
         self._show_timer(self.meeting.step)
@@ -119,6 +155,7 @@ class ConsoleScreen(AwaitsFocus, Screen):
         self.query_one("#step-timer", CountdownDisplay).display = step < WRAP_UP
 
     def go_to(self, step: int) -> None:
+        was_on = self.meeting.in_progress
         blocked = self.meeting.go_to(step)
         if blocked:
             self.app.keys.refuse_burst()  # type: ignore[attr-defined]  # typed for that step
@@ -130,8 +167,18 @@ class ConsoleScreen(AwaitsFocus, Screen):
                     markup=False,
                 )
             return
+        self._moved(was_on)
+
+    def _moved(self, was_on: bool) -> None:
+        """Show the step the meeting is on; say so when the move ended the meeting."""
         self.show_step(self.meeting.step)
         self.refresh_header()
+        if was_on and self.meeting.ended:
+            self.refresh_bindings()
+            held = format_clock(self.meeting.meeting_clock().elapsed)
+            planned = self.meeting.session.meeting.planned_minutes
+            self.notify(f"The meeting ended after {held} ({planned} min planned).",
+                        title="Meeting clock", markup=False)
 
     def action_next_step(self) -> None:
         self.go_to(self.meeting.step + 1)
@@ -139,9 +186,74 @@ class ConsoleScreen(AwaitsFocus, Screen):
     def action_previous_step(self) -> None:
         self.go_to(self.meeting.step - 1)
 
+    # -- starting and ending the meeting ------------------------------------------------------
+
+    def _start_key(self) -> str:
+        """The start key as the footer shows it (the user may have remapped it)."""
+        for _node, binding, _enabled, _tooltip in self.active_bindings.values():
+            if binding.action in ("start_meeting", "restart_meeting"):
+                key = self.app.get_key_display(binding)
+                return key.upper() if key[1:].isdigit() else key  # "F5", as on the keyboard
+        return "F5"
+
+    def action_start_meeting(self) -> None:
+        """Start the meeting. Once started, the same key restarts its clock while it is on
+        step 1 (asked first: press again to confirm), and reopens it after its end."""
+        meeting = self.meeting
+        refusal = meeting.start_refusal()
+        if refusal:
+            self._confirm_asked_at = None
+            self.notify(refusal, title="Meeting clock", severity="warning", markup=False)
+            return
+        key = self._start_key()
+        if meeting.started:
+            now = self.app.clock.monotonic()  # type: ignore[attr-defined]
+            asked = self._confirm_asked_at
+            if asked is None or now - asked > self.CONFIRM_AGAIN:
+                self._confirm_asked_at = now
+                if meeting.ended:
+                    question = (f"Reopen the meeting? Its clock goes on, counting the time since "
+                                f"it ended. Press {key} again to confirm.")
+                else:
+                    question = (f"Restart the meeting clock from 00:00? Press {key} again to "
+                                "confirm.")
+                self.notify(question, title="Meeting clock", severity="warning",
+                            timeout=self.CONFIRM_AGAIN, markup=False)
+                return
+        self._confirm_asked_at = None
+        was = "reopened" if meeting.ended else "restarted" if meeting.started else "started"
+        meeting.start()
+        self.app.announce(frozenset({"meeting", "steps"}), local=True)  # type: ignore[attr-defined]
+        self.query_one("#step-timer", CountdownDisplay).countdown = meeting.step_countdown(
+            meeting.step
+        )
+        self.refresh_header()
+        self.refresh_bindings()
+        if was != "started":  # a start shows in the header; a restart or a reopening is said
+            self.notify(f"The meeting {was}: its clock is running.", title="Meeting clock",
+                        markup=False)
+
+    action_restart_meeting = action_start_meeting
+
+    def action_end_meeting(self) -> None:
+        """End the meeting: it ends at the wrap-up, so this goes there."""
+        if not self.meeting.in_progress:
+            why = "has ended" if self.meeting.ended else "has not started"
+            self.notify(f"The meeting {why}: there is nothing to end.", title="Meeting clock",
+                        severity="warning", markup=False)
+            return
+        self.meeting.end()  # at the wrap-up, whatever step it is on
+        self._moved(was_on=True)
+
     # -- the blame pause ---------------------------------------------------------------------
 
     def action_pause(self) -> None:
+        if not self.meeting.paused and not self.meeting.in_progress:
+            why = ("has ended" if self.meeting.ended
+                   else f"has not started ({self._start_key()} starts it)")
+            self.notify(f"The meeting {why}: there is nothing to pause.", title="Blame pause",
+                        severity="warning", markup=False)
+            return
         paused = self.meeting.toggle_pause()
         self.app.announce(frozenset({"pauses"}), local=True)  # type: ignore[attr-defined]
         if paused:
@@ -199,8 +311,19 @@ class ConsoleScreen(AwaitsFocus, Screen):
 
     def refresh_header(self) -> None:
         self.query_one(MeetingHeader).show_meeting(
-            step=self.meeting.step,
-            elapsed=self.meeting.timers.meeting.run_time(),
-            watch_role="notes",
-            label="notes pane",
+            step=self.meeting.step, watch_role="notes", label="notes pane"
+        )
+        offer = start_offer(self.meeting.session, self.app.clock.now())  # type: ignore[attr-defined]
+        if offer:
+            # The key first: at 80 columns the end of the line may be cut.
+            offer = f"{self._start_key()} starts the meeting ({offer}). Its clock waits."
+        line = self.query_one("#start-offer", Static)
+        if offer != self._offer_shown:
+            self._offer_shown = offer
+            line.update(offer)
+            line.display = bool(offer)
+        timer = self.query_one("#step-timer", CountdownDisplay)
+        timer.stopped = (
+            "" if self.meeting.in_progress
+            else "meeting ended" if self.meeting.ended else "meeting not started"
         )

@@ -51,8 +51,10 @@ FEEDBACK_HELP = (
 )
 
 KEYS = (
-    "F1 help · F2 blame pause · F3 previous step · F4 next step · F10 high contrast · "
-    "Ctrl+P command palette (every step and export by name) · Ctrl+Q quit"
+    "F1 help · F2 blame pause · F3 previous step · F4 next step · F5 starts the meeting "
+    "(nothing runs or is recorded until then; on step 1, F5 twice restarts its clock) · "
+    "F10 high contrast · Ctrl+P command palette (every step and export by name, start and "
+    "end the meeting) · Ctrl+Q quit"
 )
 
 

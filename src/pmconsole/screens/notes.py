@@ -150,10 +150,8 @@ class NotesScreen(AwaitsFocus, Screen):
 
     def refresh_header(self) -> None:
         self._follow_facilitator()  # a switch held back while typing happens once it pauses
-        meeting = self.app.meeting  # type: ignore[attr-defined]
         self.query_one(MeetingHeader).show_meeting(
             step=self.session.meeting.current_step,
-            elapsed=meeting.elapsed_on_record() if meeting else 0.0,
             watch_role="facilitator",
             label="notes pane · facilitator",
         )

@@ -151,7 +151,18 @@ class SafetyStep(StepView):
 
         return self.app.undoable(said, after=timers_follow)  # type: ignore[attr-defined]
 
+    def _meeting_on(self) -> bool:
+        """A speaker's turn is timed in the meeting: before its start or after its end, say
+        why n and k do nothing."""
+        if self.meeting.in_progress:
+            return True
+        why = "has ended" if self.meeting.ended else "has not started (F5 starts it)"
+        self.refuse_key(f"The meeting {why}: speakers' turns run in the meeting.")
+        return False
+
     def action_next_speaker(self) -> None:
+        if not self._meeting_on():
+            return
         if not self.session.speaker_turns:
             self.meeting.build_queue()
         turn = self.meeting.current_turn()
@@ -162,12 +173,13 @@ class SafetyStep(StepView):
             with self._speakers_changed(f"{self._speaker_name(turn)}'s turn started"):
                 self.meeting.start_speaker()
         else:
-            following = self.meeting.current_turn()
-            with self._speakers_changed(f"{self._speaker_name(following)}'s turn ended"):
+            with self._speakers_changed(f"{self._speaker_name(turn)}'s turn ended"):
                 self.meeting.next_speaker()
         self._changed()
 
     def action_skip_speaker(self) -> None:
+        if not self._meeting_on():
+            return
         turn = self.meeting.current_turn()
         if turn is None:
             self.refuse_key("No turn left to skip.")

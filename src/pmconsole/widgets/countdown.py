@@ -38,6 +38,9 @@ class CountdownDisplay(Widget):
         super().__init__(**kwargs)
         self.label = label
         self.countdown = countdown
+        # Why the timer does not run, when the meeting does not ("meeting not started",
+        # "meeting ended"); "" while the meeting is on.
+        self.stopped = ""
         self._shown: tuple[str, str, str] = ("--:--", f"{label}: not started", "running")
 
     def on_mount(self) -> None:
@@ -59,6 +62,9 @@ class CountdownDisplay(Widget):
             if remaining < 0:
                 shown = (format_clock(remaining),
                          f"▲ OVERTIME on {self.label} ({budget} min budget)", "overtime")
+            elif not timer.running and self.stopped:
+                shown = (format_clock(remaining), f"■ {self.label} · {budget} min · {self.stopped}",
+                         "paused")
             elif not timer.running:
                 shown = (format_clock(remaining), f"‖ {self.label} paused · {budget} min budget",
                          "paused")

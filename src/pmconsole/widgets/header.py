@@ -1,5 +1,6 @@
-"""The header that is always on screen: step N of 7, the learning question, the meeting clock,
-the save state, and whether another pane has the session open."""
+"""The header that is always on screen: step N of 7, the learning question, the meeting clock
+("not started" until the facilitator starts the meeting), the save state, and whether another
+pane has the session open."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from rich.cells import cell_len
 from textual.content import Content
 from textual.widget import Widget
 
-from ..clock import format_clock
+from ..meeting import meeting_clock
 from ..model import STEP_NAMES, WRAP_UP, clean_text
 
 
@@ -50,22 +51,23 @@ class MeetingHeader(Widget):
             lines.append((shown + " " * gap + right_shown).truncate(width, ellipsis=True))
         return Content("\n").join(lines)
 
-    def show_meeting(self, *, step: int, elapsed: float, watch_role: str, label: str) -> None:
-        """Redraw from the app's session and store; ``watch_role`` is the other pane whose
-        presence is shown, ``label`` names it."""
+    def show_meeting(self, *, step: int, watch_role: str, label: str) -> None:
+        """Redraw from the app's session, store and clock; ``watch_role`` is the other pane
+        whose presence is shown, ``label`` names it. The meeting clock is read from the record
+        (meeting.meeting_clock), so every pane of the session shows the same time."""
         app = self.app
         store = app.store  # type: ignore[attr-defined]
         session = store.session
         connected = "connected" if watch_role in store.other_panes() else "—"
+        clock = meeting_clock(session, app.clock.now())  # type: ignore[attr-defined]
         self.show(
             step=step,
             title=session.incident.title,
             question=session.question.text,
-            elapsed=elapsed,
-            planned_minutes=session.meeting.planned_minutes,
+            clock=clock.text(session.meeting.planned_minutes),
             save_state=app.save_state(),  # type: ignore[attr-defined]
             panes=f"{label}: {connected}",
-            paused=app.meeting.paused if app.meeting else False,  # type: ignore[attr-defined]
+            paused=clock.state == "paused",
         )
 
     def show(
@@ -74,8 +76,7 @@ class MeetingHeader(Widget):
         step: int,
         title: str,
         question: str,
-        elapsed: float,
-        planned_minutes: int,
+        clock: str,
         save_state: str,
         panes: str,
         paused: bool,
@@ -84,7 +85,6 @@ class MeetingHeader(Widget):
         second = f"? {question}" if question.strip() else title
         # One line each: a line break in a title or question must not push the header down.
         left = (first, " ".join(clean_text(second).splitlines()))
-        clock = f"{format_clock(elapsed).lstrip('+')} / {planned_minutes:02d}:00"
         right = (f"{clock}  {save_state}", panes)
         if (left, right) != (self._left, self._right):
             self._left, self._right = left, right
