@@ -19,8 +19,8 @@ STEP_HELP = {
     "20?'. Pick a template made from this incident's durations with Enter, or type your own.",
     3: "Read the statement aloud (e edits it): no blame, only facts and improvements. Invite "
     "junior people to speak first for 5–10 minutes each (b builds the queue junior first, n "
-    "starts the next speaker, k skips, u/d move, +/- change minutes). F2 pauses the meeting if "
-    "blame is heard.",
+    "starts the next speaker, k skips, u/d move, +/- change minutes, Enter edits a turn, z "
+    "undoes). F2 pauses the meeting if blame is heard.",
     4: "Evidence was due 24 h before the meeting; later items are flagged. Keep the incident "
     "summary to one page: 500 words and 60 lines of 80 columns. The step opens in the summary; "
     "Shift+Tab reaches the evidence list (a add, x remove, z undo, i import a timeline file: "
@@ -29,9 +29,11 @@ STEP_HELP = {
     "14:32 or +5m), e edits, x deletes (z undoes), f switches fact/interpretation, m marks "
     "major.",
     6: "For each major event ask 'What conditions enabled this?' and list 3–5 systemic causes "
-    "(process, tooling, staffing, communication, environment). Describe conditions, not people.",
+    "(process, tooling, staffing, communication, environment). Describe conditions, not people "
+    "(a add, e edit, x remove, c category, z undo).",
     7: "Agree 3–5 concrete actions, each with an owner, a due date 7–21 days out and a "
-    "measurable success criterion. Never more than 7 open at once.",
+    "measurable success criterion. Never more than 7 open at once (a add, e edit, d done or "
+    "open again, x drop, z undo).",
     8: "Export the summary and the action items, set the follow-up review (within two weeks), "
     "and offer the anonymous feedback form.",
 }

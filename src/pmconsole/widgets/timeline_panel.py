@@ -55,7 +55,7 @@ _BASIS = {"fact": "an observed fact", "interpretation": "an interpretation"}
 
 
 class TimelinePanel(Vertical):
-    """Durations above, the table below; a = add, e = edit, x = delete, z = undo delete,
+    """Durations above, the table below; a = add, e = edit, x = delete (z, the app's undo),
     f = fact/interpretation, m = major."""
 
     DEFAULT_CSS = """
