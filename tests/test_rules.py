@@ -951,3 +951,37 @@ def test_check_new_action_incomplete_vague_and_late_staging():
         ("actions.vague", "warn"),
         ("followup.staging", "warn"),
     ]
+
+
+# -- step 5: the time the timeline actually got (issue 18, item 11) -------------------------
+
+
+def _timeline_ran(start: int, end: int | None, pauses: list[Pause] | None = None) -> Session:
+    session = make_session(pauses=pauses or [])
+    session.steps[4] = StepTime(id="5", started_at=at(start),
+                                ended_at=at(end) if end is not None else None)
+    return session
+
+
+@pytest.mark.parametrize("minutes, word", [(12, "less than 15"), (31, "more than 25")])
+def test_timeline_timebox_warns_on_the_time_the_timeline_actually_got(minutes, word):
+    finding = one(of("timeline.timebox", _timeline_ran(30, 30 + minutes)))
+    assert (finding.severity, finding.step) == ("warn", 5)
+    assert f"{minutes} minutes" in finding.message and word in finding.message
+
+
+@pytest.mark.parametrize("minutes", [15, 20, 25])
+def test_timeline_timebox_holds_for_15_to_25_minutes_spent(minutes):
+    assert of("timeline.timebox", _timeline_ran(30, 30 + minutes)) == []
+
+
+def test_timeline_timebox_says_nothing_of_the_time_spent_while_the_timeline_runs():
+    # 40 minutes in, still running: the countdown shows the overtime, the rule waits.
+    session = _timeline_ran(30, None)
+    assert of("timeline.timebox", session, now=at(70)) == []
+
+
+def test_timeline_timebox_leaves_blame_pauses_out_of_the_time_spent():
+    # 30 minutes on the wall, 8 of them paused: the timeline got 22.
+    pause = Pause(started_at=at(40), ended_at=at(48))
+    assert of("timeline.timebox", _timeline_ran(30, 60, [pause])) == []

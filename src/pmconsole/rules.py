@@ -585,18 +585,49 @@ def facts_one_page(session: Session, log: LogFacts, now: datetime) -> list[Findi
 # -- step 5: timeline -------------------------------------------------------------------------
 
 
+def _minutes_spent(session: Session, step: int) -> int | None:
+    """The whole minutes a step got, from its recorded start to its end, blame pauses left out
+    (its countdown stops for them); None while it has not ended."""
+    record = next((s for s in session.steps if s.id == str(step)), None)
+    if record is None or record.started_at is None or record.ended_at is None:
+        return None
+    start, end = record.started_at, record.ended_at
+    paused = 0.0
+    for pause in session.pauses:
+        overlap = (min(pause.ended_at or end, end) - max(pause.started_at, start)).total_seconds()
+        paused += max(0.0, overlap)
+    return int(((end - start).total_seconds() - paused) // 60)
+
+
 def timeline_timebox(session: Session, log: LogFacts, now: datetime) -> list[Finding]:
     minutes = session.step_budgets()[TIMELINE_STEP - 1]
     low, high = TIMELINE_MINUTES
-    if low <= minutes <= high:
-        return []
-    return [
-        Finding(
-            "timeline.timebox", "block", 5,
-            f"The timeline has {minutes} minutes, outside {low}–{high}.",
-            f"Give the timeline reconstruction {low}–{high} minutes.",
+    findings = []
+    if not low <= minutes <= high:
+        findings.append(
+            Finding(
+                "timeline.timebox", "block", 5,
+                f"The timeline has {minutes} minutes, outside {low}–{high}.",
+                f"Give the timeline reconstruction {low}–{high} minutes.",
+            )
         )
-    ]
+    # Once the timeline has ended, judge the time it got; while it runs its countdown already
+    # shows any overtime.
+    spent = _minutes_spent(session, TIMELINE_STEP)
+    if spent is not None and not low <= spent <= high:
+        findings.append(
+            Finding(
+                "timeline.timebox", "warn", 5,
+                f"The timeline got {spent} minutes, "
+                + (f"less than {low}." if spent < low else f"more than {high}."),
+                f"A rushed timeline misses what happened: check it for gaps, and give it "
+                f"{low}–{high} minutes next time."
+                if spent < low
+                else f"The conditions and actions now have less time: keep to their budgets, "
+                f"and plan the timeline's {low}–{high} minutes next time.",
+            )
+        )
+    return findings
 
 
 @functools.lru_cache(maxsize=20_000)
