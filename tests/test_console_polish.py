@@ -1,0 +1,73 @@
+"""Issue 18, items 8-11, through the console: the speaker queue that fits step 3, fields that
+behave the same everywhere, details legible on a projector, counts that read right."""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import Static
+
+from pmconsole.store import load_session, save_session
+from snapshot_app import console, demo_copy
+from test_console_part2 import go_to, notices
+
+SIZE = (120, 40)
+SMALL = (80, 24)
+
+
+@pytest.fixture
+def demo(tmp_path):
+    return demo_copy(tmp_path)
+
+
+def screen_text(app) -> str:
+    """Every Static on the screen, as shown (wrapped lines joined back with spaces)."""
+    return "\n".join(str(w.render()) for w in app.screen.query(Static) if w.display)
+
+
+# -- item 8: the speaker queue fits the step ---------------------------------------------------
+
+
+def six_juniors_in_a_ten_minute_step(path) -> None:
+    """The demo with everyone but the facilitator and the note-taker junior, planned 60 min."""
+    session = load_session(path)
+    hosts = {session.meeting.facilitator, session.meeting.note_taker}
+    for person in session.participants:
+        if person.id not in hosts:
+            person.seniority = "junior"
+    session.meeting.planned_minutes = 60
+    save_session(path, session)
+
+
+async def test_b_rebuilds_the_queue_to_fit_step_3_and_says_what_it_did(demo):
+    six_juniors_in_a_ten_minute_step(demo)
+    app = console(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await go_to(pilot, 3)
+        assert app.store.session.step_budgets()[2] == 10
+        await pilot.press("b")
+        await pilot.pause()
+        queue = app.store.session.speaker_queue()
+        assert [t.open_round for t in queue] == [False, False] + [True] * 6
+        assert all(t.planned_minutes == 5 for t in queue if not t.open_round)
+        said = notices(app)[-1]
+        assert said.startswith(
+            "2 timed turns of 5 minutes for the junior people, then an open round for 6 people "
+            "in the 0 minutes left (step 3 has 10 minutes)."
+        )
+        assert "6 turns of 5 minutes need 30 minutes; step 3 has 10: " in said
+        line = str(app.screen.query_one("#queue-time", Static).render())
+        assert line == "2 timed turns left, 10 min · then the open round: 6 people in 0 min"
+
+
+async def test_the_open_round_shares_one_countdown_of_the_minutes_left(demo):
+    app = console(demo)  # the demo: 12 minutes, one junior guest (Lin), 7 in the open round
+    async with app.run_test(size=SIZE) as pilot:
+        await go_to(pilot, 3)
+        await pilot.press("b", "n")  # Lin's timed turn starts
+        assert app.meeting.speaker_countdown().budget == 5 * 60
+        await pilot.press("n")  # the open round starts with the next person
+        turn = app.meeting.current_turn()
+        assert turn.open_round and turn.started_at is not None
+        assert app.meeting.speaker_countdown().budget == 7 * 60
+        line = str(app.screen.query_one("#queue-time", Static).render())
+        assert line == "0 timed turns left, 0 min · then the open round: 7 people in 7 min"
