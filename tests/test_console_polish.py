@@ -7,6 +7,7 @@ import pytest
 from textual.widgets import Static
 
 from pmconsole.store import load_session, save_session
+from pmconsole.widgets.fields import BoundInput
 from snapshot_app import console, demo_copy
 from test_console_part2 import go_to, notices
 
@@ -71,3 +72,23 @@ async def test_the_open_round_shares_one_countdown_of_the_minutes_left(demo):
         assert app.meeting.speaker_countdown().budget == 7 * 60
         line = str(app.screen.query_one("#queue-time", Static).render())
         assert line == "0 timed turns left, 0 min · then the open round: 7 people in 7 min"
+
+
+# -- item 9: fields behave the same everywhere -------------------------------------------------
+
+
+async def test_tab_into_a_filled_time_field_on_step_1_then_typing_replaces_it(demo):
+    app = console(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        zone = next(w for w in app.screen.query(BoundInput) if w.ref.field == "timezone")
+        zone.focus()
+        await pilot.pause()
+        await pilot.press("tab")  # into "Started", which holds the incident's start
+        started = app.focused
+        assert isinstance(started, BoundInput) and started.ref.field == "started_at"
+        assert started.value == "2026-11-23 13:50"
+        await pilot.press(*"2026-11-23 13:45", "enter")
+        await pilot.pause()
+        assert started.value == "2026-11-23 13:45"
+        assert app.store.session.incident.started_at.strftime("%H:%M") == "13:45"
