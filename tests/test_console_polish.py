@@ -4,10 +4,11 @@ behave the same everywhere, details legible on a projector, counts that read rig
 from __future__ import annotations
 
 import pytest
-from textual.widgets import Static
+from textual.widgets import Input, Static
 
 from pmconsole.store import load_session, save_session
 from pmconsole.widgets.fields import BoundInput
+from pmconsole.widgets.form import RecordForm
 from snapshot_app import console, demo_copy
 from test_console_part2 import go_to, notices
 
@@ -92,3 +93,22 @@ async def test_tab_into_a_filled_time_field_on_step_1_then_typing_replaces_it(de
         await pilot.pause()
         assert started.value == "2026-11-23 13:45"
         assert app.store.session.incident.started_at.strftime("%H:%M") == "13:45"
+
+
+async def test_a_refused_save_names_the_field_and_the_reason_as_it_goes_there(demo):
+    app = console(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await go_to(pilot, 7)
+        app.screen.query_one("#actions").focus()
+        await pilot.press("a")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, RecordForm)
+        form.query_one("#field-title", Input).value = "Alert on replica lag"
+        await pilot.press("ctrl+s")  # no owner
+        await pilot.pause()
+        assert app.screen is form and app.focused is form.query_one("#field-owner")
+        assert notices(app)[-1] == (
+            "Owner (a name from the roster, or anyone): An owner is needed "
+            "(and 1 more field to fix)"  # the success criterion
+        )
