@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from textual.widgets import Input, Static
 
+from pmconsole.ops import set_op
 from pmconsole.store import load_session, save_session
 from pmconsole.widgets.fields import BoundInput
 from pmconsole.widgets.form import RecordForm
@@ -111,4 +112,37 @@ async def test_a_refused_save_names_the_field_and_the_reason_as_it_goes_there(de
         assert notices(app)[-1] == (
             "Owner (a name from the roster, or anyone): An owner is needed "
             "(and 1 more field to fix)"  # the success criterion
+        )
+
+
+async def test_a_template_is_picked_from_the_question_field_and_the_focus_stays_there(demo):
+    app = console(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await go_to(pilot, 2)
+        question = app.screen.query_one("#question", BoundInput)
+        assert app.focused is question
+        await pilot.press("down", "enter")  # the first template, chosen from the field
+        await pilot.pause()
+        template = "Recovery took 3 h 50 min; how do we bring it to 1 h 45 min?"
+        assert app.store.session.question.text == template
+        assert app.focused is question
+        # Shift+Tab and "?" are typing in the question, never the list or the help.
+        await pilot.press("shift+tab", "backspace", *" or less?")
+        await pilot.pause()
+        assert app.focused is question and type(app.screen).__name__ == "ConsoleScreen"
+        assert question.value == template[:-1] + " or less?"
+
+
+async def test_an_unmeasurable_question_gets_its_hint_on_screen(demo):
+    app = console(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await go_to(pilot, 2)
+        hint = app.screen.query_one("#measurable", Static)
+        assert not hint.display  # the demo's question names its minutes
+        app.edit(set_op("question", "text", "Why did the capture queue back up?"))
+        await pilot.pause()
+        assert hint.display
+        assert str(hint.render()) == (
+            "▲ Name a number, a duration or a rate: 'how do we bring recovery from 45 to 20 "
+            "minutes?'"
         )

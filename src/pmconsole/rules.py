@@ -461,6 +461,12 @@ def question_one(session: Session, log: LogFacts, now: datetime) -> list[Finding
     return findings
 
 
+# How to make a learning question measurable: the rule's hint, and step 2's as it is typed.
+MEASURABLE_QUESTION_HINT = (
+    "Name a number, a duration or a rate: 'how do we bring recovery from 45 to 20 minutes?'"
+)
+
+
 def question_measurable(session: Session, log: LogFacts, now: datetime) -> list[Finding]:
     text = session.question.text.strip()
     if not text or is_measurable(text):
@@ -469,8 +475,7 @@ def question_measurable(session: Session, log: LogFacts, now: datetime) -> list[
         Finding(
             "question.measurable", "warn", 2,
             "The learning question names no measurable change.",
-            "Name a number, a duration or a rate: 'how do we bring recovery from 45 to 20 "
-            "minutes?'",
+            MEASURABLE_QUESTION_HINT,
         )
     ]
 
