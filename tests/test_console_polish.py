@@ -4,12 +4,14 @@ behave the same everywhere, details legible on a projector, counts that read rig
 from __future__ import annotations
 
 import pytest
-from textual.widgets import Input, Static
+from textual.geometry import Region
+from textual.widgets import DataTable, Input, Static
 
 from pmconsole.ops import set_op
 from pmconsole.store import load_session, save_session
 from pmconsole.widgets.fields import BoundInput
 from pmconsole.widgets.form import RecordForm
+from pmconsole.widgets.timeline_table import TimelineTable
 from snapshot_app import console, demo_copy
 from test_console_part2 import go_to, notices
 
@@ -146,3 +148,69 @@ async def test_an_unmeasurable_question_gets_its_hint_on_screen(demo):
             "▲ Name a number, a duration or a rate: 'how do we bring recovery from 45 to 20 "
             "minutes?'"
         )
+
+
+# -- item 10: legible on a projector -----------------------------------------------------------
+
+LONG_TITLE = (
+    "Fail the payment-capture worker's start-up when a renamed or unknown configuration key is "
+    "set, and name the key in the error"
+)
+LONG_CRITERION = (
+    "A staging deploy with only the old DB_POOL_MAX key set fails its canary within 5 minutes, "
+    "and no renamed key is read silently in the next 3 releases"
+)
+LONG_EVENT = (
+    "The capture worker restarted with the renamed pool key ignored, fell back to a pool of 2 "
+    "connections, and the capture queue began to grow at about 400 messages a minute"
+)
+
+
+def drawn(widget) -> str:
+    """What a widget draws in its region, its lines joined with spaces: cut text is missing."""
+    strips = widget.render_lines(Region(0, 0, widget.size.width, widget.size.height))
+    return " ".join("".join(s.text for s in strip).strip() for strip in strips)
+
+
+def flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+async def test_the_selected_action_is_shown_in_full_with_done_when_at_80x24(demo):
+    assert len(LONG_TITLE) > 120 and len(LONG_CRITERION) > 120
+    app = console(demo)
+    async with app.run_test(size=SMALL) as pilot:
+        await go_to(pilot, 7)
+        first = app.store.session.actions[0].id
+        app.edit(set_op("actions", "title", LONG_TITLE, first),
+                 set_op("actions", "criterion", LONG_CRITERION, first))
+        table = app.screen.query_one("#actions", DataTable)
+        table.focus()
+        table.move_cursor(row=1)
+        await pilot.pause()
+        table.move_cursor(row=0)
+        await pilot.pause()
+        detail = app.screen.query_one("#detail", Static)
+        assert app.screen.region.contains_region(detail.region)  # on screen, not scrolled off
+        shown = flat(drawn(detail))
+        assert flat(LONG_TITLE) in shown
+        assert f"Done when: {flat(LONG_CRITERION)}" in shown
+
+
+async def test_the_selected_event_is_shown_in_full_at_80x24(demo):
+    assert len(LONG_EVENT) > 120
+    app = console(demo)
+    async with app.run_test(size=SMALL) as pilot:
+        await go_to(pilot, 5)
+        table = app.screen.query_one(TimelineTable)
+        first = table.selected().id
+        app.edit(set_op("timeline", "text", LONG_EVENT, first))
+        await pilot.pause()
+        table.action_move(1)
+        await pilot.pause()
+        table.action_move(-1)
+        await pilot.pause()
+        assert table.selected().id == first
+        detail = app.screen.query_one("#detail", Static)
+        assert app.screen.region.contains_region(detail.region)
+        assert flat(LONG_EVENT) in flat(drawn(detail))

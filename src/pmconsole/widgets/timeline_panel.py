@@ -59,7 +59,8 @@ class TimelinePanel(Vertical):
     TimelinePanel { height: 1fr; }
     TimelinePanel > #durations { color: $text-muted; }
     TimelinePanel > #columns { text-style: bold; background: $panel; }
-    TimelinePanel > #detail { height: 2; color: $text-muted; }
+    /* The selected event in full, wrapped, above the keys: the table gives way to it. */
+    TimelinePanel > #detail { height: auto; color: $text-muted; }
     """
 
     BINDINGS = [
@@ -111,10 +112,10 @@ class TimelinePanel(Vertical):
         event = self.selected()
         detail = self.query_one("#detail", Static)
         if event is None:
-            show_text(detail, KEYS, layout=False)  # #detail is two lines high, always
+            show_text(detail, KEYS)
             return
         source = f" — {event.source}" if event.source else ""
-        show_text(detail, f"{event.text}{source}\n{KEYS}", layout=False)
+        show_text(detail, f"{event.text}{source}\n{KEYS}")
 
     def selected_id(self) -> str | None:
         event = self.query_one(TimelineTable).selected()
