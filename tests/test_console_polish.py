@@ -7,12 +7,16 @@ import pytest
 from textual.geometry import Region
 from textual.widgets import DataTable, Input, Static
 
+from pmconsole.model import Feedback, Pause
 from pmconsole.ops import set_op
 from pmconsole.store import load_session, save_session
 from pmconsole.widgets.fields import BoundInput
 from pmconsole.widgets.form import RecordForm
+from pmconsole.widgets.header import MeetingHeader
+from pmconsole.widgets.keys_footer import KeysFooter
+from pmconsole.widgets.timeline_panel import TimelinePanel
 from pmconsole.widgets.timeline_table import TimelineTable
-from snapshot_app import console, demo_copy
+from snapshot_app import MEETING_TIME, console, demo_copy
 from test_console_part2 import go_to, notices
 
 SIZE = (120, 40)
@@ -214,3 +218,55 @@ async def test_the_selected_event_is_shown_in_full_at_80x24(demo):
         detail = app.screen.query_one("#detail", Static)
         assert app.screen.region.contains_region(detail.region)
         assert flat(LONG_EVENT) in flat(drawn(detail))
+
+
+async def test_the_notes_pane_shows_paused_and_its_keys_whole_at_80x24(demo):
+    app = console(demo, role="notes")
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.pause()
+        header = app.screen.query_one(MeetingHeader)
+        for step in range(1, 9):  # the facilitator's pane connected: its longest right side
+            header.show(step=step, title="", question="How do we halve recovery? " * 3,
+                        elapsed=754, planned_minutes=75, save_state="✓ saved",
+                        panes="notes pane · facilitator: connected", paused=True)
+            await pilot.pause()
+            first_line = str(header.render()).splitlines()[0]
+            assert "PAUSED" in first_line and "…" not in first_line, first_line
+        footer = app.screen.query_one(KeysFooter)
+        shown = str(footer.render())
+        assert "…" not in shown
+        for _key, key_shown, description, _enabled in footer.keys_shown():
+            assert f"{key_shown} {description}" in shown or f"{key_shown}{description}" in shown
+
+
+@pytest.mark.parametrize("step", range(1, 8))
+async def test_the_console_keys_line_is_whole_at_80x24(demo, step):
+    app = console(demo)
+    async with app.run_test(size=SMALL) as pilot:
+        await go_to(pilot, step)
+        await pilot.pause()
+        assert "…" not in str(app.screen.query_one(KeysFooter).render())
+
+
+# -- counts read "1 turn", "1 answer" ---------------------------------------------------------
+
+
+async def test_counts_of_one_read_in_the_singular(demo):
+    session = load_session(demo)
+    session.feedback = [Feedback(rating=4, comment="Calm and on time")]
+    session.timeline = session.timeline[:1]
+    save_session(demo, session)
+    app = console(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await go_to(pilot, 3)
+        for turn in app.store.session.speaker_queue()[1:]:
+            app.edit(set_op("speaker_turns", "skipped", True, turn.id))
+        await pilot.pause()
+        queue = str(app.screen.query_one("#queue-time", Static).render())
+        assert queue.startswith("1 timed turn left, 5 min")
+        await go_to(pilot, 5)
+        durations = str(app.screen.query_one(TimelinePanel).query_one("#durations", Static).render())
+        assert durations.endswith("· 1 event")
+        await go_to(pilot, 8)
+        answers = str(app.screen.query_one("#feedback", Static).render())
+        assert answers.startswith("1 answer ·")

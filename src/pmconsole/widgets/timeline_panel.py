@@ -13,7 +13,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Static
 
-from ..model import EVENT_KINDS, Session, TimelineEvent
+from ..model import EVENT_KINDS, Session, TimelineEvent, counted
 from ..ops import add_op, del_op, set_op
 from . import show_text
 from .form import FormField, RecordForm, required
@@ -101,7 +101,7 @@ class TimelinePanel(Vertical):
         session = self.session
         show_text(
             self.query_one("#durations", Static),
-            f"{session.durations_line()} · {len(session.timeline)} events",
+            f"{session.durations_line()} · {counted(len(session.timeline), 'event')}",
         )
         self.query_one(TimelineStrip).refresh()
         table = self.query_one(TimelineTable)
