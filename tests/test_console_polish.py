@@ -270,3 +270,21 @@ async def test_counts_of_one_read_in_the_singular(demo):
         await go_to(pilot, 8)
         answers = str(app.screen.query_one("#feedback", Static).render())
         assert answers.startswith("1 answer ·")
+
+
+async def test_the_focused_field_has_a_mark_not_only_a_colour_in_both_themes(demo):
+    app = console(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        fields = [w for w in app.screen.query(BoundInput) if w.ref.field in ("title", "tags")]
+        for theme in ("textual-dark", "pmconsole-high-contrast"):
+            assert app.theme == theme
+            for focused in fields:
+                focused.focus()
+                await pilot.pause()
+                marks = {f.ref.field: f.styles.border_left[0] for f in fields}
+                assert marks == {
+                    f.ref.field: "outer" if f is focused else "" for f in fields
+                }, theme
+            await pilot.press("f10")  # the projector's theme
+            await pilot.pause()

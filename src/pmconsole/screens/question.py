@@ -80,8 +80,7 @@ class QuestionStep(StepView):
         )
         yield Static("", id="measurable", classes="hint", markup=False)
         yield Static(
-            "Start from the incident's own numbers (↓/↑ in the question choose one, Enter uses "
-            "it):",
+            "Or start from the incident's own numbers: ↓/↑ chooses one, Enter uses it",
             classes="hint",
         )
         yield TemplateList(id="templates")
