@@ -4,6 +4,7 @@ behave the same everywhere, details legible on a projector, counts that read rig
 from __future__ import annotations
 
 import pytest
+from textual import events
 from textual.geometry import Region
 from textual.widgets import DataTable, Input, Static
 
@@ -127,9 +128,12 @@ async def test_a_template_is_picked_from_the_question_field_and_the_focus_stays_
         await go_to(pilot, 2)
         question = app.screen.query_one("#question", BoundInput)
         assert app.focused is question
-        await pilot.press("down", "enter")  # the first template, chosen from the field
+        # The second template, chosen from the field, the keys in one burst as tmux sends them.
+        for key, character in (("down", None), ("down", None), ("enter", "\r")):
+            app.post_message(events.Key(key, character))
         await pilot.pause()
-        template = "Recovery took 3 h 50 min; how do we bring it to 1 h 45 min?"
+        await pilot.pause()
+        template = "Detection took 47 min; how do we detect this within 20 min?"
         assert app.store.session.question.text == template
         assert app.focused is question
         # Shift+Tab and "?" are typing in the question, never the list or the help.

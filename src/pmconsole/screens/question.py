@@ -3,12 +3,14 @@ durations. Once set, the question stays in the header for the rest of the meetin
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.message import Message
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -55,16 +57,39 @@ class TemplateList(OptionList):
 
     can_focus = False
 
+    # The template chosen is told apart by underline as well as colour (a projector).
+    DEFAULT_CSS = """
+    TemplateList > .option-list--option-highlighted {
+        color: $block-cursor-foreground;
+        background: $block-cursor-background;
+        text-style: bold underline;
+    }
+    """
+
+
+class QuestionInput(BoundInput):
+    """The question field; ↓/↑ in it choose a template. The field's own keys, so that in a
+    burst ("↓ ↓ Enter" as tmux or a quick hand sends it) they act before the Enter after them."""
+
+    BINDINGS = [
+        Binding("down", "choose(1)", "Next template", id="question.next_template", show=False),
+        Binding("up", "choose(-1)", "Previous template", id="question.previous_template",
+                show=False),
+    ]
+
+    @dataclass
+    class Choose(Message):
+        """Move the choice of template by ``delta``."""
+
+        delta: int
+
+    def action_choose(self, delta: int) -> None:
+        self.post_message(self.Choose(delta))
+
 
 class QuestionStep(StepView):
     step = 2
     watches = frozenset({"question", "incident"})
-
-    BINDINGS = [
-        Binding("down", "template(1)", "Next template", id="question.next_template", show=False),
-        Binding("up", "template(-1)", "Previous template", id="question.previous_template",
-                show=False),
-    ]
 
     def compose(self) -> ComposeResult:
         yield Static("One learning question", classes="section")
@@ -72,7 +97,7 @@ class QuestionStep(StepView):
             "State one concrete question that keeps the discussion on a measurable change.",
             classes="hint",
         )
-        yield BoundInput(
+        yield QuestionInput(
             FieldRef("question", "text"),
             id="question",
             placeholder="How did recovery take 45 minutes, and how do we bring it to 20?",
@@ -105,8 +130,10 @@ class QuestionStep(StepView):
         show_text(hint, "" if measurable else f"▲ {rules.MEASURABLE_QUESTION_HINT}")
         hint.display = not measurable
 
-    def action_template(self, delta: int) -> None:
+    @on(QuestionInput.Choose)
+    def _choose_template(self, event: QuestionInput.Choose) -> None:
         """Move the choice of template (from the question field: the focus stays there)."""
+        delta = event.delta
         options = self.query_one("#templates", TemplateList)
         if not options.option_count:
             return
