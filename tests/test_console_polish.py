@@ -65,8 +65,9 @@ async def test_b_rebuilds_the_queue_to_fit_step_3_and_says_what_it_did(demo):
             "in the 0 minutes left (step 3 has 10 minutes)."
         )
         assert "6 turns of 5 minutes need 30 minutes; step 3 has 10: " in said
-        line = str(app.screen.query_one("#queue-time", Static).render())
-        assert line == "2 timed turns left, 10 min · then the open round: 6 people in 0 min"
+        lines = str(app.screen.query_one("#queue-time", Static).render()).splitlines()
+        assert lines[0] == "2 timed turns left, 10 min · then the open round: 6 people in 0 min"
+        assert lines[1].startswith("▲ 6 turns of 5 minutes need 30 minutes; step 3 has 10: ")
 
 
 async def test_the_open_round_shares_one_countdown_of_the_minutes_left(demo):
@@ -292,3 +293,20 @@ async def test_the_focused_field_has_a_mark_not_only_a_colour_in_both_themes(dem
                 }, theme
             await pilot.press("f10")  # the projector's theme
             await pilot.pause()
+
+
+async def test_plus_on_an_open_round_turn_says_why_it_changes_nothing(demo):
+    app = console(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await go_to(pilot, 3)
+        table = app.screen.query_one("#queue", DataTable)
+        table.focus()
+        table.move_cursor(row=1)  # Amara Okafor, in the open round
+        before = app.store.session.speaker_queue()[1]
+        await pilot.press("plus")
+        await pilot.pause()
+        assert app.store.session.speaker_queue()[1] == before
+        assert notices(app)[-1] == (
+            "This turn is in the open round, which shares the 7 minutes the timed turns "
+            "leave: + and - change the timed turns."
+        )

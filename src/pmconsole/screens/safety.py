@@ -116,6 +116,12 @@ class SafetyStep(StepView):
         budget = session.step_budgets()[rules.SAFETY_STEP - 1]
         if minutes > budget:
             note += f" — more than this step's {budget} min: press b, or shorten or skip turns"
+        if self.meeting and not any(t.started_at for t in session.speaker_turns):
+            # Before the first turn, what to change so every junior person has a timed turn.
+            plan = rules.speaker_plan(session, self.meeting.speaker_minutes)
+            advice = plan.advice(session.meeting.planned_minutes)
+            if advice:
+                note += f"\n▲ {advice}"
         return note
 
     def _selected_turn(self) -> str | None:
@@ -180,6 +186,15 @@ class SafetyStep(StepView):
 
     def action_minutes(self, delta: int) -> None:
         turn_id = self._selected_turn()
+        turn = next((t for t in self.session.speaker_turns if t.id == turn_id), None)
+        if turn is not None and turn.open_round:
+            self.notify(
+                f"This turn is in the open round, which shares the "
+                f"{rules.open_round_minutes(self.session)} minutes the timed turns leave: "
+                "+ and - change the timed turns.",
+                markup=False,
+            )
+            return
         if turn_id:
             self.meeting.change_turn_minutes(turn_id, delta)
             self._changed()
