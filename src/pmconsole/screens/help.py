@@ -17,8 +17,8 @@ _MEETING, _TURN, _TIMELINE = (f"{low}–{high}" for low, high in (
 
 STEP_HELP = {
     1: "Hold the post-mortem 48–72 h after the incident, never later than 7 days, and keep it "
-    f"to {_MEETING} minutes. Fill in the incident's times, the meeting time and the roster (a add, "
-    "e edit, x remove, z undo, i involved). The facilitator of the team's first three "
+    f"to {_MEETING} minutes. Fill in the incident's times, the meeting time and the roster "
+    "(a add, e edit, x remove, z undo, i involved). The facilitator of the team's first three "
     "post-mortems must not have been involved.",
     2: "State one concrete question, such as 'Recovery took 45 minutes; how do we reduce it to "
     "20?'. Choose a template made from this incident's durations with ↓/↑ in the question and "
@@ -31,9 +31,9 @@ STEP_HELP = {
     4: "Evidence was due 24 h before the meeting; later items are flagged. Keep the incident "
     "summary to one page: 500 words and 60 lines of 80 columns. The step opens in the summary; "
     "Shift+Tab reaches the evidence list (a add, x remove, z undo, i import a timeline file).",
-    5: f"Spend {_TIMELINE} minutes building the timeline minute by minute. a adds an event (time as "
-    "14:32 or +5m), e edits, x deletes (z undoes), f switches fact/interpretation, m marks "
-    "major.",
+    5: f"Spend {_TIMELINE} minutes building the timeline minute by minute. a adds an event "
+    "(time as 14:32 or +5m), e edits, x deletes (z undoes), f switches fact/interpretation, "
+    "m marks major.",
     6: "For each major event ask 'What conditions enabled this?' and list 3–5 systemic causes "
     "(process, tooling, staffing, communication, environment). Describe conditions, not people.",
     7: "Agree 3–5 concrete actions, each with an owner, a due date 7–21 days out and a "

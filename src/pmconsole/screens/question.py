@@ -3,18 +3,17 @@ durations. Once set, the question stays in the header for the rest of the meetin
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import timedelta
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.message import Message
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from .. import rules
+from ..messages import ChooseTemplate
 from ..model import Session, format_duration
 from ..ops import set_op
 from ..widgets import show_text
@@ -69,7 +68,8 @@ class TemplateList(OptionList):
 
 class QuestionInput(BoundInput):
     """The question field; ↓/↑ in it choose a template. The field's own keys, so that in a
-    burst ("↓ ↓ Enter" as tmux or a quick hand sends it) they act before the Enter after them."""
+    burst ("↓ ↓ Enter", as tmux or a quick hand sends it) they act before the Enter after
+    them."""
 
     BINDINGS = [
         Binding("down", "choose(1)", "Next template", id="question.next_template", show=False),
@@ -77,14 +77,8 @@ class QuestionInput(BoundInput):
                 show=False),
     ]
 
-    @dataclass
-    class Choose(Message):
-        """Move the choice of template by ``delta``."""
-
-        delta: int
-
     def action_choose(self, delta: int) -> None:
-        self.post_message(self.Choose(delta))
+        self.post_message(ChooseTemplate(delta))
 
 
 class QuestionStep(StepView):
@@ -130,8 +124,8 @@ class QuestionStep(StepView):
         show_text(hint, "" if measurable else f"▲ {rules.MEASURABLE_QUESTION_HINT}")
         hint.display = not measurable
 
-    @on(QuestionInput.Choose)
-    def _choose_template(self, event: QuestionInput.Choose) -> None:
+    @on(ChooseTemplate)
+    def _choose_template(self, event: ChooseTemplate) -> None:
         """Move the choice of template (from the question field: the focus stays there)."""
         delta = event.delta
         options = self.query_one("#templates", TemplateList)
