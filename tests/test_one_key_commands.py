@@ -140,6 +140,12 @@ async def undo_round(pilot, said: Said, key: str, collection: str, change) -> No
     assert said.last().startswith("Undone: ")
 
 
+def focus_row(app, selector: str, row: int) -> None:
+    table = app.screen.query_one(selector, DataTable)
+    table.focus()
+    table.move_cursor(row=row)
+
+
 def one_field_changed(field: str):
     def check(before, after):
         return [r[field] for r in before] != [r[field] for r in after]
@@ -169,6 +175,7 @@ async def test_every_one_key_change_says_what_it_did_and_z_undoes_it(demo):
         await undo_round(pilot, said, "n", "speaker_turns", one_field_changed("ended_at"))
         await undo_round(pilot, said, "k", "speaker_turns", one_field_changed("skipped"))
         await undo_round(pilot, said, "d", "speaker_turns", one_field_changed("order"))
+        focus_row(app, "#queue", 0)  # a timed turn: the open round's minutes are shared
         await undo_round(pilot, said, "plus", "speaker_turns",
                          one_field_changed("planned_minutes"))
         # Step 4, evidence: x.

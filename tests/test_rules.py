@@ -46,6 +46,7 @@ from pmconsole.rules import (
     page_usage,
     reframe_hint,
     review_outside_window,
+    speaker_plan,
 )
 
 UTC = timezone.utc
@@ -145,7 +146,7 @@ def make_session(**overrides) -> Session:
         speaker_turns=[
             SpeakerTurn(id="t-jun", participant_id="p-jun", planned_minutes=5),
             SpeakerTurn(id="t-sen", participant_id="p-sen", planned_minutes=7),
-            SpeakerTurn(id="t-fac", participant_id="p-fac", planned_minutes=5),
+            SpeakerTurn(id="t-fac", participant_id="p-fac", open_round=True),
         ],
         evidence=[
             Evidence(id="ev-log", kind="log", reference="db-replica.log",
@@ -515,8 +516,8 @@ def test_safety_junior_first_warns_one_rank_out_of_order_and_skips_skipped_turns
     session.speaker_turns = [
         SpeakerTurn(id="t-skip", participant_id="p-sen", skipped=True),
         SpeakerTurn(id="t-jun", participant_id="p-jun"),
-        SpeakerTurn(id="t-sen", participant_id="p-sen"),
-        SpeakerTurn(id="t-mid", participant_id="p-mid"),
+        SpeakerTurn(id="t-sen", participant_id="p-sen", open_round=True),
+        SpeakerTurn(id="t-mid", participant_id="p-mid", open_round=True),
     ]
     finding = one(of("safety.junior_first", session))
     assert finding.subject == "t-mid"
@@ -527,8 +528,9 @@ def test_safety_junior_first_lets_hosts_close_the_round_only():
     closing = make_session(
         speaker_turns=[
             SpeakerTurn(id="t-jun", participant_id="p-jun"),
-            SpeakerTurn(id="t-fac", participant_id="p-fac"),  # lead, but the facilitator
-            SpeakerTurn(id="t-note", participant_id="p-note"),  # mid, but the note-taker
+            # lead, but the facilitator; mid, but the note-taker (both in the open round)
+            SpeakerTurn(id="t-fac", participant_id="p-fac", open_round=True),
+            SpeakerTurn(id="t-note", participant_id="p-note", open_round=True),
         ]
     )
     assert of("safety.junior_first", closing) == []
@@ -545,7 +547,8 @@ def test_safety_junior_first_lets_hosts_close_the_round_only():
 def test_safety_junior_first_warns_turn_length(minutes):
     session = make_session()
     session.speaker_turns[1].planned_minutes = minutes
-    finding = one(of("safety.junior_first", session))
+    # (11 minutes also overrun the step's budget: that finding has no subject)
+    finding = one([f for f in of("safety.junior_first", session) if f.subject])
     assert (finding.severity, finding.subject) == ("warn", "t-sen")
     assert f"{minutes}-minute" in finding.message
 
@@ -992,3 +995,98 @@ def test_check_new_action_incomplete_vague_and_late_staging():
         ("actions.vague", "warn"),
         ("followup.staging", "warn"),
     ]
+
+
+# -- step 5: the time the timeline actually got (issue 18, item 11) -------------------------
+
+
+def _timeline_ran(start: int, end: int | None, pauses: list[Pause] | None = None) -> Session:
+    session = make_session(pauses=pauses or [])
+    session.steps[4] = StepTime(id="5", started_at=at(start),
+                                ended_at=at(end) if end is not None else None)
+    return session
+
+
+@pytest.mark.parametrize("minutes, word", [(12, "less than 15"), (31, "more than 25")])
+def test_timeline_timebox_warns_on_the_time_the_timeline_actually_got(minutes, word):
+    finding = one(of("timeline.timebox", _timeline_ran(30, 30 + minutes)))
+    assert (finding.severity, finding.step) == ("warn", 5)
+    assert f"{minutes} minutes" in finding.message and word in finding.message
+
+
+@pytest.mark.parametrize("minutes", [15, 20, 25])
+def test_timeline_timebox_holds_for_15_to_25_minutes_spent(minutes):
+    assert of("timeline.timebox", _timeline_ran(30, 30 + minutes)) == []
+
+
+def test_timeline_timebox_says_nothing_of_the_time_spent_while_the_timeline_runs():
+    # 40 minutes in, still running: the countdown shows the overtime, the rule waits.
+    session = _timeline_ran(30, None)
+    assert of("timeline.timebox", session, now=at(70)) == []
+
+
+def test_timeline_timebox_leaves_blame_pauses_out_of_the_time_spent():
+    # 30 minutes on the wall, 8 of them paused: the timeline got 22.
+    pause = Pause(started_at=at(40), ended_at=at(48))
+    assert of("timeline.timebox", _timeline_ran(30, 60, [pause])) == []
+
+
+# -- step 3: the speaker queue fits the step (issue 18, item 8) ------------------------------
+
+
+def _six_juniors(planned_minutes: int = 60) -> Session:
+    """Six junior people, a lead and a senior, with the facilitator and the note-taker."""
+    session = make_session()
+    session.meeting.planned_minutes = planned_minutes
+    session.participants += [
+        Participant(id=f"p-j{i}", name=f"Junior {i}", seniority="junior") for i in range(2, 7)
+    ]
+    return session
+
+
+def test_the_speaker_plan_times_the_junior_people_then_opens_the_round():
+    plan = speaker_plan(make_session(), 5)  # one junior person, step 3 has 12 minutes
+    assert [p.id for p in plan.order] == ["p-jun", "p-sen", "p-note", "p-fac"]
+    assert (plan.juniors, plan.timed, plan.open_round, plan.left) == (1, 1, 3, 7)
+    assert plan.fits and plan.advice(75) == ""
+    assert plan.describe() == (
+        "1 timed turn of 5 minutes for the junior person, then an open round for 3 people in "
+        "the 7 minutes left (step 3 has 12 minutes)."
+    )
+
+
+def test_six_junior_turns_in_a_ten_minute_step_say_exactly_what_to_change():
+    session = _six_juniors()
+    assert session.step_budgets()[2] == 10
+    plan = speaker_plan(session, 5)
+    assert (plan.juniors, plan.timed, plan.open_round, plan.left) == (6, 2, 7, 0)
+    assert not plan.fits
+    assert plan.describe() == (
+        "2 timed turns of 5 minutes for the junior people, then an open round for 7 people "
+        "in the 0 minutes left (step 3 has 10 minutes)."
+    )
+    assert plan.advice(60) == (
+        "6 turns of 5 minutes need 30 minutes; step 3 has 10: even a 90-minute meeting gives "
+        "step 3 only 14 minutes, so give it 30 in the session's step_budgets (taken from other "
+        "steps), or let 4 of the junior people speak first in the open round, as planned now."
+    )
+
+
+def test_the_speaker_plan_names_the_meeting_length_that_fits_when_there_is_one():
+    session = _six_juniors()
+    session.participants = [p for p in session.participants if p.id in ("p-jun", "p-j2")]
+    plan = speaker_plan(session, 6)  # two turns of 6 minutes in a 10-minute step
+    assert (plan.timed, plan.fits) == (1, False)
+    assert plan.advice(60) == (
+        "2 turns of 6 minutes need 12 minutes; step 3 has 10: plan the meeting for 73 minutes "
+        "(step 1) to give step 3 12, or let 1 of the junior people speak first in the open "
+        "round, as planned now."
+    )
+
+
+def test_safety_junior_first_warns_when_the_timed_turns_overrun_the_step():
+    session = make_session()
+    session.speaker_turns[2].open_round = False  # the facilitator timed too: 17 minutes
+    finding = one([f for f in of("safety.junior_first", session) if not f.subject])
+    assert finding.message == "3 timed turns need 17 minutes; step 3 has 12."
+    assert "b" in finding.hint and "open round" in finding.hint

@@ -107,10 +107,13 @@ def cmd_new(args: argparse.Namespace) -> int:
         raise UsageError(f"{path}: already exists; choose another name or open it")
     settings, _ = load_settings(locations.config_file())
     minutes = args.duration if args.duration is not None else settings.planned_minutes
-    if not 60 <= minutes <= 90:
+    from .rules import MEETING_MINUTES
+
+    low, high = MEETING_MINUTES
+    if not low <= minutes <= high:
         raise Refused(
-            f"meeting.duration: a post-mortem is planned for 60-90 minutes, not {minutes}; "
-            "use --duration between 60 and 90"
+            f"meeting.duration: a post-mortem is planned for {low}-{high} minutes, not "
+            f"{minutes}; use --duration between {low} and {high}"
         )
     started = parse_timestamp(args.incident_start, "--incident-start")
     ended = parse_timestamp(args.incident_end, "--incident-end")

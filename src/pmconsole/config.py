@@ -16,14 +16,19 @@ from pathlib import Path
 from pydantic import BaseModel, Field, ValidationError
 
 from .model import DEFAULT_STATEMENT
+from .rules import MEETING_MINUTES, SPEAKER_MINUTES
 from .store import SessionFileError, atomic_write
 
 
 class Settings(BaseModel):
-    planned_minutes: int = Field(default=75, ge=60, le=90)
+    planned_minutes: int = Field(
+        default=75, ge=MEETING_MINUTES[0], le=MEETING_MINUTES[1]
+    )
     """Default planned length of a new post-mortem meeting, in minutes (60-90)."""
 
-    speaker_minutes: int = Field(default=5, ge=5, le=10)
+    speaker_minutes: int = Field(
+        default=SPEAKER_MINUTES[0], ge=SPEAKER_MINUTES[0], le=SPEAKER_MINUTES[1]
+    )
     """Default length of one speaker's turn in step 3, in minutes (5-10)."""
 
     statement: str = DEFAULT_STATEMENT

@@ -51,7 +51,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
-from .model import EVENT_KINDS, TERMINAL_ESCAPES, Evidence, Session, TimelineEvent
+from .model import EVENT_KINDS, TERMINAL_ESCAPES, Evidence, Session, TimelineEvent, counted
 
 __all__ = [
     "FORMATS",
@@ -110,12 +110,12 @@ class ImportResult:
 
     def summary(self) -> str:
         parts = [
-            f"{_count(len(self.events), 'event')} taken",
-            f"{_count(len(self.problems), 'row')} skipped",
+            f"{counted(len(self.events), 'event')} taken",
+            f"{counted(len(self.problems), 'row')} skipped",
             f"{self.duplicates} already there",
         ]
         if self.ignored:
-            parts.append(f"{_count(self.ignored, 'channel notice')} ignored")
+            parts.append(f"{counted(self.ignored, 'channel notice')} ignored")
         return f"{self.format}: " + ", ".join(parts)
 
     def as_evidence(self, source: Path, who: str, at: datetime) -> Evidence:
@@ -123,7 +123,7 @@ class ImportResult:
         who brought it and when; ``facts.deadline`` judges it as it judges any other item."""
         return Evidence(
             kind="timeline",
-            reference=f"{source.name}: {_count(len(self.events), 'event')} imported",
+            reference=f"{source.name}: {counted(len(self.events), 'event')} imported",
             submitted_by=who,
             submitted_at=at,
         )
@@ -150,10 +150,6 @@ class ImportRefused(Exception):
         self.problems = list(problems)
         where = f"{self.path}:{line}" if line else str(self.path)
         super().__init__(f"{where}: {message}")
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 # -- cleaning text ---------------------------------------------------------------------------
@@ -503,7 +499,7 @@ def _line_at(data: bytes, index: int) -> int:
 
 def _size(n: int) -> str:
     if n < 1024:
-        return _count(n, "byte")
+        return counted(n, "byte")
     if n < 1024 * 1024:
         return f"{n / 1024:.1f} KiB"
     return f"{n / (1024 * 1024):.1f} MiB"
@@ -1035,7 +1031,7 @@ def _nothing_imported(path: Path, result: ImportResult) -> ImportRefused:
     where = f"{first.where}, message {first.line}" if first.where else f"line {first.line}"
     return ImportRefused(
         path,
-        f"nothing was imported: all {_count(result.rows, 'row')} are bad; "
+        f"nothing was imported: all {counted(result.rows, 'row')} are bad; "
         f"the first, {where}: {first.message}",
         None if first.where else first.line,
         problems=result.problems,

@@ -23,7 +23,7 @@ from typing import Iterable, Literal
 
 from . import rules
 from .clock import Clock, Countdown, MeetingTimers, format_clock
-from .model import SENIORITY_ORDER, WRAP_UP, Pause, Session, SpeakerTurn, StepTime
+from .model import WRAP_UP, Pause, Session, SpeakerTurn, StepTime
 from .ops import Op, add_op, del_op, set_op
 from .store import SessionStore
 
@@ -111,7 +111,7 @@ class MeetingRun:
         clock: Clock,
         *,
         log: rules.LogFacts | None = None,
-        speaker_minutes: int = 5,
+        speaker_minutes: int = rules.SPEAKER_MINUTES[0],
     ) -> None:
         self.store = store
         self.clock = clock
@@ -366,22 +366,22 @@ class MeetingRun:
 
     # -- the speaker queue (step 3) --------------------------------------------------------
 
-    def build_queue(self) -> None:
-        """Junior people first; the facilitator and the note-taker last."""
-        meeting = self.session.meeting
-        last = {meeting.facilitator, meeting.note_taker}
-        people = sorted(
-            enumerate(self.session.participants),
-            key=lambda ip: (ip[1].id in last, SENIORITY_ORDER[ip[1].seniority], ip[0]),
-        )
+    def build_queue(self) -> rules.SpeakerPlan:
+        """Junior people first in timed turns, then an open round for the others in the
+        minutes left of the step; the facilitator and the note-taker last. Returns the plan."""
+        plan = rules.speaker_plan(self.session, self.speaker_minutes)
         ops = [del_op("speaker_turns", t.id) for t in self.session.speaker_turns]
-        for order, (_, person) in enumerate(people):
+        for order, person in enumerate(plan.order):
             turn = SpeakerTurn(
-                participant_id=person.id, order=order, planned_minutes=self.speaker_minutes
+                participant_id=person.id,
+                order=order,
+                planned_minutes=self.speaker_minutes,
+                open_round=order >= plan.timed,
             )
             ops.append(add_op("speaker_turns", turn))
         self.store.edit(*ops)
         self.timers.speaker = None
+        return plan
 
     def current_turn(self) -> SpeakerTurn | None:
         for turn in self.session.speaker_queue():
@@ -394,9 +394,18 @@ class MeetingRun:
         if turn is None:
             return None
         if self.timers.speaker is None:
-            run = self._run_since(turn.started_at)
-            self.timers.speaker = Countdown(turn.planned_minutes * 60, self.clock, already_run=run)
-            if turn.started_at is not None and self.in_progress and not self.timers.paused:
+            started, budget = turn.started_at, turn.planned_minutes * 60
+            if turn.open_round:
+                # One countdown for the whole open round, from its first speaker on.
+                started = next(
+                    (t.started_at for t in self.session.speaker_queue()
+                     if t.open_round and t.started_at is not None),
+                    None,
+                )
+                budget = rules.open_round_minutes(self.session) * 60
+            run = self._run_since(started)
+            self.timers.speaker = Countdown(budget, self.clock, already_run=run)
+            if started is not None and self.in_progress and not self.timers.paused:
                 self.timers.speaker.start()
         return self.timers.speaker
 
@@ -407,7 +416,8 @@ class MeetingRun:
         self.store.edit(set_op("speaker_turns", "started_at", self.clock.now(), turn.id))
         timer = self.speaker_countdown()
         if timer is not None:
-            timer.restart(turn.planned_minutes * 60)
+            if not turn.open_round:
+                timer.restart(turn.planned_minutes * 60)
             if not self.timers.paused:
                 timer.start()
 
@@ -451,7 +461,10 @@ class MeetingRun:
         turn = next((t for t in self.session.speaker_turns if t.id == turn_id), None)
         if turn is None:
             return
-        minutes = max(5, min(10, turn.planned_minutes + delta))
+        if turn.open_round:
+            return  # the open round shares what the timed turns leave
+        low, high = rules.SPEAKER_MINUTES
+        minutes = max(low, min(high, turn.planned_minutes + delta))
         self.store.edit(set_op("speaker_turns", "planned_minutes", minutes, turn_id))
         if turn is self.current_turn() and self.timers.speaker is not None:
             self.timers.speaker.budget = minutes * 60

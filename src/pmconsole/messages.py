@@ -13,3 +13,10 @@ class SessionChanged(Message):
 
     collections: frozenset[str] = field(default_factory=frozenset)
     local: bool = True
+
+
+@dataclass
+class ChooseTemplate(Message):
+    """Step 2's question field asks to move the choice of question template by ``delta``."""
+
+    delta: int

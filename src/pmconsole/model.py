@@ -218,6 +218,9 @@ class SpeakerTurn(Record):
     started_at: UtcDatetime | None = None
     ended_at: UtcDatetime | None = None
     skipped: bool = False
+    # Speaks in the open round after the timed turns: the round shares the minutes the timed
+    # turns leave in the step, and this turn's planned_minutes do not count.
+    open_round: bool = False
 
 
 class Pause(Record):
@@ -402,6 +405,11 @@ COLLECTIONS: dict[str, type[Record]] = {
 # The single records an edit can address; "session" is the session's own plain fields.
 SINGLETONS: tuple[str, ...] = ("incident", "meeting", "question", "session")
 SESSION_FIELDS: tuple[str, ...] = ("summary", "followup_review_at")
+
+
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """ "1 turn", "2 turns": a number with its noun, singular for one."""
+    return f"{n} {noun}" if n == 1 else f"{n} {plural or noun + 's'}"
 
 
 def format_duration(delta: timedelta | None) -> str:

@@ -20,7 +20,16 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta, timezone
 
-from .model import BY_TIME, SENIORITY_ORDER, WRAP_UP, ActionItem, Participant, Session
+from .model import (
+    BY_TIME,
+    SENIORITY_ORDER,
+    WRAP_UP,
+    ActionItem,
+    Participant,
+    Session,
+    budgets_for,
+    counted,
+)
 
 SEVERITIES: tuple[str, ...] = ("block", "warn", "info")
 _SEVERITY_RANK = {severity: rank for rank, severity in enumerate(SEVERITIES)}
@@ -45,6 +54,7 @@ FOLLOWUP_DAYS = 14
 STAGING_DAYS = 14
 
 TIMELINE_STEP = 5  # the step number of the timeline, whose budget has its own time-box
+SAFETY_STEP = 3  # the step number of psychological safety, where the speaker queue runs
 
 _EARLIEST = datetime.min.replace(tzinfo=timezone.utc)
 
@@ -451,6 +461,12 @@ def question_one(session: Session, log: LogFacts, now: datetime) -> list[Finding
     return findings
 
 
+# How to make a learning question measurable: the rule's hint, and step 2's as it is typed.
+MEASURABLE_QUESTION_HINT = (
+    "Name a number, a duration or a rate: 'how do we bring recovery from 45 to 20 minutes?'"
+)
+
+
 def question_measurable(session: Session, log: LogFacts, now: datetime) -> list[Finding]:
     text = session.question.text.strip()
     if not text or is_measurable(text):
@@ -459,8 +475,7 @@ def question_measurable(session: Session, log: LogFacts, now: datetime) -> list[
         Finding(
             "question.measurable", "warn", 2,
             "The learning question names no measurable change.",
-            "Name a number, a duration or a rate: 'how do we bring recovery from 45 to 20 "
-            "minutes?'",
+            MEASURABLE_QUESTION_HINT,
         )
     ]
 
@@ -519,7 +534,8 @@ def safety_junior_first(session: Session, log: LogFacts, now: datetime) -> list[
             )
         most_senior = max(most_senior, rank)
     low, high = SPEAKER_MINUTES
-    for turn in turns:
+    timed = [t for t in turns if not t.open_round]
+    for turn in timed:
         if not low <= turn.planned_minutes <= high:
             person = session.participant(turn.participant_id)
             who = person.name if person else "A speaker"
@@ -531,7 +547,125 @@ def safety_junior_first(session: Session, log: LogFacts, now: datetime) -> list[
                     turn.id,
                 )
             )
+    need = sum(t.planned_minutes for t in timed)
+    budget = session.step_budgets()[SAFETY_STEP - 1]
+    if need > budget:
+        findings.append(
+            Finding(
+                "safety.junior_first", "warn", 3,
+                f"{counted(len(timed), 'timed turn')} need {need} minutes; step {SAFETY_STEP} "
+                f"has {budget}.",
+                "Press b to time the junior people only and give the others an open round in "
+                "the minutes left, or shorten or skip turns.",
+            )
+        )
     return findings
+
+
+def speaking_order(session: Session) -> list[Participant]:
+    """Everyone on the roster, junior first; the facilitator and the note-taker close the round
+    whatever their seniority. Roster order among equals."""
+    hosts = {session.meeting.facilitator, session.meeting.note_taker}
+    people = sorted(
+        enumerate(session.participants),
+        key=lambda ip: (ip[1].id in hosts, SENIORITY_ORDER[ip[1].seniority], ip[0]),
+    )
+    return [person for _, person in people]
+
+
+@dataclass(frozen=True)
+class SpeakerPlan:
+    """How step 3's speakers fit its budget, which stays as it is: timed turns for the junior
+    people first, then an open round for everyone else in the minutes left. When the junior
+    people's turns do not all fit, the first ones are timed and the others lead the open round.
+
+    The junior people are the least senior in the room, the facilitator and note-taker aside:
+    in a room of seniors and leads, the seniors speak first."""
+
+    order: tuple[Participant, ...]  # everyone, in speaking order
+    juniors: int  # the junior people, at the head of ``order``
+    timed: int  # how many of them have a timed turn (the first ones)
+    minutes: int  # the length of one timed turn
+    budget: int  # step 3's minutes
+
+    @property
+    def fits(self) -> bool:
+        return self.timed == self.juniors
+
+    @property
+    def open_round(self) -> int:
+        """How many people speak in the open round."""
+        return len(self.order) - self.timed
+
+    @property
+    def left(self) -> int:
+        """The minutes the timed turns leave for the open round."""
+        return max(0, self.budget - self.timed * self.minutes)
+
+    def describe(self) -> str:
+        """The plan in one sentence, as the facilitator reads it out."""
+        if not self.order:
+            return "Nobody is on the roster yet: add the people on step 1."
+        timed = (
+            f"{counted(self.timed, 'timed turn')} of {self.minutes} minutes for the junior "
+            f"{'person' if self.timed == 1 else 'people'}"
+            if self.timed
+            else "no timed turn"
+        )
+        rest = (
+            f"then an open round for {counted(self.open_round, 'person', 'people')} in the "
+            f"{counted(self.left, 'minute')} left"
+            if self.open_round
+            else "no open round"
+        )
+        return f"{timed}, {rest} (step {SAFETY_STEP} has {self.budget} minutes)."
+
+    def advice(self, planned_minutes: int) -> str:
+        """Exactly what to change so every junior person gets a timed turn ("" when they do)."""
+        if self.fits:
+            return ""
+        need = self.juniors * self.minutes
+        low, high = MEETING_MINUTES
+        longer = next(
+            (m for m in range(max(low, planned_minutes), high + 1)
+             if budgets_for(m)[SAFETY_STEP - 1] >= need),
+            None,
+        )
+        change = (
+            f"plan the meeting for {longer} minutes (step 1) to give step {SAFETY_STEP} "
+            f"{budgets_for(longer)[SAFETY_STEP - 1]}"
+            if longer is not None
+            else f"even a {high}-minute meeting gives step {SAFETY_STEP} only "
+            f"{budgets_for(high)[SAFETY_STEP - 1]} minutes, so give it {need} in the session's "
+            f"step_budgets (taken from other steps)"
+        )
+        return (
+            f"{counted(self.juniors, 'turn')} of {self.minutes} minutes need {need} minutes; "
+            f"step {SAFETY_STEP} has {self.budget}: {change}, or let "
+            f"{self.juniors - self.timed} of the junior people speak first in the open round, "
+            f"as planned now."
+        )
+
+
+def open_round_minutes(session: Session) -> int:
+    """The minutes of step 3 that the queue's timed turns leave for the open round."""
+    timed = sum(
+        t.planned_minutes for t in session.speaker_turns if not t.open_round and not t.skipped
+    )
+    return max(0, session.step_budgets()[SAFETY_STEP - 1] - timed)
+
+
+def speaker_plan(session: Session, minutes: int) -> SpeakerPlan:
+    """The plan for step 3's speakers with timed turns of ``minutes``."""
+    order = speaking_order(session)
+    hosts = {session.meeting.facilitator, session.meeting.note_taker}
+    guests = [p for p in order if p.id not in hosts]
+    juniors = (
+        sum(1 for p in guests if p.seniority == guests[0].seniority) if guests else 0
+    )
+    budget = session.step_budgets()[SAFETY_STEP - 1]
+    timed = min(juniors, budget // minutes) if minutes > 0 else 0
+    return SpeakerPlan(tuple(order), juniors, timed, minutes, budget)
 
 
 def safety_blame_pause(session: Session, log: LogFacts, now: datetime) -> list[Finding]:
@@ -585,18 +719,49 @@ def facts_one_page(session: Session, log: LogFacts, now: datetime) -> list[Findi
 # -- step 5: timeline -------------------------------------------------------------------------
 
 
+def _minutes_spent(session: Session, step: int) -> int | None:
+    """The whole minutes a step got, from its recorded start to its end, blame pauses left out
+    (its countdown stops for them); None while it has not ended."""
+    record = next((s for s in session.steps if s.id == str(step)), None)
+    if record is None or record.started_at is None or record.ended_at is None:
+        return None
+    start, end = record.started_at, record.ended_at
+    paused = 0.0
+    for pause in session.pauses:
+        overlap = (min(pause.ended_at or end, end) - max(pause.started_at, start)).total_seconds()
+        paused += max(0.0, overlap)
+    return int(((end - start).total_seconds() - paused) // 60)
+
+
 def timeline_timebox(session: Session, log: LogFacts, now: datetime) -> list[Finding]:
     minutes = session.step_budgets()[TIMELINE_STEP - 1]
     low, high = TIMELINE_MINUTES
-    if low <= minutes <= high:
-        return []
-    return [
-        Finding(
-            "timeline.timebox", "block", 5,
-            f"The timeline has {minutes} minutes, outside {low}–{high}.",
-            f"Give the timeline reconstruction {low}–{high} minutes.",
+    findings = []
+    if not low <= minutes <= high:
+        findings.append(
+            Finding(
+                "timeline.timebox", "block", 5,
+                f"The timeline has {minutes} minutes, outside {low}–{high}.",
+                f"Give the timeline reconstruction {low}–{high} minutes.",
+            )
         )
-    ]
+    # Once the timeline has ended, judge the time it got; while it runs its countdown already
+    # shows any overtime.
+    spent = _minutes_spent(session, TIMELINE_STEP)
+    if spent is not None and not low <= spent <= high:
+        findings.append(
+            Finding(
+                "timeline.timebox", "warn", 5,
+                f"The timeline got {spent} minutes, "
+                + (f"less than {low}." if spent < low else f"more than {high}."),
+                f"A rushed timeline misses what happened: check it for gaps, and give it "
+                f"{low}–{high} minutes next time."
+                if spent < low
+                else f"The conditions and actions now have less time: keep to their budgets, "
+                f"and plan the timeline's {low}–{high} minutes next time.",
+            )
+        )
+    return findings
 
 
 @functools.lru_cache(maxsize=20_000)

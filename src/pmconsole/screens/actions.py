@@ -53,7 +53,7 @@ class ActionsStep(StepView):
     ActionsStep #refusal { color: $error; text-style: bold; height: auto; }
     ActionsStep #refusal.-none { display: none; }
     ActionsStep #actions { height: 1fr; max-height: 100%; }
-    ActionsStep #detail { height: auto; max-height: 4; color: $text-muted; }
+    ActionsStep #detail { height: auto; color: $text-muted; }  /* in full, wrapped */
     """
 
     def compose(self) -> ComposeResult:

@@ -59,7 +59,7 @@ class FactorsStep(StepView):
     FactorsStep #conditions-side { width: 3fr; height: 1fr; padding: 0 0 0 1; }
     FactorsStep #question { text-style: bold; height: auto; }
     FactorsStep #conditions { height: 1fr; max-height: 100%; }
-    FactorsStep #detail { height: auto; max-height: 3; color: $text-muted; }
+    FactorsStep #detail { height: auto; color: $text-muted; }  /* in full, wrapped */
     """
 
     def compose(self) -> ComposeResult:

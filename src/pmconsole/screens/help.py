@@ -9,25 +9,33 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from ..model import STEP_NAMES
+from ..rules import MEETING_MINUTES, SPEAKER_MINUTES, TIMELINE_MINUTES
+
+# The method's numbers as the help says them ("60–90"), from where rules.py names them.
+_MEETING, _TURN, _TIMELINE = (f"{low}–{high}" for low, high in (
+    MEETING_MINUTES, SPEAKER_MINUTES, TIMELINE_MINUTES))
 
 STEP_HELP = {
     1: "Hold the post-mortem 48–72 h after the incident, never later than 7 days, and keep it "
-    "to 60–90 minutes. Fill in the incident's times, the meeting time and the roster (a add, "
-    "e edit, x remove, z undo, i involved). The facilitator of the team's first three "
+    f"to {_MEETING} minutes. Fill in the incident's times, the meeting time and the roster "
+    "(a add, e edit, x remove, z undo, i involved). The facilitator of the team's first three "
     "post-mortems must not have been involved.",
     2: "State one concrete question, such as 'Recovery took 45 minutes; how do we reduce it to "
-    "20?'. Pick a template made from this incident's durations with Enter, or type your own.",
+    "20?'. Choose a template made from this incident's durations with ↓/↑ in the question and "
+    "Enter, or type your own.",
     3: "Read the statement aloud (e edits it): no blame, only facts and improvements. Invite "
-    "junior people to speak first for 5–10 minutes each (b builds the queue junior first, n "
+    f"junior people to speak first for {_TURN} minutes each, then open the round to everyone "
+    "in the minutes left (b builds the queue that way and says whether it fits the step; n "
     "starts the next speaker, k skips, u/d move, +/- change minutes, Enter edits a turn, z "
     "undoes). F2 pauses the meeting if blame is heard.",
     4: "Evidence was due 24 h before the meeting; later items are flagged. Keep the incident "
     "summary to one page: 500 words and 60 lines of 80 columns. The step opens in the summary; "
-    "Shift+Tab reaches the evidence list (a add, x remove, z undo, i import a timeline file: "
-    "the file is recorded as evidence too; `pmconsole import --help` lists the CSV columns).",
-    5: "Spend 15–25 minutes building the timeline minute by minute. a adds an event (time as "
-    "14:32 or +5m), e edits, x deletes (z undoes), f switches fact/interpretation, m marks "
-    "major.",
+    "Shift+Tab reaches the evidence list (a add, e edit, x remove, z undo, i import a timeline "
+    "file: the file is recorded as evidence too; `pmconsole import --help` lists the CSV "
+    "columns).",
+    5: f"Spend {_TIMELINE} minutes building the timeline minute by minute. a adds an event "
+    "(time as 14:32 or +5m), e edits, x deletes (z undoes), f switches fact/interpretation, "
+    "m marks major.",
     6: "For each major event ask 'What conditions enabled this?' and list 3–5 systemic causes "
     "(process, tooling, staffing, communication, environment). Describe conditions, not people "
     "(a add, e edit, x remove, c category, z undo).",

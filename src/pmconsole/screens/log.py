@@ -14,6 +14,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Input, Static
 
 from ..log import Hit, LogQueryError, PostMortemLog
+from ..model import counted
 from ..store import SessionFileError, read_snapshot
 from ..widgets import plain_cells, redraw_when_measured
 from ..widgets.keys_footer import KeysFooter
@@ -225,13 +226,13 @@ class ActionsReviewScreen(Screen):
         rows = sorted(rows, key=lambda r: (-r.days_overdue, r.due or "9999"))
         overdue = sum(r.days_overdue > 0 for r in rows)
         self.query_one("#status", Static).update(
-            f"Follow-up review ({self.only}): {len(rows)} actions, {overdue} overdue "
+            f"Follow-up review ({self.only}): {counted(len(rows), 'action')}, {overdue} overdue "
             "· o open · d overdue · a all · Escape back"
         )
         table = self.query_one("#review", DataTable)
         table.clear()
         for r in rows:
-            late = f"{r.days_overdue} days" if r.days_overdue else ""
+            late = counted(r.days_overdue, "day") if r.days_overdue else ""
             table.add_row(*plain_cells(r.due or "—", late, r.status, r.owner, r.title,
                                        r.session_title))
         redraw_when_measured(table)

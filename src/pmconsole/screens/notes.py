@@ -33,11 +33,16 @@ class NotesScreen(AwaitsFocus, Screen):
     # form with nothing focused, the first control shown does (on_screen_resume).
     AUTO_FOCUS = ""
 
+    # The tabs are named with their keys ("Timeline F7"), so the keys line leaves F6-F9 out: with
+    # them it did not fit 80 columns, and what it cut was the step keys.
     BINDINGS = [
-        Binding("f6", "tab('notes')", "Notes", id="notes.tab_notes", priority=True),
-        Binding("f7", "tab('timeline')", "Timeline", id="notes.tab_timeline", priority=True),
-        Binding("f8", "tab('factors')", "Factors", id="notes.tab_factors", priority=True),
-        Binding("f9", "tab('actions')", "Actions", id="notes.tab_actions", priority=True),
+        Binding("f6", "tab('notes')", "Notes", id="notes.tab_notes", priority=True, show=False),
+        Binding("f7", "tab('timeline')", "Timeline", id="notes.tab_timeline", priority=True,
+                show=False),
+        Binding("f8", "tab('factors')", "Factors", id="notes.tab_factors", priority=True,
+                show=False),
+        Binding("f9", "tab('actions')", "Actions", id="notes.tab_actions", priority=True,
+                show=False),
         Binding("f5", "toggle_follow", "Follow", id="notes.follow", priority=True),
         Binding("f3", "shown_step(-1)", "◀ step", id="notes.previous", priority=True),
         Binding("f4", "shown_step(1)", "step ▶", id="notes.next", priority=True),

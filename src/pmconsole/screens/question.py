@@ -8,11 +8,15 @@ from datetime import timedelta
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.widgets import OptionList, Static
+from textual.binding import Binding
+from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from .. import rules
+from ..messages import ChooseTemplate
 from ..model import Session, format_duration
 from ..ops import set_op
+from ..widgets import show_text
 from ..widgets.fields import BoundInput, FieldRef
 from .base import StepView
 
@@ -46,6 +50,37 @@ def question_templates(session: Session) -> list[str]:
     return templates
 
 
+class TemplateList(OptionList):
+    """The templates, chosen from the question field (or with the mouse): the focus stays in
+    the question, so Tab, Shift+Tab and "?" never leave the typing for the list or the help."""
+
+    can_focus = False
+
+    # The template chosen is told apart by underline as well as colour (a projector).
+    DEFAULT_CSS = """
+    TemplateList > .option-list--option-highlighted {
+        color: $block-cursor-foreground;
+        background: $block-cursor-background;
+        text-style: bold underline;
+    }
+    """
+
+
+class QuestionInput(BoundInput):
+    """The question field; ↓/↑ in it choose a template. The field's own keys, so that in a
+    burst ("↓ ↓ Enter", as tmux or a quick hand sends it) they act before the Enter after
+    them."""
+
+    BINDINGS = [
+        Binding("down", "choose(1)", "Next template", id="question.next_template", show=False),
+        Binding("up", "choose(-1)", "Previous template", id="question.previous_template",
+                show=False),
+    ]
+
+    def action_choose(self, delta: int) -> None:
+        self.post_message(ChooseTemplate(delta))
+
+
 class QuestionStep(StepView):
     step = 2
     watches = frozenset({"question", "incident"})
@@ -56,14 +91,18 @@ class QuestionStep(StepView):
             "State one concrete question that keeps the discussion on a measurable change.",
             classes="hint",
         )
-        yield BoundInput(
+        yield QuestionInput(
             FieldRef("question", "text"),
             id="question",
             placeholder="How did recovery take 45 minutes, and how do we bring it to 20?",
             also=self._stamp,
         )
-        yield Static("Start from the incident's own numbers (Enter to use one):", classes="hint")
-        yield OptionList(id="templates")
+        yield Static("", id="measurable", classes="hint", markup=False)
+        yield Static(
+            "Or start from the incident's own numbers: ↓/↑ chooses one, Enter uses it",
+            classes="hint",
+        )
+        yield TemplateList(id="templates")
 
     def _stamp(self, text: str) -> list[dict]:
         """The question counts as set when it first has words (``question.one`` checks it was
@@ -74,12 +113,44 @@ class QuestionStep(StepView):
 
     def show_session(self, changed: frozenset[str] | None = None) -> None:
         super().show_session(changed)
-        options = self.query_one("#templates", OptionList)
-        options.clear_options()
-        options.add_options([Option(Text(t)) for t in question_templates(self.session)])
+        options = self.query_one("#templates", TemplateList)
+        templates = question_templates(self.session)
+        if [o.prompt.plain for o in options.options] != templates:  # type: ignore[union-attr]
+            options.clear_options()
+            options.add_options([Option(Text(t)) for t in templates])
+        text = self.session.question.text
+        hint = self.query_one("#measurable", Static)
+        measurable = not text.strip() or rules.is_measurable(text)
+        show_text(hint, "" if measurable else f"▲ {rules.MEASURABLE_QUESTION_HINT}")
+        hint.display = not measurable
+
+    @on(ChooseTemplate)
+    def _choose_template(self, event: ChooseTemplate) -> None:
+        """Move the choice of template (from the question field: the focus stays there)."""
+        delta = event.delta
+        options = self.query_one("#templates", TemplateList)
+        if not options.option_count:
+            return
+        at = options.highlighted
+        options.highlighted = (
+            (0 if delta > 0 else options.option_count - 1)
+            if at is None
+            else max(0, min(options.option_count - 1, at + delta))
+        )
+
+    @on(Input.Submitted, "#question")
+    def _enter_in_question(self) -> None:
+        options = self.query_one("#templates", TemplateList)
+        if options.highlighted is not None:
+            options.action_select()
 
     @on(OptionList.OptionSelected, "#templates")
     def _use_template(self, event: OptionList.OptionSelected) -> None:
         text = event.option.prompt.plain  # type: ignore[union-attr]
+        event.option_list.highlighted = None  # chosen: Enter saves the question again
+        question = self.query_one("#question", BoundInput)
+        question.commit()  # typing not yet saved goes first, so the template is what stays
         self.edit(set_op("question", "text", text), *self._stamp(text))
-        self.query_one("#question", BoundInput).focus()
+        question.show_value(self.session)
+        question.focus()
+        question.action_end()

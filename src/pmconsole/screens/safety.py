@@ -10,6 +10,7 @@ from textual.containers import Horizontal
 from textual.widgets import DataTable, Static
 
 from .. import rules
+from ..model import counted
 from ..ops import set_op
 from ..widgets.countdown import CountdownDisplay
 from ..widgets import plain_cells, show_text
@@ -45,8 +46,9 @@ class SafetyStep(StepView):
     def compose(self) -> ComposeResult:
         yield Static("", id="statement", markup=False)
         yield Static(
-            "Speakers: junior first, facilitator and note-taker last · "
-            "n next · k skip · u/d move · +/- minutes · Enter edits a turn · b rebuild · "
+            "Speakers: junior people first in timed turns, then an open round; facilitator and "
+            "note-taker last · n next · k skip · u/d move · +/- minutes · Enter edits a turn · "
+            "b rebuild · "
             "e edit the statement",
             classes="section",
         )
@@ -88,7 +90,7 @@ class SafetyStep(StepView):
                     number,
                     person.name if person else "(not on the roster)",
                     person.seniority if person else "",
-                    turn.planned_minutes,
+                    "open round" if turn.open_round else turn.planned_minutes,
                     state,
                 ),
                 key=turn.id,
@@ -96,16 +98,34 @@ class SafetyStep(StepView):
         if table.row_count:
             table.move_cursor(row=min(row, table.row_count - 1))
         timer.redraw()
-        waiting = [t for t in session.speaker_turns if t.ended_at is None and not t.skipped]
-        minutes = sum(t.planned_minutes for t in waiting)
-        budget = session.step_budgets()[2]
-        note = f"{len(waiting)} turns left, {minutes} min"
-        if minutes > budget:
-            note += f" — more than this step's {budget} min budget: shorten or skip turns"
-        show_text(self.query_one("#queue-time", Static), note)
+        show_text(self.query_one("#queue-time", Static), self._queue_time())
         if current is not None:
             person = session.participant(current.participant_id)
-            timer.label = f"{person.name if person else 'speaker'}'s turn"
+            name = person.name if person else "speaker"
+            timer.label = f"open round: {name}" if current.open_round else f"{name}'s turn"
+
+    def _queue_time(self) -> str:
+        """What is left of the queue, and whether it fits what is left of the step."""
+        session = self.session
+        waiting = [t for t in session.speaker_turns if t.ended_at is None and not t.skipped]
+        timed = [t for t in waiting if not t.open_round]
+        minutes = sum(t.planned_minutes for t in timed)
+        note = f"{counted(len(timed), 'timed turn')} left, {minutes} min"
+        if len(timed) < len(waiting):
+            note += (
+                f" · then the open round: {counted(len(waiting) - len(timed), 'person', 'people')}"
+                f" in {rules.open_round_minutes(session)} min"
+            )
+        budget = session.step_budgets()[rules.SAFETY_STEP - 1]
+        if minutes > budget:
+            note += f" — more than this step's {budget} min: press b, or shorten or skip turns"
+        if self.meeting and not any(t.started_at for t in session.speaker_turns):
+            # Before the first turn, what to change so every junior person has a timed turn.
+            plan = rules.speaker_plan(session, self.meeting.speaker_minutes)
+            advice = plan.advice(session.meeting.planned_minutes)
+            if advice:
+                note += f"\n▲ {advice}"
+        return note
 
     def _selected_turn(self) -> str | None:
         table = self.query_one("#queue", DataTable)
@@ -134,8 +154,16 @@ class SafetyStep(StepView):
         if any(t.started_at for t in self.session.speaker_turns):
             self.notify("The queue has started; it is kept as it is.", markup=False)
             return
-        self.meeting.build_queue()
+        plan = self.meeting.build_queue()
         self._changed()
+        advice = plan.advice(self.session.meeting.planned_minutes)
+        self.notify(
+            f"{plan.describe()}{' ' + advice if advice else ''}",
+            title="Speaker queue rebuilt, junior first",
+            severity="information" if plan.fits else "warning",
+            timeout=12,
+            markup=False,
+        )
 
     def _speaker_name(self, turn) -> str:
         person = self.session.participant(turn.participant_id) if turn else None
@@ -202,6 +230,13 @@ class SafetyStep(StepView):
     def action_minutes(self, delta: int) -> None:
         turn_id = self._selected_turn()
         turn = next((t for t in self.session.speaker_turns if t.id == turn_id), None)
+        if turn is not None and turn.open_round:
+            self.refuse_key(
+                f"This turn is in the open round, which shares the "
+                f"{rules.open_round_minutes(self.session)} minutes the timed turns leave: "
+                "+ and - change the timed turns."
+            )
+            return
         if turn is not None:
             with self._speakers_changed(f"Changed {self._speaker_name(turn)}'s minutes"):
                 self.meeting.change_turn_minutes(turn.id, delta)

@@ -13,6 +13,7 @@ from textual.binding import Binding
 from textual.widgets import Input, Static
 
 from .. import rules
+from ..model import counted
 from ..widgets.fields import BoundInput, FieldRef, format_tags, parse_day, parse_tags
 from ..widgets.related import RelatedList
 from ..widgets import show_text
@@ -128,7 +129,7 @@ class WrapUpStep(StepView, can_focus=True):  # focused itself: see take_focus
         show_text(self.query_one("#findings-all", Static), lines or "Nothing to report.")
         answers = sorted(session.feedback, key=lambda f: f.id)
         ratings = [f.rating for f in answers if f.rating is not None]
-        text = Text(f"{len(answers)} answers")
+        text = Text(counted(len(answers), "answer"))
         if ratings:
             text.append(f" · felt safe to speak: {sum(ratings) / len(ratings):.1f} of 5 on average")
         for answer in answers:

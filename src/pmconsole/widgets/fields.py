@@ -154,8 +154,10 @@ class BoundInput(KeysInOrder, SavesSoon, Input):
     ) -> None:
         """``while_typing=False`` saves only on Enter or when focus leaves: for numbers and
         times, where a value typed halfway ("7" on the way to "75") must not count."""
-        # Focusing a field does not select its text: one stray key would replace a whole time.
-        kwargs.setdefault("select_on_focus", False)
+        # A number or a time is replaced as a whole, as in the forms: entering it selects it,
+        # so what is typed replaces it (appended, "13:50" + "13:45" is no time at all). Free
+        # text is added to: entering it does not select, so one stray key loses nothing.
+        kwargs.setdefault("select_on_focus", not while_typing)
         # Values are checked by ``parse`` when saved, and ``-invalid`` (the red border) is ours:
         # it stays until a value is saved. Textual's own validation, with no validators, would
         # only restyle the field on every change (and clear that border while typing).

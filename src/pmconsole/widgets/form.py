@@ -19,6 +19,7 @@ from textual.suggester import SuggestFromList
 from textual.widgets import Checkbox, Input, Label, Select, Static
 
 from ..keys import AwaitsFocus, KeysInOrder
+from ..model import counted
 
 
 @dataclass
@@ -281,9 +282,18 @@ class RecordForm(AwaitsFocus, ModalScreen[dict[str, Any] | None]):
             error.update(errors.get(f.name, ""))
             error.set_class(f.name not in errors, "-none")
         if errors:
-            # Take the person to the first thing to fix.
-            first = next(f.name for f in self.fields if f.name in errors)
-            self.query_one(f"#field-{first}").focus()
+            # Take the person to the first thing to fix, and say there what it is: its error
+            # line may be below the fold of a long form.
+            first = next(f for f in self.fields if f.name in errors)
+            more = len(errors) - 1
+            self.notify(
+                f"{first.label}: {errors[first.name]}"
+                + (f" (and {counted(more, 'more field')} to fix)" if more else ""),
+                title="Not saved",
+                severity="warning",
+                markup=False,
+            )
+            self.query_one(f"#field-{first.name}").focus()
             return
         self.dismiss(values)
 

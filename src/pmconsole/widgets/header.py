@@ -40,10 +40,12 @@ class MeetingHeader(Widget):
 
     def render(self) -> Content:
         width = self.content_size.width
-        right_width = max(cell_len(line) for line in self._right)
-        room = max(width - right_width - (2 if right_width else 0), 0)
         lines = []
         for left, right in zip(self._left, self._right):
+            # Each line gives way to its own right side only: the other pane's long name on
+            # the second line must not cut PAUSED on the first.
+            right_width = cell_len(right)
+            room = max(width - right_width - (2 if right_width else 0), 0)
             shown = Content(left).truncate(room, ellipsis=True)
             # In a window narrower than the right side, that side is cut too, never wrapped.
             right_shown = Content(right).truncate(width, ellipsis=True)
@@ -81,7 +83,8 @@ class MeetingHeader(Widget):
         panes: str,
         paused: bool,
     ) -> None:
-        first = step_title(step) + ("   ‖ PAUSED" if paused else "")
+        # PAUSED first, so that however narrow the window, the room sees it.
+        first = ("‖ PAUSED · " if paused else "") + step_title(step)
         second = f"? {question}" if question.strip() else title
         # One line each: a line break in a title or question must not push the header down.
         left = (first, " ".join(clean_text(second).splitlines()))

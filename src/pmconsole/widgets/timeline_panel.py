@@ -13,7 +13,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Static
 
-from ..model import EVENT_KINDS, Session, TimelineEvent
+from ..model import EVENT_KINDS, Session, TimelineEvent, counted
 from ..ops import add_op, del_op, set_op
 from . import short, show_text
 from .form import FormField, RecordForm, required
@@ -62,7 +62,8 @@ class TimelinePanel(Vertical):
     TimelinePanel { height: 1fr; }
     TimelinePanel > #durations { color: $text-muted; }
     TimelinePanel > #columns { text-style: bold; background: $panel; }
-    TimelinePanel > #detail { height: 2; color: $text-muted; }
+    /* The selected event in full, wrapped, above the keys: the table gives way to it. */
+    TimelinePanel > #detail { height: auto; color: $text-muted; }
     """
 
     BINDINGS = [
@@ -101,7 +102,7 @@ class TimelinePanel(Vertical):
         session = self.session
         show_text(
             self.query_one("#durations", Static),
-            f"{session.durations_line()} · {len(session.timeline)} events",
+            f"{session.durations_line()} · {counted(len(session.timeline), 'event')}",
         )
         self.query_one(TimelineStrip).refresh()
         table = self.query_one(TimelineTable)
@@ -112,10 +113,10 @@ class TimelinePanel(Vertical):
         event = self.selected()
         detail = self.query_one("#detail", Static)
         if event is None:
-            show_text(detail, KEYS, layout=False)  # #detail is two lines high, always
+            show_text(detail, KEYS)
             return
         source = f" — {event.source}" if event.source else ""
-        show_text(detail, f"{event.text}{source}\n{KEYS}", layout=False)
+        show_text(detail, f"{event.text}{source}\n{KEYS}")
 
     def selected_id(self) -> str | None:
         event = self.query_one(TimelineTable).selected()
