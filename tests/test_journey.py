@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from textual import events
 from textual.notifications import Notify
 from textual.widgets import DataTable, Input, OptionList
 
@@ -19,19 +18,9 @@ from pmconsole.store import load_session
 from pmconsole.widgets.form import RecordForm, TickBox
 from pmconsole.widgets.timeline_table import TimelineTable
 from snapshot_app import MEETING_TIME, console
+from typing_helpers import burst
 
 SIZE = (120, 40)
-
-
-def burst(app, *keys: str) -> None:
-    """Keys as a terminal delivers a burst: all queued before the first is handled. A key is
-    a character, or a name in angle brackets (<tab>, <ctrl+s>, <f4>)."""
-    for part in keys:
-        if part.startswith("<") and part.endswith(">"):
-            app.post_message(events.Key(part[1:-1], None))
-            continue
-        for char in part:
-            app.post_message(events.Key("space" if char == " " else char, char))
 
 
 async def until(pilot, condition, what: str) -> None:

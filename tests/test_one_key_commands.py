@@ -4,19 +4,17 @@ the console and in the note-taker's pane."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from textual import events
 from textual.notifications import Notify
 from textual.widgets import DataTable, OptionList
 
-from pmconsole.model import ActionItem, ContributingFactor
+from pmconsole.model import ContributingFactor
 from pmconsole.ops import add_op
-from pmconsole.store import load_session, save_session
 from pmconsole.widgets.form import RecordForm
 from pmconsole.widgets.timeline_table import TimelineTable
 from snapshot_app import console, demo_copy
+from typing_helpers import burst, seven_open
 
 SIZE = (120, 40)
 
@@ -40,14 +38,6 @@ class Said:
         return self.notices[-1] if self.notices else ""
 
 
-def burst(app, text: str) -> None:
-    """Keys as a terminal delivers a burst (tmux send-keys, a paste over ssh): all queued
-    before the first is handled."""
-    for char in text:
-        key = "space" if char == " " else char
-        app.post_message(events.Key(key, char))
-
-
 async def settle(pilot, condition, what: str) -> None:
     for _ in range(100):
         if condition():
@@ -63,17 +53,6 @@ async def go_to(pilot, step: int) -> None:
     while pilot.app.meeting.step < step:
         await pilot.press("f4")
         await pilot.pause()
-
-
-def seven_open(path):
-    session = load_session(path)
-    day = session.meeting.scheduled_at.date()
-    while len(session.open_actions()) < 7:
-        n = len(session.actions)
-        session.actions.append(ActionItem(id=f"a-extra-{n}", title=f"Extra action {n}",
-                                          owner="Lin Chen", due=day + timedelta(days=14),
-                                          criterion="Alert fires within 5 minutes"))
-    save_session(path, session)
 
 
 def dumped(app, collection: str) -> list[dict]:

@@ -10,14 +10,13 @@ import shutil
 import subprocess
 import sys
 import time
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from pmconsole.model import ActionItem
 from pmconsole.store import load_session, save_session
 from snapshot_app import demo_copy
+from typing_helpers import seven_open
 
 TMUX = shutil.which("tmux")
 pytestmark = pytest.mark.skipif(TMUX is None, reason="tmux is not installed (apt-get install tmux)")
@@ -87,13 +86,8 @@ def session_with_ticked_records(folder: Path) -> Path:
     session = load_session(path)
     session.sorted_timeline()[0].basis = "interpretation"
     session.major_events()[0].basis = "interpretation"
-    day = session.meeting.scheduled_at.date()
-    while len(session.open_actions()) < 7:
-        n = len(session.actions)
-        session.actions.append(ActionItem(title=f"Extra action {n}", owner="Lin Chen",
-                                          due=day + timedelta(days=14),
-                                          criterion="Alert fires within 5 minutes"))
     save_session(path, session)
+    seven_open(path)
     return path
 
 

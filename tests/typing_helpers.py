@@ -1,0 +1,37 @@
+"""How tests type and set a session up as a facilitator would: keys in bursts, seven open
+actions."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from textual import events
+
+from pmconsole.model import ActionItem
+from pmconsole.store import load_session, save_session
+
+
+def burst(app, *keys: str) -> None:
+    """Keys as a terminal delivers a burst (tmux send-keys, a paste over ssh): all queued
+    before the first is handled. A key is a character, or a name in angle brackets (<tab>,
+    <ctrl+s>, <f4>)."""
+    for part in keys:
+        if part.startswith("<") and part.endswith(">"):
+            app.post_message(events.Key(part[1:-1], None))
+            continue
+        for char in part:
+            app.post_message(events.Key("space" if char == " " else char, char))
+
+
+def seven_open(path: Path):
+    """The session at ``path`` with seven open actions, the method's limit."""
+    session = load_session(path)
+    day = session.meeting.scheduled_at.date()
+    while len(session.open_actions()) < 7:
+        n = len(session.actions)
+        session.actions.append(ActionItem(id=f"a-extra-{n}", title=f"Extra action {n}",
+                                          owner="Lin Chen", due=day + timedelta(days=14),
+                                          criterion="Alert fires within 5 minutes"))
+    save_session(path, session)
+    return session
