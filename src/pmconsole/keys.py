@@ -39,6 +39,8 @@ from textual import events
 from textual.widget import Widget
 from textual.widgets import Input
 
+from .model import counted
+
 if TYPE_CHECKING:
     from textual.app import App
     from textual.screen import Screen
@@ -70,6 +72,7 @@ class KeyRouter:
         self._ours: WeakSet[events.Key] = WeakSet()  # keys given on to a control here
         self._burst_end: float | None = None  # the last key of a refused burst, while it lasts
         self.unused = 0  # keys of the refused burst not used so far
+        self._told = 0  # how many of them the last look found (see _say_unused)
         self._held: list[events.Key] = []  # keys waiting for a control to take the focus
         self.burst_gap = BURST_GAP
 
@@ -182,12 +185,11 @@ class KeyRouter:
             self.app.set_timer(BURST_GAP, self._say_unused)
             return
         if self.unused:
-            count = f"{self.unused} key{'s' if self.unused != 1 else ''}"
-            self.app.notify(f"The {count} typed right after the refused one did nothing.",
-                            title="Nothing changed", markup=False)
+            self.app.notify(
+                f"The {counted(self.unused, 'key')} typed right after the refused one did nothing.",
+                title="Nothing changed", markup=False,
+            )
         self.unused = self._told = 0
-
-    _told = 0
 
 
 def router_of(widget: Widget) -> KeyRouter | None:
