@@ -24,10 +24,10 @@ SIZE = (120, 40)
 
 
 async def until(pilot, condition, what: str) -> None:
-    for _ in range(200):
+    for _ in range(500):  # at most ten seconds
         if condition():
             return
-        await pilot.pause()
+        await pilot.pause(0.02)
     raise AssertionError(f"never came: {what}")
 
 
@@ -123,7 +123,7 @@ async def test_a_whole_meeting_from_the_picker_to_the_exports(tmp_path):
         # -- step 2: the learning question --------------------------------------------------
         await next_step(pilot, 2)
         question = app.screen.query_one("#question", Input)
-        assert app.focused is question
+        await until(pilot, lambda: app.focused is question, "the question to have the focus")
         question.value = ""
         burst(app, "Recovery took 50 minutes; how do we bring it to 15?", "<enter>")
         await until(pilot, lambda: app.store.session.question.text.endswith("to 15?"),
@@ -149,7 +149,7 @@ async def test_a_whole_meeting_from_the_picker_to_the_exports(tmp_path):
         # -- step 4: evidence through its form; the summary typed as the step opens ---------
         await next_step(pilot, 4)
         summary = app.screen.query_one("#summary")
-        assert app.focused is summary
+        await until(pilot, lambda: app.focused is summary, "the summary to have the focus")
         burst(app, "The primary database failed over; checkout stalled for 50 minutes.")
         await until(pilot, lambda: "stalled" in summary.text, "the summary typed")
         focus_list(app, "#evidence")

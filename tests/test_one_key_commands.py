@@ -39,10 +39,10 @@ class Said:
 
 
 async def settle(pilot, condition, what: str) -> None:
-    for _ in range(100):
+    for _ in range(500):  # at most ten seconds
         if condition():
             return
-        await pilot.pause()
+        await pilot.pause(0.02)
     raise AssertionError(f"never came: {what}")
 
 
@@ -116,7 +116,7 @@ async def undo_round(pilot, said: Said, key: str, collection: str, change) -> No
     await pilot.pause()
     assert sorted(dumped(app, collection), key=lambda r: r["id"]) == sorted(
         before, key=lambda r: r["id"]), f"z did not undo {key}"
-    assert said.last().startswith("Undone: ")
+    assert said.last().startswith("Undone — ")
 
 
 def focus_row(app, selector: str, row: int) -> None:

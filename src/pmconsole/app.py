@@ -384,7 +384,7 @@ class PmConsole(App[int]):
             return
         said, undo = self._undo.pop()
         undo()
-        self.notify(f"Undone: {said[:1].lower()}{said[1:]}.", markup=False)
+        self.notify(f"Undone — {said}.", markup=False)
 
     def edit_field(self, ref: FieldRef, value: Any, *also: Op) -> bool:
         return self.edit(set_op(ref.collection, ref.field, value, ref.record_id), *also)
@@ -427,10 +427,9 @@ class PmConsole(App[int]):
     def unsaved_typing(self) -> tuple[list[str], list[str]]:
         """What quitting now would lose, each said in a few words: typing in a form not yet
         saved, and fields whose typing could not be saved."""
-        from .widgets.form import RecordForm
-
+        # A form (RecordForm, the feedback form) says whether it holds typing not yet saved.
         forms = [f"the open form “{screen.form_title}”" for screen in self.screen_stack
-                 if isinstance(screen, RecordForm) and screen.has_typing()]
+                 if callable(getattr(screen, "has_typing", None)) and screen.has_typing()]
         fields = [f"{field.ref.name} “{clean_text(field.value)}”"
                   for field in self._refused_typing()]
         return forms, fields

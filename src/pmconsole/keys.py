@@ -47,9 +47,10 @@ if TYPE_CHECKING:
     from textual.timer import Timer
 
 # Keys that follow each other more closely than this are one burst: a terminal delivers a
-# paste or tmux send-keys in a few milliseconds; a fast typist is 80–150 ms a key; nobody reads
-# a refusal and types again within this.
-BURST_GAP = 0.3
+# paste or tmux send-keys in a few milliseconds; a typist is 80–400 ms a key, and may stop a
+# moment after the key that opens a form before typing its title; nobody reads a refusal and
+# types again within this.
+BURST_GAP = 1.0
 
 
 def takes_typing(widget: Widget | None) -> bool:
@@ -166,7 +167,7 @@ class KeyRouter:
             return
         self._burst_end = key.time
         self.unused = self._told = 0
-        self.app.set_timer(BURST_GAP, self._say_unused)
+        self.app.set_timer(max(self.burst_gap, 0.05), self._say_unused)
 
     def _in_refused_burst(self, event: events.Key) -> bool:
         end = self._burst_end
@@ -182,7 +183,7 @@ class KeyRouter:
     def _say_unused(self) -> None:
         if self.unused != self._told:  # more keys of the burst came meanwhile: wait for its end
             self._told = self.unused
-            self.app.set_timer(BURST_GAP, self._say_unused)
+            self.app.set_timer(max(self.burst_gap, 0.05), self._say_unused)
             return
         if self.unused:
             self.app.notify(
@@ -247,7 +248,8 @@ class AwaitsFocus:
 
 
 class KeysInOrder:
-    """For a one-line text field: keys that arrive together act in the order typed.
+    """For a text field (one line, or a text area whose Tab moves on): keys that arrive
+    together act in the order typed.
 
     Tab, Shift+Tab and the field's own keys (Backspace, Left, Home, …) act as they reach the
     field, not once they have gone up to the app, by then behind the text typed after them. A
@@ -272,7 +274,7 @@ class KeysInOrder:
             return
         if event.is_printable or event.key == "right":
             return  # the field's own handler puts it in; Right waits for the suggestion
-        if event.key in ("tab", "shift+tab"):
+        if event.key in ("tab", "shift+tab") and getattr(field, "tab_behavior", "focus") == "focus":
             event.stop()
             event.prevent_default()
             screen = field.screen

@@ -132,7 +132,7 @@ class ActionsStep(StepView):
                           suggestions=tuple(p.name for p in session.participants)),
                 FormField("due", "Due (YYYY-MM-DD; 7–21 days after the meeting)",
                           (action.due if action and action.due else default_due).isoformat(),
-                          parse=_required_day),
+                          parse=_required_day, replaces=True),
                 FormField("criterion", "Done when (measurable)", action.criterion if action else "",
                           parse=required("A success criterion"), hint=criterion_hint),
                 FormField("due_reason", "Why a due date outside 7–21 days (only then)",
@@ -140,12 +140,13 @@ class ActionsStep(StepView):
                 FormField("staging_check", "Verify in staging by (optional, within 14 days)",
                           action.staging_check.isoformat()
                           if action and action.staging_check else "",
-                          parse=parse_day),
+                          parse=parse_day, replaces=True),
                 FormField("factor_ids", "Linked contributing factors",
                           action.factor_ids if action else [], kind="multi",
                           options=tuple((f.text[:70], f.id) for f in session.factors)),
             ],
             check=self._checker(action),
+            edits=action is not None,
         )
 
     def action_add_action(self) -> None:

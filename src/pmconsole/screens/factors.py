@@ -151,6 +151,7 @@ class FactorsStep(StepView):
                 FormField("category", "Category", factor.category if factor else "process",
                           kind="choice", choices=FACTOR_CATEGORIES),
             ],
+            edits=factor is not None,
         )
 
     def action_add_factor(self) -> None:

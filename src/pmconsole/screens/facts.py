@@ -118,9 +118,10 @@ class FactsStep(StepView):
                 FormField("submitted_by", "From", item.submitted_by if item else ""),
                 FormField(
                     "submitted_at", "Submitted (YYYY-MM-DD HH:MM)",
-                    format_local_time(zone)(submitted), parse=_required_time(zone),
+                    format_local_time(zone)(submitted), parse=_required_time(zone), replaces=True,
                 ),
             ],
+            edits=item is not None,
         )
 
     def action_add_evidence(self) -> None:

@@ -17,12 +17,17 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Label, RadioButton, RadioSet, Static, TextArea
 
+from ..keys import KeysInOrder
 from ..model import Feedback
 from ..ops import add_op, set_op
 from ..widgets.form import EmptyWhenOff
 from ..widgets.keys_footer import KeysFooter
 
 SAFETY = ("1 not at all", "2", "3", "4", "5 completely")
+
+
+class AnswerArea(KeysInOrder, TextArea):
+    """A free-text answer: an answer typed and Tab and the next one, fast, go where typed."""
 
 
 class Rating(EmptyWhenOff, RadioButton):
@@ -70,11 +75,18 @@ class FeedbackScreen(Screen):
                 for label in SAFETY:
                     yield Rating(label)
             yield Label("What went well?")
-            yield TextArea(id="went-well", soft_wrap=True)
+            yield AnswerArea(id="went-well", soft_wrap=True)
             yield Label("What did you not say in the room?")
-            yield TextArea(id="unsaid", soft_wrap=True)
+            yield AnswerArea(id="unsaid", soft_wrap=True)
             yield Button("Send anonymously (Ctrl+S)", id="send", variant="primary")
         yield KeysFooter(show_command_palette=False)  # there is no palette on this form
+
+    form_title = "Anonymous feedback"
+
+    def has_typing(self) -> bool:
+        """Whether answers are typed or chosen and not yet sent: Ctrl+Q asks first."""
+        rated = any(button.value for button in self.query(RadioButton))
+        return rated or any(area.text.strip() for area in self.query(AnswerArea))
 
     def on_mount(self) -> None:
         self._first_question()

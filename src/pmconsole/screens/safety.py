@@ -262,9 +262,10 @@ class SafetyStep(StepView):
                 FormField("speaker", "Speaker", person.name if person else "", kind="choice",
                           choices=tuple(people)),
                 FormField("planned_minutes", f"Minutes ({low}–{high})",
-                          str(turn.planned_minutes), parse=minutes),
+                          str(turn.planned_minutes), parse=minutes, replaces=True),
                 FormField("skipped", "Skipped", turn.skipped, kind="bool"),
             ],
+            edits=True,
         )
 
     def action_edit_turn(self) -> None:
@@ -278,7 +279,7 @@ class SafetyStep(StepView):
             if not values:
                 return
             values = dict(values)
-            name = values.pop("speaker")
+            name = values.pop("speaker", None)
             person = next((p for p in self.session.participants if p.name == name), None)
             if person is not None:
                 values["participant_id"] = person.id

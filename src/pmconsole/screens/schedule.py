@@ -200,6 +200,7 @@ class ScheduleStep(StepView):
                     kind="bool",
                 ),
             ],
+            edits=person is not None,
         )
 
     def action_add_person(self) -> None:

@@ -61,7 +61,8 @@ class WrapUpStep(StepView, can_focus=True):  # focused itself: see take_focus
         yield Static(
             "Export, written beside the session file: m the one-page summary (Markdown) · "
             "h HTML with the timeline drawn · j JSON · i calendar (meeting, follow-up review, "
-            "due dates) · c the actions as CSV for an issue tracker (also in Ctrl+P).\n"
+            "due dates) · c the actions as CSV for an issue tracker (also in Ctrl+P). In a field, "
+            "Enter saves it and gives these keys back.\n"
             "Anonymous feedback: each participant runs `pmconsole feedback FILE` in a terminal "
             "before leaving.",
             classes="hint",
@@ -70,6 +71,13 @@ class WrapUpStep(StepView, can_focus=True):  # focused itself: see take_focus
     def take_focus(self) -> None:
         # The view itself, not the tags field: m, h, j, i and c export at once.
         self.focus()
+
+    @on(Input.Submitted)
+    def _back_to_the_exports(self, event: Input.Submitted) -> None:
+        """Enter saves a field (the field's own handler, first) and gives the keys back to the
+        exports: an "h" typed next exports, it is not typed into the tags."""
+        if not event.input.has_class("-invalid"):
+            self.focus()
 
     # -- the follow-up review ---------------------------------------------------------------
     # Unset, the review is two weeks after the meeting (rules.followup_review_date), and the

@@ -35,6 +35,9 @@ class FormField:
     hint: Callable[[str], str] | None = None
     suggestions: tuple[str, ...] = ()  # completions offered while typing (roster names)
     options: tuple[tuple[str, str], ...] = ()  # (label, value) pairs of a "multi" field
+    # A time, a date or a number: entering the field selects it, so what is typed replaces it.
+    # Text is not selected: typing adds to it (a first key must not wipe a condition).
+    replaces: bool = False
 
 
 class FormInput(KeysInOrder, Input):
@@ -133,11 +136,15 @@ class RecordForm(AwaitsFocus, ModalScreen[dict[str, Any] | None]):
         fields: list[FormField],
         *,
         check: Callable[[dict[str, Any]], list[tuple[str, str]]] | None = None,
+        edits: bool = False,
     ) -> None:
         """``check`` looks at the parsed values as a whole (the method's rules) and returns
         (field name, what is wrong) pairs; the form stays open until there are none, so
-        nothing typed is lost to a refusal."""
+        nothing typed is lost to a refusal. ``edits``: the form edits a record that another
+        pane may change meanwhile, so it gives back only the fields changed in it (an
+        untouched field must not write back what it showed when it opened)."""
         super().__init__()
+        self.edits = edits
         self.form_title = title
         self.fields = fields
         self.check = check
@@ -167,6 +174,7 @@ class RecordForm(AwaitsFocus, ModalScreen[dict[str, Any] | None]):
                             yield FormInput(
                                 str(f.value),
                                 placeholder=f.placeholder,
+                                select_on_focus=f.replaces,
                                 id=f"field-{f.name}",
                                 compact=True,
                                 suggester=(
@@ -229,22 +237,27 @@ class RecordForm(AwaitsFocus, ModalScreen[dict[str, Any] | None]):
 
     def has_typing(self) -> bool:
         """Whether any field differs from what the form opened with."""
+        return bool(self._changed())
+
+    def _changed(self) -> set[str]:
+        """The fields that differ from what the form opened with."""
+        changed = set()
         for f in self.fields:
             widget = self.query_one(f"#field-{f.name}")
             if isinstance(widget, Checkbox):
-                changed = widget.value != bool(f.value)
+                differs = widget.value != bool(f.value)
             elif isinstance(widget, TickList):
                 # A value no longer among the options (a condition since removed) cannot be
                 # shown as chosen: it is not a change.
                 offered = {value for _label, value in f.options}
-                changed = set(widget.selected) != set(f.value or ()) & offered
+                differs = set(widget.selected) != set(f.value or ()) & offered
             elif isinstance(widget, Select):
-                changed = widget.value != (f.value if f.value in f.choices else Select.NULL)
+                differs = widget.value != (f.value if f.value in f.choices else Select.NULL)
             else:
-                changed = widget.value != str(f.value)  # type: ignore[union-attr]
-            if changed:
-                return True
-        return False
+                differs = widget.value != str(f.value)  # type: ignore[union-attr]
+            if differs:
+                changed.add(f.name)
+        return changed
 
     def action_cancel(self) -> None:
         """Leave without saving. What was typed is not dropped on one key: a first Escape
@@ -295,6 +308,9 @@ class RecordForm(AwaitsFocus, ModalScreen[dict[str, Any] | None]):
             )
             self.query_one(f"#field-{first.name}").focus()
             return
+        if self.edits:
+            changed = self._changed()
+            values = {name: value for name, value in values.items() if name in changed}
         self.dismiss(values)
 
 

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from textual import events, on
+from textual import on
 from textual.widgets import TextArea
 
-from ..keys import router_of
+from ..keys import KeysInOrder
 from ..model import Session
 from .fields import FieldRef, SavesSoon, plain_text
 
 
-class BoundTextArea(SavesSoon, TextArea):
+class BoundTextArea(KeysInOrder, SavesSoon, TextArea):
     """A TextArea that edits one text field through the app's store, saved as it is typed."""
 
     def __init__(self, ref: FieldRef, *, grows_at_end: bool = False, **kwargs: Any) -> None:
@@ -52,11 +52,6 @@ class BoundTextArea(SavesSoon, TextArea):
                 self.move_cursor(self.document.end)
             elif where != (0, 0):
                 self.move_cursor(where)
-
-    def on_key(self, event: events.Key) -> None:
-        router = router_of(self)
-        if router is not None:
-            router.seen(event)  # what the text area leaves goes to the bindings, as ever
 
     @on(TextArea.Changed)
     def _typed(self, event: TextArea.Changed) -> None:

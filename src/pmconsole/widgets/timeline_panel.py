@@ -137,7 +137,7 @@ class TimelinePanel(Vertical):
                           parse=required("The event's text")),
                 FormField("at", "Time: 14:32, or +5m / -2m from the selected event, or 2026-11-23 14:32",
                           default.astimezone(zone).strftime("%H:%M"),
-                          parse=event_time_parser(default, zone)),
+                          parse=event_time_parser(default, zone), replaces=True),
                 FormField("kind", "Kind", event.kind if event else "observation",
                           kind="choice", choices=EVENT_KINDS),
                 FormField("source", "Source", event.source if event else ""),
@@ -145,12 +145,14 @@ class TimelinePanel(Vertical):
                           event.basis == "interpretation" if event else False, kind="bool"),
                 FormField("major", "A major event", event.major if event else False, kind="bool"),
             ],
+            edits=event is not None,
         )
 
     @staticmethod
     def _values(values: dict) -> dict:
         values = dict(values)
-        values["basis"] = "interpretation" if values.pop("interpretation") else "fact"
+        if "interpretation" in values:  # an edit gives only what changed
+            values["basis"] = "interpretation" if values.pop("interpretation") else "fact"
         return values
 
     def action_add_event(self) -> None:
