@@ -177,3 +177,49 @@ async def test_a_speaker_turn_of_every_person_skipped_and_not(demo):
                 select_row(app, "#queue", turn.id)
                 shown = await open_close(pilot, "enter", "speaker_turns", turn.id)
                 assert shown == {"skipped": skipped, "speaker": person.name}
+
+
+async def test_an_edit_form_gives_back_only_what_was_changed_in_it(demo):
+    """The note-taker changes an event's text while the facilitator's form on it is open; the
+    facilitator changes only the time: the note-taker's words stay."""
+    from textual.widgets import Input
+
+    app = console(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await go_to(pilot, 5)
+        event = app.store.session.timeline[0]
+        at_before, text_before = event.at, event.text
+        table = app.screen.query_one(TimelineTable)
+        table.show(app.store.session, keep=event.id)
+        table.focus()
+        await pilot.press("e")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, RecordForm)
+        app.edit(set_op("timeline", "text", text_before + " (first at 19:00 UTC)", event.id))
+        form.query_one("#field-at", Input).focus()
+        await pilot.pause()
+        await pilot.press(*"+5m", "ctrl+s")  # the time is selected: typing replaces it
+        await pilot.pause()
+        saved = record(app, "timeline", event.id)
+        assert saved.text == text_before + " (first at 19:00 UTC)"
+        assert (saved.at - at_before).total_seconds() == 5 * 60
+
+
+async def test_a_text_in_a_form_is_added_to_and_a_time_replaced(demo):
+    from textual.widgets import Input
+
+    app = console(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await go_to(pilot, 5)
+        event = app.store.session.sorted_timeline()[0]
+        table = app.screen.query_one(TimelineTable)
+        table.show(app.store.session, keep=event.id)
+        table.focus()
+        await pilot.press("e")
+        await pilot.pause()
+        form = app.screen
+        await pilot.press(*" too")  # the event's text has the focus: added to, not replaced
+        assert form.query_one("#field-text", Input).value == event.text + " too"
+        await pilot.press("tab", *"14:00")
+        assert form.query_one("#field-at", Input).value == "14:00"

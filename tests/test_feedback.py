@@ -143,3 +143,37 @@ def test_answers_from_several_processes_are_all_kept_and_anonymous(tmp_path):
     # Stored in an order that says nothing about who answered first.
     ids = [a.id for a in answers]
     assert ids == sorted(ids)
+
+
+async def test_an_answer_tab_and_the_next_answer_typed_fast_go_where_typed(tmp_path):
+    """Two answers and the Tab between them, in one burst: the second is not put under the
+    first question (the text after a Tab once reached the area it left)."""
+    from typing_helpers import burst
+
+    path = demo_copy(tmp_path)
+    app = console(path, role="feedback")
+    async with app.run_test(size=(80, 24)) as pilot:
+        went_well = app.screen.query_one("#went-well", TextArea)
+        went_well.focus()
+        await pilot.pause()
+        burst(app, "AAA went well", "<tab>", "BBB not said")
+        for _ in range(50):
+            await pilot.pause()
+            if "BBB" in app.screen.query_one("#unsaid", TextArea).text:
+                break
+        assert went_well.text == "AAA went well"
+        assert app.screen.query_one("#unsaid", TextArea).text == "BBB not said"
+
+
+async def test_ctrl_q_with_answers_not_sent_asks_first(tmp_path):
+    path = demo_copy(tmp_path)
+    app = console(path, role="feedback")
+    async with app.run_test(size=(80, 24)) as pilot:
+        area = app.screen.query_one("#went-well", TextArea)
+        area.focus()
+        await pilot.press(*"The timeline")
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert app.is_running  # asked, not gone
+        assert app.unsaved_typing()[0] == ["the open form “Anonymous feedback”"]
+    assert load_session(path).feedback == []

@@ -201,3 +201,25 @@ async def test_the_notes_pane_says_what_a_key_did_and_z_undoes_it(demo):
         await undo_round(pilot, said, "f", "timeline", one_field_changed("basis"))
         await undo_round(pilot, said, "m", "timeline", one_field_changed("major"))
         await undo_round(pilot, said, "x", "timeline", one_less)
+
+
+async def test_a_title_typed_a_moment_after_a_refused_key_does_nothing(demo):
+    """'a', a moment's pause (0.4 s), then a title typed at a typist's pace: still the same
+    burst, so its d's and x's change nothing."""
+    seven_open(demo)
+    said = Said()
+    app = console(demo)
+    async with app.run_test(size=SIZE, message_hook=said) as pilot:
+        await go_to(pilot, 7)
+        app.screen.query_one("#actions", DataTable).focus()
+        await pilot.pause()
+        before = dumped(app, "actions")
+        first = events.Key("a", "a")
+        app.post_message(first)
+        for n, char in enumerate("Add dashboard, drop x"):
+            key = events.Key("space" if char == " " else char, char)
+            key.time = first.time + 0.4 + 0.15 * n
+            app.post_message(key)
+        await settle(pilot, lambda: "did nothing" in said.last(), "the keys' notice")
+        assert dumped(app, "actions") == before
+        assert not isinstance(app.screen, RecordForm)
