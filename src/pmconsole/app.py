@@ -386,6 +386,16 @@ class PmConsole(App[int]):
         undo()
         self.notify(f"Undone: {said[:1].lower()}{said[1:]}.", markup=False)
 
+    async def run_action(self, action, default_namespace=None, namespaces=None) -> bool:
+        """Every key's action, the meeting's controls included: on a session open read-only
+        (a newer pmconsole's file, one that cannot be read), an edit it would make is refused
+        and said, never a crash."""
+        try:
+            return await super().run_action(action, default_namespace, namespaces)
+        except ReadOnlySession as err:
+            self.notify(f"Read-only: {err}", severity="error", markup=False)
+            return True
+
     def edit_field(self, ref: FieldRef, value: Any, *also: Op) -> bool:
         return self.edit(set_op(ref.collection, ref.field, value, ref.record_id), *also)
 

@@ -405,6 +405,7 @@ class SessionStore:
         except NewerSchemaError as err:
             session = parse_session(data, self.path, allow_newer=True)
             self.read_only = err.message
+            self.notices.append(Notice(f"{self.path.name} {err.message}.", "warning"))
         self.live = LiveSession(session)
         if self.read_only:
             return
