@@ -6,11 +6,12 @@ opens read-only."""
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 
 from pmconsole.clock import FakeClock
-from pmconsole.store import SessionStore, load_session
+from pmconsole.store import SessionStore, load_session, read_snapshot
 from snapshot_app import MEETING_TIME, console, demo_copy
 
 SIZE = (120, 40)
@@ -36,3 +37,129 @@ async def test_a_newer_schema_session_opens_read_only_with_a_message(demo):
             await pilot.press(key)  # a refused edit is said, never a crash
         await pilot.pause()
     assert "schema_version = 99" in demo.read_text(encoding="utf-8")  # never written
+
+
+# -- item 1: at most one second of typing only in memory ---------------------------------------
+
+
+async def _type_steadily(pilot, path, read_typed, *, seconds: float = 3.0, every: float = 0.2):
+    """Type a letter every ``every`` seconds for ``seconds`` (real time: the save timers are
+    real), and after each key check what is saved on disk: everything typed more than a
+    second ago must be there, and the header must not say saved while typing is not."""
+
+    typed: list[tuple[float, str]] = []  # (when, the whole text typed by then)
+    text = ""
+    start = time.monotonic()
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    i = 0
+    while time.monotonic() - start < seconds:
+        letter = letters[i % len(letters)]
+        i += 1
+        await pilot.press(letter)
+        text += letter
+        typed.append((time.monotonic(), text))
+        saved = read_typed(read_snapshot(path))
+        now = time.monotonic()
+        due = [t for at, t in typed if now - at > 1.0]
+        if due:
+            assert saved.startswith(due[-1]), (now - start, due[-1], saved)
+        if not saved.endswith(text):
+            assert pilot.app.save_state() != "✓ saved"
+        await pilot.pause(every)
+    return text
+
+
+async def test_steady_typing_in_the_notes_pane_is_saved_within_a_second(demo):
+    app = console(demo, role="notes")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        notes = app.screen.query_one("#notes")
+        step = notes.ref.record_id
+        before = notes.text
+
+        def read_typed(session):
+            got = next((n.text for n in session.notes if n.id == step), "")
+            return got[len(before):] if got.startswith(before) else ""
+
+        notes.move_cursor(notes.document.end)
+        await _type_steadily(pilot, demo, read_typed)
+
+
+async def test_steady_typing_in_a_field_is_saved_within_a_second(demo):
+    from pmconsole.widgets.fields import BoundInput
+
+    app = console(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        field = next(w for w in app.screen.query(BoundInput) if w._while_typing)
+        ref = field.ref
+        field.focus()
+        field.value = ""
+        await pilot.pause()
+        field.commit()
+        assert ref.read(read_snapshot(demo)) in ("", None)
+        await _type_steadily(pilot, demo, lambda session: ref.read(session) or "")
+
+
+def _notes_in_a_terminal(tmp_path, demo):
+    """`pmconsole notes` in a real terminal (tmux), and the file its process id is written to."""
+    import shlex
+    import sys
+
+    from test_tmux import TMUX, Terminal
+
+    if TMUX is None:
+        pytest.skip("tmux is not installed (apt-get install tmux)")
+    pid_file = tmp_path / "pid"
+    term = Terminal(tmp_path, 120, 40)
+    inner = f"echo $$ > {shlex.quote(str(pid_file))}; exec {shlex.quote(sys.executable)} " \
+            f"-m pmconsole notes {shlex.quote(str(demo))}"
+    term.start(f"sh -c {shlex.quote(inner)}")
+    return term, pid_file
+
+
+def _step_one_notes(path) -> str:
+    return next((n.text for n in read_snapshot(path).notes if n.id == "1"), "")
+
+
+@pytest.mark.parametrize("signal_name", ["SIGTERM", "SIGHUP"])
+def test_sigterm_and_sighup_save_what_was_just_typed(tmp_path, demo, signal_name):
+    import os
+    import signal
+
+    term, pid_file = _notes_in_a_terminal(tmp_path, demo)
+    try:
+        term.wait_for("notes pane")
+        term.burst("typed just before the end")
+        term.wait_for("typed just before the end")
+        os.kill(int(pid_file.read_text()), getattr(signal, signal_name))
+        end = time.monotonic() + 10
+        while "PMCONSOLE-EXIT" not in term.screen() and time.monotonic() < end:
+            time.sleep(0.1)  # a real process: nothing to await but its end
+    finally:
+        term.stop()
+    assert "typed just before the end" in _step_one_notes(demo)
+
+
+def test_kill_9_after_steady_typing_loses_at_most_the_last_second(tmp_path, demo):
+    import os
+    import signal
+
+    term, pid_file = _notes_in_a_terminal(tmp_path, demo)
+    typed: list[tuple[float, str]] = []
+    try:
+        term.wait_for("notes pane")
+        text = ""
+        start = time.monotonic()
+        while time.monotonic() - start < 3.0:
+            word = f"w{len(typed)} "
+            term.burst(word)
+            text += word
+            typed.append((time.monotonic(), text))
+            time.sleep(0.15)  # the typist's pace, faster than the 0.4 s quiet timer
+        killed_at = time.monotonic()
+        os.kill(int(pid_file.read_text()), signal.SIGKILL)
+    finally:
+        term.stop()
+    due = [t for at, t in typed if killed_at - at > 1.0]
+    assert due and due[-1].strip() in _step_one_notes(demo)

@@ -99,6 +99,7 @@ class PmConsole(App[int]):
         # Fields holding typing that could not be saved (a time like "14:9x"): see save_state.
         self.refused_fields: set[BoundInput] = set()
         self._quit_warned_at: float | None = None
+        self._typing: set[object] = set()  # fields with typing on its way to the store
         self.keys = KeyRouter(self)
         self._undo: list[tuple[str, Callable[[], object]]] = []  # see did()
         self.meeting = None
@@ -232,7 +233,8 @@ class PmConsole(App[int]):
         self.exit(0)
 
     def _watch_hangup(self) -> None:
-        """A closed ssh session or tmux pane sends SIGHUP: save what is typed, then leave.
+        """A closed ssh session or tmux pane sends SIGHUP, a shutdown or `kill` SIGTERM: save
+        what is typed, then leave.
 
         The handler is Python's own, not the event loop's. When the terminal is already gone,
         Textual's output thread dies on its first write, and the loop then waits for ever to
@@ -255,10 +257,11 @@ class PmConsole(App[int]):
             leave.start()
             loop.call_soon_threadsafe(self.hang_up)
 
-        try:
-            signal.signal(signal.SIGHUP, hung_up)
-        except (AttributeError, ValueError):
-            pass  # no SIGHUP here (not a POSIX system)
+        for name in ("SIGHUP", "SIGTERM"):
+            try:
+                signal.signal(getattr(signal, name), hung_up)
+            except (AttributeError, ValueError):
+                pass  # no such signal here (not a POSIX system)
 
     def hang_up(self) -> None:
         self.save_typing()
@@ -413,6 +416,20 @@ class PmConsole(App[int]):
             self.announce(frozenset(op.get("c", "") for op in result.ops), local=False)
         self.store.maybe_checkpoint()
 
+    def typing_unsaved(self, field: object, unsaved: bool) -> None:
+        """A field has typing not yet saved (it is, within a second), or no longer has: the
+        header says so at once."""
+        was = bool(self._typing)
+        if unsaved:
+            self._typing.add(field)
+        else:
+            self._typing.discard(field)
+        if was != bool(self._typing):
+            for screen in self.screen_stack:
+                refresh = getattr(screen, "refresh_header", None)
+                if refresh is not None and screen.is_mounted:
+                    refresh()
+
     def save_state(self) -> str:
         """How the header describes saving: saved, or why not."""
         store = self.store
@@ -427,6 +444,9 @@ class PmConsole(App[int]):
             return f"⚠ {len(refused)} FIELD{'S' if len(refused) > 1 else ''} NOT SAVED"
         if isinstance(self.focused, BoundInput) and self.focused.waits_for_enter:
             return "✎ Enter saves"  # a time or a number, checked when it is complete
+        self._typing = {f for f in self._typing if f.is_attached and f._dirty}  # type: ignore[attr-defined]
+        if self._typing:
+            return "✎ saving"  # typing saved within a second (fields.COMMIT_AT_LATEST)
         return "✓ saved"
 
     def _refused_typing(self) -> list[BoundInput]:
