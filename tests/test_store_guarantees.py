@@ -163,3 +163,105 @@ def test_kill_9_after_steady_typing_loses_at_most_the_last_second(tmp_path, demo
         term.stop()
     due = [t for at, t in typed if killed_at - at > 1.0]
     assert due and due[-1].strip() in _step_one_notes(demo)
+
+
+# -- item 9: the seven-open limit under concurrent adds ----------------------------------------
+
+
+def _waiting_on(pids: list[int], log) -> bool:
+    """Every process has the live log open and is asleep (waiting for its write lock)."""
+    import os
+
+    for pid in pids:
+        try:
+            fds = os.listdir(f"/proc/{pid}/fd")
+            links = {os.readlink(f"/proc/{pid}/fd/{fd}") for fd in fds}
+            state = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            return False
+        if str(log) not in links or state != "S":
+            return False
+    return True
+
+
+def test_eight_concurrent_action_adds_leave_exactly_seven_open(write_session, make_session):
+    """Eight `action add` run at once on a session with none open: seven are added, one is
+    refused. The test holds the log's write lock until all eight have read the session, so
+    every one of them would see none open if the check were made outside the commit."""
+    import os
+    import sqlite3
+    import subprocess
+    import sys
+    from datetime import timedelta
+
+    from conftest import MEETING_DAY
+    from pmconsole.store import log_path_for
+
+    if not os.path.isdir("/proc/self/fd"):
+        pytest.skip("needs /proc to see the processes wait")
+    path = write_session(make_session(actions=[]))
+    SessionStore(path, role="test").close()  # the live log exists
+    log = log_path_for(path)
+    holder = sqlite3.connect(log, isolation_level=None, timeout=10.0)
+    holder.execute("BEGIN IMMEDIATE")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    due = (MEETING_DAY + timedelta(days=14)).isoformat()
+    adds = [
+        subprocess.Popen(
+            [sys.executable, "-m", "pmconsole", "action", "add", str(path), "--title",
+             f"Alert on lag {n}", "--owner", "Sam Rivera", "--due", due,
+             "--criterion", "Alert fires within 2 minutes"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        )
+        for n in range(8)
+    ]
+    try:
+        pids = [add.pid for add in adds]
+        end = time.monotonic() + 8.0
+        settled = 0
+        while settled < 3 and time.monotonic() < end:
+            settled = settled + 1 if _waiting_on(pids, log) else 0
+            time.sleep(0.1)  # other processes: nothing to await but their state
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    results = [(add.wait(timeout=60), *add.communicate()) for add in adds]
+    codes = sorted(code for code, _, _ in results)
+    assert codes == [0] * 7 + [1], results
+    refused = next(err for code, _, err in results if code == 1)
+    assert "actions.open_limit" in refused
+    assert len(read_snapshot(path).open_actions()) == 7
+    assert len(load_session(path).open_actions()) == 7
+
+
+async def test_an_action_agreed_in_the_console_is_checked_against_adds_made_meanwhile(demo):
+    """The form opens with six open; the command line adds a seventh before the form is
+    saved: the console's add is refused by the check inside the commit, and says so."""
+    from datetime import timedelta
+
+    from pmconsole.model import ActionItem
+    from pmconsole.ops import add_op
+    from pmconsole.store import save_session
+    from test_console_part2 import fill, go_to, seven_open
+
+    seven_open(demo)
+    session = load_session(demo)
+    session.actions[-1].status = "done"  # six open
+    save_session(demo, session)
+    app = console(demo)  # no polling: the console learns of the other add only at its commit
+    async with app.run_test(size=SIZE) as pilot:
+        await go_to(pilot, 7)
+        await pilot.press("a")
+        other = SessionStore(demo, role="script")
+        day = other.session.meeting.scheduled_at.date()
+        other.edit(add_op("actions", ActionItem(
+            title="Added from the command line", owner="Lin Chen",
+            due=day + timedelta(days=14), criterion="Alert fires within 5 minutes")))
+        other.close()
+        await fill(pilot, title="Rate-limit dashboard", owner="Lin Chen",
+                   criterion="Dashboard shows 429 rate within 1 minute")
+        await pilot.pause()
+        assert not any(a.title == "Rate-limit dashboard" for a in app.store.session.actions)
+        assert len(app.store.session.open_actions()) == 7
+        assert any("open" in n.message and "limit" in n.message for n in app._notifications)
+    assert len(read_snapshot(demo).open_actions()) == 7

@@ -327,12 +327,13 @@ class PmConsole(App[int]):
 
     # -- the store -------------------------------------------------------------------------
 
-    def edit(self, *ops: Op) -> bool:
-        """Ask the store for a change; every view redraws from the model after it."""
+    def edit(self, *ops: Op, guard: Callable[[Any], None] | None = None) -> bool:
+        """Ask the store for a change; every view redraws from the model after it. ``guard``
+        (see SessionStore.edit) refuses it with an OpError, checked inside the commit."""
         if self.store is None:
             return False
         try:
-            self.store.edit(*ops)
+            self.store.edit(*ops, guard=guard)
         except ReadOnlySession as err:
             self.notify(f"Read-only: {err}", severity="error", markup=False)
             return False

@@ -215,9 +215,11 @@ def cmd_action_add(args: argparse.Namespace) -> int:
     refuse_if_blocked(snapshot)
     store = _open_for_edit(path)
     try:
-        refuse_if_blocked(store.session)  # again, with edits that landed meanwhile
         action.history = [StatusChange(status="open", at=datetime.now(timezone.utc))]
-        store.edit(add_op("actions", action))
+        # Checked again inside the commit's own transaction: with every edit that landed
+        # meanwhile, and none landing between the check and the add (eight concurrent adds
+        # leave seven open, never more).
+        store.edit(add_op("actions", action), guard=refuse_if_blocked)
     finally:
         _finish(store)
     print(action.id)

@@ -32,7 +32,7 @@ import zlib
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import tomli_w
 from pydantic import ValidationError
@@ -523,11 +523,21 @@ class SessionStore:
     def session(self) -> Session:
         return self.live.session
 
-    def edit(self, *ops: Op) -> None:
+    def edit(self, *ops: Op, guard: Callable[[Session], None] | None = None) -> None:
         """Validate, commit and apply edits, as one. Raises OpError for an edit that does not fit
-        (nothing is changed then) and PermissionError-like ``ReadOnlySession`` when read-only."""
+        (nothing is changed then) and PermissionError-like ``ReadOnlySession`` when read-only.
+
+        ``guard`` checks a rule of the method that concurrent edits could break (at most
+        seven open actions): it is given the session with every committed edit, inside the
+        same write transaction as the commit, so no other process commits between the check
+        and the edit. It raises to refuse; nothing is changed then."""
         if self.read_only:
             raise ReadOnlySession(self.read_only)
+        if guard is not None and self._flush() and self._conn is not None:
+            self._edit_guarded(ops, guard)
+            return
+        if guard is not None:
+            guard(self.session)  # the log is out of reach: the edit waits in memory
         normal = [self.live.normalise(op) for op in ops]
         if self.recording is not None:
             self.recording[:0] = inverse(self.live, normal)
@@ -569,6 +579,38 @@ class SessionStore:
         self.error = ""
         self._sync_ops()
         return True
+
+    def _edit_guarded(self, ops: tuple[Op, ...], guard: Callable[[Session], None]) -> None:
+        assert self._conn is not None
+        try:
+            with self._transaction():
+                self._sync_ops()  # under the write lock: every edit committed before ours
+                guard(self.session)
+                normal = [self.live.normalise(op) for op in ops]
+                undo = inverse(self.live, normal)
+                rows = []
+                for op in normal:
+                    body = json.dumps(op, ensure_ascii=False, separators=(",", ":"))
+                    rows.append((self.origin, body, zlib.crc32(body.encode("utf-8"))))
+                self._conn.executemany(
+                    "INSERT INTO ops (origin, body, crc) VALUES (?, ?, ?)", rows
+                )
+        except (sqlite3.Error, OSError) as err:
+            # The log cannot take it now: checked against what we know, kept and retried.
+            self.error = f"not saved — {err}; retrying"
+            guard(self.session)
+            normal = [self.live.normalise(op) for op in ops]
+            if self.recording is not None:
+                self.recording[:0] = inverse(self.live, normal)
+            self.pending.extend(normal)
+            for op in normal:
+                self.live.apply(op)
+            return
+        if self.recording is not None:
+            self.recording[:0] = undo
+        self.edits_since_checkpoint += len(normal)
+        self.error = ""
+        self._sync_ops()
 
     def _catch_up_after_reconnect(self) -> None:
         """The log became reachable after failing at open. Our model is the file plus our own
