@@ -265,3 +265,137 @@ async def test_an_action_agreed_in_the_console_is_checked_against_adds_made_mean
         assert len(app.store.session.open_actions()) == 7
         assert any("open" in n.message and "limit" in n.message for n in app._notifications)
     assert len(read_snapshot(demo).open_actions()) == 7
+
+
+# -- items 3 and 4: a file replaced on disk is merged against the base it came from ------------
+
+
+def _event_args(text: str):
+    from conftest import RESOLVED
+
+    return ["--at", RESOLVED.isoformat(), "--kind", "action", "--text", text]
+
+
+def test_a_stale_editor_save_keeps_the_event_a_script_added_meanwhile(write_session, capsys):
+    from conftest import run
+
+    path = write_session()
+    loaded = path.read_text(encoding="utf-8")  # an editor opens the file
+    code, out, _ = run(capsys, "timeline", "add", path, *_event_args("added by a script"))
+    assert code == 0
+    event_id = out.strip()
+    # The editor saves its change to the title, over the copy it loaded.
+    path.write_text(loaded.replace('title = "Checkout outage"', 'title = "Checkout outage (v2)"'),
+                    encoding="utf-8")
+    code, _, err = run(capsys, "timeline", "add", path, *_event_args("a later event"))
+    assert code == 0
+    session = load_session(path)
+    assert event_id in {e.id for e in session.timeline}  # acknowledged: never deleted
+    assert session.incident.title == "Checkout outage (v2)"
+    assert "changed outside pmconsole" in err and err.count("\n") == 1
+
+
+def test_a_stale_editor_save_is_merged_against_its_base_in_an_open_console_too(write_session):
+    path = write_session()
+    loaded = path.read_text(encoding="utf-8")
+    store = SessionStore(path)  # a console
+    script = SessionStore(path, role="script")
+    from conftest import RESOLVED
+    from pmconsole.model import TimelineEvent
+    from pmconsole.ops import add_op
+
+    event = TimelineEvent(at=RESOLVED, text="added by a script")
+    script.edit(add_op("timeline", event))
+    script.close()
+    store.poll()
+    path.write_text(loaded.replace('title = "Checkout outage"', 'title = "Checkout outage (v2)"'),
+                    encoding="utf-8")
+    notices = store.poll().notices
+    assert any("changed outside pmconsole" in n.text for n in notices)
+    assert store.session.incident.title == "Checkout outage (v2)"
+    assert event.id in {e.id for e in store.session.timeline}
+    store.close()
+    assert event.id in {e.id for e in load_session(path).timeline}
+
+
+def test_an_ambiguous_hand_edit_on_the_command_line_overwrites_nothing_and_keeps_the_file(
+    write_session, capsys
+):
+    """The file takes one of two changes made since a version: it may be the older version
+    with one change, or the newer with one undone. The command line takes neither."""
+    from conftest import run
+    from pmconsole.ops import set_op
+
+    path = write_session()
+    loaded = path.read_text(encoding="utf-8")
+    store = SessionStore(path, role="script")
+    store.edit(set_op("incident", "title", "Checkout outage (v2)"),
+               set_op("session", "summary", "A new summary."))
+    store.close()
+    path.write_text(loaded.replace('title = "Checkout outage"', 'title = "Checkout outage (v2)"'),
+                    encoding="utf-8")
+    code, _, err = run(capsys, "timeline", "add", path, *_event_args("a later event"))
+    assert code == 0
+    assert "cannot be told apart" in err and "kept as" in err
+    session = load_session(path)
+    assert session.summary == "A new summary."  # acknowledged: not overwritten
+    assert session.incident.title == "Checkout outage (v2)"
+    kept = [p for p in path.parent.iterdir() if ".outside-" in p.name]
+    assert len(kept) == 1 and "Checkout outage (v2)" in kept[0].read_text(encoding="utf-8")
+
+
+def test_an_earlier_version_put_back_is_a_revert_said_and_undoable_in_the_console(demo):
+    """`git checkout` of a version pmconsole wrote: its changes are merged (not ignored as a
+    known checkpoint), the console says so, and z takes the revert back."""
+    from pmconsole.ops import set_op
+
+    store = SessionStore(demo)
+    first = demo.read_bytes()
+    store.edit(set_op("incident", "title", "Renamed in the meeting"))
+    store.checkpoint()
+    store.close()
+    assert demo.read_bytes() != first
+    demo.write_bytes(first)  # git checkout of the earlier version
+    reopened = SessionStore(demo)
+    assert reopened.session.incident.title != "Renamed in the meeting"
+    assert any("earlier version" in n.text for n in reopened.notices)
+    reopened.close()
+    assert load_session(demo).incident.title != "Renamed in the meeting"
+
+
+async def test_a_revert_while_the_console_is_open_is_shown_and_z_takes_it_back(demo):
+    from pmconsole.ops import set_op
+
+    first = demo.read_bytes()
+    app = console(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        app.store.edit(set_op("incident", "title", "Renamed in the meeting"))
+        app.store.checkpoint()
+        demo.write_bytes(first)
+        app.poll_store()
+        await pilot.pause()
+        assert app.store.session.incident.title != "Renamed in the meeting"
+        assert any("earlier version" in n.message for n in app._notifications)
+        app.action_undo()
+        assert app.store.session.incident.title == "Renamed in the meeting"
+
+
+def test_an_earlier_version_put_back_is_a_revert_on_the_command_line_deleting_nothing(
+    write_session, capsys
+):
+    from conftest import run
+
+    path = write_session()
+    code, out, _ = run(capsys, "timeline", "add", path, *_event_args("first"))
+    first = path.read_bytes()
+    code, out, _ = run(capsys, "timeline", "add", path, *_event_args("second"))
+    second_id = out.strip()
+    code, out, _ = run(capsys, "followup", "set", path, "2024-03-13")
+    assert code == 0
+    path.write_bytes(first)  # git checkout of the version with the first event only
+    code, _, err = run(capsys, "timeline", "add", path, *_event_args("third"))
+    assert code == 0
+    assert "earlier version" in err
+    session = load_session(path)
+    assert second_id in {e.id for e in session.timeline}  # acknowledged: kept
+    assert session.followup_review_at is None  # the field it changes: reverted

@@ -136,7 +136,7 @@ class PmConsole(App[int]):
     def open_session_screens(self) -> None:
         assert self.store is not None
         for notice in self.store.notices:
-            self.notify(notice.text, severity=notice.severity, markup=False)  # type: ignore[arg-type]
+            self.tell(notice)
         if self.role == "notes":
             from .screens.notes import NotesScreen
 
@@ -376,11 +376,14 @@ class PmConsole(App[int]):
 
             self.did(said, undo_it)
 
-    def did(self, said: str, undo: Callable[[], object]) -> None:
+    def did(
+        self, said: str, undo: Callable[[], object], *, severity: str = "information",
+        timeout: float = DID_SHOWN,
+    ) -> None:
         """Say what one key just did, and keep how to undo it: z does, the last first, in this
         pane, while it is open."""
         self._undo = [*self._undo[-(UNDO_DEPTH - 1):], (said, undo)]
-        self.notify(f"{said}; z undoes it.", markup=False, timeout=DID_SHOWN)
+        self.notify(f"{said}; z undoes it.", markup=False, timeout=timeout, severity=severity)  # type: ignore[arg-type]
 
     def action_undo(self) -> None:
         if not self._undo:
@@ -412,7 +415,7 @@ class PmConsole(App[int]):
             return
         result = self.store.poll()
         for notice in result.notices:
-            self.notify(notice.text, severity=notice.severity, markup=False)  # type: ignore[arg-type]
+            self.tell(notice)
         if result.changed:
             self.announce(frozenset(op.get("c", "") for op in result.ops), local=False)
         self.store.maybe_checkpoint()
@@ -430,6 +433,17 @@ class PmConsole(App[int]):
                 refresh = getattr(screen, "refresh_header", None)
                 if refresh is not None and screen.is_mounted:
                     refresh()
+
+    def tell(self, notice) -> None:
+        """Show one of the store's notices. A merge that may not be what was meant (a file put
+        back to an earlier version, a hand edit whose base cannot be told) carries its undo:
+        z takes it back, and that is the user's choice."""
+        if notice.undo:
+            undo = list(notice.undo)
+            self.did(notice.text.rstrip("."), lambda: self.edit(*undo),
+                     severity=notice.severity, timeout=30)
+            return
+        self.notify(notice.text, severity=notice.severity, markup=False)  # type: ignore[arg-type]
 
     def save_state(self) -> str:
         """How the header describes saving: saved, or why not."""

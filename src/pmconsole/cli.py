@@ -145,7 +145,13 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 
 def _open_for_edit(path: Path, role: str = "script") -> SessionStore:
-    return SessionStore(path, role=role)
+    """The session opened for one command's edit. A file changed on disk since pmconsole
+    last wrote it is merged first, deleting nothing acknowledged where its base cannot be
+    told, and that is said on stderr."""
+    store = SessionStore(path, role=role, keep_acknowledged=True)
+    for notice in store.notices:
+        print(f"pmconsole: {notice.severity}: {notice.text}", file=sys.stderr)
+    return store
 
 
 def _finish(store: SessionStore) -> None:

@@ -46,6 +46,7 @@ CHECKPOINT_EVERY = 200  # edits between TOML checkpoints, at the latest
 PANE_TIMEOUT = 5.0  # seconds without a heartbeat before a pane counts as gone
 HEARTBEAT_EVERY = 1.5
 CONFLICT_WINDOW = 10.0  # seconds in which another pane's write over ours earns a notice
+KEEP_BASES = 20  # checkpoints kept whole, to merge a hand edit against the one it came from
 
 
 class SessionFileError(Exception):
@@ -354,6 +355,9 @@ class Notice:
 
     text: str
     severity: str = "information"  # or "warning", "error"
+    # The edits that take back what the notice tells of (a merge that may not be what was
+    # meant): the console offers them to z.
+    undo: list[Op] = field(default_factory=list)
 
 
 @dataclass
@@ -375,8 +379,16 @@ class SessionStore:
     brings in other processes' edits, keeps the heartbeat and notices hand edits of the file.
     """
 
-    def __init__(self, path: Path | str, *, role: str = "facilitator") -> None:
+    def __init__(
+        self, path: Path | str, *, role: str = "facilitator", keep_acknowledged: bool = False
+    ) -> None:
+        """``keep_acknowledged``: when a file changed on disk cannot be told apart from
+        several versions, or puts back an earlier one, merge only the fields it changes and
+        the records it brings back, deleting none (the command line, where no one can be
+        asked). Without it (the console) the whole change is merged and the notice carries
+        its undo."""
         self.path = Path(path)
+        self.keep_acknowledged = keep_acknowledged
         self.log_path = log_path_for(self.path)
         self.lock_path = self.log_path.with_name(self.log_path.name + "-lock")
         self.role = role
@@ -496,24 +508,26 @@ class SessionStore:
         row = self._conn.execute(
             "SELECT seq, landed FROM checkpoints WHERE sha256 = ?", (sha,)
         ).fetchone()
-        if row is not None:
+        newest = self._latest_base()
+        if row is not None and (newest is None or row[0] >= newest[0]):
             self.applied_seq = row[0]
             if not row[1]:
                 # A crash between a checkpoint's rename and its record left it unmarked.
                 with self._file_lock():
                     self._record_checkpoint(sha, row[0], data, landed=True)
-        elif self._latest_base() is None:
+        elif newest is None:
             # A log with no checkpoint (new, or set aside): the file is the starting point,
             # and anything in the log was made against it.
             with self._file_lock():
                 self._record_checkpoint(sha, 0, data, landed=True)
         else:
-            # The file changed since our last checkpoint (by hand or by git) while no one had it
-            # open: start from the last checkpoint we wrote and merge the change as edits.
+            # The file changed since our last checkpoint (by hand or by git, or an earlier
+            # checkpoint put back) while no one had it open: start from the last checkpoint we
+            # wrote and merge the change as edits.
             self.live = LiveSession(self._base_session())
-            self.applied_seq = self._latest_base()[0]  # type: ignore[index]
+            self.applied_seq = newest[0]
             self._sync_ops()
-            self._merge_file_change(data)
+            self._merge_file_change()
             return
         self._sync_ops()
 
@@ -706,7 +720,7 @@ class SessionStore:
                 self._heartbeat()
                 self._last_heartbeat = now
             if self._file_changed():
-                result.notices.extend(self._merge_file_change(read_bytes(self.path)))
+                result.notices.extend(self._merge_file_change())
         except (sqlite3.Error, OSError) as err:
             self.error = f"live log trouble — {err}; retrying"
         except SessionFileError as err:
@@ -756,10 +770,15 @@ class SessionStore:
                 self._forget_old_bases(sha)
 
     def _forget_old_bases(self, keep: str) -> None:
-        # Only the newest landed checkpoint is needed as the base for merging a hand edit.
+        # A hand edit is merged against the checkpoint it was made from: the newest
+        # KEEP_BASES checkpoints keep their text for that (an editor or a branch holding an
+        # older one); older ones keep only their hash and place in the log.
         assert self._conn is not None
         self._conn.execute(
-            "UPDATE checkpoints SET toml = NULL WHERE sha256 != ? AND toml IS NOT NULL", (keep,)
+            "UPDATE checkpoints SET toml = NULL WHERE toml IS NOT NULL AND sha256 != ? AND "
+            "sha256 NOT IN (SELECT sha256 FROM checkpoints WHERE landed = 1 AND toml IS NOT "
+            "NULL ORDER BY seq DESC LIMIT ?)",
+            (keep, KEEP_BASES),
         )
 
     def _latest_base(self) -> tuple[int, bytes] | None:
@@ -785,7 +804,7 @@ class SessionStore:
             with self._file_lock():
                 self._sync_ops()
                 if self._file_changed():
-                    self._merge_file_change(read_bytes(self.path), locked=True)
+                    self._merge_file_change(locked=True)
                     return True
                 return self._write_checkpoint(force=force)
         except (sqlite3.Error, OSError) as err:
@@ -835,19 +854,23 @@ class SessionStore:
     def _file_changed(self) -> bool:
         return self._stat() != self._file_stat
 
-    def _merge_file_change(self, data: bytes, *, locked: bool = False) -> list[Notice]:
-        """Merge a TOML file changed outside pmconsole: its difference from our last checkpoint
-        becomes edits in the log. An unreadable file makes the session read-only instead."""
+    def _merge_file_change(self, *, locked: bool = False) -> list[Notice]:
+        """Merge a TOML file changed outside pmconsole: its difference from the checkpoint it
+        was made from becomes edits in the log. An unreadable file makes the session read-only
+        instead. The file is read under the file lock, so a checkpoint another pane is writing
+        this instant is never taken for a change."""
         if not locked:
             with self._file_lock():
-                return self._merge_file_change(data, locked=True)
+                return self._merge_file_change(locked=True)
         assert self._conn is not None
+        data = read_bytes(self.path)
         self._remember_file_stat()
         sha = hashlib.sha256(data).hexdigest()
         known = self._conn.execute(
-            "SELECT 1 FROM checkpoints WHERE sha256 = ?", (sha,)
+            "SELECT seq FROM checkpoints WHERE sha256 = ?", (sha,)
         ).fetchone()
-        if known:
+        newest = self._latest_base()
+        if known and (newest is None or known[0] >= newest[0]):
             return []  # our own checkpoint, or another pane's
         try:
             edited = parse_session(data, self.path)
@@ -857,19 +880,87 @@ class SessionStore:
                 "edits are paused so it is not overwritten. Fix the file and reopen."
             )
             return [Notice(self.read_only, "error")]
-        ops = diff(self._base_session(), edited)
+        name = self.path.name
+        if known:
+            # An older checkpoint put back whole (`git checkout` of an earlier version, a
+            # backup copied over): a revert, made on purpose. It is taken as a hand edit
+            # against the newest checkpoint, so its changes are not ignored (replaying the log
+            # over it would undo it without a word); edits committed after that checkpoint
+            # stay. The command line keeps the records added since (see keep_acknowledged).
+            ops = diff(self._base_session(), edited)
+            what = f"{name} was replaced by an earlier version pmconsole wrote (a revert?)"
+            unsure = True
+        else:
+            changes, unsure = self._changes_from_bases(edited)
+            ops = changes[0]
+            what = f"{name} was changed outside pmconsole"
+            if unsure:
+                what += " from a version that cannot be told apart from others"
+        aside = ""
+        if unsure and self.keep_acknowledged:
+            # The non-destructive choice: what the file changes against every version it may
+            # come from, no acknowledged record deleted; the file as it was is kept aside.
+            offered = ops
+            others = [] if known else changes[1:]
+            ops = [op for op in ops
+                   if op["op"] != "del" and all(op in other for other in others)]
+            if len(ops) < len(offered):
+                aside = self._keep_aside(data)
+        undo = inverse(self.live, ops) if unsure else []
         self.pending.extend(ops)
         if not self._flush():
-            return [Notice(f"{self.path.name} was changed outside pmconsole; {self.error}", "error")]
+            return [Notice(f"{what}; {self.error}", "error")]
         # Write the merged state back at once: the file on disk must always be a checkpoint the
         # log knows, or a later open would not know which edits it already holds.
         self._write_checkpoint(force=True)
-        notice = Notice(
-            f"{self.path.name} was changed outside pmconsole; {len(ops)} change(s) merged.",
-            "warning",
-        )
+        text = f"{what}; {len(ops)} change(s) merged"
+        if aside:
+            text += (f", nothing acknowledged deleted or overwritten by a value it may not have "
+                     f"meant; the file as it was is kept as {aside}")
+        notice = Notice(text + ".", "warning", undo=undo)
         self.notices.append(notice)
         return [notice]
+
+    def _keep_aside(self, data: bytes) -> str:
+        """A copy of a file changed on disk that was not merged whole, beside it."""
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        aside = self.path.with_name(f"{self.path.name}.outside-{stamp}")
+        try:
+            atomic_write(aside, data)
+        except OSError:
+            return ""
+        return aside.name
+
+    def _changes_from_bases(self, edited: Session) -> tuple[list[list[Op]], bool]:
+        """What a hand-edited file changed, against the checkpoint it was made from: of those
+        kept whole, the one it differs from least (an editor that loaded an older checkpoint
+        changed a few fields of it, not everything committed since). Several when that cannot
+        be told (two checkpoints as near, with different differences), newest first, with
+        True; True too when only the newest is kept whole (the file may come from before)."""
+        assert self._conn is not None
+        rows = self._conn.execute(
+            "SELECT toml FROM checkpoints WHERE landed = 1 AND toml IS NOT NULL "
+            "ORDER BY seq DESC"
+        ).fetchall()
+        nearest: list[list[Op]] = []
+        for (toml,) in rows:
+            try:
+                candidate = parse_session(toml, self.path)
+            except SessionFileError:
+                continue
+            ops = diff(candidate, edited)
+            if not nearest or len(ops) < len(nearest[0]):
+                nearest = [ops]
+            elif len(ops) == len(nearest[0]) and ops not in nearest:
+                nearest.append(ops)
+        if not nearest:
+            return [diff(self._base_session(), edited)], True
+        unsure = len(nearest) > 1
+        if len(rows) == 1 and self._conn.execute(
+            "SELECT count(*) FROM checkpoints WHERE landed = 1 AND toml IS NULL"
+        ).fetchone()[0]:
+            unsure = True
+        return nearest, unsure
 
     # -- closing ---------------------------------------------------------------------------
 
@@ -913,6 +1004,11 @@ def read_snapshot(path: Path | str) -> Session:
         row = conn.execute("SELECT seq FROM checkpoints WHERE sha256 = ?", (sha,)).fetchone()
         if row is None:
             return session  # changed outside pmconsole: the file is what we know for sure
+        newest = conn.execute(
+            "SELECT coalesce(max(seq), 0) FROM checkpoints WHERE landed = 1"
+        ).fetchone()[0]
+        if row[0] < newest:
+            return session  # an earlier version put back: a revert, merged by the next writer
         live = LiveSession(session)
         for body, crc in conn.execute(
             "SELECT body, crc FROM ops WHERE seq > ? ORDER BY seq", (row[0],)
