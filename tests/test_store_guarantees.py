@@ -399,3 +399,93 @@ def test_an_earlier_version_put_back_is_a_revert_on_the_command_line_deleting_no
     session = load_session(path)
     assert second_id in {e.id for e in session.timeline}  # acknowledged: kept
     assert session.followup_review_at is None  # the field it changes: reverted
+
+
+# -- item 5: Ctrl+Q with the disk full ----------------------------------------------------------
+
+
+class _DiskFull:
+    """A live log connection on a full disk: nothing can be committed."""
+
+    def __init__(self, real):
+        self.real = real
+
+    def execute(self, sql, *args):
+        if sql.startswith("BEGIN"):
+            import sqlite3
+
+            raise sqlite3.OperationalError("database or disk is full")
+        return self.real.execute(sql, *args)
+
+    def __getattr__(self, name):
+        return getattr(self.real, name)
+
+
+async def test_ctrl_q_with_the_disk_full_warns_first_and_a_second_ctrl_q_quits(demo):
+    app = console(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        real = app.store._conn
+        app.store._conn = _DiskFull(real)
+        field = next(w for w in app.screen.query("BoundInput") if w._while_typing)
+        field.focus()
+        await pilot.press("x")
+        field.commit()
+        assert app.store.pending and "disk is full" in app.store.error
+        assert app.save_state() == "⚠ NOT SAVED, retrying"
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert app.is_running and app.return_code is None
+        said = [n.message for n in app._notifications]
+        assert any("disk would not take" in m and "Ctrl+Q again" in m for m in said), said
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert app.return_code == 0
+        app.store._conn = real
+
+
+# -- item 16: a file read half-written --------------------------------------------------------
+
+
+async def test_a_file_read_half_written_is_read_only_until_whole_and_typing_waits(demo):
+    app = console(demo, role="notes")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        whole = demo.read_bytes()
+        demo.write_bytes(whole[: len(whole) // 2])  # the first half of someone's save
+        app.poll_store()
+        assert app.store.read_only
+        notes = app.screen.query_one("#notes")
+        notes.focus()
+        await pilot.press("h", "i")
+        notes.commit()  # refused: the session is read-only
+        assert notes._dirty
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert app.is_running, "quitting with typing not saved must ask first"
+        said = [n.message for n in app._notifications]
+        assert any("Ctrl+Q again" in m and "hi" in m for m in said), said
+        demo.write_bytes(whole)  # the second half lands
+        app.poll_store()
+        await pilot.pause()
+        assert not app.store.read_only
+        assert not notes._dirty
+        assert app.save_state() == "✓ saved"
+    assert _step_one_notes(demo).endswith("hi")
+
+
+def test_the_store_edits_again_once_a_half_written_file_is_whole(demo):
+    from pmconsole.ops import set_op
+
+    store = SessionStore(demo)
+    whole = demo.read_bytes()
+    demo.write_bytes(whole[: len(whole) // 2])
+    store.poll()
+    assert "cannot be read" in store.read_only
+    demo.write_bytes(whole)
+    notices = store.poll().notices
+    assert not store.read_only
+    assert any("can be read again" in n.text for n in notices)
+    store.edit(set_op("incident", "title", "after the file was whole"))
+    store.close()
+    assert load_session(demo).incident.title == "after the file was whole"

@@ -97,7 +97,7 @@ class PmConsole(App[int]):
         self._told_small = False  # the "window too small" notice is shown once per shrinking
         self._after_first_screen: list[Callable[[], object]] = []
         # Fields holding typing that could not be saved (a time like "14:9x"): see save_state.
-        self.refused_fields: set[BoundInput] = set()
+        self.refused_fields: set[Any] = set()  # BoundInput and BoundTextArea
         self._quit_warned_at: float | None = None
         self._typing: set[object] = set()  # fields with typing on its way to the store
         self.keys = KeyRouter(self)
@@ -413,7 +413,10 @@ class PmConsole(App[int]):
     def poll_store(self) -> None:
         if self.store is None:
             return
+        was_read_only = self.store.read_only
         result = self.store.poll()
+        if was_read_only and not self.store.read_only:
+            self.save_typing()  # typing refused while read-only is saved now
         for notice in result.notices:
             self.tell(notice)
         if result.changed:
@@ -464,7 +467,7 @@ class PmConsole(App[int]):
             return "✎ saving"  # typing saved within a second (fields.COMMIT_AT_LATEST)
         return "✓ saved"
 
-    def _refused_typing(self) -> list[BoundInput]:
+    def _refused_typing(self) -> list[Any]:
         """The fields whose typing could not be saved and is still there to fix."""
         self.refused_fields = {f for f in self.refused_fields if f.is_attached and f._dirty}
         return list(self.refused_fields)
@@ -476,7 +479,7 @@ class PmConsole(App[int]):
 
         forms = [f"the open form “{screen.form_title}”" for screen in self.screen_stack
                  if isinstance(screen, RecordForm) and screen.has_typing()]
-        fields = [f"{field.ref.name} “{clean_text(field.value)}”"
+        fields = [f"{field.ref.name} “{_shortened(clean_text(field.text_typed))}”"
                   for field in self._refused_typing()]
         return forms, fields
 
@@ -486,16 +489,28 @@ class PmConsole(App[int]):
         it."""
         self.save_typing()
         forms, fields = self.unsaved_typing()
+        store = self.store
+        uncommitted = []
+        if store is not None and (store.pending or store.error):
+            # The disk would not take them (full, gone): they are in memory only.
+            store.poll()  # one more try first
+            if store.pending:
+                uncommitted = [f"{len(store.pending)} edit(s) the disk would not take "
+                               f"({store.error or 'retrying'})"]
         now = self.clock.monotonic()
-        if (forms or fields) and (
+        if (forms or fields or uncommitted) and (
             self._quit_warned_at is None or now - self._quit_warned_at > QUIT_AGAIN
         ):
             self._quit_warned_at = now
             how = "; ".join((["Ctrl+S saves the form, Escape twice drops it"] if forms else []) + (
-                ["a field marked red needs a value it can take"] if fields else []))
+                ["a field marked red needs a value it can take"] if fields else []) + (
+                ["the session is read-only: " + store.read_only]
+                if fields and store is not None and store.read_only else []) + (
+                ["free some disk space and they are saved on their own"]
+                if uncommitted else []))
             self.notify(
-                f"Not saved yet: {'; '.join(forms + fields)}. {how[:1].upper()}{how[1:]}."
-                " Ctrl+Q again quits without them.",
+                f"Not saved yet: {'; '.join(forms + fields + uncommitted)}. "
+                f"{how[:1].upper()}{how[1:]}. Ctrl+Q again quits without them.",
                 title="Quit?", severity="warning", timeout=QUIT_AGAIN, markup=False,
             )
             return
@@ -573,6 +588,11 @@ class PmConsole(App[int]):
             if isinstance(screen, ConsoleScreen):
                 return screen
         return None
+
+
+def _shortened(text: str, most: int = 40) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= most else f"…{text[-(most - 1):]}"
 
 
 def make_app(

@@ -405,6 +405,7 @@ class SessionStore:
         self._data_version: int | None = None
         self._last_heartbeat = 0.0
         self._file_stat: tuple[int, int, int] | None = None
+        self._unreadable_file = False  # read-only until the file changed on disk reads again
         self._mine: dict[tuple[str, str, str], float] = {}
         self._open()
 
@@ -708,6 +709,19 @@ class SessionStore:
         result = SyncResult()
         if self.pending:
             self._flush()
+        if self._unreadable_file and self._conn is not None and self._file_changed():
+            # The file that could not be read changed again (the second half of a save
+            # landed, someone fixed it): look again, and edit again if it reads now.
+            self.read_only = ""
+            self._unreadable_file = False
+            try:
+                result.notices.extend(self._merge_file_change())
+            except (sqlite3.Error, OSError, SessionFileError) as err:
+                self.read_only = f"{self.path.name} cannot be read: {err}"
+                self._unreadable_file = True
+            if not self.read_only:
+                result.notices.append(Notice(
+                    f"{self.path.name} can be read again; editing goes on.", "information"))
         if self._conn is None or self.read_only:
             return result
         try:
@@ -725,6 +739,7 @@ class SessionStore:
             self.error = f"live log trouble — {err}; retrying"
         except SessionFileError as err:
             self.read_only = str(err)
+            self._unreadable_file = True
         return result
 
     def _heartbeat(self) -> None:
@@ -812,6 +827,7 @@ class SessionStore:
             return False
         except SessionFileError as err:
             self.read_only = str(err)
+            self._unreadable_file = True
             return False
 
     def _write_checkpoint(self, *, force: bool = False) -> bool:
@@ -877,8 +893,9 @@ class SessionStore:
         except SessionFileError as err:
             self.read_only = (
                 f"{err} — the file was changed outside pmconsole and cannot be read; "
-                "edits are paused so it is not overwritten. Fix the file and reopen."
+                "edits are paused so it is not overwritten, and go on once it can be read."
             )
+            self._unreadable_file = True
             return [Notice(self.read_only, "error")]
         name = self.path.name
         if known:

@@ -190,6 +190,10 @@ class BoundInput(KeysInOrder, SavesSoon, Input):
         self._dirty = False
 
     @property
+    def text_typed(self) -> str:
+        return self.value
+
+    @property
     def waits_for_enter(self) -> bool:
         """Typed here, and saved only on Enter or when the focus leaves (a time, a number)."""
         return self._dirty and not self._while_typing
