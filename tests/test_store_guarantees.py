@@ -489,3 +489,38 @@ def test_the_store_edits_again_once_a_half_written_file_is_whole(demo):
     store.edit(set_op("incident", "title", "after the file was whole"))
     store.close()
     assert load_session(demo).incident.title == "after the file was whole"
+
+
+# -- item 6: the live log deleted while open ---------------------------------------------------
+
+
+@pytest.mark.parametrize("what", ["the log", "the log and its side files"])
+def test_a_log_deleted_while_open_is_rebuilt_and_loses_no_acknowledged_edit(
+    write_session, capsys, what
+):
+    from conftest import run
+    from pmconsole.ops import set_op
+    from pmconsole.store import log_path_for
+
+    path = write_session()
+    console_store = SessionStore(path)  # a console, open
+    console_store.edit(set_op("incident", "title", "typed in the console"))  # in the log only
+    log = log_path_for(path)
+    for side in ("",) if what == "the log" else ("", "-wal", "-shm"):
+        log.with_name(log.name + side).unlink(missing_ok=True)
+    code, out, _ = run(capsys, "timeline", "add", path, *_event_args("added after the rm"))
+    assert code == 0
+    event_id = out.strip()
+    notices = console_store.poll().notices
+    assert event_id in {e.id for e in console_store.session.timeline}
+    assert console_store.session.incident.title == "typed in the console"
+    console_store.edit(set_op("session", "summary", "after the rebuild"))
+    for session in (read_snapshot(path), load_session(path)):
+        assert session.incident.title == "typed in the console"
+        assert event_id in {e.id for e in session.timeline}
+    console_store.close()
+    assert any("deleted or replaced" in n.text for n in notices)
+    session = SessionStore(path).session
+    assert session.summary == "after the rebuild"
+    assert event_id in {e.id for e in session.timeline}
+    assert session.incident.title == "typed in the console"

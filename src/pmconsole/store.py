@@ -406,6 +406,7 @@ class SessionStore:
         self._last_heartbeat = 0.0
         self._file_stat: tuple[int, int, int] | None = None
         self._unreadable_file = False  # read-only until the file changed on disk reads again
+        self._log_identity: tuple[int, int] | None = None  # the live log's device and inode
         self._mine: dict[tuple[str, str, str], float] = {}
         self._open()
 
@@ -455,11 +456,20 @@ class SessionStore:
                 time.sleep(0.05 * (1 + attempt % 4))
 
     def _connect(self) -> None:
-        new = not self.log_path.exists()
-        if new:
+        try:
             # Create it owner-only before SQLite opens it.
-            fd = os.open(self.log_path, os.O_CREAT | os.O_RDWR, 0o600)
+            fd = os.open(self.log_path, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600)
+        except FileExistsError:
+            pass
+        else:
             os.close(fd)
+            # A write-ahead file left by a log deleted while open is not this log's: SQLite
+            # would read the old log's pages from it into the new one.
+            for side in ("-wal", "-shm"):
+                try:
+                    os.unlink(self.log_path.with_name(self.log_path.name + side))
+                except FileNotFoundError:
+                    pass
         conn = sqlite3.connect(self.log_path, timeout=10.0, isolation_level=None)
         try:
             conn.execute("PRAGMA journal_mode=WAL")
@@ -473,6 +483,7 @@ class SessionStore:
             conn.close()
             raise
         self._conn = conn
+        self._log_identity = self._log_stat()
         for side in ("-wal", "-shm"):
             side_path = self.log_path.with_name(self.log_path.name + side)
             if side_path.exists():
@@ -480,6 +491,48 @@ class SessionStore:
                     os.chmod(side_path, 0o600)
                 except OSError:
                     pass
+
+    def _log_stat(self) -> tuple[int, int] | None:
+        try:
+            st = os.stat(self.log_path)
+        except OSError:
+            return None
+        return (st.st_dev, st.st_ino)
+
+    def _rebuild_log(self) -> SyncResult:
+        """The live log was deleted or replaced while open (its name no longer leads to the
+        file we write): what we hold is the session as far as we know it, so the log is
+        built again from it. The old one is let go; a new one (made by a command meanwhile,
+        or made now) gets the edits it holds applied over ours, then our whole session as its
+        checkpoint, written to the TOML file at once."""
+        assert self._conn is not None
+        old, self._conn = self._conn, None
+        try:
+            old.close()
+        except sqlite3.Error:
+            pass
+        self._data_version = None
+        try:
+            with self._file_lock():
+                self._connect_when_free()
+                assert self._conn is not None
+                # Every edit made since the new log began (it began from a file we had
+                # written, or had merged): ours holds all but those.
+                self.applied_seq = self._conn.execute(
+                    "SELECT coalesce(min(seq), 0) FROM checkpoints WHERE landed = 1"
+                ).fetchone()[0]
+                result = self._sync_ops()
+                self._flush()
+                self._write_checkpoint(force=True)
+        except (sqlite3.Error, OSError, SessionFileError) as err:
+            self.error = f"the live log {self.log_path.name} went away and cannot be made " \
+                         f"again — {err}; retrying"
+            return SyncResult(notices=[Notice(f"{self.error}. Edits are kept in memory.", "error")])
+        result.notices.append(Notice(
+            f"The live log {self.log_path.name} was deleted or replaced while open; it was "
+            f"built again from this pane's session and {self.path.name} rewritten: nothing "
+            "acknowledged is lost.", "warning"))
+        return result
 
     def _set_aside_broken_log(self, err: Exception) -> None:
         aside = self.log_path.with_name(f"{self.log_path.name}.broken-{int(time.time())}")
@@ -707,6 +760,10 @@ class SessionStore:
         """Cheap check for others' edits (``PRAGMA data_version``), retry of unsaved edits,
         the heartbeat, and a look at the TOML file for changes made by hand or by git."""
         result = SyncResult()
+        if self._conn is not None and not self.read_only and (
+            self._log_stat() != self._log_identity
+        ):
+            result = self._rebuild_log()
         if self.pending:
             self._flush()
         if self._unreadable_file and self._conn is not None and self._file_changed():
@@ -728,7 +785,9 @@ class SessionStore:
             version = self._conn.execute("PRAGMA data_version").fetchone()[0]
             if version != self._data_version:
                 self._data_version = version
-                result = self._sync_ops()
+                synced = self._sync_ops()
+                result.ops.extend(synced.ops)
+                result.notices.extend(synced.notices)
             now = time.monotonic()
             if now - self._last_heartbeat >= HEARTBEAT_EVERY:
                 self._heartbeat()
