@@ -7,9 +7,10 @@ Every process applies the log in commit order, so all panes converge. The TOML f
 checkpoint: rewritten atomically from the merged state at step changes, on exit and after a
 bounded number of edits. Opening a session replays what the log holds beyond the checkpoint.
 
-A TOML file changed on disk by someone else (a hand edit, ``git pull``) is noticed: the change is
-turned into edits against the last checkpoint and merged; if it cannot be read, the session goes
-read-only rather than overwrite it.
+A TOML file changed on disk by someone else (a hand edit, ``git pull``, an earlier version put
+back) is noticed: the change is turned into edits against the checkpoint it was made from and
+merged; while it cannot be read, the session is read-only rather than overwrite it. A live log
+deleted while open is built again from the open session.
 
 Add ``*.pmlog*`` to the team's ``.gitignore``: the log and its lock are per-machine.
 
