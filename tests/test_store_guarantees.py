@@ -524,3 +524,19 @@ def test_a_log_deleted_while_open_is_rebuilt_and_loses_no_acknowledged_edit(
     assert session.summary == "after the rebuild"
     assert event_id in {e.id for e in session.timeline}
     assert session.incident.title == "typed in the console"
+
+
+async def test_a_key_handled_after_the_deadline_saves_at_once(demo):
+    """A busy loop or a burst can hand over a key after the first unsaved key's deadline:
+    the save is then due at once, and happens (a timer of no interval would never fire)."""
+    app = console(demo, role="notes")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        notes = app.screen.query_one("#notes")
+        await pilot.press("a")
+        notes._first_unsaved -= 5.0  # as if the loop had been busy since the first key
+        await pilot.press("b")
+        end = time.monotonic() + 2.0
+        while notes._dirty and time.monotonic() < end:
+            await pilot.pause(0.05)
+        assert _step_one_notes(demo).endswith("ab")

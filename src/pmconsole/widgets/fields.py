@@ -124,7 +124,9 @@ class SavesSoon:
         self.app.typing_unsaved(self, True)  # type: ignore[attr-defined]
         self._stop_timer()
         wait = min(COMMIT_DELAY, self._first_unsaved + COMMIT_AT_LATEST - now)
-        self._timer = self.set_timer(max(wait, 0.0), self.commit)  # type: ignore[attr-defined]
+        # Never 0: a key handled after the deadline (a busy loop, a burst of keys) saves at
+        # once, and Textual's timer of no interval never fires (it divides by it).
+        self._timer = self.set_timer(max(wait, 0.01), self.commit)  # type: ignore[attr-defined]
 
     def _stop_timer(self) -> None:
         if self._timer is not None:
