@@ -150,7 +150,8 @@ def _open_for_edit(path: Path, role: str = "script") -> SessionStore:
     told, and that is said on stderr."""
     store = SessionStore(path, role=role, keep_acknowledged=True)
     for notice in store.notices:
-        print(f"pmconsole: {notice.severity}: {notice.text}", file=sys.stderr)
+        if notice.merged:
+            print(f"pmconsole: {notice.severity}: {notice.text}", file=sys.stderr)
     return store
 
 

@@ -359,6 +359,7 @@ class Notice:
     # The edits that take back what the notice tells of (a merge that may not be what was
     # meant): the console offers them to z.
     undo: list[Op] = field(default_factory=list)
+    merged: bool = False  # tells of a file changed on disk merged: a command says it too
 
 
 @dataclass
@@ -557,33 +558,38 @@ class SessionStore:
         )
 
     def _catch_up(self, data: bytes) -> None:
-        """Bring the model from the file on disk up to the end of the log."""
+        """Bring the model from the file on disk up to the end of the log. Decided under the
+        file lock, on the file as it is then: a checkpoint another process wrote since we read
+        it is not taken for an earlier version put back."""
         assert self._conn is not None
-        sha = hashlib.sha256(data).hexdigest()
-        row = self._conn.execute(
-            "SELECT seq, landed FROM checkpoints WHERE sha256 = ?", (sha,)
-        ).fetchone()
-        newest = self._latest_base()
-        if row is not None and (newest is None or row[0] >= newest[0]):
-            self.applied_seq = row[0]
-            if not row[1]:
-                # A crash between a checkpoint's rename and its record left it unmarked.
-                with self._file_lock():
+        with self._file_lock():
+            now = read_bytes(self.path)
+            if now != data:
+                data = now
+                self.live = LiveSession(parse_session(data, self.path))
+            sha = hashlib.sha256(data).hexdigest()
+            row = self._conn.execute(
+                "SELECT seq, landed FROM checkpoints WHERE sha256 = ?", (sha,)
+            ).fetchone()
+            newest = self._latest_base()
+            if row is not None and (newest is None or row[0] >= newest[0]):
+                self.applied_seq = row[0]
+                if not row[1]:
+                    # A crash between a checkpoint's rename and its record left it unmarked.
                     self._record_checkpoint(sha, row[0], data, landed=True)
-        elif newest is None:
-            # A log with no checkpoint (new, or set aside): the file is the starting point,
-            # and anything in the log was made against it.
-            with self._file_lock():
+            elif newest is None:
+                # A log with no checkpoint (new, or set aside): the file is the starting point,
+                # and anything in the log was made against it.
                 self._record_checkpoint(sha, 0, data, landed=True)
-        else:
-            # The file changed since our last checkpoint (by hand or by git, or an earlier
-            # checkpoint put back) while no one had it open: start from the last checkpoint we
-            # wrote and merge the change as edits.
-            self.live = LiveSession(self._base_session())
-            self.applied_seq = newest[0]
-            self._sync_ops()
-            self._merge_file_change()
-            return
+            else:
+                # The file changed since our last checkpoint (by hand or by git, or an earlier
+                # checkpoint put back) while no one had it open: start from the last checkpoint
+                # we wrote and merge the change as edits.
+                self.live = LiveSession(self._base_session())
+                self.applied_seq = newest[0]
+                self._sync_ops()
+                self._merge_file_change(locked=True)
+                return
         self._sync_ops()
 
     # -- editing ---------------------------------------------------------------------------
@@ -994,7 +1000,7 @@ class SessionStore:
         if aside:
             text += (f", nothing acknowledged deleted or overwritten by a value it may not have "
                      f"meant; the file as it was is kept as {aside}")
-        notice = Notice(text + ".", "warning", undo=undo)
+        notice = Notice(text + ".", "warning", undo=undo, merged=True)
         self.notices.append(notice)
         return [notice]
 
