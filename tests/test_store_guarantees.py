@@ -540,3 +540,18 @@ async def test_a_key_handled_after_the_deadline_saves_at_once(demo):
         while notes._dirty and time.monotonic() < end:
             await pilot.pause(0.05)
         assert _step_one_notes(demo).endswith("ab")
+
+
+async def test_a_hand_edit_merged_while_the_console_is_open_is_shown(demo):
+    app = console(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        title = next(w for w in app.screen.query("BoundInput") if w.ref.field == "title")
+        text = demo.read_text(encoding="utf-8")
+        old = app.store.session.incident.title
+        demo.write_text(text.replace(f'title = "{old}"', 'title = "Edited in an editor"'),
+                        encoding="utf-8")
+        app.poll_store()
+        await pilot.pause()
+        assert app.store.session.incident.title == "Edited in an editor"
+        assert title.value == "Edited in an editor"

@@ -417,10 +417,12 @@ class PmConsole(App[int]):
         result = self.store.poll()
         if was_read_only and not self.store.read_only:
             self.save_typing()  # typing refused while read-only is saved now
+        changed = list(result.ops)
         for notice in result.notices:
             self.tell(notice)
-        if result.changed:
-            self.announce(frozenset(op.get("c", "") for op in result.ops), local=False)
+            changed += notice.ops  # a file changed on disk, merged
+        if changed:
+            self.announce(frozenset(op.get("c", "") for op in changed), local=False)
         self.store.maybe_checkpoint()
 
     def typing_unsaved(self, field: object, unsaved: bool) -> None:

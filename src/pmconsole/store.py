@@ -360,6 +360,7 @@ class Notice:
     # meant): the console offers them to z.
     undo: list[Op] = field(default_factory=list)
     merged: bool = False  # tells of a file changed on disk merged: a command says it too
+    ops: list[Op] = field(default_factory=list)  # the edits it merged, for views to redraw
 
 
 @dataclass
@@ -1000,7 +1001,7 @@ class SessionStore:
         if aside:
             text += (f", nothing acknowledged deleted or overwritten by a value it may not have "
                      f"meant; the file as it was is kept as {aside}")
-        notice = Notice(text + ".", "warning", undo=undo, merged=True)
+        notice = Notice(text + ".", "warning", undo=undo, merged=True, ops=ops)
         self.notices.append(notice)
         return [notice]
 
