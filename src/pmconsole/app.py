@@ -97,8 +97,9 @@ class PmConsole(App[int]):
         self._told_small = False  # the "window too small" notice is shown once per shrinking
         self._after_first_screen: list[Callable[[], object]] = []
         # Fields holding typing that could not be saved (a time like "14:9x"): see save_state.
-        self.refused_fields: set[BoundInput] = set()
+        self.refused_fields: set[Any] = set()  # BoundInput and BoundTextArea
         self._quit_warned_at: float | None = None
+        self._typing: set[object] = set()  # fields with typing on its way to the store
         self.keys = KeyRouter(self)
         self._undo: list[tuple[str, Callable[[], object]]] = []  # see did()
         self.meeting = None
@@ -135,7 +136,7 @@ class PmConsole(App[int]):
     def open_session_screens(self) -> None:
         assert self.store is not None
         for notice in self.store.notices:
-            self.notify(notice.text, severity=notice.severity, markup=False)  # type: ignore[arg-type]
+            self.tell(notice)
         if self.role == "notes":
             from .screens.notes import NotesScreen
 
@@ -232,7 +233,8 @@ class PmConsole(App[int]):
         self.exit(0)
 
     def _watch_hangup(self) -> None:
-        """A closed ssh session or tmux pane sends SIGHUP: save what is typed, then leave.
+        """A closed ssh session or tmux pane sends SIGHUP, a shutdown or `kill` SIGTERM: save
+        what is typed, then leave.
 
         The handler is Python's own, not the event loop's. When the terminal is already gone,
         Textual's output thread dies on its first write, and the loop then waits for ever to
@@ -255,10 +257,11 @@ class PmConsole(App[int]):
             leave.start()
             loop.call_soon_threadsafe(self.hang_up)
 
-        try:
-            signal.signal(signal.SIGHUP, hung_up)
-        except (AttributeError, ValueError):
-            pass  # no SIGHUP here (not a POSIX system)
+        for name in ("SIGHUP", "SIGTERM"):
+            try:
+                signal.signal(getattr(signal, name), hung_up)
+            except (AttributeError, ValueError):
+                pass  # no such signal here (not a POSIX system)
 
     def hang_up(self) -> None:
         self.save_typing()
@@ -324,12 +327,13 @@ class PmConsole(App[int]):
 
     # -- the store -------------------------------------------------------------------------
 
-    def edit(self, *ops: Op) -> bool:
-        """Ask the store for a change; every view redraws from the model after it."""
+    def edit(self, *ops: Op, guard: Callable[[Any], None] | None = None) -> bool:
+        """Ask the store for a change; every view redraws from the model after it. ``guard``
+        (see SessionStore.edit) refuses it with an OpError, checked inside the commit."""
         if self.store is None:
             return False
         try:
-            self.store.edit(*ops)
+            self.store.edit(*ops, guard=guard)
         except ReadOnlySession as err:
             self.notify(f"Read-only: {err}", severity="error", markup=False)
             return False
@@ -372,11 +376,14 @@ class PmConsole(App[int]):
 
             self.did(said, undo_it)
 
-    def did(self, said: str, undo: Callable[[], object]) -> None:
+    def did(
+        self, said: str, undo: Callable[[], object], *, severity: str = "information",
+        timeout: float = DID_SHOWN,
+    ) -> None:
         """Say what one key just did, and keep how to undo it: z does, the last first, in this
         pane, while it is open."""
         self._undo = [*self._undo[-(UNDO_DEPTH - 1):], (said, undo)]
-        self.notify(f"{said}; z undoes it.", markup=False, timeout=DID_SHOWN)
+        self.notify(f"{said}; z undoes it.", markup=False, timeout=timeout, severity=severity)  # type: ignore[arg-type]
 
     def action_undo(self) -> None:
         if not self._undo:
@@ -385,6 +392,16 @@ class PmConsole(App[int]):
         said, undo = self._undo.pop()
         undo()
         self.notify(f"Undone — {said}.", markup=False)
+
+    async def run_action(self, action, default_namespace=None, namespaces=None) -> bool:
+        """Every key's action, the meeting's controls included: on a session open read-only
+        (a newer pmconsole's file, one that cannot be read), an edit it would make is refused
+        and said, never a crash."""
+        try:
+            return await super().run_action(action, default_namespace, namespaces)
+        except ReadOnlySession as err:
+            self.notify(f"Read-only: {err}", severity="error", markup=False)
+            return True
 
     def edit_field(self, ref: FieldRef, value: Any, *also: Op) -> bool:
         return self.edit(set_op(ref.collection, ref.field, value, ref.record_id), *also)
@@ -396,12 +413,42 @@ class PmConsole(App[int]):
     def poll_store(self) -> None:
         if self.store is None:
             return
+        was_read_only = self.store.read_only
         result = self.store.poll()
+        if was_read_only and not self.store.read_only:
+            self.save_typing()  # typing refused while read-only is saved now
+        changed = list(result.ops)
         for notice in result.notices:
-            self.notify(notice.text, severity=notice.severity, markup=False)  # type: ignore[arg-type]
-        if result.changed:
-            self.announce(frozenset(op.get("c", "") for op in result.ops), local=False)
+            self.tell(notice)
+            changed += notice.ops  # a file changed on disk, merged
+        if changed:
+            self.announce(frozenset(op.get("c", "") for op in changed), local=False)
         self.store.maybe_checkpoint()
+
+    def typing_unsaved(self, field: object, unsaved: bool) -> None:
+        """A field has typing not yet saved (it is, within a second), or no longer has: the
+        header says so at once."""
+        was = bool(self._typing)
+        if unsaved:
+            self._typing.add(field)
+        else:
+            self._typing.discard(field)
+        if was != bool(self._typing):
+            for screen in self.screen_stack:
+                refresh = getattr(screen, "refresh_header", None)
+                if refresh is not None and screen.is_mounted:
+                    refresh()
+
+    def tell(self, notice) -> None:
+        """Show one of the store's notices. A merge that may not be what was meant (a file put
+        back to an earlier version, a hand edit whose base cannot be told) carries its undo:
+        z takes it back, and that is the user's choice."""
+        if notice.undo:
+            undo = list(notice.undo)
+            self.did(notice.text.rstrip("."), lambda: self.edit(*undo),
+                     severity=notice.severity, timeout=30)
+            return
+        self.notify(notice.text, severity=notice.severity, markup=False)  # type: ignore[arg-type]
 
     def save_state(self) -> str:
         """How the header describes saving: saved, or why not."""
@@ -417,9 +464,12 @@ class PmConsole(App[int]):
             return f"⚠ {len(refused)} FIELD{'S' if len(refused) > 1 else ''} NOT SAVED"
         if isinstance(self.focused, BoundInput) and self.focused.waits_for_enter:
             return "✎ Enter saves"  # a time or a number, checked when it is complete
+        self._typing = {f for f in self._typing if f.is_attached and f._dirty}  # type: ignore[attr-defined]
+        if self._typing:
+            return "✎ saving"  # typing saved within a second (fields.COMMIT_AT_LATEST)
         return "✓ saved"
 
-    def _refused_typing(self) -> list[BoundInput]:
+    def _refused_typing(self) -> list[Any]:
         """The fields whose typing could not be saved and is still there to fix."""
         self.refused_fields = {f for f in self.refused_fields if f.is_attached and f._dirty}
         return list(self.refused_fields)
@@ -430,7 +480,7 @@ class PmConsole(App[int]):
         # A form (RecordForm, the feedback form) says whether it holds typing not yet saved.
         forms = [f"the open form “{screen.form_title}”" for screen in self.screen_stack
                  if callable(getattr(screen, "has_typing", None)) and screen.has_typing()]
-        fields = [f"{field.ref.name} “{clean_text(field.value)}”"
+        fields = [f"{field.ref.name} “{_shortened(clean_text(field.text_typed))}”"
                   for field in self._refused_typing()]
         return forms, fields
 
@@ -440,16 +490,28 @@ class PmConsole(App[int]):
         it."""
         self.save_typing()
         forms, fields = self.unsaved_typing()
+        store = self.store
+        uncommitted = []
+        if store is not None and (store.pending or store.error):
+            # The disk would not take them (full, gone): they are in memory only.
+            store.poll()  # one more try first
+            if store.pending:
+                uncommitted = [f"{len(store.pending)} edit(s) the disk would not take "
+                               f"({store.error or 'retrying'})"]
         now = self.clock.monotonic()
-        if (forms or fields) and (
+        if (forms or fields or uncommitted) and (
             self._quit_warned_at is None or now - self._quit_warned_at > QUIT_AGAIN
         ):
             self._quit_warned_at = now
             how = "; ".join((["Ctrl+S saves the form, Escape twice drops it"] if forms else []) + (
-                ["a field marked red needs a value it can take"] if fields else []))
+                ["a field marked red needs a value it can take"] if fields else []) + (
+                ["the session is read-only: " + store.read_only]
+                if fields and store is not None and store.read_only else []) + (
+                ["free some disk space and they are saved on their own"]
+                if uncommitted else []))
             self.notify(
-                f"Not saved yet: {'; '.join(forms + fields)}. {how[:1].upper()}{how[1:]}."
-                " Ctrl+Q again quits without them.",
+                f"Not saved yet: {'; '.join(forms + fields + uncommitted)}. "
+                f"{how[:1].upper()}{how[1:]}. Ctrl+Q again quits without them.",
                 title="Quit?", severity="warning", timeout=QUIT_AGAIN, markup=False,
             )
             return
@@ -527,6 +589,11 @@ class PmConsole(App[int]):
             if isinstance(screen, ConsoleScreen):
                 return screen
         return None
+
+
+def _shortened(text: str, most: int = 40) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= most else f"…{text[-(most - 1):]}"
 
 
 def make_app(

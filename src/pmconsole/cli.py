@@ -148,7 +148,14 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 
 def _open_for_edit(path: Path, role: str = "script") -> SessionStore:
-    return SessionStore(path, role=role)
+    """The session opened for one command's edit. A file changed on disk since pmconsole
+    last wrote it is merged first, deleting nothing acknowledged where its base cannot be
+    told, and that is said on stderr."""
+    store = SessionStore(path, role=role, keep_acknowledged=True)
+    for notice in store.notices:
+        if notice.merged:
+            print(f"pmconsole: {notice.severity}: {notice.text}", file=sys.stderr)
+    return store
 
 
 def _finish(store: SessionStore) -> None:
@@ -218,9 +225,11 @@ def cmd_action_add(args: argparse.Namespace) -> int:
     refuse_if_blocked(snapshot)
     store = _open_for_edit(path)
     try:
-        refuse_if_blocked(store.session)  # again, with edits that landed meanwhile
         action.history = [StatusChange(status="open", at=datetime.now(timezone.utc))]
-        store.edit(add_op("actions", action))
+        # Checked again inside the commit's own transaction: with every edit that landed
+        # meanwhile, and none landing between the check and the add (eight concurrent adds
+        # leave seven open, never more).
+        store.edit(add_op("actions", action), guard=refuse_if_blocked)
     finally:
         _finish(store)
     print(action.id)

@@ -7,9 +7,10 @@ Every process applies the log in commit order, so all panes converge. The TOML f
 checkpoint: rewritten atomically from the merged state at step changes, on exit and after a
 bounded number of edits. Opening a session replays what the log holds beyond the checkpoint.
 
-A TOML file changed on disk by someone else (a hand edit, ``git pull``) is noticed: the change is
-turned into edits against the last checkpoint and merged; if it cannot be read, the session goes
-read-only rather than overwrite it.
+A TOML file changed on disk by someone else (a hand edit, ``git pull``, an earlier version put
+back) is noticed: the change is turned into edits against the checkpoint it was made from and
+merged; while it cannot be read, the session is read-only rather than overwrite it. A live log
+deleted while open is built again from the open session.
 
 Add ``*.pmlog*`` to the team's ``.gitignore``: the log and its lock are per-machine.
 
@@ -32,7 +33,7 @@ import zlib
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import tomli_w
 from pydantic import ValidationError
@@ -46,6 +47,7 @@ CHECKPOINT_EVERY = 200  # edits between TOML checkpoints, at the latest
 PANE_TIMEOUT = 5.0  # seconds without a heartbeat before a pane counts as gone
 HEARTBEAT_EVERY = 1.5
 CONFLICT_WINDOW = 10.0  # seconds in which another pane's write over ours earns a notice
+KEEP_BASES = 20  # checkpoints kept whole, to merge a hand edit against the one it came from
 
 
 class SessionFileError(Exception):
@@ -354,6 +356,11 @@ class Notice:
 
     text: str
     severity: str = "information"  # or "warning", "error"
+    # The edits that take back what the notice tells of (a merge that may not be what was
+    # meant): the console offers them to z.
+    undo: list[Op] = field(default_factory=list)
+    merged: bool = False  # tells of a file changed on disk merged: a command says it too
+    ops: list[Op] = field(default_factory=list)  # the edits it merged, for views to redraw
 
 
 @dataclass
@@ -375,8 +382,16 @@ class SessionStore:
     brings in other processes' edits, keeps the heartbeat and notices hand edits of the file.
     """
 
-    def __init__(self, path: Path | str, *, role: str = "facilitator") -> None:
+    def __init__(
+        self, path: Path | str, *, role: str = "facilitator", keep_acknowledged: bool = False
+    ) -> None:
+        """``keep_acknowledged``: when a file changed on disk cannot be told apart from
+        several versions, or puts back an earlier one, merge only the fields it changes and
+        the records it brings back, deleting none (the command line, where no one can be
+        asked). Without it (the console) the whole change is merged and the notice carries
+        its undo."""
         self.path = Path(path)
+        self.keep_acknowledged = keep_acknowledged
         self.log_path = log_path_for(self.path)
         self.lock_path = self.log_path.with_name(self.log_path.name + "-lock")
         self.role = role
@@ -393,6 +408,8 @@ class SessionStore:
         self._data_version: int | None = None
         self._last_heartbeat = 0.0
         self._file_stat: tuple[int, int, int] | None = None
+        self._unreadable_file = False  # read-only until the file changed on disk reads again
+        self._log_identity: tuple[int, int] | None = None  # the live log's device and inode
         self._mine: dict[tuple[str, str, str], float] = {}
         self._open()
 
@@ -405,6 +422,7 @@ class SessionStore:
         except NewerSchemaError as err:
             session = parse_session(data, self.path, allow_newer=True)
             self.read_only = err.message
+            self.notices.append(Notice(f"{self.path.name} {err.message}.", "warning"))
         self.live = LiveSession(session)
         if self.read_only:
             return
@@ -441,11 +459,20 @@ class SessionStore:
                 time.sleep(0.05 * (1 + attempt % 4))
 
     def _connect(self) -> None:
-        new = not self.log_path.exists()
-        if new:
+        try:
             # Create it owner-only before SQLite opens it.
-            fd = os.open(self.log_path, os.O_CREAT | os.O_RDWR, 0o600)
+            fd = os.open(self.log_path, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600)
+        except FileExistsError:
+            pass
+        else:
             os.close(fd)
+            # A write-ahead file left by a log deleted while open is not this log's: SQLite
+            # would read the old log's pages from it into the new one.
+            for side in ("-wal", "-shm"):
+                try:
+                    os.unlink(self.log_path.with_name(self.log_path.name + side))
+                except FileNotFoundError:
+                    pass
         conn = sqlite3.connect(self.log_path, timeout=10.0, isolation_level=None)
         try:
             conn.execute("PRAGMA journal_mode=WAL")
@@ -459,6 +486,7 @@ class SessionStore:
             conn.close()
             raise
         self._conn = conn
+        self._log_identity = self._log_stat()
         for side in ("-wal", "-shm"):
             side_path = self.log_path.with_name(self.log_path.name + side)
             if side_path.exists():
@@ -466,6 +494,48 @@ class SessionStore:
                     os.chmod(side_path, 0o600)
                 except OSError:
                     pass
+
+    def _log_stat(self) -> tuple[int, int] | None:
+        try:
+            st = os.stat(self.log_path)
+        except OSError:
+            return None
+        return (st.st_dev, st.st_ino)
+
+    def _rebuild_log(self) -> SyncResult:
+        """The live log was deleted or replaced while open (its name no longer leads to the
+        file we write): what we hold is the session as far as we know it, so the log is
+        built again from it. The old one is let go; a new one (made by a command meanwhile,
+        or made now) gets the edits it holds applied over ours, then our whole session as its
+        checkpoint, written to the TOML file at once."""
+        assert self._conn is not None
+        old, self._conn = self._conn, None
+        try:
+            old.close()
+        except sqlite3.Error:
+            pass
+        self._data_version = None
+        try:
+            with self._file_lock():
+                self._connect_when_free()
+                assert self._conn is not None
+                # Every edit made since the new log began (it began from a file we had
+                # written, or had merged): ours holds all but those.
+                self.applied_seq = self._conn.execute(
+                    "SELECT coalesce(min(seq), 0) FROM checkpoints WHERE landed = 1"
+                ).fetchone()[0]
+                result = self._sync_ops()
+                self._flush()
+                self._write_checkpoint(force=True)
+        except (sqlite3.Error, OSError, SessionFileError) as err:
+            self.error = f"the live log {self.log_path.name} went away and cannot be made " \
+                         f"again — {err}; retrying"
+            return SyncResult(notices=[Notice(f"{self.error}. Edits are kept in memory.", "error")])
+        result.notices.append(Notice(
+            f"The live log {self.log_path.name} was deleted or replaced while open; it was "
+            f"built again from this pane's session and {self.path.name} rewritten: nothing "
+            "acknowledged is lost.", "warning"))
+        return result
 
     def _set_aside_broken_log(self, err: Exception) -> None:
         aside = self.log_path.with_name(f"{self.log_path.name}.broken-{int(time.time())}")
@@ -489,31 +559,38 @@ class SessionStore:
         )
 
     def _catch_up(self, data: bytes) -> None:
-        """Bring the model from the file on disk up to the end of the log."""
+        """Bring the model from the file on disk up to the end of the log. Decided under the
+        file lock, on the file as it is then: a checkpoint another process wrote since we read
+        it is not taken for an earlier version put back."""
         assert self._conn is not None
-        sha = hashlib.sha256(data).hexdigest()
-        row = self._conn.execute(
-            "SELECT seq, landed FROM checkpoints WHERE sha256 = ?", (sha,)
-        ).fetchone()
-        if row is not None:
-            self.applied_seq = row[0]
-            if not row[1]:
-                # A crash between a checkpoint's rename and its record left it unmarked.
-                with self._file_lock():
+        with self._file_lock():
+            now = read_bytes(self.path)
+            if now != data:
+                data = now
+                self.live = LiveSession(parse_session(data, self.path))
+            sha = hashlib.sha256(data).hexdigest()
+            row = self._conn.execute(
+                "SELECT seq, landed FROM checkpoints WHERE sha256 = ?", (sha,)
+            ).fetchone()
+            newest = self._latest_base()
+            if row is not None and (newest is None or row[0] >= newest[0]):
+                self.applied_seq = row[0]
+                if not row[1]:
+                    # A crash between a checkpoint's rename and its record left it unmarked.
                     self._record_checkpoint(sha, row[0], data, landed=True)
-        elif self._latest_base() is None:
-            # A log with no checkpoint (new, or set aside): the file is the starting point,
-            # and anything in the log was made against it.
-            with self._file_lock():
+            elif newest is None:
+                # A log with no checkpoint (new, or set aside): the file is the starting point,
+                # and anything in the log was made against it.
                 self._record_checkpoint(sha, 0, data, landed=True)
-        else:
-            # The file changed since our last checkpoint (by hand or by git) while no one had it
-            # open: start from the last checkpoint we wrote and merge the change as edits.
-            self.live = LiveSession(self._base_session())
-            self.applied_seq = self._latest_base()[0]  # type: ignore[index]
-            self._sync_ops()
-            self._merge_file_change(data)
-            return
+            else:
+                # The file changed since our last checkpoint (by hand or by git, or an earlier
+                # checkpoint put back) while no one had it open: start from the last checkpoint
+                # we wrote and merge the change as edits.
+                self.live = LiveSession(self._base_session())
+                self.applied_seq = newest[0]
+                self._sync_ops()
+                self._merge_file_change(locked=True)
+                return
         self._sync_ops()
 
     # -- editing ---------------------------------------------------------------------------
@@ -522,11 +599,21 @@ class SessionStore:
     def session(self) -> Session:
         return self.live.session
 
-    def edit(self, *ops: Op) -> None:
+    def edit(self, *ops: Op, guard: Callable[[Session], None] | None = None) -> None:
         """Validate, commit and apply edits, as one. Raises OpError for an edit that does not fit
-        (nothing is changed then) and PermissionError-like ``ReadOnlySession`` when read-only."""
+        (nothing is changed then) and PermissionError-like ``ReadOnlySession`` when read-only.
+
+        ``guard`` checks a rule of the method that concurrent edits could break (at most
+        seven open actions): it is given the session with every committed edit, inside the
+        same write transaction as the commit, so no other process commits between the check
+        and the edit. It raises to refuse; nothing is changed then."""
         if self.read_only:
             raise ReadOnlySession(self.read_only)
+        if guard is not None and self._flush() and self._conn is not None:
+            self._edit_guarded(ops, guard)
+            return
+        if guard is not None:
+            guard(self.session)  # the log is out of reach: the edit waits in memory
         normal = [self.live.normalise(op) for op in ops]
         if self.recording is not None:
             self.recording[:0] = inverse(self.live, normal)
@@ -568,6 +655,38 @@ class SessionStore:
         self.error = ""
         self._sync_ops()
         return True
+
+    def _edit_guarded(self, ops: tuple[Op, ...], guard: Callable[[Session], None]) -> None:
+        assert self._conn is not None
+        try:
+            with self._transaction():
+                self._sync_ops()  # under the write lock: every edit committed before ours
+                guard(self.session)
+                normal = [self.live.normalise(op) for op in ops]
+                undo = inverse(self.live, normal)
+                rows = []
+                for op in normal:
+                    body = json.dumps(op, ensure_ascii=False, separators=(",", ":"))
+                    rows.append((self.origin, body, zlib.crc32(body.encode("utf-8"))))
+                self._conn.executemany(
+                    "INSERT INTO ops (origin, body, crc) VALUES (?, ?, ?)", rows
+                )
+        except (sqlite3.Error, OSError) as err:
+            # The log cannot take it now: checked against what we know, kept and retried.
+            self.error = f"not saved — {err}; retrying"
+            guard(self.session)
+            normal = [self.live.normalise(op) for op in ops]
+            if self.recording is not None:
+                self.recording[:0] = inverse(self.live, normal)
+            self.pending.extend(normal)
+            for op in normal:
+                self.live.apply(op)
+            return
+        if self.recording is not None:
+            self.recording[:0] = undo
+        self.edits_since_checkpoint += len(normal)
+        self.error = ""
+        self._sync_ops()
 
     def _catch_up_after_reconnect(self) -> None:
         """The log became reachable after failing at open. Our model is the file plus our own
@@ -649,25 +768,45 @@ class SessionStore:
         """Cheap check for others' edits (``PRAGMA data_version``), retry of unsaved edits,
         the heartbeat, and a look at the TOML file for changes made by hand or by git."""
         result = SyncResult()
+        if self._conn is not None and not self.read_only and (
+            self._log_stat() != self._log_identity
+        ):
+            result = self._rebuild_log()
         if self.pending:
             self._flush()
+        if self._unreadable_file and self._conn is not None and self._file_changed():
+            # The file that could not be read changed again (the second half of a save
+            # landed, someone fixed it): look again, and edit again if it reads now.
+            self.read_only = ""
+            self._unreadable_file = False
+            try:
+                result.notices.extend(self._merge_file_change())
+            except (sqlite3.Error, OSError, SessionFileError) as err:
+                self.read_only = f"{self.path.name} cannot be read: {err}"
+                self._unreadable_file = True
+            if not self.read_only:
+                result.notices.append(Notice(
+                    f"{self.path.name} can be read again; editing goes on.", "information"))
         if self._conn is None or self.read_only:
             return result
         try:
             version = self._conn.execute("PRAGMA data_version").fetchone()[0]
             if version != self._data_version:
                 self._data_version = version
-                result = self._sync_ops()
+                synced = self._sync_ops()
+                result.ops.extend(synced.ops)
+                result.notices.extend(synced.notices)
             now = time.monotonic()
             if now - self._last_heartbeat >= HEARTBEAT_EVERY:
                 self._heartbeat()
                 self._last_heartbeat = now
             if self._file_changed():
-                result.notices.extend(self._merge_file_change(read_bytes(self.path)))
+                result.notices.extend(self._merge_file_change())
         except (sqlite3.Error, OSError) as err:
             self.error = f"live log trouble — {err}; retrying"
         except SessionFileError as err:
             self.read_only = str(err)
+            self._unreadable_file = True
         return result
 
     def _heartbeat(self) -> None:
@@ -713,10 +852,15 @@ class SessionStore:
                 self._forget_old_bases(sha)
 
     def _forget_old_bases(self, keep: str) -> None:
-        # Only the newest landed checkpoint is needed as the base for merging a hand edit.
+        # A hand edit is merged against the checkpoint it was made from: the newest
+        # KEEP_BASES checkpoints keep their text for that (an editor or a branch holding an
+        # older one); older ones keep only their hash and place in the log.
         assert self._conn is not None
         self._conn.execute(
-            "UPDATE checkpoints SET toml = NULL WHERE sha256 != ? AND toml IS NOT NULL", (keep,)
+            "UPDATE checkpoints SET toml = NULL WHERE toml IS NOT NULL AND sha256 != ? AND "
+            "sha256 NOT IN (SELECT sha256 FROM checkpoints WHERE landed = 1 AND toml IS NOT "
+            "NULL ORDER BY seq DESC LIMIT ?)",
+            (keep, KEEP_BASES),
         )
 
     def _latest_base(self) -> tuple[int, bytes] | None:
@@ -742,7 +886,7 @@ class SessionStore:
             with self._file_lock():
                 self._sync_ops()
                 if self._file_changed():
-                    self._merge_file_change(read_bytes(self.path), locked=True)
+                    self._merge_file_change(locked=True)
                     return True
                 return self._write_checkpoint(force=force)
         except (sqlite3.Error, OSError) as err:
@@ -750,6 +894,7 @@ class SessionStore:
             return False
         except SessionFileError as err:
             self.read_only = str(err)
+            self._unreadable_file = True
             return False
 
     def _write_checkpoint(self, *, force: bool = False) -> bool:
@@ -792,41 +937,114 @@ class SessionStore:
     def _file_changed(self) -> bool:
         return self._stat() != self._file_stat
 
-    def _merge_file_change(self, data: bytes, *, locked: bool = False) -> list[Notice]:
-        """Merge a TOML file changed outside pmconsole: its difference from our last checkpoint
-        becomes edits in the log. An unreadable file makes the session read-only instead."""
+    def _merge_file_change(self, *, locked: bool = False) -> list[Notice]:
+        """Merge a TOML file changed outside pmconsole: its difference from the checkpoint it
+        was made from becomes edits in the log. An unreadable file makes the session read-only
+        instead. The file is read under the file lock, so a checkpoint another pane is writing
+        this instant is never taken for a change."""
         if not locked:
             with self._file_lock():
-                return self._merge_file_change(data, locked=True)
+                return self._merge_file_change(locked=True)
         assert self._conn is not None
+        data = read_bytes(self.path)
         self._remember_file_stat()
         sha = hashlib.sha256(data).hexdigest()
         known = self._conn.execute(
-            "SELECT 1 FROM checkpoints WHERE sha256 = ?", (sha,)
+            "SELECT seq FROM checkpoints WHERE sha256 = ?", (sha,)
         ).fetchone()
-        if known:
+        newest = self._latest_base()
+        if known and (newest is None or known[0] >= newest[0]):
             return []  # our own checkpoint, or another pane's
         try:
             edited = parse_session(data, self.path)
         except SessionFileError as err:
             self.read_only = (
                 f"{err} — the file was changed outside pmconsole and cannot be read; "
-                "edits are paused so it is not overwritten. Fix the file and reopen."
+                "edits are paused so it is not overwritten, and go on once it can be read."
             )
+            self._unreadable_file = True
             return [Notice(self.read_only, "error")]
-        ops = diff(self._base_session(), edited)
+        name = self.path.name
+        if known:
+            # An older checkpoint put back whole (`git checkout` of an earlier version, a
+            # backup copied over): a revert, made on purpose. It is taken as a hand edit
+            # against the newest checkpoint, so its changes are not ignored (replaying the log
+            # over it would undo it without a word); edits committed after that checkpoint
+            # stay. The command line keeps the records added since (see keep_acknowledged).
+            ops = diff(self._base_session(), edited)
+            what = f"{name} was replaced by an earlier version pmconsole wrote (a revert?)"
+            unsure = True
+        else:
+            changes, unsure = self._changes_from_bases(edited)
+            ops = changes[0]
+            what = f"{name} was changed outside pmconsole"
+            if unsure:
+                what += " from a version that cannot be told apart from others"
+        aside = ""
+        if unsure and self.keep_acknowledged:
+            # The non-destructive choice: what the file changes against every version it may
+            # come from, no acknowledged record deleted; the file as it was is kept aside.
+            offered = ops
+            others = [] if known else changes[1:]
+            ops = [op for op in ops
+                   if op["op"] != "del" and all(op in other for other in others)]
+            if len(ops) < len(offered):
+                aside = self._keep_aside(data)
+        undo = inverse(self.live, ops) if unsure else []
         self.pending.extend(ops)
         if not self._flush():
-            return [Notice(f"{self.path.name} was changed outside pmconsole; {self.error}", "error")]
+            return [Notice(f"{what}; {self.error}", "error")]
         # Write the merged state back at once: the file on disk must always be a checkpoint the
         # log knows, or a later open would not know which edits it already holds.
         self._write_checkpoint(force=True)
-        notice = Notice(
-            f"{self.path.name} was changed outside pmconsole; {len(ops)} change(s) merged.",
-            "warning",
-        )
+        text = f"{what}; {len(ops)} change(s) merged"
+        if aside:
+            text += (f", nothing acknowledged deleted or overwritten by a value it may not have "
+                     f"meant; the file as it was is kept as {aside}")
+        notice = Notice(text + ".", "warning", undo=undo, merged=True, ops=ops)
         self.notices.append(notice)
         return [notice]
+
+    def _keep_aside(self, data: bytes) -> str:
+        """A copy of a file changed on disk that was not merged whole, beside it."""
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        aside = self.path.with_name(f"{self.path.name}.outside-{stamp}")
+        try:
+            atomic_write(aside, data)
+        except OSError:
+            return ""
+        return aside.name
+
+    def _changes_from_bases(self, edited: Session) -> tuple[list[list[Op]], bool]:
+        """What a hand-edited file changed, against the checkpoint it was made from: of those
+        kept whole, the one it differs from least (an editor that loaded an older checkpoint
+        changed a few fields of it, not everything committed since). Several when that cannot
+        be told (two checkpoints as near, with different differences), newest first, with
+        True; True too when only the newest is kept whole (the file may come from before)."""
+        assert self._conn is not None
+        rows = self._conn.execute(
+            "SELECT toml FROM checkpoints WHERE landed = 1 AND toml IS NOT NULL "
+            "ORDER BY seq DESC"
+        ).fetchall()
+        nearest: list[list[Op]] = []
+        for (toml,) in rows:
+            try:
+                candidate = parse_session(toml, self.path)
+            except SessionFileError:
+                continue
+            ops = diff(candidate, edited)
+            if not nearest or len(ops) < len(nearest[0]):
+                nearest = [ops]
+            elif len(ops) == len(nearest[0]) and ops not in nearest:
+                nearest.append(ops)
+        if not nearest:
+            return [diff(self._base_session(), edited)], True
+        unsure = len(nearest) > 1
+        if len(rows) == 1 and self._conn.execute(
+            "SELECT count(*) FROM checkpoints WHERE landed = 1 AND toml IS NULL"
+        ).fetchone()[0]:
+            unsure = True
+        return nearest, unsure
 
     # -- closing ---------------------------------------------------------------------------
 
@@ -870,6 +1088,11 @@ def read_snapshot(path: Path | str) -> Session:
         row = conn.execute("SELECT seq FROM checkpoints WHERE sha256 = ?", (sha,)).fetchone()
         if row is None:
             return session  # changed outside pmconsole: the file is what we know for sure
+        newest = conn.execute(
+            "SELECT coalesce(max(seq), 0) FROM checkpoints WHERE landed = 1"
+        ).fetchone()[0]
+        if row[0] < newest:
+            return session  # an earlier version put back: a revert, merged by the next writer
         live = LiveSession(session)
         for body, crc in conn.execute(
             "SELECT body, crc FROM ops WHERE seq > ? ORDER BY seq", (row[0],)

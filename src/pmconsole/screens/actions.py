@@ -12,7 +12,7 @@ from textual.widgets import DataTable, Static
 
 from .. import rules
 from ..model import ActionItem, Session, StatusChange
-from ..ops import add_op, set_op
+from ..ops import OpError, add_op, set_op
 from ..widgets import plain_cells, short, show_text
 from ..widgets.fields import parse_day
 from ..widgets.form import FormField, RecordForm, required
@@ -166,8 +166,8 @@ class ActionsStep(StepView):
                 history=[StatusChange(status="open", at=self.app.clock.now())],  # type: ignore[attr-defined]
             )
             self.refuse([])
-            self.edit(add_op("actions", action))
-            self._select(action.id)
+            if self.edit(add_op("actions", action), guard=self._within_open_limit(action)):
+                self._select(action.id)
 
         self.app.push_screen(self._form("Agree an action", None), added)
 
@@ -216,11 +216,24 @@ class ActionsStep(StepView):
     def _row_chosen(self) -> None:
         self.action_edit_action()
 
+    def _within_open_limit(self, action: ActionItem):
+        """The open limit, checked by the store in the commit's own transaction: an add from
+        another pane or the command line a moment before ours counts."""
+
+        def check(session) -> None:
+            found = [f for f in rules.check_new_action(session, action, self._meeting_day())
+                     if f.rule == "actions.open_limit"]
+            if found:
+                raise OpError(f"{found[0].message} — {found[0].hint}")
+
+        return check
+
     def _set_status(self, action: ActionItem, status: str) -> bool:
         change = StatusChange(status=status, at=self.app.clock.now())  # type: ignore[attr-defined]
         return self.edit(
             set_op("actions", "status", status, action.id),
             set_op("actions", "history", [*action.history, change], action.id),
+            guard=self._within_open_limit(action) if status == "open" else None,
         )
 
     def action_toggle_done(self) -> None:

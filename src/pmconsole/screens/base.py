@@ -106,8 +106,8 @@ class StepView(VerticalScroll, can_focus=False):
         for area in self.query("BoundTextArea"):  # by name: TextArea is imported only when used
             area.show_value(session)  # type: ignore[attr-defined]
 
-    def edit(self, *ops) -> bool:
-        return self.app.edit(*ops)  # type: ignore[attr-defined]
+    def edit(self, *ops, guard=None) -> bool:
+        return self.app.edit(*ops, guard=guard)  # type: ignore[attr-defined]
 
     def removed(self, what: str, bring_back: Callable[[], object]) -> None:
         """Say what one key just removed, and keep how to bring it back: z does (App.did).

@@ -1,13 +1,15 @@
 """Inputs bound to one field of the session.
 
-Typing is committed to the store at most 0.4 s after the last key (and at once on Enter or
-when focus leaves), so nothing typed is only in memory for more than a second. When another
+Typing is committed to the store 0.4 s after the last key, and however fast the typing, at most
+0.8 s after the first key not yet saved (at once on Enter or when focus leaves): nothing typed
+is only in memory for more than a second. When another
 pane changes the same field, the new value is shown unless this input has typing not yet
 committed.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Callable
@@ -20,7 +22,10 @@ from textual.widgets import Input
 from ..keys import KeysInOrder
 from ..model import Session
 
-COMMIT_DELAY = 0.4
+COMMIT_DELAY = 0.4  # quiet after the last key
+# At the latest after the first unsaved key, however fast the keys come: the promise is one
+# second, and a busy event loop may run a timer late.
+COMMIT_AT_LATEST = 0.8
 
 
 @dataclass(frozen=True)
@@ -104,15 +109,24 @@ def format_tags(value: Any) -> str:
 
 
 class SavesSoon:
-    """Typing is saved COMMIT_DELAY after the last key, and at once when focus leaves."""
+    """Typing is saved COMMIT_DELAY after the last key, COMMIT_AT_LATEST after the first key
+    not yet saved however fast the typing, and at once when focus leaves."""
 
     _timer: Timer | None = None
     _dirty = False
+    _first_unsaved: float | None = None  # when the first key not yet saved was typed
 
     def _typed_now(self) -> None:
+        now = time.monotonic()  # the timers' own time, not the app's (a test's clock stands)
+        if self._first_unsaved is None:
+            self._first_unsaved = now
         self._dirty = True
+        self.app.typing_unsaved(self, True)  # type: ignore[attr-defined]
         self._stop_timer()
-        self._timer = self.set_timer(COMMIT_DELAY, self.commit)  # type: ignore[attr-defined]
+        wait = min(COMMIT_DELAY, self._first_unsaved + COMMIT_AT_LATEST - now)
+        # Never 0: a key handled after the deadline (a busy loop, a burst of keys) saves at
+        # once, and Textual's timer of no interval never fires (it divides by it).
+        self._timer = self.set_timer(max(wait, 0.01), self.commit)  # type: ignore[attr-defined]
 
     def _stop_timer(self) -> None:
         if self._timer is not None:
@@ -127,6 +141,9 @@ class SavesSoon:
         self._stop_timer()
         if self._dirty:
             self._save()
+        # Typing refused (a field marked red) starts a new wait with its next key.
+        self._first_unsaved = None
+        self.app.typing_unsaved(self, False)  # type: ignore[attr-defined]
 
     def _save(self) -> None:
         """Save the typed value; leaves ``_dirty`` set when it is not saved."""
@@ -175,6 +192,10 @@ class BoundInput(KeysInOrder, SavesSoon, Input):
         self._fmt = fmt
         self._timer: Timer | None = None
         self._dirty = False
+
+    @property
+    def text_typed(self) -> str:
+        return self.value
 
     @property
     def waits_for_enter(self) -> bool:

@@ -58,7 +58,16 @@ class BoundTextArea(KeysInOrder, SavesSoon, TextArea):
         self.typed_at = self.app.clock.monotonic()  # type: ignore[attr-defined]
         self._typed_now()
 
+    @property
+    def text_typed(self) -> str:
+        return self.text
+
     def _save(self) -> None:
-        self._dirty = False
         if self.text != plain_text(self.ref.read(self.app.store.session)):  # type: ignore[attr-defined]
-            self.app.edit_field(self.ref, self.text)  # type: ignore[attr-defined]
+            if not self.app.edit_field(self.ref, self.text):  # type: ignore[attr-defined]
+                # Refused (the session went read-only): the typing stays, counts as not saved
+                # (the header says so, quitting asks first) and is saved once it can be.
+                self.app.refused_fields.add(self)  # type: ignore[attr-defined]
+                return
+        self._dirty = False
+        self.app.refused_fields.discard(self)  # type: ignore[attr-defined]
