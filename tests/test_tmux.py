@@ -23,6 +23,7 @@ pytestmark = pytest.mark.skipif(TMUX is None, reason="tmux is not installed (apt
 
 # The records the keys below may not change: opening forms and leaving them, and a refused burst.
 RECORDS = ("participants", "evidence", "timeline", "factors", "actions")
+NEW_EVENT = "Playbook command removed far more billing servers than meant, input mistyped"
 
 
 class Terminal:
@@ -123,6 +124,16 @@ def test_a_meeting_in_a_real_terminal_edits_every_kind_and_changes_nothing_unask
         term.keys("e")
         term.wait_for("Edit the event")
         term.leave_form("Edit the event")
+        # A new event typed as a quick typist over ssh sends it: the key that opens the form
+        # with its text, then Tab and End, Backspaces and the time, each a write of its own.
+        term.burst(f"a{NEW_EVENT}")
+        term.keys("Tab", "End")
+        for _ in range(8):
+            term.keys("BSpace")
+        term.burst("18:00")
+        term.wait_for("18:00")
+        term.keys("C-s")
+        term.wait_gone("Add a timeline event")
         # Step 6: a condition of the first major event (an interpretation too).
         term.keys("F4")
         term.wait_for("Step 6 of 7")
@@ -141,4 +152,9 @@ def test_a_meeting_in_a_real_terminal_edits_every_kind_and_changes_nothing_unask
         term.stop()
     assert "Traceback" not in shown
     assert "PMCONSOLE-EXIT=0" in shown, shown
-    assert records(path) == before
+    after = records(path)
+    added = [e for e in after["timeline"] if e["text"] == NEW_EVENT]
+    assert len(added) == 1, [e["text"] for e in after["timeline"]][-3:]
+    assert added[0]["at"].astimezone(load_session(path).zone()).strftime("%H:%M") == "18:00"
+    after["timeline"] = [e for e in after["timeline"] if e["text"] != NEW_EVENT]
+    assert after == before

@@ -75,6 +75,11 @@ class KeyRouter:
         self.unused = 0  # keys of the refused burst not used so far
         self._told = 0  # how many of them the last look found (see _say_unused)
         self._held: list[events.Key] = []  # keys waiting for a control to take the focus
+        # Keys given by Textual to a control that does not take typing (a list), not yet come
+        # back up, and the keys from the terminal that wait behind them (rule 1, in transit).
+        self._in_transit: WeakSet[events.Key] = WeakSet()
+        self._behind: list[events.Key] = []
+        self._transit_timer: Timer | None = None
         self.burst_gap = BURST_GAP
 
     # -- the app calls these -----------------------------------------------------------------
@@ -87,7 +92,47 @@ class KeyRouter:
         if self._waits(event):
             self._held.append(event)
             return True
+        if self._behind or len(self._in_transit):
+            # Keys typed before it are still on their way up from a list (the "a" that opens a
+            # form, and the title typed after it): this one waits behind them, or it would
+            # reach the form's field before them.
+            if not self._acts_at_once(event):
+                self._behind.append(event)
+                return True
+        elif not takes_typing(self.app.focused):
+            self._in_transit.add(event)
+            self._wait_for_transit()
         return False
+
+    def _acts_at_once(self, event: events.Key) -> bool:
+        bound = self.app.screen.active_bindings.get(event.key)
+        return bound is not None and bound.binding.priority
+
+    def _wait_for_transit(self) -> None:
+        """Keys a control keeps never come back up: the keys behind them wait this long after
+        the last one given, at most."""
+        if self._transit_timer is not None:
+            self._transit_timer.stop()
+        self._transit_timer = self.app.set_timer(TRANSIT_WAIT, self._transit_over)
+
+    def _transit_over(self) -> None:
+        self._transit_timer = None
+        self._in_transit = WeakSet()
+        self._let_behind_go()
+
+    def _let_behind_go(self) -> None:
+        """The keys that waited behind others go on, in order, as Textual would have given
+        them: to the focused control. One typed before a step key was for the step left: it
+        is not used."""
+        if len(self._in_transit):
+            return  # more are on their way up: these wait for them
+        if self._transit_timer is not None:
+            self._transit_timer.stop()
+            self._transit_timer = None
+        behind, self._behind = self._behind, []
+        for key in behind:
+            if key.time >= self.moved_at:
+                self.give(key, self.app.focused or self.app)
 
     def acted_at_once(self, event: events.Key) -> None:
         """A priority binding took the key (it was not given to any control)."""
@@ -98,6 +143,11 @@ class KeyRouter:
         looked up. True when it is dealt with here (dropped, or given to the focused control):
         its binding must not act."""
         self.key_in_hand = event
+        if event in self._in_transit:
+            self._in_transit.discard(event)
+            if not len(self._in_transit):
+                # The last of them is back: what waited behind it follows it (after this one).
+                self.app.call_later(self._let_behind_go)
         if self._in_refused_burst(event):
             return True
         if event.time < self.moved_at:
@@ -196,6 +246,10 @@ class KeyRouter:
 def router_of(widget: Widget) -> KeyRouter | None:
     return getattr(widget.app, "keys", None)
 
+
+# How long keys from the terminal wait at most behind keys given to a list before them, that
+# the list may have kept (they come back up in a few milliseconds when it does not).
+TRANSIT_WAIT = 0.5
 
 # How long keys wait for a control at most. Should none take the focus, the keys are then
 # handled as if nothing were waiting: the keyboard is never held.
