@@ -12,11 +12,21 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import resource
+import subprocess
+import sys
+import tempfile
 import time
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+import pmconsole as pmconsole_package
 
 from conftest import NOW_TEXT, one_line, run
 from pmconsole import store
@@ -110,3 +120,347 @@ def test_a_session_opened_through_a_link_is_still_written_through_it(
                "alert", "--text", "through")[0] == 0
     assert link.is_symlink()
     assert any(e.text == "through" for e in load_session(target).timeline)
+
+
+# -- reads: only regular files, within a limit -----------------------------------------------------
+
+# Each command runs in a real process with a deadline and a memory cap: before the fix a FIFO
+# waited for a writer for ever and a link to /dev/zero read until memory ran out.
+DEADLINE = 30.0  # seconds; each of these takes about one on a quiet machine
+MEMORY_CAP = 1 << 30
+
+
+def pmconsole(*args, cwd: Path) -> subprocess.CompletedProcess:
+    src = str(Path(pmconsole_package.__file__).parents[1])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([src, os.environ.get("PYTHONPATH", "")])}
+
+    def cap_memory() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (MEMORY_CAP, MEMORY_CAP))
+
+    started = time.monotonic()
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "pmconsole", *map(str, args)], capture_output=True,
+            text=True, cwd=cwd, env=env, timeout=DEADLINE, preexec_fn=cap_memory,
+            stdin=subprocess.DEVNULL,
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"pmconsole {' '.join(map(str, args))} still running after {DEADLINE} s")
+    assert "Traceback" not in done.stderr, done.stderr
+    done.seconds = time.monotonic() - started  # type: ignore[attr-defined]
+    return done
+
+
+def fifo(path: Path) -> Path:
+    os.mkfifo(path)
+    return path
+
+
+def strange_files(folder: Path) -> dict[str, Path]:
+    """A FIFO, a link to /dev/zero and a folder, each named as a session."""
+    folder.mkdir(exist_ok=True)
+    pipe = fifo(folder / "pipe.toml")
+    zero = plant(folder / "zero.toml", Path("/dev/zero"))
+    (folder / "folder.toml").mkdir()
+    return {"pipe": pipe, "zero": zero, "folder": folder / "folder.toml"}
+
+
+@pytest.mark.parametrize("kind, words", [
+    ("pipe", "named pipe"), ("zero", "a device"), ("folder", "folder"),
+])
+@pytest.mark.parametrize("command", [
+    ["check", "{path}", "--now", NOW_TEXT],
+    ["export", "{path}", "--format", "md", "-o", "-"],
+    ["timeline", "add", "{path}", "--at", "2024-03-04T09:30:00Z", "--kind", "alert", "--text", "x"],
+    ["open", "{path}"],
+], ids=lambda c: c[0])
+def test_a_session_path_that_is_not_a_regular_file_is_refused_by_name(
+    kind, words, command, tmp_path
+):
+    path = strange_files(tmp_path / "sessions")[kind]
+    done = pmconsole(*[str(path) if a == "{path}" else a for a in command], cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert str(path) in one_line(done.stderr) and words in done.stderr
+
+
+def test_read_regular_refuses_without_reading(tmp_path, monkeypatch):
+    pipe = fifo(tmp_path / "pipe.toml")
+    with pytest.raises(SessionFileError, match="named pipe"):
+        store.read_bytes(pipe)  # would block for ever on a FIFO opened for reading
+    with pytest.raises(SessionFileError, match="device"):
+        store.read_bytes(plant(tmp_path / "zero.toml", Path("/dev/zero")))
+    grown = tmp_path / "grows.toml"
+    grown.write_bytes(b"x" * 100)
+    monkeypatch.setattr(store, "MAX_SESSION_BYTES", 10)
+    with pytest.raises(SessionFileError, match="at most 10 bytes"):
+        store.read_bytes(grown)
+
+
+def test_a_sessions_folder_with_a_fifo_a_device_link_and_100000_tags_is_searched_listed_and_exported_in_seconds(
+    tmp_path, make_session
+):
+    folder = tmp_path / "sessions"
+    strange = strange_files(folder)
+    store.save_session(folder / "good.toml", make_session())
+    tags = make_session()
+    tags.incident.title = "Many tagged outage"
+    tags.incident.tags = [f"tag{i}" for i in range(100_000)]
+    store.save_session(folder / "tags.toml", tags)
+    env = ["--sessions-dir", folder]
+
+    searched = pmconsole(*env, "log", "search", "outage", cwd=tmp_path)
+    assert searched.returncode == 0, searched.stderr
+    for path in (strange["pipe"], strange["zero"]):
+        assert f"unreadable  {path}" in searched.stdout  # listed, never read
+    assert str(folder / "tags.toml") in searched.stdout
+    listed = pmconsole(*env, "actions", "--all", "--now", NOW_TEXT, cwd=tmp_path)
+    assert listed.returncode == 0, listed.stderr
+    assert str(strange["pipe"]) in listed.stderr and str(strange["zero"]) in listed.stderr
+    exported = pmconsole("export", folder / "tags.toml", "--format", "json", "--force", "-o",
+                         tmp_path / "tags.json", cwd=tmp_path)
+    assert exported.returncode == 0, exported.stderr
+    checked = pmconsole("check", folder / "tags.toml", "--now", NOW_TEXT, cwd=tmp_path)
+    assert "Traceback" not in checked.stderr
+    for done in (searched, listed, exported, checked):
+        assert done.seconds < 15, f"{done.args[3:]} took {done.seconds:.1f} s"
+
+
+def test_100000_tags_are_cleaned_in_linear_time(make_session):
+    tags = [f"Tag{i % 50_000} " for i in range(100_000)]  # each twice, with case and spaces
+    started = time.monotonic()
+    incident = make_session().incident.model_copy(update={}).model_validate(
+        {**make_session().incident.model_dump(), "tags": tags}
+    )
+    assert time.monotonic() - started < 2.0
+    assert incident.tags == [f"tag{i}" for i in range(50_000)]
+
+
+@pytest.mark.parametrize("side", ["", "-wal", "-shm", "-lock"])
+def test_a_live_log_that_is_not_a_regular_file_is_never_opened(side, write_session, tmp_path,
+                                                               victim):
+    path = write_session()
+    log = log_path_for(path)
+    strange = log.with_name(log.name + side)
+    fifo(strange) if side in ("", "-lock") else plant(strange, victim)
+    checked = pmconsole("check", path, "--now", NOW_TEXT, cwd=tmp_path)  # reads the file alone
+    assert checked.returncode in (0, 1), checked.stderr
+    added = pmconsole("timeline", "add", path, "--at", "2024-03-04T09:30:00Z", "--kind", "alert",
+                      "--text", "x", cwd=tmp_path)
+    assert added.returncode == 2 and str(strange) in one_line(added.stderr)
+    assert victim.read_bytes() == VICTIM
+    assert not any(e.text == "x" for e in load_session(path).timeline)
+
+
+def test_an_import_source_that_is_not_a_regular_file_is_refused_by_name(write_session, tmp_path):
+    path = write_session()
+    for source, words in ((fifo(tmp_path / "events.csv"), "named pipe"),
+                          (plant(tmp_path / "zero.csv", Path("/dev/zero")), "device")):
+        done = pmconsole("import", path, source, cwd=tmp_path)
+        assert done.returncode == 2 and str(source) in one_line(done.stderr), done.stderr
+        assert words in done.stderr
+
+
+def test_a_slack_folder_with_a_fifo_day_file_imports_the_other_days(write_session, tmp_path):
+    path = write_session()
+    folder = tmp_path / "channel"
+    folder.mkdir()
+    (folder / "2024-03-04.json").write_text('[{"ts": "1709544600.0", "text": "from slack"}]')
+    fifo(folder / "2024-03-05.json")
+    done = pmconsole("import", path, folder, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert any(e.text == "from slack" for e in load_session(path).timeline)
+
+
+def test_a_settings_file_that_is_a_fifo_is_reported_and_the_defaults_used(tmp_path, monkeypatch):
+    from pmconsole.config import Settings, load_settings
+
+    settings, problem = load_settings(fifo(tmp_path / "config.toml"))
+    assert settings == Settings() and "named pipe" in problem
+
+
+# -- `new` and the picker's form: a file that cannot be written is named, never a traceback --------
+
+NEW = ["--title", "Checkout outage", "--incident-start", "2024-03-04T09:10:00Z",
+       "--incident-end", "2024-03-04T10:00:00Z"]
+
+
+def fail_writes(monkeypatch, code: int) -> None:
+    """A disk that refuses every new file (the suite runs as root: chmod would not stop it)."""
+    import tempfile
+
+    def fail(*args, **kwargs):
+        raise OSError(code, os.strerror(code))
+
+    monkeypatch.setattr(tempfile, "mkstemp", fail)
+
+
+def new_cases(tmp_path, monkeypatch) -> dict[str, tuple[Path, str]]:
+    (tmp_path / "a-file").write_text("")
+    return {
+        "parent-is-a-file": (tmp_path / "a-file" / "incident.toml", "Not a directory"),
+        "name-too-long": (tmp_path / ("x" * 300 + ".toml"), "File name too long"),
+        "read-only": (tmp_path / "ro" / "incident.toml", os.strerror(errno.EROFS)),
+        "disk-full": (tmp_path / "full.toml", os.strerror(errno.ENOSPC)),
+    }
+
+
+@pytest.mark.parametrize("case", ["parent-is-a-file", "name-too-long", "read-only", "disk-full"])
+def test_new_that_cannot_write_its_file_exits_2_naming_it(case, tmp_path, monkeypatch, capsys):
+    path, reason = new_cases(tmp_path, monkeypatch)[case]
+    if case == "read-only":
+        fail_writes(monkeypatch, errno.EROFS)
+    elif case == "disk-full":
+        fail_writes(monkeypatch, errno.ENOSPC)
+    code, out, err = run(capsys, "new", path, *NEW)
+    assert code == 2, err
+    assert str(path) in one_line(err) and reason in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]  # nothing left behind
+
+
+@pytest.mark.parametrize("field, value, words", [
+    ("started", "9999-12-31 10:00", "year 9999 is out of range"),
+    ("started", "1969-12-31 10:00", "year 1969 is out of range"),
+    ("ended", "2999-12-31T23:00:00-12:00", "year 3000 is out of range"),
+    ("file", "x" * 300, "File name too long"),
+    ("file", "taken", "already exists"),
+])
+async def test_the_picker_new_session_form_shows_what_stops_it_and_stays_open(
+    field, value, words, tmp_path
+):
+    from textual.widgets import Input, Static
+
+    from pmconsole.widgets.form import RecordForm
+
+    folder = tmp_path / "sessions"
+    folder.mkdir()
+    (folder / "taken.toml").write_text("kept")
+    app = console(None, sessions_dir=folder)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("n")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, RecordForm)
+        form.query_one("#field-title", Input).value = "Checkout outage"
+        form.query_one(f"#field-{field}", Input).value = value
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.is_running and app.screen is form, "the form closed or the app stopped"
+        shown = str(form.query_one(f"#error-{field}", Static).render())
+        assert words in shown
+    assert sorted(p.name for p in folder.iterdir()) == ["taken.toml"]
+    assert (folder / "taken.toml").read_text() == "kept"
+
+
+# -- one range for every time, judged in UTC -------------------------------------------------------
+
+LATE = "2999-12-31T23:00:00-12:00"  # 3000-01-01 11:00 in UTC
+EARLY = "1970-01-01T00:30:00+01:00"  # 1969-12-31 23:30 in UTC
+
+
+@pytest.mark.parametrize("text", [LATE, EARLY])
+def test_a_time_out_of_range_in_utc_is_refused_by_the_cli(text, write_session, capsys):
+    path = write_session()
+    before = path.read_bytes()
+    code, out, err = run(capsys, "timeline", "add", path, "--at", text, "--kind", "alert",
+                         "--text", "x")
+    assert code == 2 and "--at" in one_line(err) and "out of range" in err
+    assert path.read_bytes() == before
+
+
+@pytest.mark.parametrize("text", [LATE, EARLY])
+def test_a_hand_edited_time_out_of_range_in_utc_is_refused_with_its_line(text, tmp_path,
+                                                                           make_session):
+    good = store.dump_session(make_session()).decode("utf-8")
+    lines = good.splitlines()
+    line = next(i for i, t in enumerate(lines) if t.startswith("resolved_at = ")) + 1
+    lines[line - 1] = f"resolved_at = {text}"
+    path = tmp_path / "incident.toml"
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(SessionFileError) as refused:
+        load_session(path)
+    assert refused.value.line == line and "out of range" in str(refused.value)
+
+
+def test_an_import_row_out_of_range_in_utc_is_skipped_with_its_line(write_session, tmp_path,
+                                                                    capsys):
+    path = write_session()
+    source = tmp_path / "events.csv"
+    source.write_text(f"time,text\n2024-03-04T09:30:00Z,kept\n{LATE},too late\n"
+                      f"{EARLY},too early\n")
+    code, out, err = run(capsys, "import", path, source)
+    assert code == 0, err
+    assert f"{source}:3: skipped:" in err and f"{source}:4: skipped:" in err
+    assert "out of range" in err
+    texts = [e.text for e in load_session(path).timeline]
+    assert "kept" in texts and "too late" not in texts
+    assert run(capsys, "check", path, "--now", NOW_TEXT)[0] in (0, 1)  # the file still reads
+
+
+def _offsets():
+    return st.builds(
+        timezone,
+        st.timedeltas(min_value=timedelta(hours=-23, minutes=-59),
+                      max_value=timedelta(hours=23, minutes=59)).map(
+            lambda d: timedelta(minutes=int(d.total_seconds() // 60))
+        ),
+    )
+
+
+TIMES = st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30),
+                     timezones=_offsets())
+NEAR_EDGES = st.one_of(
+    st.datetimes(min_value=datetime(1969, 12, 30), max_value=datetime(1970, 1, 2),
+                 timezones=_offsets()),
+    st.datetimes(min_value=datetime(2999, 12, 30), max_value=datetime(3000, 1, 2),
+                 timezones=_offsets()),
+)
+
+
+def _accepted_by(entry: str, moment: datetime, folder: Path):
+    """The time as the entry takes it in, or None when it refuses it (as it may)."""
+    from pmconsole.cli import UsageError, parse_timestamp
+    from pmconsole.importers import ImportRefused, import_timeline
+    from pmconsole.model import TimelineEvent
+    from conftest import _session
+
+    text = moment.isoformat()
+    try:
+        if entry == "model":  # the console's forms build the model
+            return TimelineEvent(at=moment, text="x").at
+        if entry == "cli":
+            return parse_timestamp(text)
+        if entry == "file":
+            session = store.dump_session(_session()).decode("utf-8")
+            lines = session.splitlines()
+            i = next(i for i, t in enumerate(lines) if t.startswith("resolved_at = "))
+            lines[i] = f"resolved_at = {text}"
+            return store.parse_session("\n".join(lines).encode(), folder / "f.toml").incident.resolved_at
+        source = folder / "events.csv"
+        source.write_text(f"time,text\n{text},x\n")
+        return import_timeline(source, _session()).events[0].at
+    except (ValueError, UsageError, SessionFileError, ImportRefused):
+        return None
+
+
+@pytest.mark.parametrize("entry", ["model", "cli", "file", "import"])
+@settings(max_examples=300, deadline=None)
+@example(datetime.fromisoformat(LATE))
+@example(datetime.fromisoformat(EARLY))
+@example(datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=1))))
+@example(datetime(9999, 12, 31, 23, 59, tzinfo=timezone(timedelta(hours=-1))))
+@given(moment=st.one_of(TIMES, NEAR_EDGES))
+def test_any_time_accepted_at_any_entry_round_trips_through_the_file(entry, moment):
+    from conftest import _session
+    from pmconsole.model import TimelineEvent
+
+    with tempfile.TemporaryDirectory() as folder:
+        accepted = _accepted_by(entry, moment, Path(folder))
+    if accepted is None:
+        return
+    assert accepted == moment and accepted.utcoffset() == timedelta(0)
+    session = _session()
+    session.timeline.append(TimelineEvent(id="e-prop", at=accepted, text="x"))
+    session.incident.resolved_at = max(accepted, session.incident.started_at)
+    again = store.parse_session(store.dump_session(session), Path("round-trip.toml"))
+    assert next(e for e in again.timeline if e.id == "e-prop").at == accepted

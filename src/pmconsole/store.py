@@ -388,28 +388,37 @@ def create_session(path: Path | str, session: Session) -> None:
     not: the name is taken (a link too, even one pointing nowhere: nothing is created through
     it), the name is too long, a folder on the way is a file, the disk is full or read-only."""
     path = Path(path)
+    made: list[Path] = []
     try:
         if path.is_symlink():
             raise SessionFileError(path, "already exists (a symbolic link); choose another name")
         if path.exists():
             raise SessionFileError(path, "already exists; choose another name or open it")
-        ensure_folder(path.parent)
+        made = ensure_folder(path.parent)
         save_session(path, session)
     except OSError as err:
+        for folder in reversed(made):  # a failed command leaves nothing behind
+            try:
+                folder.rmdir()
+            except OSError:
+                break
         raise SessionFileError(path, f"cannot be created: {err.strerror or err}") from None
 
 
-def ensure_folder(folder: Path) -> None:
+def ensure_folder(folder: Path) -> list[Path]:
     """Create a folder and any missing folders above it, each owner-only whatever the umask
-    (Path.mkdir applies its mode to the last folder only, and the umask to that)."""
+    (Path.mkdir applies its mode to the last folder only, and the umask to that). Returns the
+    folders it created, outermost first."""
     missing = []
     current = Path(folder)
     while not current.exists():
         missing.append(current)
         current = current.parent
-    for each in reversed(missing):
+    missing.reverse()
+    for each in missing:
         each.mkdir(mode=0o700)
         os.chmod(each, 0o700)
+    return missing
 
 
 # -- the live operation log --------------------------------------------------------------------
