@@ -12,8 +12,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
+import signal
 import resource
 import subprocess
 import sys
@@ -183,12 +185,27 @@ def test_a_session_path_that_is_not_a_regular_file_is_refused_by_name(
     assert str(path) in one_line(done.stderr) and words in done.stderr
 
 
+@contextlib.contextmanager
+def deadline(seconds: float):
+    """Fail, rather than hang the suite, when what is inside blocks (as reading a FIFO did)."""
+
+    def expired(signum, frame):
+        raise TimeoutError(f"still blocked after {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def test_read_regular_refuses_without_reading(tmp_path, monkeypatch):
     pipe = fifo(tmp_path / "pipe.toml")
-    with pytest.raises(SessionFileError, match="named pipe"):
-        store.read_bytes(pipe)  # would block for ever on a FIFO opened for reading
-    with pytest.raises(SessionFileError, match="device"):
-        store.read_bytes(plant(tmp_path / "zero.toml", Path("/dev/zero")))
+    with deadline(5), pytest.raises(SessionFileError, match="named pipe"):
+        store.read_bytes(pipe)  # blocked for ever on a FIFO opened for reading
+    # (A link to /dev/zero, which read without end, is tried in a process with a memory cap.)
     grown = tmp_path / "grows.toml"
     grown.write_bytes(b"x" * 100)
     monkeypatch.setattr(store, "MAX_SESSION_BYTES", 10)
@@ -274,7 +291,8 @@ def test_a_slack_folder_with_a_fifo_day_file_imports_the_other_days(write_sessio
 def test_a_settings_file_that_is_a_fifo_is_reported_and_the_defaults_used(tmp_path, monkeypatch):
     from pmconsole.config import Settings, load_settings
 
-    settings, problem = load_settings(fifo(tmp_path / "config.toml"))
+    with deadline(5):
+        settings, problem = load_settings(fifo(tmp_path / "config.toml"))
     assert settings == Settings() and "named pipe" in problem
 
 
@@ -464,3 +482,87 @@ def test_any_time_accepted_at_any_entry_round_trips_through_the_file(entry, mome
     session.incident.resolved_at = max(accepted, session.incident.started_at)
     again = store.parse_session(store.dump_session(session), Path("round-trip.toml"))
     assert next(e for e in again.timeline if e.id == "e-prop").at == accepted
+
+
+# -- every command-line number is bounded ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("args, words", [
+    (["log", "search", "--since", "999999999y"], "--since"),
+    (["log", "search", "--since", "9" * 5000 + "d"], "--since"),
+    (["actions", "--due-within", "99999999999999999999"], "--due-within"),
+    (["actions", "--due-within", "-1"], "--due-within"),
+    (["serve", "{path}", "--port", "65536"], "--port"),
+    (["serve", "{path}", "--port", "-1"], "--port"),
+    (["serve", "{path}", "--idle-minutes", "nan"], "--idle-minutes"),
+    (["serve", "{path}", "--idle-minutes", "inf"], "--idle-minutes"),
+    (["serve", "{path}", "--idle-minutes", "0"], "--idle-minutes"),
+    (["serve", "{path}", "--max-connections", "0"], "--max-connections"),
+    (["serve", "{path}", "--max-connections", "1e3"], "--max-connections"),
+    (["new", "{folder}/n.toml", *NEW, "--duration", "99999999999999999999"], "--duration"),
+], ids=lambda v: v if isinstance(v, str) else None)
+def test_a_number_out_of_bounds_exits_2_with_one_line(args, words, write_session, tmp_path,
+                                                      capsys, monkeypatch):
+    monkeypatch.setenv("PMCONSOLE_SESSIONS_DIR", str(tmp_path))
+    path = write_session()
+    before = sorted(p.name for p in tmp_path.iterdir())
+    code, out, err = run(capsys, *[a.replace("{path}", str(path)).replace("{folder}",
+                                                                          str(tmp_path))
+                                   for a in args])
+    assert code == 2, err
+    assert words in one_line(err)
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+# -- smaller ones ----------------------------------------------------------------------------------
+
+
+def test_a_byte_order_mark_at_the_start_of_a_session_is_read(write_session, capsys):
+    path = write_session()
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    assert load_session(path).incident.title
+    assert run(capsys, "check", path, "--now", NOW_TEXT)[0] in (0, 1)
+
+
+def test_schema_version_as_text_says_it_must_be_a_whole_number(write_session):
+    path = write_session()
+    path.write_text(path.read_text().replace("schema_version = 1", 'schema_version = "1"'))
+    with pytest.raises(SessionFileError) as refused:
+        load_session(path)
+    assert "must be a whole number" in str(refused.value) and refused.value.line == 1
+
+
+def test_a_dangling_link_named_by_a_bare_name_is_reported_as_given(tmp_path, monkeypatch,
+                                                                   capsys):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PMCONSOLE_SESSIONS_DIR", str(tmp_path / "elsewhere"))
+    plant(tmp_path / "incident.toml", tmp_path / "gone.toml")
+    code, out, err = run(capsys, "check", "incident.toml")
+    assert code == 2
+    assert one_line(err).startswith("pmconsole: incident.toml: ") and "does not exist" in err
+    assert "elsewhere" not in err
+
+
+@pytest.fixture
+def open_umask():
+    old = os.umask(0)
+    yield
+    os.umask(old)
+
+
+def test_the_settings_folders_are_private_under_umask_000(tmp_path, open_umask):
+    import stat
+
+    from pmconsole.config import save_setting
+
+    config = tmp_path / "home" / "config" / "pmconsole" / "config.toml"
+    save_setting(config, "theme", "pmconsole-high-contrast")
+    for folder in (config.parent, config.parent.parent, config.parent.parent.parent):
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder
+    assert stat.S_IMODE(config.stat().st_mode) == 0o600
+
+
+def test_the_readme_states_the_file_guarantees():
+    text = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    assert "pmconsole writes only where it means to" in text
+    assert "Only regular files are read" in text

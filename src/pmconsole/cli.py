@@ -13,7 +13,6 @@ import argparse
 import json
 import os
 import re
-import shutil
 import sys
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -518,8 +517,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     path = folder / "demo.toml"
     for old in folder.glob("demo.pmlog*"):
         old.unlink()
-    shutil.copyfile(locations.bundled_demo(), path)
-    path.chmod(0o600)
+    atomic_write(path, locations.bundled_demo().read_bytes())  # owner-only, never through a link
     print(f"demo session copied to {path}", file=sys.stderr)
     return _run_console(path, args, role="facilitator")
 

@@ -197,11 +197,12 @@ class PickerScreen(Screen):
                     resolved_at=values["ended"],
                 )
             except ValidationError as err:
-                first = err.errors()[0]
-                field = {"started_at": "started", "resolved_at": "ended"}.get(
-                    str(first["loc"][0]) if first["loc"] else "", "title"
-                )
-                return [(field, str(first["msg"]).removeprefix("Value error, "))]
+                fields = {"started_at": "started", "resolved_at": "ended"}
+                return [
+                    (fields.get(str(e["loc"][0]) if e["loc"] else "", "title"),
+                     str(e["msg"]).removeprefix("Value error, "))
+                    for e in err.errors()
+                ]
             session = Session(
                 incident=incident,
                 meeting=Meeting(
@@ -214,7 +215,7 @@ class PickerScreen(Screen):
             try:
                 create_session(path, session)
             except SessionFileError as err:
-                return [("file", f"{path.name[:60]}: {err.message}")]
+                return [("file", err.message)]  # the name is in the field above it
             made.append(path)
             return []
 
