@@ -617,7 +617,7 @@ def build_parser(only: str | None = None) -> Parser:
         p.add_argument("--feedback", action="store_true", help="serve the anonymous feedback form")
         p.add_argument("--max-connections", type=bounded(int, 1, 10_000), default=20, metavar="N",
                        help="connections at once per role (default 20)")
-        p.add_argument("--idle-minutes", type=bounded(float, 0.1, 7 * 24 * 60), default=30.0,
+        p.add_argument("--idle-minutes", type=bounded(float, 0.01, 7 * 24 * 60), default=30.0,
                        metavar="MIN",
                        help="close a browser connection idle this long, its edits saved "
                        "(default 30)")
