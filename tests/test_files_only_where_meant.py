@@ -218,6 +218,7 @@ def test_a_sessions_folder_with_a_fifo_a_device_link_and_100000_tags_is_searched
 ):
     folder = tmp_path / "sessions"
     strange = strange_files(folder)
+    strange["dangling"] = plant(folder / "dangling.toml", folder / "gone.toml")
     store.save_session(folder / "good.toml", make_session())
     tags = make_session()
     tags.incident.title = "Many tagged outage"
@@ -227,7 +228,7 @@ def test_a_sessions_folder_with_a_fifo_a_device_link_and_100000_tags_is_searched
 
     searched = pmconsole(*env, "log", "search", "outage", cwd=tmp_path)
     assert searched.returncode == 0, searched.stderr
-    for path in (strange["pipe"], strange["zero"]):
+    for path in (strange["pipe"], strange["zero"], strange["dangling"]):
         assert f"unreadable  {path}" in searched.stdout  # listed, never read
     assert str(folder / "tags.toml") in searched.stdout
     listed = pmconsole(*env, "actions", "--all", "--now", NOW_TEXT, cwd=tmp_path)

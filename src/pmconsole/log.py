@@ -292,7 +292,10 @@ class PostMortemLog:
                         try:
                             on_disk[entry.path] = entry.stat()
                         except OSError:
-                            continue
+                            try:  # a link to nothing: listed as unreadable, not left out
+                                on_disk[entry.path] = entry.stat(follow_symlinks=False)
+                            except OSError:
+                                continue
         except OSError:
             pass  # no sessions folder yet: an empty log
         known = {
