@@ -483,6 +483,8 @@ def _lines(path: Path, progress: _Progress) -> Iterator[tuple[int, str]]:
     with _open(path, progress.limit) as f:
         for number, raw in enumerate(f, 1):
             progress.done += len(raw)
+            if progress.done > progress.limit:  # still being written, say: the limit holds
+                raise ImportRefused(path, f"grew past the import limit of {size_text(progress.limit)}")
             if number == 1:
                 raw = raw.removeprefix(codecs.BOM_UTF8)  # spreadsheets save one
             yield number, raw.decode("utf-8", "surrogateescape")
@@ -822,6 +824,8 @@ def _parse_slack(
         with _open(file, progress.limit) as f:
             data = f.read(progress.limit + 1)
         progress.done += len(data)
+        if progress.done > progress.limit:
+            raise ImportRefused(file, f"grew past the import limit of {size_text(progress.limit)}")
         try:
             messages = _slack_messages(data, file)
         except ImportRefused as refused:

@@ -71,10 +71,11 @@ def open_regular(path: Path, limit: int | None, what: str = "a session file") ->
     """Open a file for reading only if it is a regular file of at most ``limit`` bytes (None:
     the caller checks the size itself, from the same open file).
 
-    The one reader of every file pmconsole reads as a session, a live log's neighbour or an
-    import: opened without blocking (a FIFO would wait for a writer forever) and judged by
-    ``fstat`` of what was opened, so a FIFO, a device (a link to /dev/zero would never end) or a
-    folder is refused by name before a byte is read. Raises SessionFileError."""
+    The one reader of every file pmconsole reads itself: sessions, the settings, import sources
+    (SQLite opens the live log: ``is_regular_or_absent`` guards that). Opened without blocking
+    (a FIFO would wait for a writer for ever) and judged by ``fstat`` of what was opened, so a
+    FIFO, a device (a link to /dev/zero would never end) or a folder is refused by name before
+    a byte is read. Raises SessionFileError."""
     path = Path(path)
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
@@ -118,7 +119,7 @@ def _kind_of(mode: int) -> str:
         return "a device"
     if stat.S_ISSOCK(mode):
         return "a socket"
-    return "not a regular file"
+    return "something other than a regular file"
 
 
 def read_regular(path: Path, limit: int, what: str = "a session file") -> bytes:
@@ -175,7 +176,7 @@ def parse_session(data: bytes, path: Path, *, allow_newer: bool = False) -> Sess
         raise SessionFileError(
             path,
             f"schema_version must be a whole number, like schema_version = {SCHEMA_VERSION}, "
-            f"not {version!r}"[:200],
+            f"not {version!r:.40}",
             _line_of(text, ("schema_version",)),
         )
     if not isinstance(version, int) or isinstance(version, bool):
