@@ -567,3 +567,18 @@ def test_the_readme_states_the_file_guarantees():
     text = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
     assert "pmconsole writes only where it means to" in text
     assert "Only regular files are read" in text
+
+
+@pytest.mark.parametrize("command", [
+    ["export", "{path}", "--format", "json", "--force", "-o", "{long}.json"],
+    ["import", "{path}", "{long}.csv"],
+    ["check", "{long}.toml"],
+    ["new", "{long}.toml", *NEW],
+], ids=lambda c: c[0])
+def test_a_name_too_long_is_one_line_naming_it(command, write_session, tmp_path, capsys):
+    path = write_session()
+    long = str(tmp_path / ("y" * 300))
+    code, out, err = run(capsys, *[a.replace("{path}", str(path)).replace("{long}", long)
+                                   for a in command])
+    assert code == 2
+    assert long in one_line(err) and "too long" in err

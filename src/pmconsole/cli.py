@@ -467,7 +467,11 @@ def cmd_export(args: argparse.Namespace) -> int:
     out = Path(args.output) if args.output else exporters.default_output(path, args.format)
     if out.resolve() == path.resolve():
         raise UsageError(f"{out}: that is the session file itself; choose another name")
-    if out.exists() and not args.force:
+    try:
+        taken = out.exists() or out.is_symlink()
+    except OSError as err:  # a name too long, a loop of links
+        raise UsageError(f"{out}: cannot write: {err.strerror or err}") from None
+    if taken and not args.force:
         raise UsageError(f"{out}: already exists; use --force to replace it")
     text = exporters.export(session, args.format)
     try:
@@ -769,6 +773,12 @@ def main(argv: list[str] | None = None) -> int:
     except Refused as err:
         print(f"pmconsole: refused by {one_line(str(err))}", file=sys.stderr)
         return 1
+    except OSError as err:
+        # The last net for a path the system refuses where no command expected it (a name too
+        # long, a loop of links): still one line naming the file, never a traceback.
+        where = f"{err.filename}: " if err.filename else ""
+        print(f"pmconsole: {one_line(where + (err.strerror or str(err)))}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
 

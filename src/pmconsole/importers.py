@@ -989,7 +989,10 @@ def import_timeline(
         raise ImportRefused(path, f"unknown format {fmt!r} (use one of: {', '.join(FORMATS)})")
     zone = session.zone()
     started_at = session.incident.started_at
-    is_folder = path.is_dir()
+    try:
+        is_folder = path.is_dir()
+    except OSError as err:  # a name too long, a loop of links
+        raise ImportRefused(path, (err.strerror or str(err)).lower()) from None
     try:
         if is_folder:
             if fmt not in (None, "slack"):
