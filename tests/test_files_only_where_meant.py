@@ -84,6 +84,8 @@ def test_export_to_a_dangling_planted_link_does_not_create_its_target(
     target.parent.mkdir()
     link = plant(path.with_name("incident.summary.md"), target)
     code, out, err = run(capsys, "export", path, "--format", "md")
+    assert code == 2 and "--force" in one_line(err)  # a link is a name taken, as for `new`
+    code, out, err = run(capsys, "export", path, "--format", "md", "--force")
     assert code == 0, err
     assert not target.exists(), "the export created the file a dangling link named"
     assert not link.is_symlink()
@@ -491,6 +493,7 @@ def test_any_time_accepted_at_any_entry_round_trips_through_the_file(entry, mome
 @pytest.mark.parametrize("args, words", [
     (["log", "search", "--since", "999999999y"], "--since"),
     (["log", "search", "--since", "9" * 5000 + "d"], "--since"),
+    (["log", "search", "--since", "0001-01-01"], "out of range"),
     (["actions", "--due-within", "99999999999999999999"], "--due-within"),
     (["actions", "--due-within", "-1"], "--due-within"),
     (["serve", "{path}", "--port", "65536"], "--port"),

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Callable
 
 from . import locations
-from .model import FIRST_YEAR, Session
+from .model import FIRST_YEAR, Session, _plausible_date
 from .rules import LogFacts, PastSession
 from .store import SessionFileError, ensure_folder, read_snapshot
 
@@ -128,8 +128,10 @@ def parse_since(text: str, now: datetime) -> date:
             )
         return (now - timedelta(days=days)).date()
     try:
-        return date.fromisoformat(text)
-    except ValueError:
+        return _plausible_date(date.fromisoformat(text))
+    except ValueError as err:
+        if "out of range" in str(err):
+            raise LogQueryError(f"--since {text!r}: {err}") from None
         raise LogQueryError(f"--since {text!r}: write 6mo, 2w, 30d, 1y or a date like 2026-05-01") from None
 
 
