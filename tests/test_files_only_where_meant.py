@@ -585,3 +585,32 @@ def test_a_name_too_long_is_one_line_naming_it(command, write_session, tmp_path,
                                    for a in command])
     assert code == 2
     assert long in one_line(err) and "too long" in err
+
+
+def test_new_never_replaces_a_file_created_after_it_looked(tmp_path, monkeypatch, capsys):
+    path = tmp_path / "incident.toml"
+    real_ensure_folder = store.ensure_folder
+
+    def another_process_creates_it(folder):
+        made = real_ensure_folder(folder)
+        path.write_text("theirs")  # between `new`'s look and its write
+        return made
+
+    monkeypatch.setattr(store, "ensure_folder", another_process_creates_it)
+    code, out, err = run(capsys, "new", path, *NEW)
+    assert code == 2 and "already exists" in one_line(err)
+    assert path.read_text() == "theirs"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["incident.toml"]  # no temporary file
+
+
+def test_new_on_a_file_system_without_hard_links_still_creates_the_file(tmp_path, monkeypatch,
+                                                                        capsys):
+    def no_hard_links(*args, **kwargs):
+        raise OSError(errno.EPERM, os.strerror(errno.EPERM))
+
+    monkeypatch.setattr(os, "link", no_hard_links)
+    path = tmp_path / "incident.toml"
+    code, out, err = run(capsys, "new", path, *NEW)
+    assert code == 0, err
+    assert load_session(path).incident.title == "Checkout outage"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["incident.toml"]

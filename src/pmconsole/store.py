@@ -18,6 +18,7 @@ Never import Textual here.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import hashlib
 import json
@@ -333,7 +334,9 @@ def _is_records(value: Any) -> bool:
     return isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
 
 
-def atomic_write(path: Path, data: bytes, *, through_link: bool = False) -> None:
+def atomic_write(
+    path: Path, data: bytes, *, through_link: bool = False, new_file: bool = False
+) -> None:
     """Write a file so that it is always either the old or the new content, owner-only.
 
     Every file pmconsole writes goes through here, and goes only where pmconsole means it to: a
@@ -341,7 +344,9 @@ def atomic_write(path: Path, data: bytes, *, through_link: bool = False) -> None
     beside a session, ``incident.summary.md -> ~/.bashrc``, must not turn an export into a
     write of that file). ``through_link`` is for a file the user chose to open through a link
     (a session, the settings): the file it points to is replaced and the link stays, so a
-    session linked from elsewhere does not fork into two copies."""
+    session linked from elsewhere does not fork into two copies. ``new_file`` puts the file in
+    place only if nothing has the name by then (FileExistsError otherwise), so a file another
+    process created a moment ago is never replaced."""
     path = Path(path)
     if through_link and path.is_symlink():
         path = Path(os.path.realpath(path))
@@ -352,7 +357,10 @@ def atomic_write(path: Path, data: bytes, *, through_link: bool = False) -> None
             out.write(data)
             out.flush()
             os.fsync(out.fileno())
-        os.replace(tmp, path)
+        if new_file:
+            _link_new(tmp, path)
+        else:
+            os.replace(tmp, path)
     except BaseException:
         try:
             os.unlink(tmp)
@@ -360,6 +368,22 @@ def atomic_write(path: Path, data: bytes, *, through_link: bool = False) -> None
             pass
         raise
     _fsync_dir(path.parent)
+
+
+def _link_new(tmp: str, path: Path) -> None:
+    """Give the written temporary file its name only if the name is free, then drop the
+    temporary name. A hard link fails if the name is taken, even by a link to nothing; a file
+    system without hard links gets the look just before instead."""
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        raise
+    except OSError:
+        if os.path.lexists(path):
+            raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(path)) from None
+        os.replace(tmp, path)
+        return
+    os.unlink(tmp)
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -396,7 +420,9 @@ def create_session(path: Path | str, session: Session) -> None:
         if path.exists():
             raise SessionFileError(path, "already exists; choose another name or open it")
         made = ensure_folder(path.parent)
-        save_session(path, session)
+        atomic_write(path, dump_session(session), new_file=True)
+    except FileExistsError:  # created by someone else since the look above
+        raise SessionFileError(path, "already exists; choose another name or open it") from None
     except OSError as err:
         for folder in reversed(made):  # a failed command leaves nothing behind
             try:
