@@ -13,7 +13,6 @@ import argparse
 import json
 import os
 import re
-import shutil
 import sys
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -31,9 +30,9 @@ from .store import (
     SessionFileError,
     SessionStore,
     atomic_write,
+    create_session,
     ensure_folder,
     read_snapshot,
-    save_session,
 )
 
 
@@ -62,6 +61,26 @@ def parse_timestamp(text: str, what: str = "time") -> datetime:
         return _to_utc(value)
     except (ValueError, OverflowError) as err:
         raise UsageError(f"{what} {text!r}: {err}") from None
+
+
+def bounded(kind: type, low: float, high: float) -> Callable[[str], int | float]:
+    """An argparse type for a number within [low, high]: anything else (too large to count
+    with, not finite, nan) is refused as bad usage, one line, before any work is done."""
+    import math
+
+    def parse(text: str) -> int | float:
+        try:
+            value = kind(text)
+        except (ValueError, OverflowError):
+            raise argparse.ArgumentTypeError(
+                f"{text!r} is not {'a whole number' if kind is int else 'a number'}"
+            ) from None
+        if not (math.isfinite(value) and low <= value <= high):
+            raise argparse.ArgumentTypeError(f"{text!r} is out of range ({low:g}-{high:g})")
+        return value
+
+    parse.__name__ = kind.__name__  # argparse names the type in its own messages
+    return parse
 
 
 def parse_day(text: str, what: str = "date") -> date:
@@ -103,8 +122,6 @@ def cmd_new(args: argparse.Namespace) -> int:
     from .config import load_settings
 
     path = _session_path(args)
-    if path.exists():
-        raise UsageError(f"{path}: already exists; choose another name or open it")
     settings, _ = load_settings(locations.config_file())
     minutes = args.duration if args.duration is not None else settings.planned_minutes
     from .rules import MEETING_MINUTES
@@ -141,8 +158,7 @@ def cmd_new(args: argparse.Namespace) -> int:
         )
     except ValueError as err:  # pydantic's ValidationError is a ValueError
         raise UsageError(_first_line(err)) from None
-    ensure_folder(path.parent)
-    save_session(path, session)
+    create_session(path, session)  # a write that fails is one line naming the file and why
     print(f"created {path}")
     return 0
 
@@ -463,7 +479,11 @@ def cmd_export(args: argparse.Namespace) -> int:
     out = Path(args.output) if args.output else exporters.default_output(path, args.format)
     if out.resolve() == path.resolve():
         raise UsageError(f"{out}: that is the session file itself; choose another name")
-    if out.exists() and not args.force:
+    try:
+        taken = out.exists() or out.is_symlink()
+    except OSError as err:  # a name too long, a loop of links
+        raise UsageError(f"{out}: cannot write: {err.strerror or err}") from None
+    if taken and not args.force:
         raise UsageError(f"{out}: already exists; use --force to replace it")
     text = exporters.export(session, args.format)
     try:
@@ -488,10 +508,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise UsageError(f"serve needs textual-serve, which is not installed here: {err}") from None
     path = _session_path(args)
     read_snapshot(path)  # a file that cannot be read is said here, not in every browser tab
-    if args.max_connections < 1:
-        raise UsageError("--max-connections: give 1 or more")
-    if args.idle_minutes <= 0:
-        raise UsageError("--idle-minutes: give a number of minutes above 0")
     roles = [r for r in ("notes", "feedback") if getattr(args, r)] or ["notes", "feedback"]
     server = SessionServer(
         path.resolve(),
@@ -517,8 +533,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     path = folder / "demo.toml"
     for old in folder.glob("demo.pmlog*"):
         old.unlink()
-    shutil.copyfile(locations.bundled_demo(), path)
-    path.chmod(0o600)
+    atomic_write(path, locations.bundled_demo().read_bytes())  # owner-only, never through a link
     print(f"demo session copied to {path}", file=sys.stderr)
     return _run_console(path, args, role="facilitator")
 
@@ -612,13 +627,14 @@ def build_parser(only: str | None = None) -> Parser:
         p.add_argument("file", metavar="FILE")
         p.add_argument("--host", default="127.0.0.1",
                        help="address to listen on (default 127.0.0.1: this machine only)")
-        p.add_argument("--port", type=int, default=8765,
+        p.add_argument("--port", type=bounded(int, 0, 65535), default=8765,
                        help="port (default 8765; 0 picks a free one)")
         p.add_argument("--notes", action="store_true", help="serve the note-taker view")
         p.add_argument("--feedback", action="store_true", help="serve the anonymous feedback form")
-        p.add_argument("--max-connections", type=int, default=20, metavar="N",
+        p.add_argument("--max-connections", type=bounded(int, 1, 10_000), default=20, metavar="N",
                        help="connections at once per role (default 20)")
-        p.add_argument("--idle-minutes", type=float, default=30.0, metavar="MIN",
+        p.add_argument("--idle-minutes", type=bounded(float, 0.01, 7 * 24 * 60), default=30.0,
+                       metavar="MIN",
                        help="close a browser connection idle this long, its edits saved "
                        "(default 30)")
 
@@ -631,7 +647,8 @@ def build_parser(only: str | None = None) -> Parser:
         p.add_argument("--detected", metavar="TS")
         p.add_argument("--mitigated", metavar="TS")
         p.add_argument("--meeting", metavar="TS")
-        p.add_argument("--duration", type=int, metavar="MIN", help="planned minutes, 60-90")
+        p.add_argument("--duration", type=bounded(int, 0, 24 * 60), metavar="MIN",
+                       help="planned minutes, 60-90")
         p.add_argument("--severity", default="SEV2", choices=["SEV1", "SEV2", "SEV3", "SEV4"])
         p.add_argument("--tag", action="append", metavar="T")
         p.add_argument("--timezone", default="UTC", help="IANA zone used for display")
@@ -700,7 +717,7 @@ def build_parser(only: str | None = None) -> Parser:
                        help="dropped actions too (left out unless asked for)")
         p.add_argument("--overdue", action="store_true",
                        help="only open actions past their due date")
-        p.add_argument("--due-within", type=int, metavar="DAYS",
+        p.add_argument("--due-within", type=bounded(int, 0, 365 * 100), metavar="DAYS",
                        help="open actions due within DAYS")
         p.add_argument("--json", action="store_true")
         p.add_argument("--now", metavar="TS", help="the time to review at (reproducible)")
@@ -768,6 +785,12 @@ def main(argv: list[str] | None = None) -> int:
     except Refused as err:
         print(f"pmconsole: refused by {one_line(str(err))}", file=sys.stderr)
         return 1
+    except OSError as err:
+        # The last net for a path the system refuses where no command expected it (a name too
+        # long, a loop of links): still one line naming the file, never a traceback.
+        where = f"{err.filename}: " if err.filename else ""
+        print(f"pmconsole: {one_line(where + (err.strerror or str(err)))}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
 

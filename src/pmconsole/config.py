@@ -17,7 +17,9 @@ from pydantic import BaseModel, Field, ValidationError
 
 from .model import DEFAULT_STATEMENT
 from .rules import MEETING_MINUTES, SPEAKER_MINUTES
-from .store import SessionFileError, atomic_write
+from .store import SessionFileError, atomic_write, ensure_folder, read_regular
+
+MAX_SETTINGS_BYTES = 1024 * 1024  # a settings file is a few lines
 
 
 class Settings(BaseModel):
@@ -37,13 +39,13 @@ class Settings(BaseModel):
     theme: str = "textual-dark"
     """The console's theme; "pmconsole-high-contrast" for projectors."""
 
-    gap_minutes: int = Field(default=30, ge=1)
+    gap_minutes: int = Field(default=30, ge=1, le=7 * 24 * 60)
     """Timeline gaps longer than this many minutes are marked."""
 
     keys: dict[str, str] = Field(default_factory=lambda: {})  # not dict: see model.no_items
     """Key overrides: binding id to keys, e.g. {"pmconsole.pause" = "f9"}."""
 
-    import_limit_mb: int = Field(default=50, ge=1)
+    import_limit_mb: int = Field(default=50, ge=1, le=64 * 1024)
     """Largest file `pmconsole import` accepts, in MiB."""
 
 
@@ -52,10 +54,12 @@ def load_settings(path: Path) -> tuple[Settings, str]:
     raw: dict = {}
     problem = ""
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        raw = _read(path)
     except FileNotFoundError:
         pass
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
+    except SessionFileError as err:
+        problem = f"{err}; using the defaults"
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
         problem = f"{path}: {err}; using the defaults"
     for name in Settings.model_fields:
         env = os.environ.get(f"PMCONSOLE_{name.upper()}")
@@ -74,11 +78,22 @@ def save_setting(path: Path, name: str, value: object) -> None:
     import tomli_w
 
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        raw = _read(path)
     except FileNotFoundError:
         raw = {}
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
+    except SessionFileError as err:
+        raise SessionFileError(path, f"cannot update the settings: {err.message}") from None
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
         raise SessionFileError(path, f"cannot update the settings: {err}") from None
     raw[name] = value
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    atomic_write(path, tomli_w.dumps(raw).encode("utf-8"))
+    ensure_folder(path.parent)  # each missing folder owner-only, whatever the umask
+    atomic_write(path, tomli_w.dumps(raw).encode("utf-8"), through_link=True)  # the user's own
+
+
+def _read(path: Path) -> dict:
+    """The settings file's TOML, read as every file is (``store.read_regular``): a FIFO or a
+    device there is refused, not waited on. FileNotFoundError when there is none."""
+    if not path.exists() and not path.is_symlink():
+        raise FileNotFoundError(path)
+    text = read_regular(path, MAX_SETTINGS_BYTES, "a settings file").decode("utf-8")
+    return tomllib.loads(text.removeprefix("\ufeff"))

@@ -39,6 +39,7 @@ import email.utils
 import hashlib
 import json
 import math
+import os
 import re
 import textwrap
 from dataclasses import dataclass, field
@@ -46,12 +47,13 @@ from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from operator import attrgetter
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, BinaryIO, Callable, Iterator, Sequence
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
 from .model import EVENT_KINDS, TERMINAL_ESCAPES, Evidence, Session, TimelineEvent, counted
+from .store import SessionFileError, open_regular, size_text
 
 __all__ = [
     "FORMATS",
@@ -450,11 +452,22 @@ def _row_from_fields(line: int, values: dict[str, Any], basis_column: str, zone:
 
 
 class _Progress:
-    """Bytes read so far and in all, for the progress callback."""
+    """Bytes read so far and in all, for the progress callback; and the import limit, which
+    every file of the source is opened with (``_open``)."""
 
-    def __init__(self, total: int) -> None:
+    def __init__(self, total: int, limit: int) -> None:
         self.done = 0
         self.total = total
+        self.limit = limit
+
+
+def _open(path: Path, limit: int | None) -> BinaryIO:
+    """A source file opened as every file pmconsole reads is (``store.open_regular``): only a
+    regular file within the limit; a FIFO or a device is refused by name, never read."""
+    try:
+        return open_regular(path, limit, "a file to import")
+    except SessionFileError as err:
+        raise ImportRefused(path, err.message) from None
 
 
 def _lines(path: Path, progress: _Progress) -> Iterator[tuple[int, str]]:
@@ -463,9 +476,11 @@ def _lines(path: Path, progress: _Progress) -> Iterator[tuple[int, str]]:
     Bytes that are not UTF-8 are kept as lone surrogates ("surrogateescape") so the row they are
     in can be reported with its line rather than failing the whole file.
     """
-    with path.open("rb") as f:
+    with _open(path, progress.limit) as f:
         for number, raw in enumerate(f, 1):
             progress.done += len(raw)
+            if progress.done > progress.limit:  # still being written, say: the limit holds
+                raise ImportRefused(path, f"grew past the import limit of {size_text(progress.limit)}")
             if number == 1:
                 raw = raw.removeprefix(codecs.BOM_UTF8)  # spreadsheets save one
             yield number, raw.decode("utf-8", "surrogateescape")
@@ -495,14 +510,6 @@ def _refuse_unless_text(path: Path, head: bytes, size: int) -> None:
 
 def _line_at(data: bytes, index: int) -> int:
     return data.count(b"\n", 0, index) + 1
-
-
-def _size(n: int) -> str:
-    if n < 1024:
-        return counted(n, "byte")
-    if n < 1024 * 1024:
-        return f"{n / 1024:.1f} KiB"
-    return f"{n / (1024 * 1024):.1f} MiB"
 
 
 # -- one parser per format -------------------------------------------------------------------
@@ -810,8 +817,11 @@ def _parse_slack(
 ) -> Iterator[_Row | RowProblem | object]:
     for file in files:
         where = file.name if in_folder else ""
-        data = file.read_bytes()
+        with _open(file, progress.limit) as f:
+            data = f.read(progress.limit + 1)
         progress.done += len(data)
+        if progress.done > progress.limit:
+            raise ImportRefused(file, f"grew past the import limit of {size_text(progress.limit)}")
         try:
             messages = _slack_messages(data, file)
         except ImportRefused as refused:
@@ -975,7 +985,10 @@ def import_timeline(
         raise ImportRefused(path, f"unknown format {fmt!r} (use one of: {', '.join(FORMATS)})")
     zone = session.zone()
     started_at = session.incident.started_at
-    is_folder = path.is_dir()
+    try:
+        is_folder = path.is_dir()
+    except OSError as err:  # a name too long, a loop of links
+        raise ImportRefused(path, (err.strerror or str(err)).lower()) from None
     try:
         if is_folder:
             if fmt not in (None, "slack"):
@@ -983,23 +996,21 @@ def import_timeline(
             fmt = "slack"
             files = _slack_day_files(path)
             size = sum(f.stat().st_size for f in files)
-        elif not path.exists():
+        elif not path.exists() and not path.is_symlink():
             raise ImportRefused(path, "no such file or folder")
-        elif not path.is_file():
-            raise ImportRefused(path, "is not a regular file")
         else:
             files = [path]
-            size = path.stat().st_size
+            with _open(path, None) as f:  # the limit is checked below, in the import's words
+                size = os.fstat(f.fileno()).st_size
+                head = f.read(HEAD_BYTES)
         if size > limit_bytes:
             raise ImportRefused(
-                path, f"is {_size(size)}, over the import limit of {_size(limit_bytes)}"
+                path, f"is {size_text(size)}, over the import limit of {size_text(limit_bytes)}"
             )
         if not is_folder:
-            with path.open("rb") as f:
-                head = f.read(HEAD_BYTES)
             _refuse_unless_text(path, head, size)
             fmt = fmt or detect_format(path, head)
-        position = _Progress(size)
+        position = _Progress(size, limit_bytes)
         rows: Iterator[Any]
         if fmt == "csv":
             rows = _parse_csv(path, zone, position)

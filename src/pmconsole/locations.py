@@ -58,8 +58,16 @@ def resolve_session_path(name: str, folder: Path) -> Path:
     """A FILE argument: a path as given when it exists or names a folder; a bare name (no
     slash) that is not a file here is looked up in the sessions folder, `.toml` added."""
     path = Path(name)
-    if path.exists() or os.sep in name or "/" in name:
+    # A link here counts even when it points nowhere: the message then names it as given.
+    if os.sep in name or "/" in name or _is_here(path):
         return path
     if not name.endswith(".toml"):
         name += ".toml"
     return folder / name
+
+
+def _is_here(path: Path) -> bool:
+    try:
+        return path.exists() or path.is_symlink()
+    except OSError:  # a name too long for the file system, say: not here
+        return False

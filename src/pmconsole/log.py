@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Callable
 
 from . import locations
-from .model import Session
+from .model import FIRST_YEAR, Session, _plausible_date
 from .rules import LogFacts, PastSession
 from .store import SessionFileError, ensure_folder, read_snapshot
 
@@ -118,14 +118,20 @@ class UpdateReport:
 def parse_since(text: str, now: datetime) -> date:
     """`6mo`, `2w`, `30d`, `1y`, or a date `2026-05-01`: the earliest incident day to include."""
     text = text.strip().lower()
-    match = re.fullmatch(r"(\d+)\s*(d|w|mo|m|y)", text)
+    match = re.fullmatch(r"(\d{1,12})\s*(d|w|mo|m|y)", text)
     if match:
         n, unit = int(match.group(1)), match.group(2)
         days = {"d": 1, "w": 7, "mo": 30, "m": 30, "y": 365}[unit] * n
+        if days > (now.date() - date(FIRST_YEAR, 1, 1)).days:
+            raise LogQueryError(
+                f"--since {text!r} reaches back before {FIRST_YEAR}; give a shorter age or a date"
+            )
         return (now - timedelta(days=days)).date()
     try:
-        return date.fromisoformat(text)
-    except ValueError:
+        return _plausible_date(date.fromisoformat(text))
+    except ValueError as err:
+        if "out of range" in str(err):
+            raise LogQueryError(f"--since {text!r}: {err}") from None
         raise LogQueryError(f"--since {text!r}: write 6mo, 2w, 30d, 1y or a date like 2026-05-01") from None
 
 
@@ -288,7 +294,10 @@ class PostMortemLog:
                         try:
                             on_disk[entry.path] = entry.stat()
                         except OSError:
-                            continue
+                            try:  # a link to nothing: listed as unreadable, not left out
+                                on_disk[entry.path] = entry.stat(follow_symlinks=False)
+                            except OSError:
+                                continue
         except OSError:
             pass  # no sessions folder yet: an empty log
         known = {

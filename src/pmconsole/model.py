@@ -69,7 +69,8 @@ ActionStatus = Literal["open", "done", "dropped"]
 
 
 # Times and dates outside these years are typing mistakes, and arithmetic on them (a due date
-# plus 14 days, say) would overflow.
+# plus 14 days, say) would overflow. A time is judged in UTC, as it is stored: 23:00 at -12:00 on
+# the last day of 2999 is already 3000 in UTC, and would be written as a file nothing can read.
 FIRST_YEAR, LAST_YEAR = 1970, 2999
 
 
@@ -79,8 +80,20 @@ def _plausible_year(year: int) -> None:
 
 
 def _to_utc(value: datetime) -> datetime:
-    _plausible_year(value.year)
-    return value.astimezone(timezone.utc)
+    """An aware time in UTC, within FIRST_YEAR-LAST_YEAR once in UTC: the one check of every
+    time, whichever way it came in (the command line, a form, an import, the file)."""
+    try:
+        utc = value.astimezone(timezone.utc)
+    except (OverflowError, ValueError):  # year 1 at +01:00, year 9999 at -01:00
+        utc = None
+    if utc is None:
+        raise ValueError(f"{value.isoformat()} is out of range ({FIRST_YEAR}-{LAST_YEAR})")
+    if not FIRST_YEAR <= utc.year <= LAST_YEAR:
+        message = f"year {utc.year} is out of range ({FIRST_YEAR}-{LAST_YEAR})"
+        if utc.year != value.year:
+            message += f": {value.isoformat()} is {utc:%Y-%m-%d %H:%M} in UTC, as it is kept"
+        raise ValueError(message)
+    return utc
 
 
 def _plausible_date(value: date) -> date:
@@ -162,12 +175,9 @@ class Incident(Record):
     @field_validator("tags")
     @classmethod
     def _clean_tags(cls, value: list[str]) -> list[str]:
-        seen: list[str] = []
-        for tag in value:
-            tag = tag.strip().lower()
-            if tag and tag not in seen:
-                seen.append(tag)
-        return seen
+        # Each tag once, in the order first given (a dict: a list's `in` made 100,000 tags
+        # take 50 seconds).
+        return list(dict.fromkeys(t for t in (tag.strip().lower() for tag in value) if t))
 
 
 class Meeting(Record):

@@ -19,12 +19,14 @@ Never import Textual here.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import hashlib
 import json
 import os
 import re
 import sqlite3
+import stat
 import tempfile
 import time
 import tomllib
@@ -33,12 +35,12 @@ import zlib
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, BinaryIO, Callable, Iterator
 
 import tomli_w
 from pydantic import ValidationError
 
-from .model import COLLECTIONS, SCHEMA_VERSION, Session
+from .model import COLLECTIONS, SCHEMA_VERSION, Session, counted
 from .ops import LiveSession, Op, OpError, describe, diff, inverse
 
 MAX_SESSION_BYTES = 64 * 1024 * 1024
@@ -68,23 +70,89 @@ class NewerSchemaError(SessionFileError):
 # -- the TOML file -----------------------------------------------------------------------------
 
 
-def read_bytes(path: Path) -> bytes:
-    """A file's bytes, with every way of not being a readable file said plainly."""
+def open_regular(path: Path, limit: int | None, what: str = "a session file") -> BinaryIO:
+    """Open a file for reading only if it is a regular file of at most ``limit`` bytes (None:
+    the caller checks the size itself, from the same open file).
+
+    The one reader of every file pmconsole reads itself: sessions, the settings, import sources
+    (SQLite opens the live log: ``is_regular_or_absent`` guards that). Opened without blocking
+    (a FIFO would wait for a writer for ever) and judged by ``fstat`` of what was opened, so a
+    FIFO, a device (a link to /dev/zero would never end) or a folder is refused by name before
+    a byte is read. Raises SessionFileError."""
+    path = Path(path)
     try:
-        if path.is_dir():
-            raise SessionFileError(path, "is a folder, not a session file")
-        size = path.stat().st_size
-        if size > MAX_SESSION_BYTES:
-            raise SessionFileError(
-                path, f"is {size // (1024 * 1024)} MiB; a session file is at most 64 MiB"
-            )
-        return path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except FileNotFoundError:
+        if path.is_symlink():
+            raise SessionFileError(path, "is a symbolic link to a file that does not exist") from None
         raise SessionFileError(path, "no such file") from None
     except PermissionError:
         raise SessionFileError(path, "permission denied") from None
     except OSError as err:
         raise SessionFileError(path, err.strerror or str(err)) from None
+    try:
+        st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            raise SessionFileError(path, f"is a folder, not {what}")
+        if not stat.S_ISREG(st.st_mode):
+            raise SessionFileError(path, f"is {_kind_of(st.st_mode)}, not {what}; it was not read")
+        if limit is not None and st.st_size > limit:
+            raise SessionFileError(
+                path, f"is {size_text(st.st_size)}; {what} is at most {size_text(limit)}"
+            )
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def size_text(n: int) -> str:
+    """A size as people read it: 310 bytes, 4.5 KiB, 64 MiB."""
+    if n < 1024:
+        return counted(n, "byte")
+    unit, scale = ("KiB", 1024) if n < 1024 * 1024 else ("MiB", 1024 * 1024)
+    return f"{n / scale:.1f}".removesuffix(".0") + f" {unit}"
+
+
+def _kind_of(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "something other than a regular file"
+
+
+def read_regular(path: Path, limit: int, what: str = "a session file") -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes (``open_regular``); a file that
+    grows past the limit while it is read is refused too."""
+    path = Path(path)
+    try:
+        with open_regular(path, limit, what) as f:
+            data = f.read(limit + 1)
+    except OSError as err:
+        raise SessionFileError(path, err.strerror or str(err)) from None
+    if len(data) > limit:
+        raise SessionFileError(path, f"grew past {size_text(limit)} while it was read")
+    return data
+
+
+def read_bytes(path: Path) -> bytes:
+    """A session file's bytes, with every way of not being a readable session file said
+    plainly (``read_regular``, at most MAX_SESSION_BYTES)."""
+    return read_regular(path, MAX_SESSION_BYTES)
+
+
+def is_regular_or_absent(path: Path) -> bool:
+    """True when ``path`` is a regular file (not a link to one) or does not exist: what a live
+    log and its side files must be before SQLite opens them, which it does blocking and
+    following links."""
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except FileNotFoundError:
+        return True
 
 
 def parse_session(data: bytes, path: Path, *, allow_newer: bool = False) -> Session:
@@ -92,7 +160,7 @@ def parse_session(data: bytes, path: Path, *, allow_newer: bool = False) -> Sess
     if not data.strip():
         raise SessionFileError(path, "is empty; expected a pmconsole session (TOML)")
     try:
-        text = data.decode("utf-8")
+        text = data.decode("utf-8").removeprefix("\ufeff")  # an editor's byte order mark
     except UnicodeDecodeError as err:
         line = data[: err.start].count(b"\n") + 1
         raise SessionFileError(path, "is not UTF-8 text", line) from None
@@ -107,6 +175,13 @@ def parse_session(data: bytes, path: Path, *, allow_newer: bool = False) -> Sess
         message = re.sub(r"\s*\(at line \d+, column \d+\)", "", message)
         raise SessionFileError(path, f"is not valid TOML: {message}", line) from None
     version = raw.get("schema_version")
+    if "schema_version" in raw and (not isinstance(version, int) or isinstance(version, bool)):
+        raise SessionFileError(
+            path,
+            f"schema_version must be a whole number, like schema_version = {SCHEMA_VERSION}, "
+            f"not {version!r:.40}",
+            _line_of(text, ("schema_version",)),
+        )
     if not isinstance(version, int) or isinstance(version, bool):
         raise SessionFileError(
             path,
@@ -261,13 +336,21 @@ def _is_records(value: Any) -> bool:
     return isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
 
 
-def atomic_write(path: Path, data: bytes) -> None:
+def atomic_write(
+    path: Path, data: bytes, *, through_link: bool = False, new_file: bool = False
+) -> None:
     """Write a file so that it is always either the old or the new content, owner-only.
 
-    A path that is a symbolic link is written through: the file it points to is replaced and
-    the link stays (a session linked from elsewhere must not fork into two copies)."""
+    Every file pmconsole writes goes through here, and goes only where pmconsole means it to: a
+    symbolic link at ``path`` is replaced itself, never the file it points to (a link planted
+    beside a session, ``incident.summary.md -> ~/.bashrc``, must not turn an export into a
+    write of that file). ``through_link`` is for a file the user chose to open through a link
+    (a session, the settings): the file it points to is replaced and the link stays, so a
+    session linked from elsewhere does not fork into two copies. ``new_file`` puts the file in
+    place only if nothing has the name by then (FileExistsError otherwise), so a file another
+    process created a moment ago is never replaced."""
     path = Path(path)
-    if path.is_symlink():
+    if through_link and path.is_symlink():
         path = Path(os.path.realpath(path))
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -276,7 +359,10 @@ def atomic_write(path: Path, data: bytes) -> None:
             out.write(data)
             out.flush()
             os.fsync(out.fileno())
-        os.replace(tmp, path)
+        if new_file:
+            _link_new(tmp, path)
+        else:
+            os.replace(tmp, path)
     except BaseException:
         try:
             os.unlink(tmp)
@@ -284,6 +370,22 @@ def atomic_write(path: Path, data: bytes) -> None:
             pass
         raise
     _fsync_dir(path.parent)
+
+
+def _link_new(tmp: str, path: Path) -> None:
+    """Give the written temporary file its name only if the name is free, then drop the
+    temporary name. A hard link fails if the name is taken, even by a link to nothing; a file
+    system without hard links gets the look just before instead."""
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        raise
+    except OSError:
+        if os.path.lexists(path):
+            raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(path)) from None
+        os.replace(tmp, path)
+        return
+    os.unlink(tmp)
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -308,16 +410,44 @@ def save_session(path: Path | str, session: Session) -> None:
     atomic_write(Path(path), dump_session(session))
 
 
-def ensure_folder(folder: Path) -> None:
-    """Create a folder and any missing folders above it, each owner-only (Path.mkdir applies
-    its mode to the last folder only)."""
+def create_session(path: Path | str, session: Session) -> None:
+    """Write a new session file, and the folders above it, or say in one SessionFileError why
+    not: the name is taken (a link too, even one pointing nowhere: nothing is created through
+    it), the name is too long, a folder on the way is a file, the disk is full or read-only."""
+    path = Path(path)
+    made: list[Path] = []
+    try:
+        if path.is_symlink():
+            raise SessionFileError(path, "already exists (a symbolic link); choose another name")
+        if path.exists():
+            raise SessionFileError(path, "already exists; choose another name or open it")
+        made = ensure_folder(path.parent)
+        atomic_write(path, dump_session(session), new_file=True)
+    except FileExistsError:  # created by someone else since the look above
+        raise SessionFileError(path, "already exists; choose another name or open it") from None
+    except OSError as err:
+        for folder in reversed(made):  # a failed command leaves nothing behind
+            try:
+                folder.rmdir()
+            except OSError:
+                break
+        raise SessionFileError(path, f"cannot be created: {err.strerror or err}") from None
+
+
+def ensure_folder(folder: Path) -> list[Path]:
+    """Create a folder and any missing folders above it, each owner-only whatever the umask
+    (Path.mkdir applies its mode to the last folder only, and the umask to that). Returns the
+    folders it created, outermost first."""
     missing = []
     current = Path(folder)
     while not current.exists():
         missing.append(current)
         current = current.parent
-    for each in reversed(missing):
+    missing.reverse()
+    for each in missing:
         each.mkdir(mode=0o700)
+        os.chmod(each, 0o700)
+    return missing
 
 
 # -- the live operation log --------------------------------------------------------------------
@@ -325,6 +455,11 @@ def ensure_folder(folder: Path) -> None:
 
 def log_path_for(path: Path) -> Path:
     return path.with_name(path.name.removesuffix(".toml") + ".pmlog")
+
+
+def log_files(log: Path) -> list[Path]:
+    """The live log and the files SQLite and pmconsole keep beside it."""
+    return [log.with_name(log.name + side) for side in ("", "-wal", "-shm", "-lock")]
 
 
 SCHEMA = """
@@ -459,6 +594,10 @@ class SessionStore:
                 time.sleep(0.05 * (1 + attempt % 4))
 
     def _connect(self) -> None:
+        strange = [p for p in log_files(self.log_path) if not is_regular_or_absent(p)]
+        if strange:
+            # SQLite would open a FIFO and wait for ever, or write through a planted link.
+            raise OSError(f"{strange[0]} is not a regular file; pmconsole does not use it")
         try:
             # Create it owner-only before SQLite opens it.
             fd = os.open(self.log_path, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600)
@@ -834,7 +973,7 @@ class SessionStore:
     @contextmanager
     def _file_lock(self) -> Iterator[None]:
         """Serialise checkpoints and merges between processes."""
-        fd = os.open(self.lock_path, os.O_CREAT | os.O_RDWR, 0o600)
+        fd = os.open(self.lock_path, os.O_CREAT | os.O_RDWR | os.O_NOFOLLOW | os.O_NONBLOCK, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             yield
@@ -911,7 +1050,7 @@ class SessionStore:
         # Record the checkpoint before the rename, so a crash between the two still leaves a
         # file the log recognises.
         self._record_checkpoint(sha, self.applied_seq, data, landed=False)
-        atomic_write(self.path, data)
+        atomic_write(self.path, data, through_link=True)  # opened through it: the user's link
         self._record_checkpoint(sha, self.applied_seq, data, landed=True)
         self.edits_since_checkpoint = 0
         self._remember_file_stat()
@@ -1077,8 +1216,8 @@ def read_snapshot(path: Path | str) -> Session:
     data = read_bytes(path)
     session = parse_session(data, path)
     log = log_path_for(path)
-    if not log.exists():
-        return session
+    if not log.exists() or not all(map(is_regular_or_absent, log_files(log))):
+        return session  # no log, or one that is not a file of ours: the file is what we know
     try:
         conn = sqlite3.connect(f"file:{log}?mode=ro", uri=True, timeout=10.0)
     except sqlite3.Error:

@@ -6,6 +6,7 @@ import re
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from pydantic import ValidationError
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -13,7 +14,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
 from ..model import STEP_NAMES, WRAP_UP, Incident, Meeting, Session
-from ..store import SessionFileError, ensure_folder, read_snapshot, save_session
+from ..store import SessionFileError, create_session, read_snapshot
 from ..widgets import plain_cells, redraw_when_measured
 from ..widgets.form import FormField, RecordForm, required
 from ..widgets.keys_footer import KeysFooter
@@ -183,28 +184,44 @@ class PickerScreen(Screen):
                 raise ValueError("a plain file name, without folders")
             return name if name.endswith(".toml") else name + ".toml"
 
-        def created(values):
-            if not values:
-                return
-            path = self.folder / (values["file"] or name_for(values["title"], now))
-            if path.exists():
-                self.notify(f"{path} already exists.", severity="error", markup=False)
-                return
-            session = Session(
-                incident=Incident(
+        made: list[Path] = []  # the file the form's check created
+
+        def check(values) -> list[tuple[str, str]]:
+            """Build the session and write its file; what stops either is shown beside the
+            field it is about (a time out of range, a name too long, a full disk), and the
+            form stays open with everything typed."""
+            try:
+                incident = Incident(
                     title=values["title"],
                     started_at=values["started"],
                     resolved_at=values["ended"],
-                ),
+                )
+            except ValidationError as err:
+                fields = {"started_at": "started", "resolved_at": "ended"}
+                return [
+                    (fields.get(str(e["loc"][0]) if e["loc"] else "", "title"),
+                     str(e["msg"]).removeprefix("Value error, "))
+                    for e in err.errors()
+                ]
+            session = Session(
+                incident=incident,
                 meeting=Meeting(
                     scheduled_at=now,
                     planned_minutes=self.app.settings.planned_minutes,  # type: ignore[attr-defined]
                     statement=self.app.settings.statement,  # type: ignore[attr-defined]
                 ),
             )
-            ensure_folder(self.folder)
-            save_session(path, session)
-            self._open(path)
+            path = self.folder / (values["file"] or name_for(values["title"], now))
+            try:
+                create_session(path, session)
+            except SessionFileError as err:
+                return [("file", err.message)]  # the name is in the field above it
+            made.append(path)
+            return []
+
+        def created(values):
+            if values and made:
+                self._open(made[-1])
 
         self.app.push_screen(
             RecordForm(
@@ -220,6 +237,7 @@ class PickerScreen(Screen):
                               (now - timedelta(days=2, hours=-2)).strftime("%Y-%m-%d %H:%M"),
                               parse=parse_time, replaces=True),
                 ],
+                check=check,
             ),
             created,
         )
