@@ -818,3 +818,83 @@ async def test_notices_from_any_widget_are_cleaned(tmp_path):
     for notice in notices:
         assert not SPOOFING.search(notice.message + notice.title), repr(notice)
     assert notices[0].message == f"{SPOOF_KEPT}.csv: no such file"
+
+
+# -- (g) a paste ---------------------------------------------------------------------------------
+
+PASTED = "before\x1b[31mred\x1b[0mafter \u202eend"
+
+
+async def paste(pilot, text: str = PASTED) -> None:
+    """A paste as the terminal driver hands it to the app, which gives it to the focused
+    control."""
+    from textual import events
+
+    pilot.app.post_message(events.Paste(text))
+    await pilot.pause()
+
+
+async def test_a_paste_into_any_of_our_inputs_is_cleaned_and_kept_in_order(tmp_path):
+    from pmconsole.widgets.fields import BoundInput
+    from pmconsole.widgets.form import FormInput, RecordForm
+    from pmconsole.widgets.text_field import BoundTextArea
+    from pmconsole.widgets.timeline_table import TimelineTable
+
+    app = console(demo_copy(tmp_path))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        title = next(f for f in app.screen.query(BoundInput) if f.ref.field == "title")
+        title.focus()
+        title.value = "T: "
+        title.cursor_position = len(title.value)
+        await paste(pilot)
+        await pilot.press("x")
+        assert title.value == "T: beforeredafter endx"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.store.session.incident.title == "T: beforeredafter endx"
+
+        while app.meeting.step < 4:
+            await pilot.press("f4")
+        await pilot.pause()
+        summary = app.screen.query_one(BoundTextArea)
+        summary.focus()
+        summary.move_cursor(summary.document.end)
+        await paste(pilot, PASTED + "\r\nnext line")
+        await pilot.press("x")
+        assert summary.text.endswith("beforeredafter end\nnext linex"), repr(summary.text[-60:])
+        summary.commit()
+        assert app.store.session.summary.endswith("beforeredafter end\nnext linex")
+
+        await pilot.press("f4")
+        await pilot.pause()
+        table = app.screen.query_one(TimelineTable)
+        table.focus()
+        await pilot.press("e")
+        await pilot.pause()
+        assert isinstance(app.screen, RecordForm)
+        field = app.screen.query_one("#field-text", FormInput)
+        field.value = ""
+        await paste(pilot)
+        await pilot.press("x")
+        assert field.value == "beforeredafter endx"
+
+
+async def test_a_paste_into_the_log_search_and_the_feedback_form_is_cleaned(tmp_path):
+    from textual.widgets import Input, TextArea
+
+    path = demo_copy(tmp_path)
+    app = console(None, sessions_dir=tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("l")
+        await pilot.pause()
+        query = app.screen.query_one("#query", Input)
+        query.focus()
+        await paste(pilot)
+        assert query.value == "beforeredafter end"
+    app = console(path, role="feedback")
+    async with app.run_test(size=(120, 40)) as pilot:
+        area = app.screen.query_one("#went-well", TextArea)
+        area.focus()
+        await paste(pilot)
+        assert area.text == "beforeredafter end"

@@ -21,6 +21,7 @@ from ..model import Feedback
 from ..ops import add_op, set_op
 from ..widgets.form import EmptyWhenOff
 from ..widgets.keys_footer import KeysFooter
+from ..widgets.text_field import CleanTextArea
 
 SAFETY = ("1 not at all", "2", "3", "4", "5 completely")
 
@@ -70,9 +71,9 @@ class FeedbackScreen(Screen):
                 for label in SAFETY:
                     yield Rating(label)
             yield Label("What went well?")
-            yield TextArea(id="went-well", soft_wrap=True)
+            yield CleanTextArea(id="went-well", soft_wrap=True)
             yield Label("What did you not say in the room?")
-            yield TextArea(id="unsaid", soft_wrap=True)
+            yield CleanTextArea(id="unsaid", soft_wrap=True)
             yield Button("Send anonymously (Ctrl+S)", id="send", variant="primary")
         yield KeysFooter(show_command_palette=False)  # there is no palette on this form
 

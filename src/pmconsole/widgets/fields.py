@@ -13,12 +13,13 @@ from datetime import date, datetime
 from typing import Any, Callable
 from zoneinfo import ZoneInfo
 
-from textual import on
+from textual import events, on
 from textual.timer import Timer
 from textual.widgets import Input
 
 from ..keys import KeysInOrder
 from ..model import Session
+from ..text import clean_text
 
 COMMIT_DELAY = 0.4
 
@@ -103,6 +104,29 @@ def format_tags(value: Any) -> str:
     return ", ".join(value or [])
 
 
+class PastesCleanText:
+    """For a one-line text field: a paste goes in where the cursor is, in the order pasted,
+    through the one cleaner of user text (its line breaks become spaces rather than losing all
+    but the first line, as Textual's Input does). Textual's own handling would put escape
+    sequences and control characters in the field as they are, to be drawn as typed."""
+
+    def on_paste(self, event: events.Paste) -> None:
+        event.stop()
+        event.prevent_default()  # not Input's own handling as well
+        field: Input = self  # type: ignore[assignment]
+        text = clean_text(event.text, multiline=False)
+        if not text:
+            return
+        if field.selection.is_empty:
+            field.insert_text_at_cursor(text)
+        else:
+            field.replace(text, *field.selection)
+
+
+class CleanInput(PastesCleanText, Input):
+    """An Input whose pastes are cleaned as they go in (a search, a filter)."""
+
+
 class SavesSoon:
     """Typing is saved COMMIT_DELAY after the last key, and at once when focus leaves."""
 
@@ -133,7 +157,7 @@ class SavesSoon:
         raise NotImplementedError
 
 
-class BoundInput(KeysInOrder, SavesSoon, Input):
+class BoundInput(KeysInOrder, PastesCleanText, SavesSoon, Input):
     """An Input that edits one field through the app's store."""
 
     DEFAULT_CSS = """

@@ -19,6 +19,7 @@ from textual.suggester import SuggestFromList
 from textual.widgets import Checkbox, Input, Label, Select, Static
 
 from ..keys import AwaitsFocus, KeysInOrder
+from .fields import PastesCleanText
 
 
 @dataclass
@@ -36,8 +37,9 @@ class FormField:
     options: tuple[tuple[str, str], ...] = ()  # (label, value) pairs of a "multi" field
 
 
-class FormInput(KeysInOrder, Input):
-    """A form's text field: keys typed together act in the order typed (Tab, Backspace)."""
+class FormInput(KeysInOrder, PastesCleanText, Input):
+    """A form's text field: keys typed together act in the order typed (Tab, Backspace); a
+    paste is cleaned as it goes in."""
 
 
 # Textual draws a tick box as ▐X▌ (a radio button as ▐●▌) whether on or not, and tells the two

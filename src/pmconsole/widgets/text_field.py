@@ -1,4 +1,5 @@
-"""A text area bound to one text field of the session (the summary, the note-taker's notes).
+"""Text areas: one whose pastes are cleaned, and one bound to a text field of the session (the
+summary, the note-taker's notes).
 
 Apart from ``fields`` because Textual's TextArea takes a while to import, and the first screen
 of a meeting has none.
@@ -13,10 +14,28 @@ from textual.widgets import TextArea
 
 from ..keys import router_of
 from ..model import Session
+from ..text import clean_text
 from .fields import FieldRef, SavesSoon, plain_text
 
 
-class BoundTextArea(SavesSoon, TextArea):
+class CleanTextArea(TextArea):
+    """A TextArea whose pastes are cleaned as they go in."""
+
+    def on_paste(self, event: events.Paste) -> None:
+        """A paste goes in where the cursor is, in the order pasted, through the one cleaner of
+        user text: Textual's own handling would put escape sequences and control characters in
+        the area as they are, to be drawn as typed."""
+        event.stop()
+        event.prevent_default()  # not TextArea's own handling as well
+        if self.read_only:
+            return
+        text = clean_text(event.text)
+        if text:
+            result = self.replace(text, *self.selection)
+            self.move_cursor(result.end_location)
+
+
+class BoundTextArea(SavesSoon, CleanTextArea):
     """A TextArea that edits one text field through the app's store, saved as it is typed."""
 
     def __init__(self, ref: FieldRef, *, grows_at_end: bool = False, **kwargs: Any) -> None:
