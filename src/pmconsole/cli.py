@@ -471,16 +471,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import asyncio
 
     try:
-        from .serve import SessionServer
+        from .serve import MAX_IDLE_MINUTES, MAX_SERVED_CONNECTIONS, SessionServer
         import textual_serve  # noqa: F401  (installed with pmconsole; said plainly if not)
     except ImportError as err:
         raise UsageError(f"serve needs textual-serve, which is not installed here: {err}") from None
     path = _session_path(args)
     read_snapshot(path)  # a file that cannot be read is said here, not in every browser tab
-    if args.max_connections < 1:
-        raise UsageError("--max-connections: give 1 or more")
-    if args.idle_minutes <= 0:
-        raise UsageError("--idle-minutes: give a number of minutes above 0")
+    if not 0 <= args.port <= 65535:
+        raise UsageError("--port: give a port from 0 to 65535 (0 picks a free one)")
+    if not 1 <= args.max_connections <= MAX_SERVED_CONNECTIONS:
+        raise UsageError(f"--max-connections: give 1 to {MAX_SERVED_CONNECTIONS}")
+    # Not NaN (every comparison false: every tab closed at once) nor past a week.
+    if not 0 < args.idle_minutes <= MAX_IDLE_MINUTES:
+        raise UsageError(f"--idle-minutes: give a number of minutes above 0, at most "
+                         f"{MAX_IDLE_MINUTES} (a week)")
     roles = [r for r in ("notes", "feedback") if getattr(args, r)] or ["notes", "feedback"]
     server = SessionServer(
         path.resolve(),
