@@ -519,3 +519,26 @@ def test_serve_options_out_of_range_are_refused_in_one_line(option, value, sessi
     assert result.returncode == 2, result.stdout + result.stderr
     assert "Traceback" not in result.stderr and result.stderr.count("\n") == 1, result.stderr
     assert result.stderr.startswith(f"pmconsole: {option}: give "), result.stderr
+
+
+async def test_the_one_private_name_of_textual_serve_used_still_holds_the_process():
+    """serve.served_app_class reads textual-serve's AppService._process to kill a tab's app
+    that does not quit; this fails if an upgrade of textual-serve moves it."""
+    from textual_serve.download_manager import DownloadManager
+
+    from pmconsole.serve import served_app_class
+
+    async def nothing(*args) -> None:
+        return None
+
+    service = served_app_class()("exec sleep 30", write_bytes=nothing, write_str=nothing,
+                                 close=nothing, download_manager=DownloadManager())
+    assert service.process is None
+    await service.start(80, 24)
+    try:
+        assert isinstance(service.process, asyncio.subprocess.Process)
+        assert alive(service.process.pid)
+    finally:
+        service.process.kill()
+        await service.process.wait()
+        await service.stop()

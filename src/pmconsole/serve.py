@@ -32,6 +32,7 @@ import socket
 import sys
 import time
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any, Callable
 
@@ -129,6 +130,25 @@ class TokenFreeLog(logging.Handler):
             logger.removeFilter(self.token_free)
             logger.removeHandler(self)
             logger.propagate = True
+
+
+@cache
+def served_app_class():
+    """textual-serve's AppService, able to say which process it started.
+
+    ``_process`` is the one private name of textual-serve that serve uses, only here: quitting
+    a tab must be able to kill its process when it does not quit within the grace time, and
+    AppService gives no other way to reach it. tests/test_serve.py checks that the name still
+    holds the process, so an upgrade of textual-serve that changes it fails there."""
+    from textual_serve.app_service import AppService
+
+    class ServedApp(AppService):
+        @property
+        def process(self):
+            """The app's process once started (an asyncio Process), else None."""
+            return getattr(self, "_process", None)
+
+    return ServedApp
 
 
 @dataclass
@@ -275,7 +295,6 @@ class SessionServer:
 
     async def handle_websocket(self, request):
         from aiohttp import web
-        from textual_serve.app_service import AppService
         from textual_serve.download_manager import DownloadManager
 
         role = self.role_for(request)
@@ -286,7 +305,7 @@ class SessionServer:
         if len(role.connections) >= self.max_connections:
             return self.full(role)
         websocket = web.WebSocketResponse(heartbeat=15)
-        service = AppService(
+        service = served_app_class()(
             role.command,
             write_bytes=websocket.send_bytes,
             write_str=websocket.send_str,
@@ -320,7 +339,10 @@ class SessionServer:
         return websocket
 
     async def _relay(self, websocket, connection: Connection) -> None:
-        """The browser's keys and size to the app process, as textual-serve's protocol says."""
+        """The browser's keys and size to the app process, in the messages textual-serve's page
+        sends. textual-serve reads them in a private method of its own server, with no place
+        to count a tab's input (for idle closing) or to refuse a malformed message; this is
+        that loop, on the public methods of its AppService."""
         from aiohttp import WSMsgType
 
         service = connection.service
@@ -362,7 +384,7 @@ class SessionServer:
         """Quit one app process as Ctrl+Q does, so its typing is committed; kill it only if it
         does not go within the grace time."""
         service = connection.service
-        process = getattr(service, "_process", None)
+        process = service.process
         if process is None:
             return
         try:
