@@ -898,3 +898,107 @@ async def test_a_paste_into_the_log_search_and_the_feedback_form_is_cleaned(tmp_
         area.focus()
         await paste(pilot)
         assert area.text == "beforeredafter end"
+
+
+def as_keys(text: str) -> list:
+    """Key presses as Textual's terminal reader hands out the text it read after an ESC inside
+    a paste."""
+    from textual import events
+
+    names = {"^": "circumflex_accent", "[": "left_square_bracket", " ": "space",
+             "]": "right_square_bracket", ";": "semicolon", "=": "equals_sign", ":": "colon",
+             "/": "slash", ".": "full_stop", "\x07": "ctrl+g"}
+    return [events.Key(names.get(c, c), c) for c in text]
+
+
+def as_textual_reads_a_paste(text: str) -> tuple[str, str]:
+    """The keys and the paste's text that Textual 8.2.8's terminal reader makes of a bracketed
+    paste of ``text`` (seen in tmux, and read in its parser): from an ESC on, characters are
+    taken as an escape sequence, handed out as keys ("^" for the ESC) at the next ESC or once
+    past 32 characters, when it goes back to collecting the paste. The paste's text is what it
+    collected, without its last character."""
+    data = text + "\x1b[201~"  # the end of the paste
+    keys, collected, i, pasting = "", "", 0, True
+    while pasting:
+        c = data[i]
+        i += 1
+        collected += c
+        if c != "\x1b":
+            continue
+        sequence = c
+        while True:
+            c = data[i]
+            i += 1
+            if c == "\x1b":
+                keys += "^" + sequence[1:]
+                sequence = c
+                continue
+            sequence += c
+            if len(sequence) > 32:
+                keys += "^" + sequence[1:]
+                break
+            if sequence == "\x1b[201~":
+                pasting = False
+                break
+    return keys, collected[:-1]
+
+
+async def paste_as_a_terminal_does(pilot, text: str) -> None:
+    """``text`` pasted in a real terminal, as Textual 8.2.8 hands it to the app: keys first,
+    then a paste of the rest."""
+    from textual import events
+
+    keys, pasted = as_textual_reads_a_paste(text)
+    for key in as_keys(keys):
+        pilot.app.post_message(key)
+    pilot.app.post_message(events.Paste(pasted))
+    await pilot.pause()
+
+
+async def test_a_paste_that_the_terminal_reader_scrambled_is_put_back_in_order(tmp_path):
+    from pmconsole.widgets.fields import BoundInput
+    from pmconsole.widgets.text_field import BoundTextArea
+
+    app = console(demo_copy(tmp_path))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        title = next(f for f in app.screen.query(BoundInput) if f.ref.field == "title")
+        title.focus()
+        title.value = "T: "
+        title.cursor_position = len(title.value)
+        await pilot.pause()
+        assert as_textual_reads_a_paste("before\x1b[31mred\x1b[0mafter") == (
+            "^[31mred^[0mafter", "before")  # what tmux showed: "^[31mred^[0mafterbefore"
+        await paste_as_a_terminal_does(pilot, "before\x1b[31mred\x1b[0mafter")
+        await pilot.press("x")
+        assert title.value == "T: beforeredafterx"
+        # A sequence's text longer than Textual's reader looks through: it collects again.
+        title.value = ""
+        await pilot.pause()
+        await paste_as_a_terminal_does(pilot, f"a\x1b[31m{'L' * 50}\x1b[0m b")
+        assert title.value == f"a{'L' * 50} b"
+        # OSC strings end at a BEL, which comes as a control key: the words after it stay.
+        title.value = ""
+        await pilot.pause()
+        await paste_as_a_terminal_does(
+            pilot, "x\x1b]52;c;ZXZpbA==\x07y \x1b]8;;http://evil\x07link\x1b]8;;\x07 z")
+        assert title.value == "xy link z"
+        title.value = f"a{'L' * 50} b"
+        title.cursor_position = len(title.value)
+        await pilot.pause()
+        # Typed, not pasted: a "^" typed at a person's pace stays.
+        await pilot.press("circumflex_accent")
+        await pilot.pause(0.1)
+        await paste(pilot, "!")
+        assert title.value == f"a{'L' * 50} b^!"
+
+        while app.meeting.step < 4:
+            await pilot.press("f4")
+        await pilot.pause()
+        summary = app.screen.query_one(BoundTextArea)
+        summary.focus()
+        summary.move_cursor(summary.document.end)
+        await pilot.pause()
+        await paste_as_a_terminal_does(pilot, " before\x1b[1mbold\x1b[0m after")
+        await pilot.press("x")
+        assert summary.text.endswith(" beforebold afterx"), repr(summary.text[-40:])

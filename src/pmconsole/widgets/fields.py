@@ -20,6 +20,7 @@ from textual.widgets import Input
 from ..keys import KeysInOrder
 from ..model import Session
 from ..text import clean_text
+from .paste import PastedKeys, in_pasted_order
 
 COMMIT_DELAY = 0.4
 
@@ -108,12 +109,31 @@ class PastesCleanText:
     """For a one-line text field: a paste goes in where the cursor is, in the order pasted,
     through the one cleaner of user text (its line breaks become spaces rather than losing all
     but the first line, as Textual's Input does). Textual's own handling would put escape
-    sequences and control characters in the field as they are, to be drawn as typed."""
+    sequences and control characters in the field as they are, to be drawn as typed; and a
+    paste holding an ESC reaches the field out of order (paste.py)."""
+
+    _pasted_keys: PastedKeys | None = None
+
+    def on_key(self, event: events.Key) -> None:
+        field: Input = self  # type: ignore[assignment]
+        if event.character:
+            if self._pasted_keys is None:
+                self._pasted_keys = PastedKeys()
+            went_in = event.character if event.is_printable else ""
+            self._pasted_keys.typed(event.time, field.cursor_position, went_in, event.character)
 
     def on_paste(self, event: events.Paste) -> None:
         event.stop()
         event.prevent_default()  # not Input's own handling as well
         field: Input = self  # type: ignore[assignment]
+        keys = self._pasted_keys.taken_for(event.time) if self._pasted_keys else None
+        if keys is not None:
+            start, went_in, typed = keys
+            end = start + len(went_in)
+            if field.value[start:end] == went_in and field.cursor_position == end:
+                field.replace(clean_text(in_pasted_order(event.text, typed), multiline=False),
+                              start, end)
+                return
         text = clean_text(event.text, multiline=False)
         if not text:
             return

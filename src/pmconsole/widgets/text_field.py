@@ -16,10 +16,22 @@ from ..keys import router_of
 from ..model import Session
 from ..text import clean_text
 from .fields import FieldRef, SavesSoon, plain_text
+from .paste import PastedKeys, in_pasted_order
 
 
 class CleanTextArea(TextArea):
-    """A TextArea whose pastes are cleaned as they go in."""
+    """A TextArea whose pastes are cleaned as they go in, in the order pasted (paste.py)."""
+
+    _pasted_keys: PastedKeys | None = None
+
+    def on_key(self, event: events.Key) -> None:
+        if event.character:
+            if self._pasted_keys is None:
+                self._pasted_keys = PastedKeys()
+            went_in = "\n" if event.key == "enter" else event.character
+            if not (event.is_printable or event.key == "enter"):
+                went_in = ""
+            self._pasted_keys.typed(event.time, self.cursor_location, went_in, event.character)
 
     def on_paste(self, event: events.Paste) -> None:
         """A paste goes in where the cursor is, in the order pasted, through the one cleaner of
@@ -29,6 +41,14 @@ class CleanTextArea(TextArea):
         event.prevent_default()  # not TextArea's own handling as well
         if self.read_only:
             return
+        keys = self._pasted_keys.taken_for(event.time) if self._pasted_keys else None
+        if keys is not None:
+            start, went_in, typed = keys
+            end = self.cursor_location
+            if self.document.get_text_range(start, end) == went_in:
+                result = self.replace(clean_text(in_pasted_order(event.text, typed)), start, end)
+                self.move_cursor(result.end_location)
+                return
         text = clean_text(event.text)
         if text:
             result = self.replace(text, *self.selection)
