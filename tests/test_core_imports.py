@@ -23,6 +23,7 @@ CORE = [
     "pmconsole.exporters",
     "pmconsole.importers",
     "pmconsole.startup",
+    "pmconsole.text",
 ]
 
 PROBE = """

@@ -30,7 +30,6 @@ from pmconsole.exporters import (
     CSV_HEADER,
     FORMATS,
     SUFFIX,
-    clean,
     csv_cell,
     default_output,
     export,
@@ -42,7 +41,7 @@ from pmconsole.exporters import (
     session_uid_hash,
 )
 from pmconsole.exporters import _md_cell, _md_line, _one_line  # the escaping under test
-from pmconsole.model import clean_text
+from pmconsole.text import clean_text
 from pmconsole.model import (
     ActionItem,
     ContributingFactor,
@@ -716,7 +715,7 @@ def test_ics_text_round_trips_any_text(text):
     event = icalendar.Event.from_ical(
         "BEGIN:VEVENT\r\n" + line + "\r\nEND:VEVENT\r\n"
     )
-    assert str(event["SUMMARY"]) == clean(text).replace("\t", " ")
+    assert str(event["SUMMARY"]) == clean_text(text).replace("\t", " ")
 
 
 def test_ics_uid_of_an_odd_action_id_is_a_hash(demo):
@@ -768,7 +767,7 @@ def test_csv_neutralises_formulas_and_keeps_hostile_text_inert(demo):
     by_id = dict(zip((a.id for a in session.actions), rows))
     for n, start in enumerate(FORMULA_STARTS):
         row = by_id[f"a-formula-{n}"]
-        expected = "'" + clean(start)
+        expected = "'" + clean_text(start)
         assert row[0] == row[2] == row[4] == expected
         assert row[1].startswith(expected + " From the post-mortem “")
     hostile = by_id["a-hostile"]
@@ -821,4 +820,4 @@ def test_csv_cell_rules():
     ],
 )
 def test_clean_removes_terminal_escapes_and_controls(raw, expected):
-    assert clean(raw) == expected
+    assert clean_text(raw) == expected

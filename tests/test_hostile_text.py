@@ -4,12 +4,14 @@ notifications, and the importers.
 
 What the code does, and these tests hold it to:
 
-- The model neither refuses hostile text nor keeps it all: every free-text field drops terminal
-  control sequences (CSI, OSC 8 links, OSC 52 clipboard writes, bare ESC) and control characters
-  other than tab, newline and CR as it is validated (``model.clean_text``), whether the text comes
-  from the command line, a console field, the live log or a hand-edited TOML file. Markup, HTML,
-  formulas, pipes, RTL overrides and 10,000-character strings are kept exactly as typed. (The
-  tests accept either "kept exactly" or "cleaned by deletion only", never a refusal.)
+- The model neither refuses hostile text nor keeps it all: every free-text field goes through
+  the one cleaner of user text (``text.clean_text``) as it is validated, whether the text comes
+  from the command line, a console field, the live log, an import or a hand-edited TOML file:
+  terminal control sequences (CSI, OSC 8 links, OSC 52 clipboard writes, bare ESC), control
+  characters other than tab and newline (a carriage return becomes a newline), bidi overrides
+  and invisible format characters go. Markup, HTML, formulas, pipes and 10,000-character strings
+  are kept exactly as typed. (The tests accept either "kept exactly" or "cleaned by deletion
+  only", never a refusal.)
 - The TOML file and the live log round-trip what the model keeps; TOML writes any control
   character as an escape, never raw.
 - Exports are inert (md, html, csv, ics cleaned and escaped; json escaped), the console shows
@@ -84,7 +86,9 @@ ESC_OR_BEL = re.compile(r"[\x1b\x07]")
 
 
 def has_escape(text: str) -> bool:
-    return any(c in text for c in "\x1b\x07\x00")
+    """Whether the text holds something the cleaner takes out (an escape, a control character,
+    a carriage return, a bidi override)."""
+    return any(c in text for c in "\x1b\x07\x00\r\u202e")
 
 
 
@@ -140,11 +144,11 @@ def test_the_model_keeps_hostile_text_or_cleans_it_never_refuses_it(text):
     stored = as_stored(text)
     assert is_kept_or_cleaned(stored, text), repr(stored[:80])
     if not has_escape(text):
-        assert stored == text  # markup, HTML, formulas, pipes, RTL, 10,000 chars: as typed
+        assert stored == text  # markup, HTML, formulas, pipes, 10,000 chars: as typed
 
 
 # Sequences the three cleaners of user text (the model's, the exports', the importers') once
-# removed differently: 8-bit forms, parameters left behind, strings with no end.
+# removed differently, before there was one: 8-bit forms, parameters left behind, strings with no end.
 SEQUENCES = {
     "csi-8bit": ("a\x9b31mb", "ab"),
     "csi-unfinished": ("a\x1b[31", "a"),
@@ -157,11 +161,10 @@ SEQUENCES = {
 
 @pytest.mark.parametrize("text, kept", SEQUENCES.values(), ids=SEQUENCES.keys())
 def test_the_model_the_exports_and_the_importers_remove_the_same_sequences(text, kept):
-    from pmconsole.exporters import clean
-    from pmconsole.importers import clean_text as clean_imported
-    from pmconsole.model import clean_text
+    from pmconsole.importers import imported_text
+    from pmconsole.text import clean_text
 
-    assert clean_text(text) == clean(text) == clean_imported(text) == kept
+    assert clean_text(text) == as_stored(text) == imported_text(text) == kept
 
 
 @pytest.mark.parametrize("text", HOSTILE)
@@ -380,7 +383,7 @@ def test_every_export_is_inert(text, make_session):
         for cell in row:
             assert not cell.startswith(FORMULA_START), cell[:40]
         title = rows[1][0]
-        if not has_escape(text) and "\r" not in text:
+        if not has_escape(text):
             assert title in (text, "'" + text)
 
     from icalendar import Calendar
@@ -658,3 +661,344 @@ async def test_a_console_import_of_hostile_rows_is_cleaned_and_its_notices_are_l
         assert refused is not None and f"{missing}: no such file" in str(refused.message)
         assert refused.markup is False
         assert not re.search(r"[\x1b\x07\x00]", screen_text(app))
+
+
+# -- (f) one cleaner, at every entry point -------------------------------------------------------
+
+# A carriage return draws what follows over the start of the row ("99:99 FAKE SPOOFED" as a row
+# of its own); a bidi override shows text backwards; a zero width space hides in a word.
+SPOOF = "real event\r99:99 FAKE SPOOFED \u202eevil\u202c \x1b[31mred\x1b[0m z\u200bw"
+SPOOF_KEPT = "real event\n99:99 FAKE SPOOFED evil red zw"
+# What must never reach a terminal or a stored field: every control character but newline and
+# tab, bidi embeddings, overrides, isolates and marks, invisible format characters.
+SPOOFING = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064"
+    "\u2066-\u2069\ufeff]"
+)
+
+
+@pytest.mark.parametrize(
+    "text, multi, one",
+    [
+        ("a\rb", "a\nb", "a b"),
+        ("a\r\nb", "a\nb", "a b"),
+        ("a\tb\nc", "a\tb\nc", "a b c"),
+        ("a\u2028b\u2029c", "a\nb\nc", "a b c"),
+        ("\u202eevil\u202c", "evil", "evil"),
+        ("\u2066iso\u2069 \u200fmark\u200e \u061c", "iso mark ", "iso mark "),
+        ("zero\u200bwidth\u2060joiner\ufeff", "zerowidthjoiner", "zerowidthjoiner"),
+        ("del\x7f c1\x85", "del c1", "del c1"),
+        ("emoji 👩\u200d💻 and \u200cnon-joiner", "emoji 👩\u200d💻 and \u200cnon-joiner",
+         "emoji 👩\u200d💻 and \u200cnon-joiner"),
+        (SPOOF, SPOOF_KEPT, SPOOF_KEPT.replace("\n", " ")),
+    ],
+)
+def test_the_one_cleaner_of_user_text(text, multi, one):
+    from pmconsole.text import clean_text
+
+    assert clean_text(text) == multi
+    assert clean_text(text, multiline=False) == one
+
+
+def test_the_model_cleans_every_text_field_by_the_same_rules(make_session):
+    session = fill(make_session(), SPOOF)
+    for value in (session.incident.title, session.summary, session.timeline[0].text,
+                  session.actions[0].owner, session.feedback[0].comment, session.notes[0].text):
+        assert value == SPOOF_KEPT
+    assert session.incident.tags[0] == SPOOF_KEPT.lower()
+    assert not SPOOFING.search(export(session, "json").replace("\\n", " "))
+
+
+def test_the_command_line_cleans_text_it_is_given(write_session, capsys):
+    path = write_session()
+    code, out, err = run(capsys, "timeline", "add", path, "--at",
+                         (RESOLVED - timedelta(minutes=30)).isoformat(), "--kind", "observation",
+                         "--text", SPOOF, "--source", SPOOF)
+    assert code == 0, err
+    event = next(e for e in load_session(path).timeline if e.id == out.strip())
+    assert (event.text, event.source) == (SPOOF_KEPT, SPOOF_KEPT)
+
+
+def test_a_hand_edit_of_the_toml_file_is_cleaned_as_it_is_read(write_session):
+    path = write_session()
+    text = path.read_text(encoding="utf-8")
+    escaped = json.dumps(SPOOF, ensure_ascii=True)  # a TOML basic string: \r, \u202e, \u001b
+    path.write_text(text.replace('"Replication lag alert fired"', escaped), encoding="utf-8")
+    event = next(e for e in load_session(path).timeline if e.id == "e-major")
+    assert event.text == SPOOF_KEPT
+
+
+def test_an_import_cleans_by_the_same_rules(make_session, tmp_path):
+    source = tmp_path / "spoof.csv"
+    with source.open("w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows([["time", "text"], [RESOLVED.isoformat(), SPOOF]])
+    result = import_timeline(source, make_session())
+    assert [e.text for e in result.events] == [SPOOF_KEPT.replace("\n", " ")]
+
+
+def drawn_rows(table) -> list[str]:
+    """The lines the timeline table sends to the terminal, as text."""
+    return ["".join(segment.text for segment in table.render_line(y))
+            for y in range(table.size.height)]
+
+
+async def test_the_timeline_table_never_draws_a_control_character(tmp_path):
+    from pmconsole.widgets.timeline_table import TimelineTable
+
+    path = demo_copy(tmp_path)
+    app = console(path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        # Through the model, as every edit comes.
+        event = app.store.session.timeline[0]
+        app.edit(set_op("timeline", "text", SPOOF, event.id),
+                 set_op("timeline", "source", SPOOF, event.id))
+        while app.meeting.step < 5:
+            await pilot.press("f4")
+        await pilot.pause()
+        table = app.screen.query_one(TimelineTable)
+        rows = drawn_rows(table)
+        assert any("real event 99:99 FAKE SPOOFED evil red zw" in row for row in rows), rows
+        # And text that never went through the model (built without validation) is cleaned
+        # by the table itself: it draws its lines without Textual's help.
+        raw = TimelineEvent.model_construct(**{**event.model_dump(), "text": SPOOF,
+                                               "source": SPOOF})
+        table.events = [raw, *table.events[1:]]
+        for row in (*rows, *drawn_rows(table)):
+            assert not SPOOFING.search(row), repr(row)
+
+
+async def test_a_console_form_and_a_bound_field_clean_what_they_are_given(tmp_path):
+    from pmconsole.widgets.fields import BoundInput
+    from pmconsole.widgets.form import RecordForm
+    from pmconsole.widgets.timeline_table import TimelineTable
+
+    app = console(demo_copy(tmp_path))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        title = next(f for f in app.screen.query(BoundInput) if f.ref.field == "title")
+        title.value = SPOOF  # what a terminal that passes control characters would type
+        await pilot.pause()
+        title.commit()
+        await pilot.pause()
+        assert app.store.session.incident.title == SPOOF_KEPT
+
+        while app.meeting.step < 5:
+            await pilot.press("f4")
+        await pilot.pause()
+        table = app.screen.query_one(TimelineTable)
+        event = table.selected()
+        table.focus()
+        await pilot.press("e")
+        await pilot.pause()
+        assert isinstance(app.screen, RecordForm)
+        app.screen.query_one("#field-text").value = SPOOF
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert not isinstance(app.screen, RecordForm)
+        stored = next(e for e in app.store.session.timeline if e.id == event.id)
+        assert stored.text == SPOOF_KEPT
+
+
+async def test_notices_from_any_widget_are_cleaned(tmp_path):
+    from textual.notifications import Notify
+
+    notices: list = []
+
+    def hook(message) -> None:
+        if isinstance(message, Notify):
+            notices.append(message.notification)
+
+    app = console(demo_copy(tmp_path))
+    async with app.run_test(size=(120, 40), message_hook=hook) as pilot:
+        # A file name or an error quoting one never passed through the model.
+        app.screen.notify(f"{SPOOF}.csv: no such file", title=SPOOF, markup=False)
+        app.notify(SPOOF, markup=False)
+        await pilot.pause()
+    assert len(notices) == 2
+    for notice in notices:
+        assert not SPOOFING.search(notice.message + notice.title), repr(notice)
+    assert notices[0].message == f"{SPOOF_KEPT}.csv: no such file"
+
+
+# -- (g) a paste ---------------------------------------------------------------------------------
+
+PASTED = "before\x1b[31mred\x1b[0mafter \u202eend"
+
+
+async def paste(pilot, text: str = PASTED) -> None:
+    """A paste as the terminal driver hands it to the app, which gives it to the focused
+    control."""
+    from textual import events
+
+    pilot.app.post_message(events.Paste(text))
+    await pilot.pause()
+
+
+async def test_a_paste_into_any_of_our_inputs_is_cleaned_and_kept_in_order(tmp_path):
+    from pmconsole.widgets.fields import BoundInput
+    from pmconsole.widgets.form import FormInput, RecordForm
+    from pmconsole.widgets.text_field import BoundTextArea
+    from pmconsole.widgets.timeline_table import TimelineTable
+
+    app = console(demo_copy(tmp_path))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        title = next(f for f in app.screen.query(BoundInput) if f.ref.field == "title")
+        title.focus()
+        title.value = "T: "
+        title.cursor_position = len(title.value)
+        await paste(pilot)
+        await pilot.press("x")
+        assert title.value == "T: beforeredafter endx"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.store.session.incident.title == "T: beforeredafter endx"
+
+        while app.meeting.step < 4:
+            await pilot.press("f4")
+        await pilot.pause()
+        summary = app.screen.query_one(BoundTextArea)
+        summary.focus()
+        summary.move_cursor(summary.document.end)
+        await paste(pilot, PASTED + "\r\nnext line")
+        await pilot.press("x")
+        assert summary.text.endswith("beforeredafter end\nnext linex"), repr(summary.text[-60:])
+        summary.commit()
+        assert app.store.session.summary.endswith("beforeredafter end\nnext linex")
+
+        await pilot.press("f4")
+        await pilot.pause()
+        table = app.screen.query_one(TimelineTable)
+        table.focus()
+        await pilot.press("e")
+        await pilot.pause()
+        assert isinstance(app.screen, RecordForm)
+        field = app.screen.query_one("#field-text", FormInput)
+        field.value = ""
+        await paste(pilot)
+        await pilot.press("x")
+        assert field.value == "beforeredafter endx"
+
+
+async def test_a_paste_into_the_log_search_and_the_feedback_form_is_cleaned(tmp_path):
+    from textual.widgets import Input, TextArea
+
+    path = demo_copy(tmp_path)
+    app = console(None, sessions_dir=tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("l")
+        await pilot.pause()
+        query = app.screen.query_one("#query", Input)
+        query.focus()
+        await paste(pilot)
+        assert query.value == "beforeredafter end"
+    app = console(path, role="feedback")
+    async with app.run_test(size=(120, 40)) as pilot:
+        area = app.screen.query_one("#went-well", TextArea)
+        area.focus()
+        await paste(pilot)
+        assert area.text == "beforeredafter end"
+
+
+def as_keys(text: str) -> list:
+    """Key presses as Textual's terminal reader hands out the text it read after an ESC inside
+    a paste."""
+    from textual import events
+
+    names = {"^": "circumflex_accent", "[": "left_square_bracket", " ": "space",
+             "]": "right_square_bracket", ";": "semicolon", "=": "equals_sign", ":": "colon",
+             "/": "slash", ".": "full_stop", "\x07": "ctrl+g"}
+    return [events.Key(names.get(c, c), c) for c in text]
+
+
+def as_textual_reads_a_paste(text: str) -> tuple[str, str]:
+    """The keys and the paste's text that Textual 8.2.8's terminal reader makes of a bracketed
+    paste of ``text`` (seen in tmux, and read in its parser): from an ESC on, characters are
+    taken as an escape sequence, handed out as keys ("^" for the ESC) at the next ESC or once
+    past 32 characters, when it goes back to collecting the paste. The paste's text is what it
+    collected, without its last character."""
+    data = text + "\x1b[201~"  # the end of the paste
+    keys, collected, i, pasting = "", "", 0, True
+    while pasting:
+        c = data[i]
+        i += 1
+        collected += c
+        if c != "\x1b":
+            continue
+        sequence = c
+        while True:
+            c = data[i]
+            i += 1
+            if c == "\x1b":
+                keys += "^" + sequence[1:]
+                sequence = c
+                continue
+            sequence += c
+            if len(sequence) > 32:
+                keys += "^" + sequence[1:]
+                break
+            if sequence == "\x1b[201~":
+                pasting = False
+                break
+    return keys, collected[:-1]
+
+
+async def paste_as_a_terminal_does(pilot, text: str) -> None:
+    """``text`` pasted in a real terminal, as Textual 8.2.8 hands it to the app: keys first,
+    then a paste of the rest."""
+    from textual import events
+
+    keys, pasted = as_textual_reads_a_paste(text)
+    for key in as_keys(keys):
+        pilot.app.post_message(key)
+    pilot.app.post_message(events.Paste(pasted))
+    await pilot.pause()
+
+
+async def test_a_paste_that_the_terminal_reader_scrambled_is_put_back_in_order(tmp_path):
+    from pmconsole.widgets.fields import BoundInput
+    from pmconsole.widgets.text_field import BoundTextArea
+
+    app = console(demo_copy(tmp_path))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        title = next(f for f in app.screen.query(BoundInput) if f.ref.field == "title")
+        title.focus()
+        title.value = "T: "
+        title.cursor_position = len(title.value)
+        await pilot.pause()
+        assert as_textual_reads_a_paste("before\x1b[31mred\x1b[0mafter") == (
+            "^[31mred^[0mafter", "before")  # what tmux showed: "^[31mred^[0mafterbefore"
+        await paste_as_a_terminal_does(pilot, "before\x1b[31mred\x1b[0mafter")
+        await pilot.press("x")
+        assert title.value == "T: beforeredafterx"
+        # A sequence's text longer than Textual's reader looks through: it collects again.
+        title.value = ""
+        await pilot.pause()
+        await paste_as_a_terminal_does(pilot, f"a\x1b[31m{'L' * 50}\x1b[0m b")
+        assert title.value == f"a{'L' * 50} b"
+        # OSC strings end at a BEL, which comes as a control key: the words after it stay.
+        title.value = ""
+        await pilot.pause()
+        await paste_as_a_terminal_does(
+            pilot, "x\x1b]52;c;ZXZpbA==\x07y \x1b]8;;http://evil\x07link\x1b]8;;\x07 z")
+        assert title.value == "xy link z"
+        title.value = f"a{'L' * 50} b"
+        title.cursor_position = len(title.value)
+        await pilot.pause()
+        # Typed, not pasted: a "^" typed at a person's pace stays.
+        await pilot.press("circumflex_accent")
+        await pilot.pause(0.1)
+        await paste(pilot, "!")
+        assert title.value == f"a{'L' * 50} b^!"
+
+        while app.meeting.step < 4:
+            await pilot.press("f4")
+        await pilot.pause()
+        summary = app.screen.query_one(BoundTextArea)
+        summary.focus()
+        summary.move_cursor(summary.document.end)
+        await pilot.pause()
+        await paste_as_a_terminal_does(pilot, " before\x1b[1mbold\x1b[0m after")
+        await pilot.press("x")
+        assert summary.text.endswith(" beforebold afterx"), repr(summary.text[-40:])

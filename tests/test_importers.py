@@ -25,9 +25,9 @@ from pmconsole.importers import (
     ImportRefused,
     ImportResult,
     RowProblem,
-    clean_text,
     detect_format,
     import_timeline,
+    imported_text,
 )
 from pmconsole.model import Incident, Session, TimelineEvent
 
@@ -69,8 +69,8 @@ def check_invariants(result: ImportResult) -> None:
     assert result.rows == len(result.events) + len(result.problems) + result.duplicates
     assert [e.at for e in result.events] == sorted(e.at for e in result.events)
     for event in result.events:
-        assert event.text and event.text == clean_text(event.text)
-        assert event.source == clean_text(event.source)
+        assert event.text and event.text == imported_text(event.text)
+        assert event.source == imported_text(event.source)
     assert len({e.id for e in result.events}) == len(result.events)
 
 
@@ -584,8 +584,8 @@ def test_a_few_bad_bytes_are_rows_not_a_refusal(tmp_path):
         ("[bold]markup is just text[/]", "[bold]markup is just text[/]"),
     ],
 )
-def test_clean_text(dirty, clean):
-    assert clean_text(dirty) == clean
+def test_imported_text(dirty, clean):
+    assert imported_text(dirty) == clean
 
 
 def test_escape_sequences_are_stripped_from_text_and_source_in_every_format(tmp_path):

@@ -461,3 +461,84 @@ async def test_a_browser_tab_does_not_change_the_hosts_saved_settings(served):
         await tab.ws.close()
     server.stop()
     assert not config.exists()
+
+
+# -- what serve logs, and over-long requests ----------------------------------------------------
+
+
+def raw_request(base: str, request: bytes) -> str:
+    """Send one raw HTTP request; the status line of the answer."""
+    import socket
+
+    host, port = base.removeprefix("http://").rsplit(":", 1)
+    with socket.create_connection((host, int(port)), timeout=30) as conn:
+        conn.sendall(request)
+        answer = b""
+        while b"\r\n" not in answer:
+            chunk = conn.recv(4096)
+            if not chunk:
+                break
+            answer += chunk
+    return answer.split(b"\r\n", 1)[0].decode()
+
+
+def test_an_over_long_address_is_answered_414_and_no_token_is_ever_logged(served):
+    server = served("--notes", "--feedback")
+    notes = server.urls["notes"]
+    path = "/" + notes.split("/", 3)[3]
+    long_query = "x" * 9_000  # past aiohttp's own limit of 8,190 bytes a line
+    assert " 414 " in raw_request(server.base, f"GET {path}?q={long_query} HTTP/1.1\r\n"
+                                               f"Host: x\r\n\r\n".encode())
+    assert " 414 " in raw_request(server.base, f"GET {path}ws?q={long_query} HTTP/1.1\r\n"
+                                               f"Host: x\r\n\r\n".encode())
+    # Past what serve reads at all: refused, and still not logged with its token.
+    huge = "y" * 200_000
+    answer = raw_request(server.base, f"GET {path}?q={huge} HTTP/1.1\r\nHost: x\r\n\r\n"
+                         .encode())
+    assert answer.startswith("HTTP/1.") and (" 414 " in answer or " 400 " in answer), answer
+    assert " 400 " in raw_request(server.base, f"GET {path} HTTP/1.1\r\nHost: x\r\n"
+                                               f"X-Big: {huge}\r\n\r\n".encode())
+    assert status(notes) == 200  # still serving
+    printed = server.stop()
+    assert "Traceback" not in printed, printed[-2000:]
+    for token in server.tokens():
+        assert printed.count(token) == 1, printed[-2000:]  # the address it printed, only
+
+
+@pytest.mark.parametrize("option, value", [
+    ("--port", "65536"), ("--port", "-1"), ("--port", "99999999999999999999"),
+    ("--idle-minutes", "nan"), ("--idle-minutes", "inf"), ("--idle-minutes", "0"),
+    ("--idle-minutes", "1e308"), ("--max-connections", "0"),
+    ("--max-connections", "99999999999999999999"),
+])
+def test_serve_options_out_of_range_are_refused_in_one_line(option, value, session_file):
+    result = subprocess.run(
+        [sys.executable, "-m", "pmconsole", "serve", str(session_file), option, value],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr and result.stderr.count("\n") == 1, result.stderr
+    assert result.stderr.startswith(f"pmconsole: {option}: give "), result.stderr
+
+
+async def test_the_one_private_name_of_textual_serve_used_still_holds_the_process():
+    """serve.served_app_class reads textual-serve's AppService._process to kill a tab's app
+    that does not quit; this fails if an upgrade of textual-serve moves it."""
+    from textual_serve.download_manager import DownloadManager
+
+    from pmconsole.serve import served_app_class
+
+    async def nothing(*args) -> None:
+        return None
+
+    service = served_app_class()("exec sleep 30", write_bytes=nothing, write_str=nothing,
+                                 close=nothing, download_manager=DownloadManager())
+    assert service.process is None
+    await service.start(80, 24)
+    try:
+        assert isinstance(service.process, asyncio.subprocess.Process)
+        assert alive(service.process.pid)
+    finally:
+        service.process.kill()
+        await service.process.wait()
+        await service.stop()

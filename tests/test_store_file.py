@@ -287,7 +287,7 @@ def test_round_trip_keeps_hostile_text_and_times_normalised_to_utc():
 def test_control_characters_never_reach_the_file_or_the_screen():
     # Text a person typed or pasted keeps its words; control characters and terminal
     # sequences (NUL, ESC [31m, OSC links) are dropped by the model, so no file, screen or
-    # export ever carries them. Tab, newline and carriage return stay.
+    # export ever carries them. Tab and newline stay; a carriage return becomes a newline.
     session = Session(
         incident=Incident(
             title="nul\x00here \x1b[31mred\x1b[0m \x1b]8;;http://evil\x07link\x1b]8;;\x07",
@@ -297,7 +297,7 @@ def test_control_characters_never_reach_the_file_or_the_screen():
         summary="two\nlines\x00\tand\r\na tab",
     )
     assert session.incident.title == "nulhere red link"
-    assert session.summary == "two\nlines\tand\r\na tab"
+    assert session.summary == "two\nlines\tand\na tab"
     data = dump_session(session)
     assert b"\x00" not in data and b"\x1b" not in data
     parsed = parse_session(data, Path("x.toml"))

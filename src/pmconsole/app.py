@@ -20,7 +20,8 @@ from . import locations
 from .clock import Clock, SystemClock
 from .config import Settings, load_settings, save_setting
 from .messages import SessionChanged
-from .model import STEP_NAMES, WRAP_UP, clean_text
+from .model import STEP_NAMES, WRAP_UP
+from .text import clean_text
 from .ops import Op, OpError, set_op
 from .keys import KeyRouter
 from .startup import announce_ready, resume_collector
@@ -375,6 +376,12 @@ class PmConsole(App[int]):
                     after()
 
             self.did(said, undo_it)
+
+    def notify(self, message: str, *, title: str = "", **kwargs: Any) -> None:
+        """Every notice, from any screen or widget, through the one cleaner of user text:
+        notices quote file names, errors and typed values, which do not all pass through the
+        session model."""
+        super().notify(clean_text(message), title=clean_text(title, multiline=False), **kwargs)
 
     def did(
         self, said: str, undo: Callable[[], object], *, severity: str = "information",

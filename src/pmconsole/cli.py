@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Callable, NoReturn
 
 from . import locations
-from .model import _plausible_date, _to_utc, clean_text
+from .text import clean_text
+from .model import _plausible_date, _to_utc
 from .model import (
     EVENT_KINDS, WRAP_UP, ActionItem, Incident, Meeting, Session, StatusChange, TimelineEvent,
 )
@@ -737,7 +738,7 @@ def _needs_subcommand(args: argparse.Namespace) -> int:
 def one_line(text: str) -> str:
     """Text for a one-line listing or message: no terminal sequences (a file name or a key can
     carry them too), no line breaks."""
-    return " ".join(clean_text(text).split("\n")).replace("\r", " ")
+    return clean_text(text, multiline=False)
 
 
 def _first_line(err: Exception) -> str:

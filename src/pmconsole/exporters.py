@@ -62,10 +62,10 @@ from .model import (
     Feedback,
     Session,
     TimelineEvent,
-    clean_text,
     format_duration,
 )
 from .meeting import meeting_clock
+from .text import clean_text
 from .rules import OPEN_LIMIT, Finding, LogFacts, facts_one_page, followup_review_date
 
 FORMATS: tuple[str, ...] = ("md", "html", "json", "ics", "csv")
@@ -135,22 +135,16 @@ def default_output(session_path: Path, fmt: str) -> Path:
 
 # -- text that came from people ----------------------------------------------------------------
 
-def clean(text: str) -> str:
-    """User text without terminal escape sequences or control characters (newline and tab
-    stay). Line breaks of any kind become ``\\n``."""
-    return clean_text(text.replace("\r\n", "\n").replace("\r", "\n"))
-
-
 def _one_line(text: str) -> str:
     """Clean text with every run of white space (newlines too) as one space."""
-    return " ".join(clean(text).split())
+    return " ".join(clean_text(text).split())
 
 
 def _paragraphs(text: str) -> list[list[str]]:
     """Clean text as paragraphs (split at blank lines), each a list of stripped lines."""
     paragraphs: list[list[str]] = []
     current: list[str] = []
-    for line in clean(text).split("\n"):
+    for line in clean_text(text).split("\n"):
         line = " ".join(line.split())
         if line:
             current.append(line)
@@ -1015,7 +1009,7 @@ _ICS_SAFE_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 def ics_text(text: str) -> str:
     """A TEXT value escaped as RFC 5545 section 3.3.11 says."""
-    text = clean(text).replace("\t", " ")
+    text = clean_text(text).replace("\t", " ")
     return (
         text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
     )
@@ -1129,7 +1123,7 @@ def export_ics(session: Session, now: datetime) -> str:
         ]
         if a.staging_check:
             about.append(f"Staging check: {a.staging_check.isoformat()}")
-        if description := clean(a.description).strip():
+        if description := clean_text(a.description).strip():
             about += ["", description]
         about += ["", f"From the post-mortem of: {title}"]
         summary = f"Action due: {_one_line(a.title)}"
@@ -1146,13 +1140,13 @@ def export_ics(session: Session, now: datetime) -> str:
 
 # -- CSV ---------------------------------------------------------------------------------------
 
-# Line breaks too: clean() turns a leading CR into LF, and some spreadsheets skip either.
+# Line breaks too: clean_text() turns a leading CR into LF, and some spreadsheets skip either.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 
 def csv_cell(text: str) -> str:
     """Clean text that no spreadsheet will run: a leading apostrophe before a formula start."""
-    text = clean(text)
+    text = clean_text(text)
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 

@@ -10,9 +10,9 @@ What every format shares:
 - Times keep their own zone and end up in UTC (the model normalises). A time without a zone is
   read in the incident's time zone (``session.incident.timezone``); in a DST overlap the first
   of the two moments is taken.
-- Text and source fields lose ANSI escape sequences (CSI, OSC including OSC 8 links and OSC 52
-  clipboard writes, DCS/APC strings, bare ESC), control characters (Unicode Cc; tab and newline
-  become spaces), lone surrogates and bidi override characters, then surrounding whitespace.
+- Text and source fields go through the one cleaner of user text (``text.clean_text``) on one
+  line: escape sequences, control characters, bidi overrides and invisible format characters
+  are removed, tabs and line breaks become spaces; then surrounding whitespace goes.
   Text longer than ``MAX_TEXT_CHARS`` is cut and ends in "…".
 - A row that cannot become an event is skipped and reported as a ``RowProblem`` with its line;
   nothing is dropped silently. A row with an empty text (after cleaning) is such a problem.
@@ -52,17 +52,18 @@ from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
-from .model import EVENT_KINDS, TERMINAL_ESCAPES, Evidence, Session, TimelineEvent, counted
+from .model import EVENT_KINDS, Evidence, Session, TimelineEvent, counted
 from .store import SessionFileError, open_regular, size_text
+from .text import clean_text
 
 __all__ = [
     "FORMATS",
     "ImportRefused",
     "ImportResult",
     "RowProblem",
-    "clean_text",
     "csv_columns_help",
     "detect_format",
+    "imported_text",
     "import_timeline",
 ]
 
@@ -156,35 +157,10 @@ class ImportRefused(Exception):
 
 # -- cleaning text ---------------------------------------------------------------------------
 
-# Terminal escape sequences: model.TERMINAL_ESCAPES, which every cleaner of user text uses.
-_ESCAPE_STARTS = frozenset("\x1b\x90\x98\x9b\x9d\x9e\x9f")
-
-
-def _control_table() -> dict[int, str | None]:
-    table: dict[int, str | None] = {c: None for c in [*range(0x20), *range(0x7F, 0xA0)]}
-    table[ord("\t")] = table[ord("\n")] = " "
-    table[0x2028] = table[0x2029] = " "  # line and paragraph separators
-    # Bidi embeddings, overrides and isolates can make text display in another order than it
-    # reads ("Trojan source"); the zero-width joiners that emoji need are left alone.
-    for c in [*range(0x202A, 0x202F), *range(0x2066, 0x206A)]:
-        table[c] = None
-    # Lone surrogates (from JSON "\ud800" escapes) cannot be written as UTF-8 or TOML.
-    for c in range(0xD800, 0xE000):
-        table[c] = None
-    return table
-
-
-_CONTROLS = _control_table()
-
-
-def clean_text(value: str) -> str:
-    """A text or source field made safe to store and show: see the module docstring."""
-    # Every character the slow path removes is non-printable, so printable text skips it.
-    if not value.isprintable():
-        if not _ESCAPE_STARTS.isdisjoint(value):
-            value = TERMINAL_ESCAPES.sub("", value)
-        value = value.translate(_CONTROLS)
-    value = value.strip()
+def imported_text(value: str) -> str:
+    """A text or source field as an import keeps it: cleaned by the one cleaner of user text
+    on one line (text.py), without surrounding white space, and cut at ``MAX_TEXT_CHARS``."""
+    value = clean_text(value, multiline=False).strip()
     if len(value) > MAX_TEXT_CHARS:
         value = value[: MAX_TEXT_CHARS - 1].rstrip() + "…"
     return value
@@ -192,7 +168,7 @@ def clean_text(value: str) -> str:
 
 def _shown(value: object, width: int = 40) -> str:
     """A value quoted for a problem message: cleaned (it reaches a terminal) and short."""
-    text = clean_text(str(value))
+    text = imported_text(str(value))
     if len(text) > width:
         text = text[: width - 1] + "…"
     return f"'{text}'"
@@ -645,7 +621,7 @@ def _syslog_year(month: int, day: int, started_at: datetime, zone: ZoneInfo) -> 
 def _parse_log(
     path: Path, zone: ZoneInfo, started_at: datetime, progress: _Progress
 ) -> Iterator[_Row | RowProblem]:
-    source = clean_text(path.name)  # an ISO log line names no program; the file says where
+    source = imported_text(path.name)  # an ISO log line names no program; the file says where
     pending: _Row | None = None  # the last event, until we know it has no more continuation
     parts: list[str] = []  # its text, line by line
     size = 0
@@ -660,7 +636,7 @@ def _parse_log(
             row = _log_row(number, line, zone, started_at, source)
         if row is None:  # no timestamp: a continuation line
             if pending is not None:
-                if size <= MAX_TEXT_CHARS:  # past it, clean_text cuts the text and adds "…"
+                if size <= MAX_TEXT_CHARS:  # past it, imported_text cuts the text and adds "…"
                     parts.append(line.strip())  # indentation means nothing once joined
                     size += len(parts[-1]) + 1
             elif not after_problem:
@@ -906,7 +882,7 @@ class _Collector:
         self.result.problems.append(RowProblem(row.line, message, row.where))
 
     def _event(self, row: _Row) -> None:
-        text = clean_text(row.text)
+        text = imported_text(row.text)
         if not text:
             if row.text.strip():
                 self._problem(row, "has only escape sequences and control characters for text")
@@ -926,7 +902,7 @@ class _Collector:
             return
         fields: dict[str, Any] = {"id": event_id, "at": row.at, "text": text}
         optional = {"kind": row.kind, "basis": row.basis, "major": row.major,
-                    "source": clean_text(row.source)}
+                    "source": imported_text(row.source)}
         fields.update((k, v) for k, v in optional.items() if v != _EVENT_DEFAULTS[k])
         try:
             event = TimelineEvent(**fields)

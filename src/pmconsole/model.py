@@ -9,7 +9,6 @@ All times are timezone-aware and kept in UTC; display converts to the incident's
 Never import Textual here: the command line, scripts and tests use this without a screen.
 """
 
-import re
 import secrets
 from operator import attrgetter
 from datetime import date, datetime, timedelta, timezone
@@ -25,6 +24,8 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+
+from .text import clean_text
 
 SCHEMA_VERSION = 1
 
@@ -105,31 +106,7 @@ def _plausible_date(value: date) -> date:
 # "Input should have timezone info", which the loaders turn into a message naming the field.
 UtcDatetime = Annotated[AwareDatetime, AfterValidator(_to_utc)]
 
-# Terminal escape sequences, in their 7-bit (ESC ...) and 8-bit forms. Strings (OSC such as OSC 8
-# links and OSC 52 clipboard writes, DCS, SOS, PM, APC) run to BEL or ST; an unterminated one
-# runs to the next ESC or the end, because whatever follows it was meant for the terminal. The
-# one pattern for every cleaner of user text: here, the exports' and the importers'.
-TERMINAL_ESCAPES = re.compile(
-    r"""
-      (?:\x1b\]|\x9d) [^\x07\x1b\x9c]* (?:\x07|\x1b\\|\x9c)?         # OSC: title, link, clipboard
-    | (?:\x1b[PX^_]|[\x90\x98\x9e\x9f]) [^\x07\x1b\x9c]* (?:\x07|\x1b\\|\x9c)?  # DCS, SOS, PM, APC
-    | (?:\x1b\[|\x9b) [0-?]* [ -/]* [@-~]?                           # CSI: colours, cursor moves
-    | \x1b [ -/]* [0-~]?                                             # other escapes, or a bare ESC
-    """,
-    re.VERBOSE,
-)
-
-# Control characters other than tab, newline and carriage return. Text a person typed, pasted
-# or imported is kept as text: none of it may drive a terminal.
-_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-
-
-def clean_text(value: str) -> str:
-    """User text without anything that could drive a terminal."""
-    if not _CONTROL_CHARS.search(value):  # every escape sequence starts with one
-        return value
-    return _CONTROL_CHARS.sub("", TERMINAL_ESCAPES.sub("", value))
-
+# Every text field goes through the one cleaner of user text (text.py) as it is validated.
 Text = Annotated[str, AfterValidator(clean_text)]
 Day = Annotated[date, AfterValidator(_plausible_date)]
 

@@ -13,12 +13,18 @@ scripts converge. Who may connect is decided here, before any process starts:
 - stopping the server quits every process it started, the same way.
 
 Tokens never reach a log, a process's command line or environment, or the session file: the
-aiohttp access log is off, and the server prints only the addresses it was asked to print.
+aiohttp access log is off, the server prints only the addresses it was asked to print, and
+whatever aiohttp or textual-serve log (a request it could not read, quoting the request line)
+is printed as one line with every token taken out (``TokenFreeLog``), never as a traceback.
+An address longer than any of ours is answered 414, whatever its length up to
+``MAX_REQUEST_LINE``; past that aiohttp stops reading and answers 400.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
+import re
 import secrets
 import shlex
 import signal
@@ -26,6 +32,7 @@ import socket
 import sys
 import time
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any, Callable
 
@@ -36,7 +43,21 @@ ROLES = {
 DEFAULT_PORT = 8765
 DEFAULT_MAX_CONNECTIONS = 20
 DEFAULT_IDLE_MINUTES = 30.0
+# What `serve` accepts: each role's processes are real processes; an idle tab is closed within
+# a week whatever is asked.
+MAX_SERVED_CONNECTIONS = 1000
+MAX_IDLE_MINUTES = 7 * 24 * 60
 QUIT_GRACE_SECONDS = 10.0
+
+# aiohttp answers 400 to a request line past 8,190 bytes, and logs the line with its token and
+# a traceback. Lines up to MAX_REQUEST_LINE are read, and an address past MAX_ADDRESS (ours are
+# under 100 bytes, with a browser's width and height) is answered 414 by serve itself.
+MAX_REQUEST_LINE = 64 * 1024
+MAX_ADDRESS = 2048
+# Loggers that may quote a request (its line holds a token): aiohttp's and textual-serve's.
+QUOTING_LOGGERS = ("aiohttp", "textual-serve")
+# A role's path: what follows it is a token, or the start of one in a quote cut short.
+_ROLE_PATH = re.compile(r"/(notes|feedback)/[^/\s'\"]*")
 
 REFUSED_PAGE = """<!doctype html>
 <html><head><meta charset="utf-8"><title>pmconsole</title></head>
@@ -53,6 +74,81 @@ def refused(status: int, heading: str, text: str):
         text=REFUSED_PAGE.format(heading=heading, text=text),
         content_type="text/html",
     )
+
+
+def without_tokens(text: str, tokens: list[str]) -> str:
+    """Text with every token, and whatever follows a role's name in a path, as "…"."""
+    for token in tokens:
+        text = text.replace(token, "…")
+    return _ROLE_PATH.sub(r"/\1/…", text)
+
+
+class TokenFree(logging.Filter):
+    """Rewrites a log record as one line without tokens: its message, and its exception's
+    first line instead of a traceback. On the quoting loggers themselves, so every handler
+    (ours, or one a caller adds) sees the record only this way."""
+
+    def __init__(self, tokens: list[str]) -> None:
+        super().__init__()
+        self.tokens = tokens
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        error = record.exc_info[1] if record.exc_info else None
+        if error is not None:
+            message += f": {type(error).__name__}: {error}"
+        record.msg = without_tokens(" ".join(message.split()), self.tokens)[:300]
+        record.args = ()
+        record.exc_info = record.exc_text = record.stack_info = None
+        return True
+
+
+class TokenFreeLog(logging.Handler):
+    """While serving: what aiohttp and textual-serve log at warning and above goes through the
+    server's output, one line each, without tokens, instead of Python's default (the message
+    and a full traceback on stderr)."""
+
+    def __init__(self, out: Callable[[str], None], tokens: list[str]) -> None:
+        super().__init__(logging.WARNING)
+        self.out = out
+        self.token_free = TokenFree(tokens)
+        self.addFilter(self.token_free)  # a record from anywhere else is made safe here too
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.out(f"server: {record.getMessage()}")
+
+    def install(self) -> None:
+        for name in QUOTING_LOGGERS:
+            logger = logging.getLogger(name)
+            logger.addFilter(self.token_free)
+            logger.addHandler(self)
+            logger.propagate = False
+
+    def remove(self) -> None:
+        for name in QUOTING_LOGGERS:
+            logger = logging.getLogger(name)
+            logger.removeFilter(self.token_free)
+            logger.removeHandler(self)
+            logger.propagate = True
+
+
+@cache
+def served_app_class():
+    """textual-serve's AppService, able to say which process it started.
+
+    ``_process`` is the one private name of textual-serve that serve uses, only here: quitting
+    a tab must be able to kill its process when it does not quit within the grace time, and
+    AppService gives no other way to reach it. tests/test_serve.py checks that the name still
+    holds the process, so an upgrade of textual-serve that changes it fails there."""
+    from textual_serve.app_service import AppService
+
+    class ServedApp(AppService):
+        @property
+        def process(self):
+            """The app's process once started (an asyncio Process), else None."""
+            return getattr(self, "_process", None)
+
+    return ServedApp
 
 
 @dataclass
@@ -122,6 +218,7 @@ class SessionServer:
             for name in roles
         }
         self._runner = None
+        self._log = TokenFreeLog(out, [role.token for role in self.roles.values()])
         self._watchdog: asyncio.Task | None = None
         self._stopping = False
 
@@ -152,7 +249,7 @@ class SessionServer:
         import textual_serve
 
         package = Path(textual_serve.__file__).parent
-        app = web.Application()
+        app = web.Application(middlewares=[web.middleware(refuse_long_addresses)])
         aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(package / "templates"))
         app.add_routes(
             [
@@ -198,7 +295,6 @@ class SessionServer:
 
     async def handle_websocket(self, request):
         from aiohttp import web
-        from textual_serve.app_service import AppService
         from textual_serve.download_manager import DownloadManager
 
         role = self.role_for(request)
@@ -209,7 +305,7 @@ class SessionServer:
         if len(role.connections) >= self.max_connections:
             return self.full(role)
         websocket = web.WebSocketResponse(heartbeat=15)
-        service = AppService(
+        service = served_app_class()(
             role.command,
             write_bytes=websocket.send_bytes,
             write_str=websocket.send_str,
@@ -243,7 +339,10 @@ class SessionServer:
         return websocket
 
     async def _relay(self, websocket, connection: Connection) -> None:
-        """The browser's keys and size to the app process, as textual-serve's protocol says."""
+        """The browser's keys and size to the app process, in the messages textual-serve's page
+        sends. textual-serve reads them in a private method of its own server, with no place
+        to count a tab's input (for idle closing) or to refuse a malformed message; this is
+        that loop, on the public methods of its AppService."""
         from aiohttp import WSMsgType
 
         service = connection.service
@@ -285,7 +384,7 @@ class SessionServer:
         """Quit one app process as Ctrl+Q does, so its typing is committed; kill it only if it
         does not go within the grace time."""
         service = connection.service
-        process = getattr(service, "_process", None)
+        process = service.process
         if process is None:
             return
         try:
@@ -326,7 +425,9 @@ class SessionServer:
         )
         self.port = listener.getsockname()[1]
         # access_log=None: request lines carry tokens, and they are never written anywhere.
-        self._runner = web.AppRunner(self.make_web_app(), access_log=None, handle_signals=False)
+        self._log.install()
+        self._runner = web.AppRunner(self.make_web_app(), access_log=None, handle_signals=False,
+                                     max_line_size=MAX_REQUEST_LINE)
         await self._runner.setup()
         await web.SockSite(self._runner, listener).start()
         self._watchdog = asyncio.create_task(self._close_idle())
@@ -347,6 +448,7 @@ class SessionServer:
                 pass
         if self._runner is not None:
             await self._runner.cleanup()
+        self._log.remove()
         if connections:
             self.out(f"stopped {len(connections)} connection(s); their edits are committed")
 
@@ -362,6 +464,14 @@ class SessionServer:
             loop.add_signal_handler(signum, stopped.set)
         await stopped.wait()
         await self.stop()
+
+
+async def refuse_long_addresses(request, handler):
+    """An address longer than any of ours is refused before it is looked at: an aiohttp
+    middleware of the web application."""
+    if len(request.raw_path) > MAX_ADDRESS:
+        return refused(414, "Address too long", "Open the link printed by pmconsole serve.")
+    return await handler(request)
 
 
 def _int(value: Any, default: int) -> int:

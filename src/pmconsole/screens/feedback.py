@@ -22,11 +22,12 @@ from ..model import Feedback
 from ..ops import add_op, set_op
 from ..widgets.form import EmptyWhenOff
 from ..widgets.keys_footer import KeysFooter
+from ..widgets.text_field import CleanTextArea
 
 SAFETY = ("1 not at all", "2", "3", "4", "5 completely")
 
 
-class AnswerArea(KeysInOrder, TextArea):
+class AnswerArea(KeysInOrder, CleanTextArea):
     """A free-text answer: an answer typed and Tab and the next one, fast, go where typed."""
 
 

@@ -17,6 +17,7 @@ from ..log import Hit, LogQueryError, PostMortemLog
 from ..model import counted
 from ..store import SessionFileError, read_snapshot
 from ..widgets import plain_cells, redraw_when_measured
+from ..widgets.fields import CleanInput
 from ..widgets.keys_footer import KeysFooter
 from .records import actions_text
 
@@ -102,9 +103,9 @@ class LogScreen(Screen):
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="filters"):
-            yield Input(placeholder="words, \"a phrase\", OR, NOT, prefix*", id="query",
+            yield CleanInput(placeholder="words, \"a phrase\", OR, NOT, prefix*", id="query",
                         compact=True)
-            yield Input(placeholder="tags, comma-separated", id="tags", compact=True)
+            yield CleanInput(placeholder="tags, comma-separated", id="tags", compact=True)
         yield Static("Indexing the post-mortem log…", id="status", markup=False)
         table: DataTable = DataTable(id="hits", cursor_type="row", zebra_stripes=True)
         table.add_columns("Incident", "Severity", "Title", "Tags")

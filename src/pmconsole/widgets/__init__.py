@@ -3,7 +3,7 @@ each other."""
 
 from rich.text import Text
 
-from ..model import clean_text
+from ..text import clean_text
 
 
 def plain_cells(*values: object) -> tuple[Text, ...]:

@@ -15,12 +15,14 @@ from datetime import date, datetime
 from typing import Any, Callable
 from zoneinfo import ZoneInfo
 
-from textual import on
+from textual import events, on
 from textual.timer import Timer
 from textual.widgets import Input
 
 from ..keys import KeysInOrder
 from ..model import Session
+from ..text import clean_text
+from .paste import PastedKeys, in_pasted_order
 
 COMMIT_DELAY = 0.4  # quiet after the last key
 # At the latest after the first unsaved key, however fast the keys come: the promise is one
@@ -108,6 +110,48 @@ def format_tags(value: Any) -> str:
     return ", ".join(value or [])
 
 
+class PastesCleanText:
+    """For a one-line text field: a paste goes in where the cursor is, in the order pasted,
+    through the one cleaner of user text (its line breaks become spaces rather than losing all
+    but the first line, as Textual's Input does). Textual's own handling would put escape
+    sequences and control characters in the field as they are, to be drawn as typed; and a
+    paste holding an ESC reaches the field out of order (paste.py)."""
+
+    _pasted_keys: PastedKeys | None = None
+
+    def on_key(self, event: events.Key) -> None:
+        field: Input = self  # type: ignore[assignment]
+        if event.character:
+            if self._pasted_keys is None:
+                self._pasted_keys = PastedKeys()
+            went_in = event.character if event.is_printable else ""
+            self._pasted_keys.typed(event.time, field.cursor_position, went_in, event.character)
+
+    def on_paste(self, event: events.Paste) -> None:
+        event.stop()
+        event.prevent_default()  # not Input's own handling as well
+        field: Input = self  # type: ignore[assignment]
+        keys = self._pasted_keys.taken_for(event.time) if self._pasted_keys else None
+        if keys is not None:
+            start, went_in, typed = keys
+            end = start + len(went_in)
+            if field.value[start:end] == went_in and field.cursor_position == end:
+                field.replace(clean_text(in_pasted_order(event.text, typed), multiline=False),
+                              start, end)
+                return
+        text = clean_text(event.text, multiline=False)
+        if not text:
+            return
+        if field.selection.is_empty:
+            field.insert_text_at_cursor(text)
+        else:
+            field.replace(text, *field.selection)
+
+
+class CleanInput(PastesCleanText, Input):
+    """An Input whose pastes are cleaned as they go in (a search, a filter)."""
+
+
 class SavesSoon:
     """Typing is saved COMMIT_DELAY after the last key, COMMIT_AT_LATEST after the first key
     not yet saved however fast the typing, and at once when focus leaves."""
@@ -150,7 +194,7 @@ class SavesSoon:
         raise NotImplementedError
 
 
-class BoundInput(KeysInOrder, SavesSoon, Input):
+class BoundInput(KeysInOrder, PastesCleanText, SavesSoon, Input):
     """An Input that edits one field through the app's store."""
 
     DEFAULT_CSS = """

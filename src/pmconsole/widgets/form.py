@@ -20,6 +20,7 @@ from textual.widgets import Checkbox, Input, Label, Select, Static
 
 from ..keys import AwaitsFocus, KeysInOrder
 from ..model import counted
+from .fields import PastesCleanText
 
 
 @dataclass
@@ -40,8 +41,9 @@ class FormField:
     replaces: bool = False
 
 
-class FormInput(KeysInOrder, Input):
-    """A form's text field: keys typed together act in the order typed (Tab, Backspace)."""
+class FormInput(KeysInOrder, PastesCleanText, Input):
+    """A form's text field: keys typed together act in the order typed (Tab, Backspace); a
+    paste is cleaned as it goes in."""
 
 
 # Textual draws a tick box as ▐X▌ (a radio button as ▐●▌) whether on or not, and tells the two

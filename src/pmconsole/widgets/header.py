@@ -9,7 +9,8 @@ from textual.content import Content
 from textual.widget import Widget
 
 from ..meeting import meeting_clock
-from ..model import STEP_NAMES, WRAP_UP, clean_text
+from ..model import STEP_NAMES, WRAP_UP
+from ..text import clean_text
 
 
 def step_title(step: int) -> str:
@@ -87,7 +88,7 @@ class MeetingHeader(Widget):
         first = ("‖ PAUSED · " if paused else "") + step_title(step)
         second = f"? {question}" if question.strip() else title
         # One line each: a line break in a title or question must not push the header down.
-        left = (first, " ".join(clean_text(second).splitlines()))
+        left = (first, clean_text(second, multiline=False))
         right = (f"{clock}  {save_state}", panes)
         if (left, right) != (self._left, self._right):
             self._left, self._right = left, right

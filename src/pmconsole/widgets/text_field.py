@@ -1,4 +1,5 @@
-"""A text area bound to one text field of the session (the summary, the note-taker's notes).
+"""Text areas: one whose pastes are cleaned, and one bound to a text field of the session (the
+summary, the note-taker's notes).
 
 Apart from ``fields`` because Textual's TextArea takes a while to import, and the first screen
 of a meeting has none.
@@ -8,15 +9,53 @@ from __future__ import annotations
 
 from typing import Any
 
-from textual import on
+from textual import events, on
 from textual.widgets import TextArea
 
 from ..keys import KeysInOrder
 from ..model import Session
+from ..text import clean_text
 from .fields import FieldRef, SavesSoon, plain_text
+from .paste import PastedKeys, in_pasted_order
 
 
-class BoundTextArea(KeysInOrder, SavesSoon, TextArea):
+class CleanTextArea(TextArea):
+    """A TextArea whose pastes are cleaned as they go in, in the order pasted (paste.py)."""
+
+    _pasted_keys: PastedKeys | None = None
+
+    def on_key(self, event: events.Key) -> None:
+        if event.character:
+            if self._pasted_keys is None:
+                self._pasted_keys = PastedKeys()
+            went_in = "\n" if event.key == "enter" else event.character
+            if not (event.is_printable or event.key == "enter"):
+                went_in = ""
+            self._pasted_keys.typed(event.time, self.cursor_location, went_in, event.character)
+
+    def on_paste(self, event: events.Paste) -> None:
+        """A paste goes in where the cursor is, in the order pasted, through the one cleaner of
+        user text: Textual's own handling would put escape sequences and control characters in
+        the area as they are, to be drawn as typed."""
+        event.stop()
+        event.prevent_default()  # not TextArea's own handling as well
+        if self.read_only:
+            return
+        keys = self._pasted_keys.taken_for(event.time) if self._pasted_keys else None
+        if keys is not None:
+            start, went_in, typed = keys
+            end = self.cursor_location
+            if self.document.get_text_range(start, end) == went_in:
+                result = self.replace(clean_text(in_pasted_order(event.text, typed)), start, end)
+                self.move_cursor(result.end_location)
+                return
+        text = clean_text(event.text)
+        if text:
+            result = self.replace(text, *self.selection)
+            self.move_cursor(result.end_location)
+
+
+class BoundTextArea(KeysInOrder, SavesSoon, CleanTextArea):
     """A TextArea that edits one text field through the app's store, saved as it is typed."""
 
     def __init__(self, ref: FieldRef, *, grows_at_end: bool = False, **kwargs: Any) -> None:

@@ -2,7 +2,10 @@
 
 A DataTable rebuilt for every edit costs half a second at 5,000 events; here an edit re-sorts
 plain data and only the visible lines are drawn, the way Toolong shows large logs (STYLE.md 11).
-User text is written as plain segments: never markup.
+User text is written as plain segments: never markup. Since nothing of Textual's stands between
+these segments and the terminal, every cell goes through the one cleaner of user text on one
+line, even though the model has cleaned it already: a carriage return or an escape here would
+draw over the rows on screen.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ..model import Session, TimelineEvent, format_duration
+from ..text import clean_text
 
 # (title, width) — the event text takes what is left.
 COLUMNS: tuple[tuple[str, int], ...] = (
@@ -43,7 +47,7 @@ def columns_for(width: int) -> tuple[tuple[str, int], ...]:
 
 
 def fit(text: str, width: int) -> str:
-    text = text.replace("\n", " ")
+    text = clean_text(text, multiline=False)
     if len(text) > width - 1:
         return text[: max(0, width - 2)] + "… "
     return text.ljust(width)
@@ -170,7 +174,8 @@ class TimelineTable(ScrollView, can_focus=True):
         if view.major:
             text_style = base + self.get_component_rich_style("timeline-table--major")
         used = sum(w for _, w in columns)
-        segments.append(Segment(view.text.replace("\n", " ")[: max(0, width - used)], text_style))
+        text = clean_text(view.text, multiline=False)
+        segments.append(Segment(text[: max(0, width - used)], text_style))
         return Strip(segments).extend_cell_length(width, base).crop(0, width)
 
     def header_text(self) -> str:
