@@ -518,7 +518,8 @@ def test_serve_options_out_of_range_are_refused_in_one_line(option, value, sessi
     )
     assert result.returncode == 2, result.stdout + result.stderr
     assert "Traceback" not in result.stderr and result.stderr.count("\n") == 1, result.stderr
-    assert result.stderr.startswith(f"pmconsole: {option}: give "), result.stderr
+    assert result.stderr.startswith("pmconsole: serve: ") and option in result.stderr, result.stderr
+    assert "out of range" in result.stderr, result.stderr
 
 
 async def test_the_one_private_name_of_textual_serve_used_still_holds_the_process():
