@@ -223,3 +223,29 @@ async def test_a_text_in_a_form_is_added_to_and_a_time_replaced(demo):
         assert form.query_one("#field-text", Input).value == event.text + " too"
         await pilot.press("tab", *"14:00")
         assert form.query_one("#field-at", Input).value == "14:00"
+
+
+async def test_an_edit_of_an_event_the_other_pane_deleted_brings_it_back_with_the_edit(demo):
+    """The note-taker edits an event; the facilitator deletes it meanwhile: what the
+    note-taker typed is not lost."""
+    from textual.widgets import Input
+
+    from pmconsole.ops import del_op
+
+    app = console(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await go_to(pilot, 5)
+        event = app.store.session.timeline[0]
+        table = app.screen.query_one(TimelineTable)
+        table.show(app.store.session, keep=event.id)
+        table.focus()
+        await pilot.press("e")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, RecordForm)
+        form.query_one("#field-text", Input).value = "Reworded in the notes pane"
+        app.edit(del_op("timeline", event.id))  # the other pane's x
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        texts = [e.text for e in app.store.session.timeline]
+        assert "Reworded in the notes pane" in texts

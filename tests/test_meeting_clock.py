@@ -310,3 +310,27 @@ async def test_speakers_turns_wait_for_the_meeting_to_start(demo):
         await pilot.press("n")
         assert not any(t.started_at for t in app.store.session.speaker_turns)
         assert any("has not started" in m for m in messages)
+
+
+async def test_a_turn_s_clock_stops_with_the_meeting_and_when_step_3_is_left(demo):
+    """A turn still running when the meeting left step 3, and when it ended: a console opened
+    later counts it to that moment, not to now (it showed overtime for a turn of one minute)."""
+    from pmconsole.ops import set_op
+
+    clock = FakeClock(wall=MEETING_TIME)
+    app = console(demo, clock=clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("f5", "f4", "f4")
+        assert app.meeting.step == 3
+        await pilot.press("n")  # the first turn starts
+        clock.advance(60)
+        await pilot.press("f4")  # step 4: the turn's clock stops here
+        clock.advance(600)
+    reopened = console(demo, clock=clock)
+    async with reopened.run_test(size=(120, 40)):
+        assert reopened.meeting.speaker_countdown().run_time() == pytest.approx(60)
+        reopened.edit(set_op("meeting", "ended_at", clock.now()))
+    clock.advance(3600)
+    later = console(demo, clock=clock)
+    async with later.run_test(size=(120, 40)):
+        assert later.meeting.speaker_countdown().run_time() == pytest.approx(60)

@@ -403,11 +403,22 @@ class MeetingRun:
                     None,
                 )
                 budget = rules.open_round_minutes(self.session) * 60
-            run = self._run_since(started)
+            run = self._run_since(started, self._speakers_stopped())
             self.timers.speaker = Countdown(budget, self.clock, already_run=run)
             if started is not None and self.in_progress and not self.timers.paused:
                 self.timers.speaker.start()
         return self.timers.speaker
+
+    def _speakers_stopped(self) -> datetime | None:
+        """When a turn's clock stopped, as the record tells it to a console opened later: at
+        the meeting's end, or when the meeting left step 3 (a turn belongs to step 3); None
+        while it runs."""
+        stops = [self.session.meeting.ended_at]
+        record = self._step_record(3)
+        if self.step != 3 and record is not None:
+            stops.append(record.ended_at)
+        known = [stop for stop in stops if stop is not None]
+        return min(known) if known else None
 
     def start_speaker(self) -> None:
         turn = self.current_turn()

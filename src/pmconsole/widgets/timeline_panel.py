@@ -181,6 +181,15 @@ class TimelinePanel(Vertical):
             return
 
         def edited(values):
+            if values and self.app.store.live.get("timeline", event.id) is None:  # type: ignore[attr-defined]
+                # Deleted in the other pane while this form was open: what was typed is not
+                # lost, the event comes back with it.
+                back = event.model_copy(update=self._values(values))
+                self._edit(add_op("timeline", back))
+                self._select(back.id)
+                self.notify("That event was deleted in the other pane meanwhile; your edit "
+                            "brings it back (x deletes it again).", markup=False)
+                return
             if values:
                 values = self._values(values)
                 ops = [set_op("timeline", k, v, event.id) for k, v in values.items()
