@@ -10,7 +10,6 @@ from textual import events
 from textual.widgets import DataTable, Input
 
 from pmconsole import rules
-from pmconsole.model import ActionItem
 from pmconsole.ops import set_op
 from pmconsole.store import load_session, save_session
 from pmconsole.widgets.form import RecordForm
@@ -18,6 +17,7 @@ from pmconsole.widgets.keys_footer import KeysFooter
 from pmconsole.widgets.timeline_table import TimelineTable
 from pmconsole.widgets.timeline_panel import TimelinePanel, event_time_parser
 from snapshot_app import console, demo_copy
+from typing_helpers import seven_open
 
 SIZE = (120, 40)
 
@@ -144,18 +144,6 @@ async def test_the_blame_hint_appears_as_a_condition_is_typed(demo):
         factors = [f for f in app.store.session.factors if event_id in f.event_ids]
         assert len(factors) == count + 1
         assert f"{count + 1} conditions (aim 3–5)" in str(view.query_one("#question").render())
-
-
-def seven_open(path):
-    session = load_session(path)
-    day = session.meeting.scheduled_at.date()
-    while len(session.open_actions()) < 7:
-        n = len(session.actions)
-        session.actions.append(ActionItem(id=f"a-extra-{n}", title=f"Extra action {n}",
-                                          owner="Lin Chen", due=day + timedelta(days=14),
-                                          criterion="Alert fires within 5 minutes"))
-    save_session(path, session)
-    return session
 
 
 async def test_the_eighth_open_action_is_refused_and_closing_one_lets_it_in(demo):

@@ -75,6 +75,19 @@ async def open_close(pilot, key: str, collection: str, record_id: str) -> dict[s
     return shown
 
 
+async def event_form(pilot, event) -> RecordForm:
+    """The edit form of ``event``, opened from the timeline with e."""
+    app = pilot.app
+    table = app.screen.query_one(TimelineTable)
+    table.show(app.store.session, keep=event.id)
+    table.focus()
+    await pilot.press("e")
+    await pilot.pause()
+    form = app.screen
+    assert isinstance(form, RecordForm)
+    return form
+
+
 def select_row(app, table_id: str, record_id: str) -> None:
     table = app.screen.query_one(table_id, DataTable)
     table.move_cursor(row=table.get_row_index(record_id))
@@ -189,13 +202,7 @@ async def test_an_edit_form_gives_back_only_what_was_changed_in_it(demo):
         await go_to(pilot, 5)
         event = app.store.session.timeline[0]
         at_before, text_before = event.at, event.text
-        table = app.screen.query_one(TimelineTable)
-        table.show(app.store.session, keep=event.id)
-        table.focus()
-        await pilot.press("e")
-        await pilot.pause()
-        form = app.screen
-        assert isinstance(form, RecordForm)
+        form = await event_form(pilot, event)
         app.edit(set_op("timeline", "text", text_before + " (first at 19:00 UTC)", event.id))
         form.query_one("#field-at", Input).focus()
         await pilot.pause()
@@ -213,12 +220,7 @@ async def test_a_text_in_a_form_is_added_to_and_a_time_replaced(demo):
     async with app.run_test(size=SIZE) as pilot:
         await go_to(pilot, 5)
         event = app.store.session.sorted_timeline()[0]
-        table = app.screen.query_one(TimelineTable)
-        table.show(app.store.session, keep=event.id)
-        table.focus()
-        await pilot.press("e")
-        await pilot.pause()
-        form = app.screen
+        form = await event_form(pilot, event)
         await pilot.press(*" too")  # the event's text has the focus: added to, not replaced
         assert form.query_one("#field-text", Input).value == event.text + " too"
         await pilot.press("tab", *"14:00")
@@ -236,13 +238,7 @@ async def test_an_edit_of_an_event_the_other_pane_deleted_brings_it_back_with_th
     async with app.run_test(size=SIZE) as pilot:
         await go_to(pilot, 5)
         event = app.store.session.timeline[0]
-        table = app.screen.query_one(TimelineTable)
-        table.show(app.store.session, keep=event.id)
-        table.focus()
-        await pilot.press("e")
-        await pilot.pause()
-        form = app.screen
-        assert isinstance(form, RecordForm)
+        form = await event_form(pilot, event)
         form.query_one("#field-text", Input).value = "Reworded in the notes pane"
         app.edit(del_op("timeline", event.id))  # the other pane's x
         await pilot.press("ctrl+s")

@@ -242,7 +242,8 @@ async def test_an_action_agreed_in_the_console_is_checked_against_adds_made_mean
     from pmconsole.model import ActionItem
     from pmconsole.ops import add_op
     from pmconsole.store import save_session
-    from test_console_part2 import fill, go_to, seven_open
+    from test_console_part2 import fill, go_to
+    from typing_helpers import seven_open
 
     seven_open(demo)
     session = load_session(demo)
