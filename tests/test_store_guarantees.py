@@ -556,3 +556,23 @@ async def test_a_hand_edit_merged_while_the_console_is_open_is_shown(demo):
         await pilot.pause()
         assert app.store.session.incident.title == "Edited in an editor"
         assert title.value == "Edited in an editor"
+
+
+def test_a_command_s_edit_made_just_before_the_log_is_deleted_is_kept(write_session, capsys):
+    """A command commits an event (and writes the file), then the log is deleted before the
+    open console has seen the event: the console's rebuild keeps it (it was dropped)."""
+    from conftest import run
+    from pmconsole.store import log_path_for
+
+    path = write_session()
+    console_store = SessionStore(path)  # a console, open, that has not polled since
+    code, out, _ = run(capsys, "timeline", "add", path, *_event_args("added just before the rm"))
+    assert code == 0
+    event_id = out.strip()
+    log = log_path_for(path)
+    for side in ("", "-wal", "-shm"):
+        log.with_name(log.name + side).unlink(missing_ok=True)
+    console_store.poll()
+    assert event_id in {e.id for e in console_store.session.timeline}
+    console_store.close()
+    assert event_id in {e.id for e in load_session(path).timeline}

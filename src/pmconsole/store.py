@@ -664,6 +664,16 @@ class SessionStore:
                     "SELECT coalesce(min(seq), 0) FROM checkpoints WHERE landed = 1"
                 ).fetchone()[0]
                 result = self._sync_ops()
+                # The file written since we last looked at it (a command's checkpoint, with an
+                # edit it made just before the log went) may hold records this pane never saw:
+                # they are kept. Its other differences are not taken: the file may be older
+                # than what this pane committed to the log that went.
+                if self._file_changed():
+                    on_disk = parse_session(read_bytes(self.path), self.path)
+                    missing = [op for op in diff(self.live.session, on_disk) if op["op"] == "add"
+                               and self.live.get(op["c"], op["v"]["id"]) is None]
+                    self.pending.extend(missing)
+                    result.ops.extend(missing)
                 self._flush()
                 self._write_checkpoint(force=True)
         except (sqlite3.Error, OSError, SessionFileError) as err:
