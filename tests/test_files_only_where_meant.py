@@ -614,3 +614,20 @@ def test_new_on_a_file_system_without_hard_links_still_creates_the_file(tmp_path
     assert code == 0, err
     assert load_session(path).incident.title == "Checkout outage"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["incident.toml"]
+
+
+def test_export_force_onto_a_fifo_refuses_and_leaves_it_a_fifo(tmp_path, capsys):
+    """-o onto a device or a FIFO with --force replaced it with a regular file (as root, -o
+    /dev/full did): pmconsole writes only regular files."""
+    import stat
+
+    from conftest import one_line, run
+    from snapshot_app import demo_copy
+
+    path = demo_copy(tmp_path)
+    fifo = tmp_path / "out.fifo"
+    os.mkfifo(fifo)
+    code, _, err = run(capsys, "export", path, "--format", "md", "-o", fifo, "--force")
+    assert code == 2
+    assert "not a regular file" in one_line(err)
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)

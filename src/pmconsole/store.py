@@ -352,6 +352,15 @@ def atomic_write(
     path = Path(path)
     if through_link and path.is_symlink():
         path = Path(os.path.realpath(path))
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        mode = None
+    if mode is not None and not (stat.S_ISREG(mode) or stat.S_ISLNK(mode)):
+        # A device (-o /dev/null as root), a FIFO, a socket or a folder is never replaced by a
+        # file: a rename would put the export where the device was.
+        raise OSError(errno.EEXIST, "not a regular file; pmconsole does not write over it",
+                      str(path))
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         os.fchmod(fd, 0o600)
