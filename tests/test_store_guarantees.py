@@ -296,6 +296,32 @@ def test_a_stale_editor_save_keeps_the_event_a_script_added_meanwhile(write_sess
     assert "changed outside pmconsole" in err and err.count("\n") == 1
 
 
+def test_a_stale_editor_save_over_more_saves_than_are_kept_deletes_nothing(
+    write_session, capsys
+):
+    """An editor open while more commands saved than the checkpoints kept whole
+    (store.KEEP_BASES): its base is gone, so what it lacks is not taken as deleted (the
+    first three events of 22 were)."""
+    from conftest import run
+    from pmconsole.store import KEEP_BASES
+
+    path = write_session()
+    loaded = path.read_text(encoding="utf-8")
+    added = []
+    for n in range(KEEP_BASES + 2):
+        code, out, _ = run(capsys, "timeline", "add", path, *_event_args(f"script {n}"))
+        assert code == 0
+        added.append(out.strip())
+    path.write_text(loaded.replace('title = "Checkout outage"', 'title = "Checkout outage (v2)"'),
+                    encoding="utf-8")
+    code, _, err = run(capsys, "timeline", "add", path, *_event_args("a later event"))
+    assert code == 0
+    session = load_session(path)
+    assert set(added) <= {e.id for e in session.timeline}
+    assert session.incident.title == "Checkout outage (v2)"
+    assert "cannot be told apart" in err
+
+
 def test_a_stale_editor_save_is_merged_against_its_base_in_an_open_console_too(write_session):
     path = write_session()
     loaded = path.read_text(encoding="utf-8")

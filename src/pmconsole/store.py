@@ -1178,29 +1178,34 @@ class SessionStore:
         kept whole, the one it differs from least (an editor that loaded an older checkpoint
         changed a few fields of it, not everything committed since). Several when that cannot
         be told (two checkpoints as near, with different differences), newest first, with
-        True; True too when only the newest is kept whole (the file may come from before)."""
+        True; True too when the nearest is the oldest kept whole and older ones were let go
+        (the file may come from before)."""
         assert self._conn is not None
         rows = self._conn.execute(
             "SELECT toml FROM checkpoints WHERE landed = 1 AND toml IS NOT NULL "
             "ORDER BY seq DESC"
         ).fetchall()
         nearest: list[list[Op]] = []
-        for (toml,) in rows:
+        nearest_at = 0  # the place among the rows (newest first) of the nearest one found
+        for at, (toml,) in enumerate(rows):
             try:
                 candidate = parse_session(toml, self.path)
             except SessionFileError:
                 continue
             ops = diff(candidate, edited)
             if not nearest or len(ops) < len(nearest[0]):
-                nearest = [ops]
+                nearest, nearest_at = [ops], at
             elif len(ops) == len(nearest[0]) and ops not in nearest:
                 nearest.append(ops)
         if not nearest:
             return [diff(self._base_session(), edited)], True
         unsure = len(nearest) > 1
-        if len(rows) == 1 and self._conn.execute(
+        if nearest_at == len(rows) - 1 and self._conn.execute(
             "SELECT count(*) FROM checkpoints WHERE landed = 1 AND toml IS NULL"
         ).fetchone()[0]:
+            # Nearest to the oldest kept whole, with older ones no longer kept: the file may
+            # come from one of those (an editor open over more than KEEP_BASES saves), and
+            # what it lacks may be edits made since, not deletions.
             unsure = True
         return nearest, unsure
 
