@@ -1002,3 +1002,22 @@ async def test_a_paste_that_the_terminal_reader_scrambled_is_put_back_in_order(t
         await paste_as_a_terminal_does(pilot, " before\x1b[1mbold\x1b[0m after")
         await pilot.press("x")
         assert summary.text.endswith(" beforebold afterx"), repr(summary.text[-40:])
+
+
+async def test_a_line_break_from_a_hand_edit_is_a_space_in_a_one_line_field(tmp_path):
+    """A title hand-edited with a carriage return ("Payment\\r99:99 FAKE") is cleaned into a
+    line break; a one-line field shows it as a space, not as a line of its own on screen."""
+    from pmconsole.store import load_session, save_session
+    from pmconsole.widgets.fields import BoundInput
+    from snapshot_app import console, demo_copy
+
+    path = demo_copy(tmp_path)
+    text = path.read_text(encoding="utf-8")
+    title = load_session(path).incident.title
+    path.write_text(text.replace(f'title = "{title}"', 'title = "Payment\\r99:99 HANDFAKE"', 1),
+                    encoding="utf-8")
+    app = console(path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        field = next(w for w in app.screen.query(BoundInput) if w.ref.field == "title")
+        assert field.value == "Payment 99:99 HANDFAKE"

@@ -250,7 +250,9 @@ class BoundInput(KeysInOrder, PastesCleanText, SavesSoon, Input):
         """Show the model's value unless the user is mid-edit here."""
         if self._dirty:
             return
-        text = self._fmt(self.ref.read(session))
+        # One line, as the field is: a line break in the text (a hand edit of the file) is
+        # shown as a space, never sent to the terminal.
+        text = clean_text(self._fmt(self.ref.read(session)), multiline=False)
         if text != self.value:
             with self.prevent(Input.Changed):
                 self.value = text

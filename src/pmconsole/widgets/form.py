@@ -20,6 +20,7 @@ from textual.widgets import Checkbox, Input, Label, Select, Static
 
 from ..keys import AwaitsFocus, KeysInOrder
 from ..model import counted
+from ..text import clean_text
 from .fields import PastesCleanText
 
 
@@ -39,6 +40,12 @@ class FormField:
     # A time, a date or a number: entering the field selects it, so what is typed replaces it.
     # Text is not selected: typing adds to it (a first key must not wipe a condition).
     replaces: bool = False
+
+    @property
+    def shown(self) -> str:
+        """The value as a one-line field shows it: a line break (a hand edit of the file can
+        hold one) is a space, never drawn to the terminal as a line of its own."""
+        return clean_text(str(self.value), multiline=False)
 
 
 class FormInput(KeysInOrder, PastesCleanText, Input):
@@ -174,7 +181,7 @@ class RecordForm(AwaitsFocus, ModalScreen[dict[str, Any] | None]):
                             )
                         else:
                             yield FormInput(
-                                str(f.value),
+                                f.shown,
                                 placeholder=f.placeholder,
                                 select_on_focus=f.replaces,
                                 id=f"field-{f.name}",
@@ -192,7 +199,7 @@ class RecordForm(AwaitsFocus, ModalScreen[dict[str, Any] | None]):
 
     def on_mount(self) -> None:
         for f in self.fields:
-            self._show_hint(f, str(f.value))
+            self._show_hint(f, f.shown)
         # The first field, not the scrolling frame around the fields: type at once. Focused
         # now, not after the next refresh, so that no key typed with the one that opened the
         # form finds nothing focused.
@@ -256,7 +263,7 @@ class RecordForm(AwaitsFocus, ModalScreen[dict[str, Any] | None]):
             elif isinstance(widget, Select):
                 differs = widget.value != (f.value if f.value in f.choices else Select.NULL)
             else:
-                differs = widget.value != str(f.value)  # type: ignore[union-attr]
+                differs = widget.value != f.shown  # type: ignore[union-attr]
             if differs:
                 changed.add(f.name)
         return changed
