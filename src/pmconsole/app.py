@@ -518,7 +518,7 @@ class PmConsole(App[int]):
                 if uncommitted else []))
             self.notify(
                 f"Not saved yet: {'; '.join(forms + fields + uncommitted)}. "
-                f"{how[:1].upper()}{how[1:]}. Ctrl+Q again quits without them.",
+                f"{how[:1].upper()}{how[1:].rstrip('.')}. Ctrl+Q again quits without them.",
                 title="Quit?", severity="warning", timeout=QUIT_AGAIN, markup=False,
             )
             return
