@@ -1,7 +1,7 @@
 """Inputs bound to one field of the session.
 
 Typing is committed to the store 0.4 s after the last key, and however fast the typing, at most
-0.8 s after the first key not yet saved (at once on Enter or when focus leaves): nothing typed
+0.6 s after the first key not yet saved (at once on Enter or when focus leaves): nothing typed
 is only in memory for more than a second. When another
 pane changes the same field, the new value is shown unless this input has typing not yet
 committed.
@@ -27,7 +27,7 @@ from .paste import PastedKeys, in_pasted_order
 COMMIT_DELAY = 0.4  # quiet after the last key
 # At the latest after the first unsaved key, however fast the keys come: the promise is one
 # second, and a busy event loop may run a timer late.
-COMMIT_AT_LATEST = 0.8
+COMMIT_AT_LATEST = 0.6
 
 
 @dataclass(frozen=True)
