@@ -18,17 +18,9 @@ from pmconsole.store import load_session
 from pmconsole.widgets.form import RecordForm, TickBox
 from pmconsole.widgets.timeline_table import TimelineTable
 from snapshot_app import MEETING_TIME, console
-from typing_helpers import burst
+from typing_helpers import burst, until
 
 SIZE = (120, 40)
-
-
-async def until(pilot, condition, what: str) -> None:
-    for _ in range(500):  # at most ten seconds
-        if condition():
-            return
-        await pilot.pause(0.02)
-    raise AssertionError(f"never came: {what}")
 
 
 async def form_saved(pilot) -> None:

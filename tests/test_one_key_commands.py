@@ -14,7 +14,7 @@ from pmconsole.ops import add_op
 from pmconsole.widgets.form import RecordForm
 from pmconsole.widgets.timeline_table import TimelineTable
 from snapshot_app import console, demo_copy
-from typing_helpers import burst, seven_open
+from typing_helpers import burst, seven_open, until
 
 SIZE = (120, 40)
 
@@ -36,14 +36,6 @@ class Said:
 
     def last(self) -> str:
         return self.notices[-1] if self.notices else ""
-
-
-async def settle(pilot, condition, what: str) -> None:
-    for _ in range(500):  # at most ten seconds
-        if condition():
-            return
-        await pilot.pause(0.02)
-    raise AssertionError(f"never came: {what}")
 
 
 async def go_to(pilot, step: int) -> None:
@@ -71,7 +63,7 @@ async def test_keys_typed_with_a_refused_key_do_nothing(demo):
         await pilot.pause()
         before = dumped(app, "actions")
         burst(app, "aAdd dashboard alarm, fix x")
-        await settle(pilot, lambda: "did nothing" in said.last(), "the keys' notice")
+        await until(pilot, lambda: "did nothing" in said.last(), "the keys' notice")
         assert not isinstance(app.screen, RecordForm)
         assert dumped(app, "actions") == before
         assert "actions.open_limit" in str(app.screen.query_one("#refusal").render())
@@ -142,7 +134,7 @@ async def test_every_one_key_change_says_what_it_did_and_z_undoes_it(demo):
         # Step 1, the roster: i (involved), x (remove).
         await go_to(pilot, 1)
         view = app.screen.query_one("#step-1")
-        await settle(pilot, lambda: view.complete, "the roster")
+        await until(pilot, lambda: view.complete, "the roster")
         app.screen.query_one("#roster", DataTable).focus()
         await undo_round(pilot, said, "i", "participants", one_field_changed("involved"))
         await undo_round(pilot, said, "x", "participants", one_less)
@@ -220,6 +212,6 @@ async def test_a_title_typed_a_moment_after_a_refused_key_does_nothing(demo):
             key = events.Key("space" if char == " " else char, char)
             key.time = first.time + 0.4 + 0.15 * n
             app.post_message(key)
-        await settle(pilot, lambda: "did nothing" in said.last(), "the keys' notice")
+        await until(pilot, lambda: "did nothing" in said.last(), "the keys' notice")
         assert dumped(app, "actions") == before
         assert not isinstance(app.screen, RecordForm)

@@ -24,6 +24,15 @@ def burst(app, *keys: str) -> None:
             app.post_message(events.Key("space" if char == " " else char, char))
 
 
+async def until(pilot, condition, what: str) -> None:
+    """Wait for ``condition`` as the app runs, ten seconds at most."""
+    for _ in range(500):
+        if condition():
+            return
+        await pilot.pause(0.02)
+    raise AssertionError(f"never came: {what}")
+
+
 def seven_open(path: Path):
     """The session at ``path`` with seven open actions, the method's limit."""
     session = load_session(path)
