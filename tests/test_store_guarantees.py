@@ -604,3 +604,24 @@ def test_a_command_s_edit_made_just_before_the_log_is_deleted_is_kept(write_sess
     assert event_id in {e.id for e in console_store.session.timeline}
     console_store.close()
     assert event_id in {e.id for e in load_session(path).timeline}
+
+
+def test_a_command_that_cannot_save_says_why_without_retrying(write_session, capsys, monkeypatch):
+    """A full disk: the command exits 2 and says why; it does not say "retrying", which only
+    the console does."""
+    from conftest import one_line, run
+
+    path = write_session()
+    before = path.read_bytes()
+
+    def disk_full(store) -> bool:
+        if not store.pending:
+            return True
+        store.error = "not saved — database or disk is full; retrying"
+        return False
+
+    monkeypatch.setattr(SessionStore, "_flush", disk_full)
+    code, _, err = run(capsys, "timeline", "add", path, *_event_args("not to be kept"))
+    assert code == 2
+    assert "disk is full" in one_line(err) and "retrying" not in err
+    assert path.read_bytes() == before

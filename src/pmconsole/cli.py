@@ -180,7 +180,8 @@ def _finish(store: SessionStore) -> None:
     (nothing changed); a committed edit whose checkpoint failed is saved, and says so."""
     unsaved = bool(store.pending)
     store.checkpoint()
-    error = store.error
+    # The store says "retrying" for the console, which does retry; a command does not.
+    error = store.error.removesuffix("; retrying")
     store.close()
     if unsaved:
         raise SessionFileError(store.path, error or "the edit could not be saved")
