@@ -215,3 +215,22 @@ async def test_a_title_typed_a_moment_after_a_refused_key_does_nothing(demo):
         await until(pilot, lambda: "did nothing" in said.last(), "the keys' notice")
         assert dumped(app, "actions") == before
         assert not isinstance(app.screen, RecordForm)
+
+
+async def test_ctrl_z_undoes_from_a_text_field_where_z_is_typed(demo):
+    """A change offered for undo while the focus is in a field (a merge of a hand edit comes
+    with its notice at any moment): z would be typed there; Ctrl+Z undoes it."""
+    from pmconsole.ops import set_op
+
+    said = Said()
+    app = console(demo)
+    async with app.run_test(size=SIZE, message_hook=said) as pilot:
+        await pilot.pause()
+        title = app.focused
+        before = title.value
+        with app.undoable("Renamed the incident"):
+            app.edit(set_op("incident", "title", "Renamed elsewhere"))
+        await pilot.press("ctrl+z")
+        await pilot.pause()
+        assert app.store.session.incident.title == before
+        assert title.value == before  # nothing typed into the field

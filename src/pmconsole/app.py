@@ -66,8 +66,9 @@ class PmConsole(App[int]):
         Binding("question_mark", "help", "Help", id="pmconsole.help_key", show=False),
         Binding("f10", "toggle_contrast", "Contrast", id="pmconsole.contrast"),
         Binding("ctrl+q", "quit", "Quit", id="pmconsole.quit", priority=True),
-        # Outside text fields, as "?": in one, "z" is typed.
-        Binding("z", "undo", "Undo", id="pmconsole.undo", show=False),
+        # Outside text fields, as "?": in one, "z" is typed, and Ctrl+Z undoes from a one-line
+        # field too (a text area keeps Ctrl+Z for its own typing).
+        Binding("z,ctrl+z", "undo", "Undo", id="pmconsole.undo", show=False),
     ]
 
     def __init__(
