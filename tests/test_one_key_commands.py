@@ -47,6 +47,14 @@ async def go_to(pilot, step: int) -> None:
         await pilot.pause()
 
 
+async def on_the_actions(pilot) -> list[dict]:
+    """Step 7, its list of actions focused; the actions as they are."""
+    await go_to(pilot, 7)
+    pilot.app.screen.query_one("#actions", DataTable).focus()
+    await pilot.pause()
+    return dumped(pilot.app, "actions")
+
+
 def dumped(app, collection: str) -> list[dict]:
     return [r.model_dump() for r in getattr(app.store.session, collection)]
 
@@ -58,10 +66,7 @@ async def test_keys_typed_with_a_refused_key_do_nothing(demo):
     said = Said()
     app = console(demo)
     async with app.run_test(size=SIZE, message_hook=said) as pilot:
-        await go_to(pilot, 7)
-        app.screen.query_one("#actions", DataTable).focus()
-        await pilot.pause()
-        before = dumped(app, "actions")
+        before = await on_the_actions(pilot)
         burst(app, "aAdd dashboard alarm, fix x")
         await until(pilot, lambda: "did nothing" in said.last(), "the keys' notice")
         assert not isinstance(app.screen, RecordForm)
@@ -202,10 +207,7 @@ async def test_a_title_typed_a_moment_after_a_refused_key_does_nothing(demo):
     said = Said()
     app = console(demo)
     async with app.run_test(size=SIZE, message_hook=said) as pilot:
-        await go_to(pilot, 7)
-        app.screen.query_one("#actions", DataTable).focus()
-        await pilot.pause()
-        before = dumped(app, "actions")
+        before = await on_the_actions(pilot)
         first = events.Key("a", "a")
         app.post_message(first)
         for n, char in enumerate("Add dashboard, drop x"):

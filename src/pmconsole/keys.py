@@ -180,10 +180,9 @@ class KeyRouter:
     def _waits(self, event: events.Key) -> bool:
         """Whether the key waits for a control about to take the focus: while others wait
         (they keep their order), or while the screen shown awaits its control."""
+        if self._acts_at_once(event):
+            return False  # a priority binding's key: as ever
         screen = self.app.screen
-        bound = screen.active_bindings.get(event.key)
-        if bound is not None and bound.binding.priority:
-            return False  # acts at once, as ever
         if self._held:
             return True
         return isinstance(screen, AwaitsFocus) and screen.awaiting_focus and not screen.focused
