@@ -23,7 +23,7 @@ demo: bytecode
 	$(VENV)/bin/pmconsole demo
 
 test: $(STAMP)
-	$(PY) -m pytest -n auto -q
+	$(PY) -m pytest -n auto --dist worksteal -q
 
 bench: bytecode
 	$(PY) -m benchmarks $(ARGS)
