@@ -682,6 +682,20 @@ def test_export_writes_beside_the_session_and_never_overwrites_without_force(wri
     assert code == 2 and "session file itself" in one_line(err)
 
 
+def test_export_never_replaces_the_session_s_edit_log_even_with_force(write_session, capsys):
+    from pmconsole.store import log_path_for
+
+    path = write_session()
+    assert run(capsys, "timeline", "add", path, "--at", "2024-03-04T10:20:00+01:00",
+               "--kind", "decision", "--text", "logged")[0] == 0
+    log = log_path_for(path)
+    before = log.read_bytes()
+    for name in (log, log.with_name(log.name + "-wal")):
+        code, _, err = run(capsys, "export", path, "--format", "md", "-o", name, "--force")
+        assert code == 2 and "edit log" in one_line(err) and str(name) in err
+    assert log.read_bytes() == before
+
+
 def test_export_to_dash_prints_it_and_writes_no_file(write_session, capsys, tmp_path):
     path = write_session()
     before = sorted(p.name for p in path.parent.iterdir())

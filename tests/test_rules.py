@@ -293,6 +293,18 @@ def test_schedule_window_warns_after_72_hours():
     assert "80 h" in finding.message
 
 
+def test_a_meeting_set_before_the_incident_ended_is_called_a_mistake_not_hours_after():
+    from pmconsole.screens.schedule import delay_verdict
+
+    session = make_session()
+    session.meeting.scheduled_at = RESOLVED - timedelta(hours=5)
+    finding = one(of("schedule.window", session))
+    assert finding.severity == "warn" and "before the incident ended" in finding.message
+    assert "-5" not in finding.message
+    verdict = delay_verdict(session)
+    assert "before the incident ended" in verdict and "-5" not in verdict
+
+
 def test_schedule_window_before_48_hours_is_info():
     session = make_session()
     session.meeting.scheduled_at = RESOLVED + timedelta(hours=20)

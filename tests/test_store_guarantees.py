@@ -13,6 +13,8 @@ import pytest
 from pmconsole.clock import FakeClock
 from pmconsole.store import SessionStore, load_session, read_snapshot
 from snapshot_app import MEETING_TIME, console, demo_copy
+from textual.widgets import Static
+from typing_helpers import until
 
 SIZE = (120, 40)
 
@@ -390,21 +392,71 @@ def test_an_earlier_version_put_back_is_a_revert_said_and_undoable_in_the_consol
     assert load_session(demo).incident.title != "Renamed in the meeting"
 
 
-async def test_a_revert_while_the_console_is_open_is_shown_and_z_takes_it_back(demo):
+async def _revert_in_an_open_console(demo, pilot, app) -> None:
+    """Rename the incident in the console, then put the file back as it was before (git)."""
     from pmconsole.ops import set_op
+    from pmconsole.screens.conflict import ChooseVersion
 
     first = demo.read_bytes()
+    app.store.edit(set_op("incident", "title", "Renamed in the meeting"))
+    app.store.checkpoint()
+    demo.write_bytes(first)
+    app.poll_store()
+    await until(pilot, lambda: isinstance(app.screen, ChooseVersion), "the question")
+    assert app.store.session.incident.title != "Renamed in the meeting"  # merged at once
+    assert "earlier version" in str(app.screen.query_one(".what", Static).render())
+
+
+@pytest.mark.parametrize("key, title_kept", [("m", "Renamed in the meeting"), ("f", None)])
+async def test_a_revert_while_the_console_is_open_asks_which_version_stays(demo, key, title_kept):
+    from pmconsole.screens.conflict import READ_FIRST, ChooseVersion
+
+    before = load_session(demo).incident.title
     app = console(demo)
     async with app.run_test(size=SIZE) as pilot:
+        await _revert_in_an_open_console(demo, pilot, app)
+        await pilot.pause(READ_FIRST)  # a key in the dialog's first moment is not used
+        await pilot.press(key)
+        await until(pilot, lambda: not isinstance(app.screen, ChooseVersion), "an answer")
+        assert app.store.session.incident.title == (title_kept or before)
+        if key == "f":  # the file's version kept: z still takes it back
+            app.action_undo()
+            assert app.store.session.incident.title == "Renamed in the meeting"
+
+
+async def test_keys_typed_as_the_version_question_shows_do_not_answer_it(demo, monkeypatch):
+    """Keys in the question's first moment were on their way before it was seen: not used."""
+    from pmconsole.screens import conflict
+    from pmconsole.screens.conflict import ChooseVersion
+
+    monkeypatch.setattr(conflict, "READ_FIRST", 30.0)  # the first moment lasts the test
+    app = console(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await _revert_in_an_open_console(demo, pilot, app)
+        await pilot.press("m", "f", "m")  # at once: before anyone could have read it
+        await pilot.pause()
+        assert isinstance(app.screen, ChooseVersion)
+        title = app.store.session.incident.title
+        assert title != "Renamed in the meeting"
+
+
+async def test_the_version_question_waits_while_someone_types(demo):
+    from pmconsole.screens.conflict import ChooseVersion
+
+    app = console(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        app.keys.last_key_at = time.monotonic()  # a key just came
+        from pmconsole.ops import set_op
+
+        first = demo.read_bytes()
         app.store.edit(set_op("incident", "title", "Renamed in the meeting"))
         app.store.checkpoint()
         demo.write_bytes(first)
         app.poll_store()
         await pilot.pause()
-        assert app.store.session.incident.title != "Renamed in the meeting"
-        assert any("earlier version" in n.message for n in app._notifications)
-        app.action_undo()
-        assert app.store.session.incident.title == "Renamed in the meeting"
+        assert not isinstance(app.screen, ChooseVersion)
+        await until(pilot, lambda: isinstance(app.screen, ChooseVersion), "the question")
+        assert app.keys.quiet_for() >= 1.0
 
 
 def test_an_earlier_version_put_back_is_a_revert_on_the_command_line_deleting_nothing(

@@ -23,7 +23,7 @@ from .messages import SessionChanged
 from .model import STEP_NAMES, WRAP_UP
 from .text import clean_text
 from .ops import Op, OpError, set_op
-from .keys import KeyRouter
+from .keys import BURST_GAP, KeyRouter
 from .startup import announce_ready, resume_collector
 from .store import ReadOnlySession, SessionStore
 from .widgets.fields import BoundInput, FieldRef
@@ -104,6 +104,8 @@ class PmConsole(App[int]):
         self._typing: set[object] = set()  # fields with typing on its way to the store
         self.keys = KeyRouter(self)
         self._undo: list[tuple[str, Callable[[], object]]] = []  # see did()
+        self._versions_to_choose: list[Any] = []  # merges the facilitator is to decide on
+        self._asking_version = False
         self.meeting = None
         if store is not None:
             from .meeting import MeetingRun
@@ -450,13 +452,41 @@ class PmConsole(App[int]):
     def tell(self, notice) -> None:
         """Show one of the store's notices. A merge that may not be what was meant (a file put
         back to an earlier version, a hand edit whose base cannot be told) carries its undo:
-        z takes it back, and that is the user's choice."""
+        the facilitator chooses which version stays."""
         if notice.undo:
-            undo = list(notice.undo)
-            self.did(notice.text.rstrip("."), lambda: self.edit(*undo),
-                     severity=notice.severity, timeout=30)
+            self._versions_to_choose.append(notice)
+            self.call_later(self._ask_which_version)
             return
         self.notify(notice.text, severity=notice.severity, markup=False)  # type: ignore[arg-type]
+
+    def _ask_which_version(self) -> None:
+        """Ask which version stays, for the next such merge: once no key has come for a
+        moment (keys typed for a field must not answer the question) and no other is open."""
+        if not self._versions_to_choose or self._asking_version:
+            return
+        quiet = self.keys.quiet_for()
+        if quiet < BURST_GAP:
+            self.set_timer(BURST_GAP - quiet + 0.05, self._ask_which_version)
+            return
+        from .screens.conflict import ChooseVersion
+
+        notice = self._versions_to_choose.pop(0)
+        undo = list(notice.undo)
+        said = notice.text.rstrip(".")
+
+        def chosen(mine: bool | None) -> None:
+            self._asking_version = False
+            if mine:
+                self.edit(*undo)
+                self.notify("Kept your version: the change made outside pmconsole is taken "
+                            "back.", markup=False)
+            else:  # kept as merged; z still takes it back while the notice is up
+                self.did(f"Kept the file's version ({said})", lambda: self.edit(*undo),
+                         severity=notice.severity, timeout=30)
+            self._ask_which_version()
+
+        self._asking_version = True
+        self.push_screen(ChooseVersion(notice.text), chosen)
 
     def save_state(self) -> str:
         """How the header describes saving: saved, or why not."""

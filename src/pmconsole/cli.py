@@ -481,6 +481,9 @@ def cmd_export(args: argparse.Namespace) -> int:
     out = Path(args.output) if args.output else exporters.default_output(path, args.format)
     if out.resolve() == path.resolve():
         raise UsageError(f"{out}: that is the session file itself; choose another name")
+    if ".pmlog" in out.resolve().name:
+        raise UsageError(f"{out}: that is a session's edit log, which pmconsole keeps for "
+                         "itself; choose another name")
     try:
         taken = out.exists() or out.is_symlink()
     except OSError as err:  # a name too long, a loop of links

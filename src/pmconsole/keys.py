@@ -32,6 +32,7 @@ Never import this into the core: it is the console's.
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING
 from weakref import WeakSet
 
@@ -81,12 +82,14 @@ class KeyRouter:
         self._behind: list[events.Key] = []
         self._transit_timer: Timer | None = None
         self.burst_gap = BURST_GAP
+        self.last_key_at = float("-inf")  # time.monotonic() when the last key arrived
 
     # -- the app calls these -----------------------------------------------------------------
 
     def arrived(self, event: events.Key) -> bool:
         """A key from the terminal, before Textual gives it out. True: it is not used."""
         self.key_in_hand = event
+        self.last_key_at = time.monotonic()
         if self._in_refused_burst(event):
             return True
         if self._waits(event):
@@ -203,6 +206,10 @@ class KeyRouter:
     def seen(self, event: events.Key) -> None:
         """A control that takes typing has had this key and left it to the bindings."""
         self._seen.add(event)
+
+    def quiet_for(self) -> float:
+        """How long no key has arrived, in seconds."""
+        return time.monotonic() - self.last_key_at
 
     def typed_before_a_move(self, event: events.Key) -> bool:
         return event.time < self.moved_at

@@ -291,6 +291,14 @@ def schedule_window(session: Session, log: LogFacts, now: datetime) -> list[Find
             )
         ]
     hours = int(delay.total_seconds() // 3600)
+    if delay < timedelta(0):
+        return [
+            Finding(
+                "schedule.window", "warn", 1,
+                "The meeting is set before the incident ended.",
+                "Check the meeting time and the incident's end: one of them is mistyped.",
+            )
+        ]
     if delay < WINDOW_EARLIEST:
         # Not wrong: memories are fresh. But logs and notes may not all be in yet.
         return [

@@ -40,6 +40,9 @@ def delay_verdict(session: Session) -> str:
     if scheduled is None:
         return "No meeting time yet: the method asks for 48–72 h after the incident ended."
     hours = (scheduled - session.incident.resolved_at).total_seconds() / 3600
+    if hours < 0:
+        return ("The meeting is set before the incident ended ■ check the meeting time and "
+                "the incident's end")
     if hours < 48:
         verdict = "early: memories are fresh, but evidence may not be in yet"
     elif hours <= 72:

@@ -5,7 +5,8 @@ of an escape sequence and hands what follows it out as key presses (each ESC as 
 of the paste event, which then carries only the text before the first ESC. Pasting
 "before<ESC>[31mred<ESC>[0mafter" types "^[31mred^[0mafter" and then pastes "before": the start
 of the paste ends up at its end. A bare TextArea or Input does the same; the fix belongs
-upstream, in Textual's input parser.
+upstream, in Textual's input parser (the report, ready to file:
+docs/upstream/textual-paste-with-escape.md).
 
 Until then a field keeps the keys typed into it a moment before a paste: the keys a paste was
 turned into come from the same read of the terminal as the paste, each within microseconds of

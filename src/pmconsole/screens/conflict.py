@@ -1,0 +1,87 @@
+"""Which version stays, when the session file was changed outside pmconsole in a way that
+cannot be merged for sure: an earlier version put back (a revert by git, a backup copied over),
+or a hand edit whose base cannot be told apart from other versions.
+
+The change is merged as soon as it is seen, so another pane and the file agree; this dialog
+then asks the facilitator whether to keep it (the file's version) or take it back (mine). It
+never takes a key typed for something else: it is shown only once the typing has stopped (the
+app waits for that), and keys in its first moment are not used."""
+
+from __future__ import annotations
+
+import time
+
+from textual import events
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Static
+
+# Keys this soon after the dialog shows were typed before it was seen: not used.
+READ_FIRST = 0.5
+
+
+class ChooseVersion(ModalScreen[bool]):
+    """Asks which version stays; dismissed with True for "mine" (take the change back),
+    False for the file's version (keep the change)."""
+
+    DEFAULT_CSS = """
+    ChooseVersion { align: center middle; background: $background 70%; }
+    ChooseVersion > Vertical {
+        width: 90%; max-width: 100; height: auto; border: thick $warning;
+        background: $surface; padding: 1 2;
+    }
+    ChooseVersion .title { text-style: bold; width: 100%; }
+    ChooseVersion .what { width: 100%; padding: 1 0; }
+    ChooseVersion Horizontal { height: auto; width: 100%; }
+    ChooseVersion Button { margin: 0 2 0 0; }
+    ChooseVersion .keys { color: $text-muted; width: 100%; padding-top: 1; }
+    """
+
+    BINDINGS = [
+        Binding("f", "keep_file", "Keep the file's version", id="conflict.file"),
+        Binding("m", "keep_mine", "Keep mine", id="conflict.mine"),
+        Binding("escape", "keep_file", "Decide later", show=False),
+    ]
+
+    def __init__(self, what: str) -> None:
+        super().__init__()
+        self.what = what
+        self._shown_at = float("inf")
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static("The session file was changed outside pmconsole", classes="title")
+            yield Static(self.what, classes="what", markup=False)
+            yield Static(
+                "Which version do you keep? The file's version is in the session now; "
+                "mine puts back what the session held before the file changed.",
+                markup=False,
+            )
+            with Horizontal():
+                yield Button("f  Keep the file's version", id="file", variant="primary")
+                yield Button("m  Keep mine", id="mine")
+            yield Static(
+                "Escape keeps the file's version for now; z still takes it back.",
+                classes="keys", markup=False,
+            )
+
+    def on_mount(self) -> None:
+        self._shown_at = time.monotonic()
+
+    def on_key(self, event: events.Key) -> None:
+        """A key in the dialog's first moment was on its way before the dialog was seen."""
+        if time.monotonic() - self._shown_at < READ_FIRST:
+            event.stop()
+            event.prevent_default()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss(event.button.id == "mine")
+
+    def action_keep_file(self) -> None:
+        self.dismiss(False)
+
+    def action_keep_mine(self) -> None:
+        self.dismiss(True)
