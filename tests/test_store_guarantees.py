@@ -677,3 +677,29 @@ def test_a_command_that_cannot_save_says_why_without_retrying(write_session, cap
     assert code == 2
     assert "disk is full" in one_line(err) and "retrying" not in err
     assert path.read_bytes() == before
+
+
+def test_a_command_that_only_looks_says_a_file_changed_outside_is_shown_as_on_disk(
+    write_session, capsys
+):
+    """`export` and `check` write nothing, so they do not merge a hand edit: they say the file
+    is shown as it is, and how many edits in the log it lacks until the next edit merges it."""
+    from conftest import RESOLVED, run
+    from pmconsole.model import TimelineEvent
+    from pmconsole.ops import add_op
+
+    path = write_session()
+    loaded = path.read_text(encoding="utf-8")
+    console_pane = SessionStore(path)  # open, its edit in the log, not yet checkpointed
+    console_pane.edit(add_op("timeline", TimelineEvent(at=RESOLVED, text="typed live")))
+    path.write_text(loaded.replace('title = "Checkout outage"', 'title = "Edited by hand"'),
+                    encoding="utf-8")
+    for command in (["check", path], ["export", path, "--format", "md", "-o", "-"]):
+        code, _, err = run(capsys, *command)
+        assert "changed outside pmconsole" in err and "without the 1 edit(s)" in err, command
+    console_pane.close()
+    code, _, err = run(capsys, "check", path)
+    assert "changed outside" not in err  # merged on close: nothing to say
+    session = load_session(path)
+    assert session.incident.title == "Edited by hand"
+    assert "typed live" in {e.text for e in session.timeline}

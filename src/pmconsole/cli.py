@@ -298,11 +298,21 @@ def cmd_followup_set(args: argparse.Namespace) -> int:
     return 0
 
 
+def _looked_at(path: Path):
+    """The session for a command that only looks at it; a file changed outside pmconsole is
+    said on stderr, as it is shown as it is on disk."""
+    said: list[str] = []
+    session = read_snapshot(path, said)
+    for sentence in said:
+        print(f"{path}: {sentence}.", file=sys.stderr)
+    return session
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     from . import rules
 
     path = _session_path(args)
-    session = read_snapshot(path)
+    session = _looked_at(path)
     now = parse_timestamp(args.now, "--now") if args.now else datetime.now(timezone.utc)
     findings = rules.check(session, now=now)
     blocked = rules.blocks(findings)
@@ -468,7 +478,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from . import exporters
 
     path = _session_path(args)
-    session = read_snapshot(path)
+    session = _looked_at(path)
     blocked = exporters.one_page_blocks(session)
     if blocked and not args.force:
         first = blocked[0]

@@ -1233,9 +1233,11 @@ def is_damage(err: sqlite3.Error) -> bool:
     return "malformed" in text or "not a database" in text
 
 
-def read_snapshot(path: Path | str) -> Session:
+def read_snapshot(path: Path | str, said: list[str] | None = None) -> Session:
     """The session as every open pane sees it (the file plus the log beyond its checkpoint),
-    read without creating or writing anything: for commands that only look, or look first."""
+    read without creating or writing anything: for commands that only look, or look first.
+    A file changed outside pmconsole is shown as it is on disk (merging it is a write, left to
+    the next command that edits); ``said``, when given, gets a sentence saying so."""
     path = Path(path)
     data = read_bytes(path)
     session = parse_session(data, path)
@@ -1249,13 +1251,23 @@ def read_snapshot(path: Path | str) -> Session:
     try:
         sha = hashlib.sha256(data).hexdigest()
         row = conn.execute("SELECT seq FROM checkpoints WHERE sha256 = ?", (sha,)).fetchone()
-        if row is None:
-            return session  # changed outside pmconsole: the file is what we know for sure
         newest = conn.execute(
             "SELECT coalesce(max(seq), 0) FROM checkpoints WHERE landed = 1"
         ).fetchone()[0]
-        if row[0] < newest:
-            return session  # an earlier version put back: a revert, merged by the next writer
+        if row is None or row[0] < newest:
+            # Changed outside pmconsole, or an earlier version put back: the file is what we
+            # know for sure. The next command that edits merges it with the log.
+            if said is not None:
+                beyond = conn.execute(
+                    "SELECT count(*) FROM ops WHERE seq > ?", (newest,)
+                ).fetchone()[0]
+                said.append(
+                    f"{path.name} was changed outside pmconsole and is shown as it is on disk"
+                    + (f", without the {beyond} edit(s) in the log since it was last saved"
+                       if beyond else "")
+                    + "; the next command that edits it merges the two"
+                )
+            return session
         live = LiveSession(session)
         for body, crc in conn.execute(
             "SELECT body, crc FROM ops WHERE seq > ? ORDER BY seq", (row[0],)
