@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from pmconsole import locations
-from pmconsole.model import TimelineEvent
-from pmconsole.ops import add_op, set_op
-from pmconsole.store import SessionStore, load_session, save_session
+from pmconsole.storage import locations
+from pmconsole.domain.model import TimelineEvent
+from pmconsole.domain.ops import add_op, set_op
+from pmconsole.storage.session_store import SessionStore, load_session, save_session
 
 HERE = Path(__file__).parent
 

@@ -7,9 +7,9 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from pmconsole.log import PostMortemLog
-from pmconsole.model import ActionItem, ContributingFactor, Incident, Meeting, Session, TimelineEvent
-from pmconsole.store import save_session
+from pmconsole.storage.log_index import PostMortemLog
+from pmconsole.domain.model import ActionItem, ContributingFactor, Incident, Meeting, Session, TimelineEvent
+from pmconsole.storage.session_store import save_session
 
 # A log reads like real post-mortems: a few dozen words every one uses, and a long tail of
 # specific ones (services, technologies, error names) that few share. Zipf-like sampling.

@@ -4,8 +4,8 @@ POLL_SECONDS) and prints when each timeline text first shows up in its model."""
 import sys
 import time
 
-from pmconsole.app import POLL_SECONDS
-from pmconsole.store import SessionStore
+from pmconsole.tui.app import POLL_SECONDS
+from pmconsole.storage.session_store import SessionStore
 
 
 def main(path: str, expected: int) -> None:

@@ -11,13 +11,13 @@ from pathlib import Path
 from textual.app import App, ComposeResult
 from textual.widgets import DataTable
 
-from pmconsole.app import make_app
-from pmconsole.clock import FakeClock
-from pmconsole.config import Settings
-from pmconsole.model import TimelineEvent
-from pmconsole.ops import add_op
-from pmconsole.store import load_session
-from pmconsole.widgets.timeline_table import COLUMNS, TimelineTable
+from pmconsole.tui.app import make_app
+from pmconsole.domain.clock import FakeClock
+from pmconsole.storage.config import Settings
+from pmconsole.domain.model import TimelineEvent
+from pmconsole.domain.ops import add_op
+from pmconsole.storage.session_store import load_session
+from pmconsole.tui.widgets.timeline_table import COLUMNS, TimelineTable
 
 SIZE = (120, 40)
 

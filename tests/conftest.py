@@ -10,7 +10,7 @@ from typing import Callable
 
 import pytest
 
-from pmconsole.model import (
+from pmconsole.domain.model import (
     ActionItem,
     ContributingFactor,
     Evidence,
@@ -25,7 +25,7 @@ from pmconsole.model import (
     TimelineEvent,
 )
 from pmconsole.cli import main
-from pmconsole.store import save_session
+from pmconsole.storage.session_store import save_session
 
 UTC = timezone.utc
 # The clean session's incident ended here; the meeting is 60 h later (inside 48-72 h).

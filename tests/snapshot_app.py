@@ -7,10 +7,10 @@ import shutil
 from datetime import datetime, timezone
 from pathlib import Path
 
-from pmconsole import locations
-from pmconsole.app import PmConsole, make_app
-from pmconsole.clock import FakeClock
-from pmconsole.config import Settings
+from pmconsole.storage import locations
+from pmconsole.tui.app import PmConsole, make_app
+from pmconsole.domain.clock import FakeClock
+from pmconsole.storage.config import Settings
 
 # Five minutes after the demo meeting was scheduled.
 MEETING_TIME = datetime(2026, 11, 26, 9, 5, tzinfo=timezone.utc)

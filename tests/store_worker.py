@@ -16,9 +16,9 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from pmconsole.model import TimelineEvent
-from pmconsole.ops import add_op, del_op, set_op
-from pmconsole.store import SessionStore
+from pmconsole.domain.model import TimelineEvent
+from pmconsole.domain.ops import add_op, del_op, set_op
+from pmconsole.storage.session_store import SessionStore
 
 BASE = datetime(2026, 11, 23, 14, 0, tzinfo=timezone.utc)
 

@@ -30,14 +30,14 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-import pmconsole.app as app_module
+import pmconsole.tui.app as app_module
 from conftest import MEETING_DAY, NOW_TEXT, RESOLVED, _session, one_line, run
-from pmconsole import locations, store
+from pmconsole.storage import locations, session_store as store
 from pmconsole.cli import main
 from pmconsole.importers import ImportRefused, ImportResult, import_timeline
-from pmconsole.model import Session
-from pmconsole.ops import set_op
-from pmconsole.store import SessionFileError, dump_session, load_session, parse_session
+from pmconsole.domain.model import Session
+from pmconsole.domain.ops import set_op
+from pmconsole.storage.session_store import SessionFileError, dump_session, load_session, parse_session
 from snapshot_app import console
 
 # -- helpers ---------------------------------------------------------------------------------------
@@ -367,8 +367,8 @@ def dangling_session(make_session) -> Session:
 
 
 def test_dangling_links_are_what_deleting_a_record_leaves_behind(write_session):
-    from pmconsole.ops import del_op
-    from pmconsole.store import SessionStore
+    from pmconsole.domain.ops import del_op
+    from pmconsole.storage.session_store import SessionStore
 
     path = write_session()
     live = SessionStore(path)

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from pmconsole.clock import Countdown, FakeClock, MeetingTimers, format_clock
+from pmconsole.domain.clock import Countdown, FakeClock, MeetingTimers, format_clock
 
 
 def test_remaining_time_is_exact_through_90_minutes_with_a_stalling_loop():

@@ -5,14 +5,14 @@ from __future__ import annotations
 import pytest
 from textual.widgets import DataTable, Input
 
-from pmconsole.app import PmConsole
-from pmconsole.clock import FakeClock
-from pmconsole.model import SENIORITY_ORDER, TimelineEvent
-from pmconsole.ops import add_op, set_op
-from pmconsole.screens.facts import FactsStep
-from pmconsole.widgets.fields import BoundInput
-from pmconsole.widgets.timeline_table import TimelineTable
-from pmconsole.store import SessionStore, load_session
+from pmconsole.tui.app import PmConsole
+from pmconsole.domain.clock import FakeClock
+from pmconsole.domain.model import SENIORITY_ORDER, TimelineEvent
+from pmconsole.domain.ops import add_op, set_op
+from pmconsole.tui.screens.facts import FactsStep
+from pmconsole.tui.widgets.fields import BoundInput
+from pmconsole.tui.widgets.timeline_table import TimelineTable
+from pmconsole.storage.session_store import SessionStore, load_session
 from snapshot_app import MEETING_TIME, console, demo_copy
 
 SIZE = (120, 40)
@@ -199,7 +199,7 @@ async def test_notes_typed_after_returning_to_a_step_go_at_the_end_of_its_notes(
 async def test_notes_being_typed_stay_with_their_step_until_the_note_taker_pauses(demo):
     """The facilitator moves on mid-sentence: the sentence stays whole, on its own step, and
     the notes follow once the typing pauses."""
-    from pmconsole.screens import notes as notes_screen
+    from pmconsole.tui.screens import notes as notes_screen
 
     app = console(demo, role="notes")
     async with app.run_test(size=SIZE) as pilot:
@@ -366,7 +366,7 @@ def test_a_hang_up_ends_the_process_even_when_it_is_stuck_writing_to_the_gone_te
     import termios
     import time
 
-    from pmconsole.app import HANGUP_GRACE
+    from pmconsole.tui.app import HANGUP_GRACE
 
     master, slave = pty.openpty()
 
@@ -439,7 +439,7 @@ async def test_a_window_smaller_than_80x24_says_so(demo):
 
 
 async def test_the_related_list_shows_the_logs_answer_when_it_comes_after_the_list(demo):
-    from pmconsole.widgets.related import RelatedList
+    from pmconsole.tui.widgets.related import RelatedList
 
     app = console(demo)
     app.consult_log = lambda: None  # the log answers later, by hand
@@ -454,7 +454,7 @@ async def test_the_related_list_shows_the_logs_answer_when_it_comes_after_the_li
 
 
 async def test_the_severity_is_chosen_with_the_arrows_or_a_click_and_saved(demo):
-    from pmconsole.widgets.choice import ChoiceBar
+    from pmconsole.tui.widgets.choice import ChoiceBar
 
     app = console(demo)
     async with app.run_test(size=SIZE) as pilot:
@@ -474,7 +474,7 @@ async def test_the_severity_is_chosen_with_the_arrows_or_a_click_and_saved(demo)
 
 
 async def test_a_severity_changed_in_the_other_pane_is_shown_and_not_sent_back(demo):
-    from pmconsole.widgets.choice import CHOSEN_STYLE, ChoiceBar
+    from pmconsole.tui.widgets.choice import CHOSEN_STYLE, ChoiceBar
 
     def chosen(bar: ChoiceBar) -> str:
         line = bar.render()
@@ -501,7 +501,7 @@ async def test_a_severity_changed_in_the_other_pane_is_shown_and_not_sent_back(d
 
 
 async def test_tab_reaches_the_severity_after_the_title_and_a_refused_choice_is_undone(demo):
-    from pmconsole.widgets.choice import ChoiceBar
+    from pmconsole.tui.widgets.choice import ChoiceBar
 
     app = console(demo)
     async with app.run_test(size=SIZE) as pilot:
@@ -517,7 +517,7 @@ async def test_tab_reaches_the_severity_after_the_title_and_a_refused_choice_is_
 
 
 async def test_the_step_countdown_says_running_overtime_and_paused_in_words(demo, monkeypatch):
-    from pmconsole.widgets.countdown import CountdownDisplay
+    from pmconsole.tui.widgets.countdown import CountdownDisplay
 
     clock = FakeClock(wall=MEETING_TIME)
     app = console(demo, clock=clock)
@@ -558,7 +558,7 @@ async def test_the_header_cuts_a_long_question_short_and_keeps_the_clock_whole(
 ):
     from rich.cells import cell_len
 
-    from pmconsole.widgets.header import MeetingHeader
+    from pmconsole.tui.widgets.header import MeetingHeader
 
     app = console(demo)
     async with app.run_test(size=(width, 24)) as pilot:
@@ -634,7 +634,7 @@ async def test_quitting_with_a_refused_field_asks_first_and_a_second_ctrl_q_quit
 
 
 async def test_quitting_with_typing_in_an_open_form_asks_first(demo):
-    from pmconsole.widgets.form import RecordForm
+    from pmconsole.tui.widgets.form import RecordForm
 
     app = console(demo)
     async with app.run_test(size=SIZE) as pilot:
@@ -665,8 +665,8 @@ async def test_quitting_with_typing_in_an_open_form_asks_first(demo):
 async def test_findings_fit_their_lines_at_80_columns_and_none_is_cut_unsaid():
     from textual.app import App
 
-    from pmconsole.rules import Finding
-    from pmconsole.widgets.findings import FindingsBar
+    from pmconsole.domain.rules import Finding
+    from pmconsole.tui.widgets.findings import FindingsBar
 
     def finding(n: int) -> Finding:
         return Finding(f"rule.{n}", "info", 1, f"Finding number {n} says something plain.",

@@ -9,13 +9,13 @@ import pytest
 from textual import events
 from textual.widgets import DataTable, Input
 
-from pmconsole import rules
-from pmconsole.ops import set_op
-from pmconsole.store import load_session, save_session
-from pmconsole.widgets.form import RecordForm
-from pmconsole.widgets.keys_footer import KeysFooter
-from pmconsole.widgets.timeline_table import TimelineTable
-from pmconsole.widgets.timeline_panel import TimelinePanel, event_time_parser
+from pmconsole.domain import rules
+from pmconsole.domain.ops import set_op
+from pmconsole.storage.session_store import load_session, save_session
+from pmconsole.tui.widgets.form import RecordForm
+from pmconsole.tui.widgets.keys_footer import KeysFooter
+from pmconsole.tui.widgets.timeline_table import TimelineTable
+from pmconsole.tui.widgets.timeline_panel import TimelinePanel, event_time_parser
 from snapshot_app import console, demo_copy
 from typing_helpers import seven_open
 
@@ -204,8 +204,8 @@ async def test_the_condition_shown_in_full_is_one_of_the_event_chosen(demo):
     """Moving to an event with no conditions yet clears the full text of the last one's."""
     from textual.widgets import OptionList, Static
 
-    from pmconsole.model import TimelineEvent
-    from pmconsole.ops import add_op
+    from pmconsole.domain.model import TimelineEvent
+    from pmconsole.domain.ops import add_op
 
     app = console(demo)
     async with app.run_test(size=SIZE) as pilot:
@@ -367,7 +367,7 @@ async def test_ctrl_s_right_after_typing_saves_what_was_typed(demo):
 
 
 def test_the_picker_columns_fit_the_width_the_title_giving_way():
-    from pmconsole.screens.picker import FILE_MAX, TITLE_MIN, column_widths
+    from pmconsole.tui.screens.picker import FILE_MAX, TITLE_MIN, column_widths
 
     rows = [("A very long incident title " * 4, "2026-11-23", "SEV2", "1/7", "x" * 40)]
     widths = column_widths(rows, 80)
@@ -409,7 +409,7 @@ async def test_every_picker_column_is_on_screen_and_a_long_title_is_cut(tmp_path
 async def test_a_new_session_from_the_picker_needs_no_file_name(tmp_path):
     from datetime import datetime, timezone
 
-    from pmconsole.screens.picker import name_for
+    from pmconsole.tui.screens.picker import name_for
 
     folder = tmp_path / "sessions"
     folder.mkdir()

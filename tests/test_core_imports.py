@@ -10,20 +10,20 @@ import sys
 import pytest
 
 CORE = [
-    "pmconsole.model",
-    "pmconsole.ops",
-    "pmconsole.rules",
-    "pmconsole.store",
-    "pmconsole.locations",
-    "pmconsole.config",
+    "pmconsole.domain.model",
+    "pmconsole.domain.ops",
+    "pmconsole.domain.rules",
+    "pmconsole.storage.session_store",
+    "pmconsole.storage.locations",
+    "pmconsole.storage.config",
     "pmconsole.cli",
-    "pmconsole.clock",
-    "pmconsole.meeting",
-    "pmconsole.log",
+    "pmconsole.domain.clock",
+    "pmconsole.domain.meeting",
+    "pmconsole.storage.log_index",
     "pmconsole.exporters",
     "pmconsole.importers",
     "pmconsole.startup",
-    "pmconsole.text",
+    "pmconsole.domain.text",
 ]
 
 PROBE = """

@@ -10,8 +10,8 @@ import re
 from datetime import timedelta
 from pathlib import Path
 
-from pmconsole.model import SCHEMA_VERSION, budgets_for
-from pmconsole.store import dump_session, load_session, parse_session
+from pmconsole.domain.model import SCHEMA_VERSION, budgets_for
+from pmconsole.storage.session_store import dump_session, load_session, parse_session
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "session-format.md"
@@ -88,7 +88,7 @@ def test_demo_fits_the_method() -> None:
 
 
 def test_demo_has_no_blocking_findings_at_meeting_time() -> None:
-    from pmconsole import rules
+    from pmconsole.domain import rules
 
     session = load_session(DEMO)
     findings = rules.check(session, now=session.meeting.scheduled_at)

@@ -7,12 +7,12 @@ from __future__ import annotations
 import pytest
 from textual.widgets import DataTable, OptionList, Select
 
-from pmconsole.model import (
+from pmconsole.domain.model import (
     EVENT_KINDS, FACTOR_CATEGORIES, ContributingFactor, SENIORITY_ORDER,
 )
-from pmconsole.ops import add_op, set_op
-from pmconsole.widgets.form import RecordForm, TickBox, TickList
-from pmconsole.widgets.timeline_table import TimelineTable
+from pmconsole.domain.ops import add_op, set_op
+from pmconsole.tui.widgets.form import RecordForm, TickBox, TickList
+from pmconsole.tui.widgets.timeline_table import TimelineTable
 from snapshot_app import console, demo_copy
 
 SIZE = (120, 40)
@@ -232,7 +232,7 @@ async def test_an_edit_of_an_event_the_other_pane_deleted_brings_it_back_with_th
     note-taker typed is not lost."""
     from textual.widgets import Input
 
-    from pmconsole.ops import del_op
+    from pmconsole.domain.ops import del_op
 
     app = console(demo)
     async with app.run_test(size=SIZE) as pilot:

@@ -41,8 +41,8 @@ from pmconsole.exporters import (
     session_uid_hash,
 )
 from pmconsole.exporters import _md_cell, _md_line, _one_line  # the escaping under test
-from pmconsole.text import clean_text
-from pmconsole.model import (
+from pmconsole.domain.text import clean_text
+from pmconsole.domain.model import (
     ActionItem,
     ContributingFactor,
     Feedback,
@@ -51,8 +51,8 @@ from pmconsole.model import (
     StepNote,
     TimelineEvent,
 )
-from pmconsole.rules import PAGE_WORDS
-from pmconsole.store import load_session
+from pmconsole.domain.rules import PAGE_WORDS
+from pmconsole.storage.session_store import load_session
 
 UTC = timezone.utc
 ROOT = Path(__file__).resolve().parents[1]

@@ -11,7 +11,7 @@ import sys
 from textual.geometry import Region
 from textual.widgets import RadioButton, RadioSet, TextArea
 
-from pmconsole.store import SessionStore, load_session
+from pmconsole.storage.session_store import SessionStore, load_session
 from snapshot_app import console, demo_copy
 
 async def test_at_80x24_the_form_opens_on_its_question_and_only_the_chosen_rating_is_dotted(
@@ -75,7 +75,7 @@ async def test_at_80x24_ctrl_s_records_one_answer_clears_the_form_and_says_so_on
 
 
 async def test_opening_the_form_offers_it_and_the_first_answer_ends_the_finding(tmp_path):
-    from pmconsole import rules
+    from pmconsole.domain import rules
 
     path = demo_copy(tmp_path)
     assert not load_session(path).meeting.feedback_offered
@@ -93,9 +93,9 @@ async def test_opening_the_form_offers_it_and_the_first_answer_ends_the_finding(
 
 ANSWER = """
 import sys
-from pmconsole.model import Feedback
-from pmconsole.ops import add_op
-from pmconsole.store import SessionStore
+from pmconsole.domain.model import Feedback
+from pmconsole.domain.ops import add_op
+from pmconsole.storage.session_store import SessionStore
 store = SessionStore(sys.argv[1], role="feedback")
 store.edit(add_op("feedback", Feedback(rating=int(sys.argv[2]), comment="went well " + sys.argv[2],
                                        unsaid="unsaid " + sys.argv[2])))

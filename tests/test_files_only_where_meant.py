@@ -31,8 +31,8 @@ from hypothesis import strategies as st
 import pmconsole as pmconsole_package
 
 from conftest import NOW_TEXT, one_line, run
-from pmconsole import store
-from pmconsole.store import SessionFileError, load_session, log_path_for
+from pmconsole.storage import session_store as store
+from pmconsole.storage.session_store import SessionFileError, load_session, log_path_for
 from snapshot_app import console, demo_copy
 
 VICTIM = b"# the user's shell start-up file\nexport PATH=$HOME/bin:$PATH\n"
@@ -292,7 +292,7 @@ def test_a_slack_folder_with_a_fifo_day_file_imports_the_other_days(write_sessio
 
 
 def test_a_settings_file_that_is_a_fifo_is_reported_and_the_defaults_used(tmp_path, monkeypatch):
-    from pmconsole.config import Settings, load_settings
+    from pmconsole.storage.config import Settings, load_settings
 
     with deadline(5):
         settings, problem = load_settings(fifo(tmp_path / "config.toml"))
@@ -350,7 +350,7 @@ async def test_the_picker_new_session_form_shows_what_stops_it_and_stays_open(
 ):
     from textual.widgets import Input, Static
 
-    from pmconsole.widgets.form import RecordForm
+    from pmconsole.tui.widgets.form import RecordForm
 
     folder = tmp_path / "sessions"
     folder.mkdir()
@@ -442,7 +442,7 @@ def _accepted_by(entry: str, moment: datetime, folder: Path):
     """The time as the entry takes it in, or None when it refuses it (as it may)."""
     from pmconsole.cli import UsageError, parse_timestamp
     from pmconsole.importers import ImportRefused, import_timeline
-    from pmconsole.model import TimelineEvent
+    from pmconsole.domain.model import TimelineEvent
     from conftest import _session
 
     text = moment.isoformat()
@@ -473,7 +473,7 @@ def _accepted_by(entry: str, moment: datetime, folder: Path):
 @given(moment=st.one_of(TIMES, NEAR_EDGES))
 def test_any_time_accepted_at_any_entry_round_trips_through_the_file(entry, moment):
     from conftest import _session
-    from pmconsole.model import TimelineEvent
+    from pmconsole.domain.model import TimelineEvent
 
     with tempfile.TemporaryDirectory() as folder:
         accepted = _accepted_by(entry, moment, Path(folder))
@@ -557,7 +557,7 @@ def open_umask():
 def test_the_settings_folders_are_private_under_umask_000(tmp_path, open_umask):
     import stat
 
-    from pmconsole.config import save_setting
+    from pmconsole.storage.config import save_setting
 
     config = tmp_path / "home" / "config" / "pmconsole" / "config.toml"
     save_setting(config, "theme", "pmconsole-high-contrast")

@@ -35,7 +35,7 @@ import pytest
 from conftest import MEETING, MEETING_DAY, NOW, NOW_TEXT, RESOLVED, run
 from pmconsole.exporters import export
 from pmconsole.importers import import_timeline
-from pmconsole.model import (
+from pmconsole.domain.model import (
     ContributingFactor,
     Evidence,
     Feedback,
@@ -44,8 +44,8 @@ from pmconsole.model import (
     StepNote,
     TimelineEvent,
 )
-from pmconsole.ops import set_op
-from pmconsole.store import SessionStore, load_session, read_snapshot, save_session
+from pmconsole.domain.ops import set_op
+from pmconsole.storage.session_store import SessionStore, load_session, read_snapshot, save_session
 from snapshot_app import MEETING_TIME, console, demo_copy
 
 # -- the table -------------------------------------------------------------------------------------
@@ -162,7 +162,7 @@ SEQUENCES = {
 @pytest.mark.parametrize("text, kept", SEQUENCES.values(), ids=SEQUENCES.keys())
 def test_the_model_the_exports_and_the_importers_remove_the_same_sequences(text, kept):
     from pmconsole.importers import imported_text
-    from pmconsole.text import clean_text
+    from pmconsole.domain.text import clean_text
 
     assert clean_text(text) == as_stored(text) == imported_text(text) == kept
 
@@ -694,7 +694,7 @@ SPOOFING = re.compile(
     ],
 )
 def test_the_one_cleaner_of_user_text(text, multi, one):
-    from pmconsole.text import clean_text
+    from pmconsole.domain.text import clean_text
 
     assert clean_text(text) == multi
     assert clean_text(text, multiline=False) == one
@@ -743,7 +743,7 @@ def drawn_rows(table) -> list[str]:
 
 
 async def test_the_timeline_table_never_draws_a_control_character(tmp_path):
-    from pmconsole.widgets.timeline_table import TimelineTable
+    from pmconsole.tui.widgets.timeline_table import TimelineTable
 
     path = demo_copy(tmp_path)
     app = console(path)
@@ -768,9 +768,9 @@ async def test_the_timeline_table_never_draws_a_control_character(tmp_path):
 
 
 async def test_a_console_form_and_a_bound_field_clean_what_they_are_given(tmp_path):
-    from pmconsole.widgets.fields import BoundInput
-    from pmconsole.widgets.form import RecordForm
-    from pmconsole.widgets.timeline_table import TimelineTable
+    from pmconsole.tui.widgets.fields import BoundInput
+    from pmconsole.tui.widgets.form import RecordForm
+    from pmconsole.tui.widgets.timeline_table import TimelineTable
 
     app = console(demo_copy(tmp_path))
     async with app.run_test(size=(120, 40)) as pilot:
@@ -835,10 +835,10 @@ async def paste(pilot, text: str = PASTED) -> None:
 
 
 async def test_a_paste_into_any_of_our_inputs_is_cleaned_and_kept_in_order(tmp_path):
-    from pmconsole.widgets.fields import BoundInput
-    from pmconsole.widgets.form import FormInput, RecordForm
-    from pmconsole.widgets.text_field import BoundTextArea
-    from pmconsole.widgets.timeline_table import TimelineTable
+    from pmconsole.tui.widgets.fields import BoundInput
+    from pmconsole.tui.widgets.form import FormInput, RecordForm
+    from pmconsole.tui.widgets.text_field import BoundTextArea
+    from pmconsole.tui.widgets.timeline_table import TimelineTable
 
     app = console(demo_copy(tmp_path))
     async with app.run_test(size=(120, 40)) as pilot:
@@ -956,8 +956,8 @@ async def paste_as_a_terminal_does(pilot, text: str) -> None:
 
 
 async def test_a_paste_that_the_terminal_reader_scrambled_is_put_back_in_order(tmp_path):
-    from pmconsole.widgets.fields import BoundInput
-    from pmconsole.widgets.text_field import BoundTextArea
+    from pmconsole.tui.widgets.fields import BoundInput
+    from pmconsole.tui.widgets.text_field import BoundTextArea
 
     app = console(demo_copy(tmp_path))
     async with app.run_test(size=(120, 40)) as pilot:
@@ -1007,8 +1007,8 @@ async def test_a_paste_that_the_terminal_reader_scrambled_is_put_back_in_order(t
 async def test_a_line_break_from_a_hand_edit_is_a_space_in_a_one_line_field(tmp_path):
     """A title hand-edited with a carriage return ("Payment\\r99:99 FAKE") is cleaned into a
     line break; a one-line field shows it as a space, not as a line of its own on screen."""
-    from pmconsole.store import load_session, save_session
-    from pmconsole.widgets.fields import BoundInput
+    from pmconsole.storage.session_store import load_session, save_session
+    from pmconsole.tui.widgets.fields import BoundInput
     from snapshot_app import console, demo_copy
 
     path = demo_copy(tmp_path)

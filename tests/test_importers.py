@@ -29,7 +29,7 @@ from pmconsole.importers import (
     import_timeline,
     imported_text,
 )
-from pmconsole.model import Incident, Session, TimelineEvent
+from pmconsole.domain.model import Incident, Session, TimelineEvent
 
 UTC = timezone.utc
 DATA = Path(__file__).parent / "data" / "import"

@@ -13,10 +13,10 @@ from datetime import timedelta
 from textual.notifications import Notify
 from textual.widgets import DataTable, Input, OptionList
 
-from pmconsole.clock import FakeClock
-from pmconsole.store import load_session
-from pmconsole.widgets.form import RecordForm, TickBox
-from pmconsole.widgets.timeline_table import TimelineTable
+from pmconsole.domain.clock import FakeClock
+from pmconsole.storage.session_store import load_session
+from pmconsole.tui.widgets.form import RecordForm, TickBox
+from pmconsole.tui.widgets.timeline_table import TimelineTable
 from snapshot_app import MEETING_TIME, console
 from typing_helpers import burst, until
 

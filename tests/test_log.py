@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from pmconsole import cli
-from pmconsole.log import (
+from pmconsole.storage.log_index import (
     LogQueryError, PostMortemLog, parse_since, query_terms, snippet, snippet_maker,
 )
-from pmconsole.model import (
+from pmconsole.domain.model import (
     ActionItem,
     ContributingFactor,
     Incident,
@@ -25,8 +25,8 @@ from pmconsole.model import (
     Session,
     TimelineEvent,
 )
-from pmconsole.rules import check
-from pmconsole.store import load_session, save_session
+from pmconsole.domain.rules import check
+from pmconsole.storage.session_store import load_session, save_session
 
 UTC = timezone.utc
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
@@ -305,7 +305,7 @@ def test_the_rules_take_their_history_from_the_log(folder):
 
 
 async def test_the_follow_up_review_screen_lists_overdue_actions(folder, monkeypatch):
-    from pmconsole.clock import FakeClock
+    from pmconsole.domain.clock import FakeClock
     from snapshot_app import console
 
     monkeypatch.setenv("PMCONSOLE_SESSIONS_DIR", str(folder))
@@ -328,7 +328,7 @@ def test_a_match_just_past_the_window_is_not_in_it():
     """The window is SNIPPET_CHARS wide: a match that far from the first is outside it, so
     the two matches further on are the closest together (a window counting it would start at
     the first)."""
-    from pmconsole.log import SNIPPET_CHARS
+    from pmconsole.storage.log_index import SNIPPET_CHARS
 
     text = "queue " + "x" * (SNIPPET_CHARS - 7) + " queue" + " y" * 7 + " queue" + " z" * 40
     assert text.index("queue", 1) == SNIPPET_CHARS
@@ -339,7 +339,7 @@ def test_a_match_just_past_the_window_is_not_in_it():
 def test_a_text_saying_a_word_very_often_is_snippeted_from_its_first_matches():
     """Past SNIPPET_MATCHES matches a text is not searched further for its window: a pair of
     matches close together late in it does not move the snippet there."""
-    from pmconsole.log import SNIPPET_CHARS, SNIPPET_MATCHES
+    from pmconsole.storage.log_index import SNIPPET_CHARS, SNIPPET_MATCHES
 
     spaced = " ".join(["queue"] + ["x" * (SNIPPET_CHARS - 2)]) + " "
     text = spaced * (SNIPPET_MATCHES + 5) + "queue queue queue at the end"

@@ -8,11 +8,11 @@ from datetime import timedelta
 
 import pytest
 
-from pmconsole.clock import FakeClock
-from pmconsole.model import WRAP_UP
-from pmconsole.store import load_session
-from pmconsole.widgets.countdown import CountdownDisplay
-from pmconsole.widgets.header import MeetingHeader
+from pmconsole.domain.clock import FakeClock
+from pmconsole.domain.model import WRAP_UP
+from pmconsole.storage.session_store import load_session
+from pmconsole.tui.widgets.countdown import CountdownDisplay
+from pmconsole.tui.widgets.header import MeetingHeader
 from snapshot_app import MEETING_TIME, console, demo_copy
 
 SIZE = (120, 40)
@@ -264,7 +264,7 @@ async def test_the_clock_restarts_on_step_1_when_confirmed_and_not_after_step_2(
 
 def test_the_summary_gives_the_length_the_meeting_clock_showed_at_the_end(make_session):
     from pmconsole import exporters
-    from pmconsole.model import Pause
+    from pmconsole.domain.model import Pause
 
     session = make_session()
     start = session.meeting.scheduled_at + timedelta(minutes=4)
@@ -315,7 +315,7 @@ async def test_speakers_turns_wait_for_the_meeting_to_start(demo):
 async def test_a_turn_s_clock_stops_with_the_meeting_and_when_step_3_is_left(demo):
     """A turn still running when the meeting left step 3, and when it ended: a console opened
     later counts it to that moment, not to now (it showed overtime for a turn of one minute)."""
-    from pmconsole.ops import set_op
+    from pmconsole.domain.ops import set_op
 
     clock = FakeClock(wall=MEETING_TIME)
     app = console(demo, clock=clock)

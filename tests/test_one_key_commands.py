@@ -9,10 +9,10 @@ from textual import events
 from textual.notifications import Notify
 from textual.widgets import DataTable, OptionList
 
-from pmconsole.model import ContributingFactor
-from pmconsole.ops import add_op
-from pmconsole.widgets.form import RecordForm
-from pmconsole.widgets.timeline_table import TimelineTable
+from pmconsole.domain.model import ContributingFactor
+from pmconsole.domain.ops import add_op
+from pmconsole.tui.widgets.form import RecordForm
+from pmconsole.tui.widgets.timeline_table import TimelineTable
 from snapshot_app import console, demo_copy
 from typing_helpers import burst, seven_open, until
 
@@ -82,7 +82,7 @@ async def test_keys_typed_with_a_refused_key_do_nothing(demo):
 async def test_keys_typed_with_a_refused_step_key_do_nothing(demo):
     """F4 refused by a rule (no learning question): the text typed with it, meant for the next
     step, does not land in this step's field."""
-    from pmconsole.ops import set_op
+    from pmconsole.domain.ops import set_op
 
     app = console(demo)
     async with app.run_test(size=SIZE) as pilot:
@@ -222,7 +222,7 @@ async def test_a_title_typed_a_moment_after_a_refused_key_does_nothing(demo):
 async def test_ctrl_z_undoes_from_a_text_field_where_z_is_typed(demo):
     """A change offered for undo while the focus is in a field (a merge of a hand edit comes
     with its notice at any moment): z would be typed there; Ctrl+Z undoes it."""
-    from pmconsole.ops import set_op
+    from pmconsole.domain.ops import set_op
 
     said = Said()
     app = console(demo)

@@ -25,14 +25,14 @@ from pathlib import Path
 import pytest
 
 from conftest import MEETING_DAY, NOW_TEXT, one_line, run
-from pmconsole import locations
-from pmconsole import store as store_module
+from pmconsole.storage import locations
+from pmconsole.storage import session_store as store_module
 from pmconsole.cli import main
 from pmconsole.exporters import export
-from pmconsole.log import PostMortemLog, index_path_for
-from pmconsole.model import Evidence, TimelineEvent
-from pmconsole.ops import add_op, set_op
-from pmconsole.store import SessionStore, load_session, log_path_for, read_snapshot
+from pmconsole.storage.log_index import PostMortemLog, index_path_for
+from pmconsole.domain.model import Evidence, TimelineEvent
+from pmconsole.domain.ops import add_op, set_op
+from pmconsole.storage.session_store import SessionStore, load_session, log_path_for, read_snapshot
 from snapshot_app import MEETING_TIME, console, demo_copy
 
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -145,7 +145,7 @@ def test_the_cli_log_search_keeps_the_index_owner_only(write_session, tmp_path, 
 
 
 def test_the_settings_file_is_owner_only(tmp_path, open_umask):
-    from pmconsole.config import save_setting
+    from pmconsole.storage.config import save_setting
 
     config = tmp_path / "config" / "config.toml"
     save_setting(config, "theme", "pmconsole-high-contrast")
@@ -153,7 +153,7 @@ def test_the_settings_file_is_owner_only(tmp_path, open_umask):
 
 
 def test_the_demo_copy_is_owner_only(tmp_path, monkeypatch, capsys, open_umask):
-    import pmconsole.app as app_module
+    import pmconsole.tui.app as app_module
 
     monkeypatch.setattr(locations, "demo_dir", lambda: tmp_path / "data" / "demo")
     monkeypatch.setattr(app_module.PmConsole, "run", lambda self, **kw: None)

@@ -13,7 +13,7 @@ import pytest
 
 import pmconsole
 
-from pmconsole.model import (
+from pmconsole.domain.model import (
     ActionItem,
     ContributingFactor,
     Evidence,
@@ -28,7 +28,7 @@ from pmconsole.model import (
     StepTime,
     TimelineEvent,
 )
-from pmconsole.rules import (
+from pmconsole.domain.rules import (
     RULES,
     Finding,
     LogFacts,
@@ -224,7 +224,7 @@ def test_rules_never_imports_textual():
     # A fresh interpreter, since this one may have imported Textual for other tests.
     src = str(Path(pmconsole.__file__).parents[1])
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([src, os.environ.get("PYTHONPATH", "")])}
-    code = "import sys, pmconsole.rules; print('textual' in sys.modules)"
+    code = "import sys, pmconsole.domain.rules; print('textual' in sys.modules)"
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, env=env
     )
@@ -294,7 +294,7 @@ def test_schedule_window_warns_after_72_hours():
 
 
 def test_a_meeting_set_before_the_incident_ended_is_called_a_mistake_not_hours_after():
-    from pmconsole.screens.schedule import delay_verdict
+    from pmconsole.tui.screens.schedule import delay_verdict
 
     session = make_session()
     session.meeting.scheduled_at = RESOLVED - timedelta(hours=5)

@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from textual.widgets import DataTable
 
-from pmconsole.widgets import drop_stale_lines
+from pmconsole.tui.widgets import drop_stale_lines
 
-from pmconsole.clock import FakeClock
-from pmconsole.store import load_session, save_session
-from pmconsole.widgets.countdown import CountdownDisplay
+from pmconsole.domain.clock import FakeClock
+from pmconsole.storage.session_store import load_session, save_session
+from pmconsole.tui.widgets.countdown import CountdownDisplay
 from snapshot_app import MEETING_TIME, console, demo_copy, steady
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
@@ -157,7 +157,7 @@ def big(tmp_path: Path) -> Path:
     """The demo grown to 5,000 timeline events, every 7 seconds from the incident's start."""
     from datetime import timedelta
 
-    from pmconsole.model import TimelineEvent
+    from pmconsole.domain.model import TimelineEvent
 
     path = demo_copy(tmp_path)
     session = load_session(path)

@@ -13,11 +13,11 @@ import pytest
 from textual.widgets import DataTable, Select, Static
 
 from pmconsole import startup
-from pmconsole.screens.schedule import ScheduleStep
-from pmconsole.store import load_session
-from pmconsole.widgets.fields import BoundInput
-from pmconsole.widgets import show_text
-from pmconsole.widgets.keys_footer import KeysFooter
+from pmconsole.tui.screens.schedule import ScheduleStep
+from pmconsole.storage.session_store import load_session
+from pmconsole.tui.widgets.fields import BoundInput
+from pmconsole.tui.widgets import show_text
+from pmconsole.tui.widgets.keys_footer import KeysFooter
 from snapshot_app import console, demo_copy
 
 SIZE = (120, 40)
@@ -44,7 +44,7 @@ class HeldFocus:
     then takes it, and steps take it as ever from then on."""
 
     def __init__(self, monkeypatch) -> None:
-        from pmconsole.screens.base import StepView
+        from pmconsole.tui.screens.base import StepView
 
         self.monkeypatch, self.step_view = monkeypatch, StepView
         self.take_focus = StepView.take_focus
@@ -301,11 +301,11 @@ async def test_adding_an_event_lays_out_again_only_the_table_that_grew(demo, mon
 
     from textual.widget import Widget
 
-    from pmconsole.model import TimelineEvent
-    from pmconsole.ops import add_op
-    from pmconsole.widgets.countdown import CountdownDisplay
-    from pmconsole.widgets.header import MeetingHeader
-    from pmconsole.widgets.timeline_table import TimelineTable
+    from pmconsole.domain.model import TimelineEvent
+    from pmconsole.domain.ops import add_op
+    from pmconsole.tui.widgets.countdown import CountdownDisplay
+    from pmconsole.tui.widgets.header import MeetingHeader
+    from pmconsole.tui.widgets.timeline_table import TimelineTable
 
     app = console(demo)
     async with app.run_test(size=SIZE) as pilot:
@@ -362,7 +362,9 @@ def test_no_model_field_has_a_built_in_default_factory():
 
     from pydantic import BaseModel
 
-    from pmconsole import config, model
+    from pmconsole.storage import config
+
+    from pmconsole.domain import model
 
     models = [m for m in vars(model).values()
               if inspect.isclass(m) and issubclass(m, BaseModel) and m is not BaseModel]
@@ -446,7 +448,7 @@ async def test_every_key_waits_and_acts_in_the_order_typed(demo, held_focus):
     """Backspace and Tab wait with the text: the field gets " X", then Tab moves on. (As in
     any burst of keys Textual handles, a key that acts through a binding, such as Backspace,
     acts after text typed just after it in the same burst: so no text follows it here.)"""
-    from pmconsole.widgets.choice import ChoiceBar
+    from pmconsole.tui.widgets.choice import ChoiceBar
 
     held_focus.hold()
     title = load_session(demo).incident.title
@@ -505,9 +507,9 @@ async def test_typing_goes_to_the_step_shown_after_a_quick_there_and_back(demo):
 async def test_keys_act_at_once_when_no_control_takes_the_focus(demo, monkeypatch):
     """Should the step's control never take the focus, the keys kept are let go after
     FOCUS_WAIT, as if nothing had waited: here '?' opens the help."""
-    from pmconsole import keys
-    from pmconsole.screens import base
-    from pmconsole.screens.console import ConsoleScreen
+    from pmconsole.tui import keys
+    from pmconsole.tui.screens import base
+    from pmconsole.tui.screens.console import ConsoleScreen
 
     monkeypatch.setattr(keys, "FOCUS_WAIT", 0.05)
     monkeypatch.setattr(base.StepView, "take_focus", lambda self: None)
@@ -543,7 +545,7 @@ async def test_the_notes_pane_gives_its_first_focus_to_the_notes_not_the_tabs(de
     once ends up in it."""
     from textual.screen import Screen
 
-    from pmconsole.screens.notes import NotesScreen
+    from pmconsole.tui.screens.notes import NotesScreen
 
     first = []
     set_focus = Screen.set_focus
@@ -565,8 +567,8 @@ async def test_the_notes_pane_gives_its_first_focus_to_the_notes_not_the_tabs(de
 async def test_notes_typed_before_the_notes_have_the_focus_go_into_them(demo, monkeypatch):
     """A line typed before the terminal is set up arrives with Enter as a line feed (Ctrl+J):
     it is kept as Enter, so the notes get the line break."""
-    from pmconsole.screens.notes import NotesScreen
-    from pmconsole.widgets.text_field import BoundTextArea
+    from pmconsole.tui.screens.notes import NotesScreen
+    from pmconsole.tui.widgets.text_field import BoundTextArea
 
     held = []
     set_focus = NotesScreen.set_focus
@@ -591,7 +593,7 @@ async def test_notes_typed_before_the_notes_have_the_focus_go_into_them(demo, mo
 
 
 async def test_the_key_under_the_mouse_is_lit_and_only_while_it_is_there(demo):
-    from pmconsole.widgets.keys_footer import HOVER_STYLE
+    from pmconsole.tui.widgets.keys_footer import HOVER_STYLE
 
     app = console(demo)
     async with app.run_test(size=SIZE) as pilot:
@@ -619,7 +621,7 @@ async def test_a_change_of_fixed_rows_still_drops_a_data_tables_drawn_lines():
     clearing it there, this fails, and the helper must change with it."""
     from textual.app import App
 
-    from pmconsole.widgets import drop_stale_lines
+    from pmconsole.tui.widgets import drop_stale_lines
 
     class OneTable(App):
         def compose(self):

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pmconsole.model import (
+from pmconsole.domain.model import (
     SCHEMA_VERSION,
     ActionItem,
     ContributingFactor,
@@ -31,7 +31,7 @@ from pmconsole.model import (
     StepTime,
     TimelineEvent,
 )
-from pmconsole.store import (
+from pmconsole.storage.session_store import (
     MAX_SESSION_BYTES,
     NewerSchemaError,
     SessionFileError,

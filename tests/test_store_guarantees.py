@@ -10,8 +10,8 @@ import time
 
 import pytest
 
-from pmconsole.clock import FakeClock
-from pmconsole.store import SessionStore, load_session, read_snapshot
+from pmconsole.domain.clock import FakeClock
+from pmconsole.storage.session_store import SessionStore, load_session, read_snapshot
 from snapshot_app import MEETING_TIME, console, demo_copy
 from textual.widgets import Static
 from typing_helpers import until
@@ -88,7 +88,7 @@ async def test_steady_typing_in_the_notes_pane_is_saved_within_a_second(demo):
 
 
 async def test_steady_typing_in_a_field_is_saved_within_a_second(demo):
-    from pmconsole.widgets.fields import BoundInput
+    from pmconsole.tui.widgets.fields import BoundInput
 
     app = console(demo)
     async with app.run_test(size=SIZE) as pilot:
@@ -197,7 +197,7 @@ def test_eight_concurrent_action_adds_leave_exactly_seven_open(write_session, ma
     from datetime import timedelta
 
     from conftest import MEETING_DAY
-    from pmconsole.store import log_path_for
+    from pmconsole.storage.session_store import log_path_for
 
     if not os.path.isdir("/proc/self/fd"):
         pytest.skip("needs /proc to see the processes wait")
@@ -241,9 +241,9 @@ async def test_an_action_agreed_in_the_console_is_checked_against_adds_made_mean
     saved: the console's add is refused by the check inside the commit, and says so."""
     from datetime import timedelta
 
-    from pmconsole.model import ActionItem
-    from pmconsole.ops import add_op
-    from pmconsole.store import save_session
+    from pmconsole.domain.model import ActionItem
+    from pmconsole.domain.ops import add_op
+    from pmconsole.storage.session_store import save_session
     from test_console_part2 import fill, go_to
     from typing_helpers import seven_open
 
@@ -305,7 +305,7 @@ def test_a_stale_editor_save_over_more_saves_than_are_kept_deletes_nothing(
     (store.KEEP_BASES): its base is gone, so what it lacks is not taken as deleted (the
     first three events of 22 were)."""
     from conftest import run
-    from pmconsole.store import KEEP_BASES
+    from pmconsole.storage.session_store import KEEP_BASES
 
     path = write_session()
     loaded = path.read_text(encoding="utf-8")
@@ -330,8 +330,8 @@ def test_a_stale_editor_save_is_merged_against_its_base_in_an_open_console_too(w
     store = SessionStore(path)  # a console
     script = SessionStore(path, role="script")
     from conftest import RESOLVED
-    from pmconsole.model import TimelineEvent
-    from pmconsole.ops import add_op
+    from pmconsole.domain.model import TimelineEvent
+    from pmconsole.domain.ops import add_op
 
     event = TimelineEvent(at=RESOLVED, text="added by a script")
     script.edit(add_op("timeline", event))
@@ -353,7 +353,7 @@ def test_an_ambiguous_hand_edit_on_the_command_line_overwrites_nothing_and_keeps
     """The file takes one of two changes made since a version: it may be the older version
     with one change, or the newer with one undone. The command line takes neither."""
     from conftest import run
-    from pmconsole.ops import set_op
+    from pmconsole.domain.ops import set_op
 
     path = write_session()
     loaded = path.read_text(encoding="utf-8")
@@ -376,7 +376,7 @@ def test_an_ambiguous_hand_edit_on_the_command_line_overwrites_nothing_and_keeps
 def test_an_earlier_version_put_back_is_a_revert_said_and_undoable_in_the_console(demo):
     """`git checkout` of a version pmconsole wrote: its changes are merged (not ignored as a
     known checkpoint), the console says so, and z takes the revert back."""
-    from pmconsole.ops import set_op
+    from pmconsole.domain.ops import set_op
 
     store = SessionStore(demo)
     first = demo.read_bytes()
@@ -394,8 +394,8 @@ def test_an_earlier_version_put_back_is_a_revert_said_and_undoable_in_the_consol
 
 async def _revert_in_an_open_console(demo, pilot, app) -> None:
     """Rename the incident in the console, then put the file back as it was before (git)."""
-    from pmconsole.ops import set_op
-    from pmconsole.screens.conflict import ChooseVersion
+    from pmconsole.domain.ops import set_op
+    from pmconsole.tui.screens.conflict import ChooseVersion
 
     first = demo.read_bytes()
     app.store.edit(set_op("incident", "title", "Renamed in the meeting"))
@@ -409,7 +409,7 @@ async def _revert_in_an_open_console(demo, pilot, app) -> None:
 
 @pytest.mark.parametrize("key, title_kept", [("m", "Renamed in the meeting"), ("f", None)])
 async def test_a_revert_while_the_console_is_open_asks_which_version_stays(demo, key, title_kept):
-    from pmconsole.screens.conflict import READ_FIRST, ChooseVersion
+    from pmconsole.tui.screens.conflict import READ_FIRST, ChooseVersion
 
     before = load_session(demo).incident.title
     app = console(demo)
@@ -426,8 +426,8 @@ async def test_a_revert_while_the_console_is_open_asks_which_version_stays(demo,
 
 async def test_keys_typed_as_the_version_question_shows_do_not_answer_it(demo, monkeypatch):
     """Keys in the question's first moment were on their way before it was seen: not used."""
-    from pmconsole.screens import conflict
-    from pmconsole.screens.conflict import ChooseVersion
+    from pmconsole.tui.screens import conflict
+    from pmconsole.tui.screens.conflict import ChooseVersion
 
     monkeypatch.setattr(conflict, "READ_FIRST", 30.0)  # the first moment lasts the test
     app = console(demo)
@@ -441,12 +441,12 @@ async def test_keys_typed_as_the_version_question_shows_do_not_answer_it(demo, m
 
 
 async def test_the_version_question_waits_while_someone_types(demo):
-    from pmconsole.screens.conflict import ChooseVersion
+    from pmconsole.tui.screens.conflict import ChooseVersion
 
     app = console(demo)
     async with app.run_test(size=SIZE) as pilot:
         app.keys.last_key_at = time.monotonic()  # a key just came
-        from pmconsole.ops import set_op
+        from pmconsole.domain.ops import set_op
 
         first = demo.read_bytes()
         app.store.edit(set_op("incident", "title", "Renamed in the meeting"))
@@ -554,7 +554,7 @@ async def test_a_file_read_half_written_is_read_only_until_whole_and_typing_wait
 
 
 def test_the_store_edits_again_once_a_half_written_file_is_whole(demo):
-    from pmconsole.ops import set_op
+    from pmconsole.domain.ops import set_op
 
     store = SessionStore(demo)
     whole = demo.read_bytes()
@@ -578,8 +578,8 @@ def test_a_log_deleted_while_open_is_rebuilt_and_loses_no_acknowledged_edit(
     write_session, capsys, what
 ):
     from conftest import run
-    from pmconsole.ops import set_op
-    from pmconsole.store import log_path_for
+    from pmconsole.domain.ops import set_op
+    from pmconsole.storage.session_store import log_path_for
 
     path = write_session()
     console_store = SessionStore(path)  # a console, open
@@ -642,7 +642,7 @@ def test_a_command_s_edit_made_just_before_the_log_is_deleted_is_kept(write_sess
     """A command commits an event (and writes the file), then the log is deleted before the
     open console has seen the event: the console's rebuild keeps it (it was dropped)."""
     from conftest import run
-    from pmconsole.store import log_path_for
+    from pmconsole.storage.session_store import log_path_for
 
     path = write_session()
     console_store = SessionStore(path)  # a console, open, that has not polled since
@@ -685,8 +685,8 @@ def test_a_command_that_only_looks_says_a_file_changed_outside_is_shown_as_on_di
     """`export` and `check` write nothing, so they do not merge a hand edit: they say the file
     is shown as it is, and how many edits in the log it lacks until the next edit merges it."""
     from conftest import RESOLVED, run
-    from pmconsole.model import TimelineEvent
-    from pmconsole.ops import add_op
+    from pmconsole.domain.model import TimelineEvent
+    from pmconsole.domain.ops import add_op
 
     path = write_session()
     loaded = path.read_text(encoding="utf-8")

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from pmconsole.model import Incident, Session, TimelineEvent
-from pmconsole.ops import LiveSession, add_op, set_op
-from pmconsole.store import (
+from pmconsole.domain.model import Incident, Session, TimelineEvent
+from pmconsole.domain.ops import LiveSession, add_op, set_op
+from pmconsole.storage.session_store import (
     SessionStore,
     dump_session,
     load_session,
@@ -282,7 +282,7 @@ def test_a_busy_log_is_waited_for_and_never_set_aside(tmp_path, monkeypatch):
     path = make_file(tmp_path)
     first = SessionStore(path)
     first.edit(add_op("timeline", TimelineEvent(at=BASE, text="made while the other opens")))
-    import pmconsole.store as store_module
+    import pmconsole.storage.session_store as store_module
 
     real_connect = SessionStore._connect
     busy = {"left": 3}

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from textual import events
 
-from pmconsole.model import ActionItem
-from pmconsole.store import load_session, save_session
+from pmconsole.domain.model import ActionItem
+from pmconsole.storage.session_store import load_session, save_session
 
 
 def burst(app, *keys: str) -> None:

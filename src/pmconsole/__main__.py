@@ -2,13 +2,13 @@
 
 import sys
 
-from .startup import pause_collector, resume_collector, without_validator_plugins
+from pmconsole.startup import pause_collector, resume_collector, without_validator_plugins
 
 
 def run() -> None:
     without_validator_plugins()  # startup.py says why
     pause_collector()  # the command line's imports build the model's validators
-    from .cli import main
+    from pmconsole.cli import main
 
     resume_collector()  # commands run with it; the console pauses it again until drawn
     sys.exit(main())

@@ -18,15 +18,15 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable, NoReturn
 
-from . import locations
-from .text import clean_text
-from .model import _plausible_date, _to_utc
-from .model import (
+from pmconsole.storage import locations
+from pmconsole.domain.text import clean_text
+from pmconsole.domain.model import _plausible_date, _to_utc
+from pmconsole.domain.model import (
     EVENT_KINDS, WRAP_UP, ActionItem, Incident, Meeting, Session, StatusChange, TimelineEvent,
 )
-from .ops import OpError, add_op, set_op
-from .startup import pause_collector, resume_collector
-from .store import (
+from pmconsole.domain.ops import OpError, add_op, set_op
+from pmconsole.startup import pause_collector, resume_collector
+from pmconsole.storage.session_store import (
     ReadOnlySession,
     SessionFileError,
     SessionStore,
@@ -120,12 +120,12 @@ def _session_path(args: argparse.Namespace) -> Path:
 
 
 def cmd_new(args: argparse.Namespace) -> int:
-    from .config import load_settings
+    from pmconsole.storage.config import load_settings
 
     path = _session_path(args)
     settings, _ = load_settings(locations.config_file())
     minutes = args.duration if args.duration is not None else settings.planned_minutes
-    from .rules import MEETING_MINUTES
+    from pmconsole.domain.rules import MEETING_MINUTES
 
     low, high = MEETING_MINUTES
     if not low <= minutes <= high:
@@ -212,7 +212,7 @@ def cmd_timeline_add(args: argparse.Namespace) -> int:
 
 
 def cmd_action_add(args: argparse.Namespace) -> int:
-    from . import rules
+    from pmconsole.domain import rules
 
     path = _session_path(args)
     snapshot = read_snapshot(path)
@@ -276,7 +276,7 @@ def cmd_action_done(args: argparse.Namespace) -> int:
 
 
 def cmd_followup_set(args: argparse.Namespace) -> int:
-    from . import rules
+    from pmconsole.domain import rules
 
     path = _session_path(args)
     snapshot = read_snapshot(path)
@@ -309,7 +309,7 @@ def _looked_at(path: Path):
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from . import rules
+    from pmconsole.domain import rules
 
     path = _session_path(args)
     session = _looked_at(path)
@@ -341,7 +341,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 def _log(args: argparse.Namespace):
     import sqlite3
 
-    from .log import PostMortemLog, index_path_for
+    from pmconsole.storage.log_index import PostMortemLog, index_path_for
 
     folder = locations.sessions_dir(args.sessions_dir)
     args.searched = folder  # named when nothing is found
@@ -377,7 +377,7 @@ def _nothing_found(what: str, folder: Path) -> str:
 
 
 def cmd_log_search(args: argparse.Namespace) -> int:
-    from .log import LogQueryError, hits_json, parse_since
+    from pmconsole.storage.log_index import LogQueryError, hits_json, parse_since
 
     now = datetime.now(timezone.utc)
     log = _log(args)
@@ -445,8 +445,8 @@ def cmd_notes(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from .config import load_settings
-    from .importers import ImportRefused, import_timeline
+    from pmconsole.storage.config import load_settings
+    from pmconsole.importers import ImportRefused, import_timeline
 
     path = _session_path(args)
     snapshot = read_snapshot(path)
@@ -475,7 +475,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from . import exporters
+    from pmconsole import exporters
 
     path = _session_path(args)
     session = _looked_at(path)
@@ -517,7 +517,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import asyncio
 
     try:
-        from .serve import SessionServer
+        from pmconsole.serve import SessionServer
         import textual_serve  # noqa: F401  (installed with pmconsole; said plainly if not)
     except ImportError as err:
         raise UsageError(f"serve needs textual-serve, which is not installed here: {err}") from None
@@ -560,7 +560,7 @@ def cmd_picker(args: argparse.Namespace) -> int:
 def _run_console(path: Path | None, args: argparse.Namespace, role: str) -> int:
     pause_collector()  # until the first screen is ready (startup.py says why)
     try:
-        from .app import make_app
+        from pmconsole.tui.app import make_app
 
         app = make_app(
             path,
@@ -740,7 +740,7 @@ def build_parser(only: str | None = None) -> Parser:
 
 
 def _csv_columns() -> str:
-    from .importers import csv_columns_help
+    from pmconsole.importers import csv_columns_help
 
     return csv_columns_help()
 

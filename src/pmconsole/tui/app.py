@@ -1,0 +1,662 @@
+"""The App: screens, theme, key map, command palette, and the link to the store. Kept thin: what a
+step shows lives in tui/screens/, how the meeting runs in domain/meeting.py, the data in
+storage/session_store.py."""
+
+from __future__ import annotations
+
+import os
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator
+
+from textual import events, work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.message_pump import MessagePump
+from textual.screen import Screen
+from textual.theme import Theme
+
+from pmconsole.storage import locations
+from pmconsole.domain.clock import Clock, SystemClock
+from pmconsole.storage.config import Settings, load_settings, save_setting
+from pmconsole.tui.messages import SessionChanged
+from pmconsole.domain.model import STEP_NAMES, WRAP_UP
+from pmconsole.domain.text import clean_text
+from pmconsole.domain.ops import Op, OpError, set_op
+from pmconsole.tui.keys import BURST_GAP, KeyRouter
+from pmconsole.startup import announce_ready, resume_collector
+from pmconsole.storage.session_store import ReadOnlySession, SessionStore
+from pmconsole.tui.widgets.fields import BoundInput, FieldRef
+
+STARTED = time.perf_counter()
+POLL_SECONDS = 0.15
+# After a hang-up, how long the app may take to save and leave before the process ends anyway.
+HANGUP_GRACE = 3.0
+# Ctrl+Q with typing that cannot be saved names it; Ctrl+Q again within this quits anyway.
+QUIT_AGAIN = 8.0
+# How many one-key changes z can undo, the last first.
+UNDO_DEPTH = 50
+# How long what one key did stays on screen: shorter than other notices, over a timer.
+DID_SHOWN = 3.0
+
+HIGH_CONTRAST = Theme(
+    name="pmconsole-high-contrast",
+    primary="#ffff00",
+    secondary="#00ffff",
+    accent="#ffff00",
+    foreground="#ffffff",
+    background="#000000",
+    surface="#000000",
+    panel="#1a1a1a",
+    success="#00ff00",
+    warning="#ffaf00",
+    error="#ff3030",
+    dark=True,
+)
+
+
+class PmConsole(App[int]):
+    CSS_PATH = "pmconsole.tcss"
+    TITLE = "pmconsole"
+    ENABLE_COMMAND_PALETTE = True
+
+    BINDINGS = [
+        Binding("f1", "help", "Help", id="pmconsole.help"),
+        # Outside text fields; in one, "?" is typed (Input consumes printable keys first).
+        Binding("question_mark", "help", "Help", id="pmconsole.help_key", show=False),
+        Binding("f10", "toggle_contrast", "Contrast", id="pmconsole.contrast"),
+        Binding("ctrl+q", "quit", "Quit", id="pmconsole.quit", priority=True),
+        # Outside text fields, as "?": in one, "z" is typed, and Ctrl+Z undoes from a one-line
+        # field too (a text area keeps Ctrl+Z for its own typing).
+        Binding("z,ctrl+z", "undo", "Undo", id="pmconsole.undo", show=False),
+    ]
+
+    def __init__(
+        self,
+        store: SessionStore | None,
+        *,
+        role: str = "facilitator",
+        sessions_dir: Path | None = None,
+        settings: Settings | None = None,
+        settings_problem: str = "",
+        clock: Clock | None = None,
+        exit_when_ready: bool = False,
+        poll: bool = True,
+    ) -> None:
+        super().__init__()
+        self.store = store
+        self.role = role
+        self.sessions_dir = sessions_dir or locations.sessions_dir()
+        self.settings = settings or Settings()
+        self.settings_problem = settings_problem
+        self.clock = clock or SystemClock()
+        self.exit_when_ready = exit_when_ready
+        # The feedback form reaches nothing else: no palette of steps, log search or exports.
+        self.use_command_palette = role != "feedback"
+        self._poll_enabled = poll
+        self.related = None  # post-mortems from the log like this one; None until looked up
+        self._ready_done = False
+        self._told_small = False  # the "window too small" notice is shown once per shrinking
+        self._after_first_screen: list[Callable[[], object]] = []
+        # Fields holding typing that could not be saved (a time like "14:9x"): see save_state.
+        self.refused_fields: set[Any] = set()  # BoundInput and BoundTextArea
+        self._quit_warned_at: float | None = None
+        self._typing: set[object] = set()  # fields with typing on its way to the store
+        self.keys = KeyRouter(self)
+        self._undo: list[tuple[str, Callable[[], object]]] = []  # see did()
+        self._versions_to_choose: list[Any] = []  # merges the facilitator is to decide on
+        self._asking_version = False
+        self.meeting = None
+        if store is not None:
+            from pmconsole.domain.meeting import MeetingRun
+
+            self.meeting = MeetingRun(
+                store, self.clock, speaker_minutes=self.settings.speaker_minutes
+            )
+
+    # -- start and stop --------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self._watch_hangup()
+        self.register_theme(HIGH_CONTRAST)
+        try:
+            self.theme = self.settings.theme
+        except Exception:  # a configured theme that does not exist: fall back, say so
+            self.notify(f"Unknown theme {self.settings.theme!r}; using the default.", markup=False)
+            self.theme = "textual-dark"
+        if self.settings.keys:
+            self.set_keymap(self.settings.keys)
+        if self.settings_problem:
+            self.notify(self.settings_problem, severity="warning", markup=False)
+        if self.store is None:
+            from pmconsole.tui.screens.picker import PickerScreen
+
+            self.push_screen(PickerScreen())
+        else:
+            self.open_session_screens()
+        if self._poll_enabled:
+            self.set_interval(POLL_SECONDS, self.poll_store)
+
+    def open_session_screens(self) -> None:
+        assert self.store is not None
+        for notice in self.store.notices:
+            self.tell(notice)
+        if self.role == "notes":
+            from pmconsole.tui.screens.notes import NotesScreen
+
+            self.push_screen(NotesScreen())
+        elif self.role == "feedback":
+            from pmconsole.tui.screens.feedback import FeedbackScreen
+
+            self.push_screen(FeedbackScreen())
+        else:
+            from pmconsole.tui.screens.console import ConsoleScreen
+
+            assert self.meeting is not None
+            self.meeting.open_console()
+            self.push_screen(ConsoleScreen())
+            if self.is_running and self._ready_done:
+                self.consult_log()  # opened from the picker: the first screen is long drawn
+
+    def open_session(self, path: Path) -> None:
+        """Open a session from the picker."""
+        from pmconsole.domain.meeting import MeetingRun
+
+        self.store = SessionStore(path, role=self.role)
+        self.meeting = MeetingRun(
+            self.store, self.clock, speaker_minutes=self.settings.speaker_minutes
+        )
+        self.open_session_screens()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="log")
+    def consult_log(self) -> None:
+        """The team's history for the rules, and related post-mortems: after the first screen,
+        in a worker, because indexing a large log takes a moment."""
+        from pmconsole.storage.log_index import PostMortemLog
+
+        assert self.store is not None
+        session = self.store.session
+        try:
+            log = PostMortemLog(self.sessions_dir)
+            log.update()
+            facts = log.facts(exclude=self.store.path, before=session.meeting.scheduled_at)
+            related = log.related(session, self.store.path, self.clock.now())
+            log.close()
+        except Exception as err:  # the log is a help, never a reason to stop the meeting
+            self.call_from_thread(
+                self.notify, f"The post-mortem log is unavailable: {err}", markup=False
+            )
+            return
+        self.call_from_thread(self._log_consulted, facts, related)
+
+    def _log_consulted(self, facts, related) -> None:
+        if self.meeting is not None:
+            self.meeting.log = facts
+        self.related = related
+        # App.query looks only at the app's first screen; the lists are on pushed ones.
+        for screen in self.screen_stack:
+            for widget in screen.query("RelatedList"):
+                widget.show_hits()  # type: ignore[attr-defined]
+        self.announce(frozenset({"log"}), local=True)
+
+    def action_search_log(self) -> None:
+        from pmconsole.tui.screens.log import LogScreen
+
+        self.push_screen(LogScreen())
+
+    def action_review_actions(self) -> None:
+        from pmconsole.tui.screens.log import ActionsReviewScreen
+
+        self.push_screen(ActionsReviewScreen())
+
+    def after_first_screen(self, callback: Callable[[], object]) -> None:
+        """Run ``callback`` once the first screen is drawn: at once if it already is."""
+        if self._ready_done:
+            self.call_after_refresh(callback)
+        else:
+            self._after_first_screen.append(callback)
+
+    def on_ready(self) -> None:
+        self.log.info(f"pmconsole ready in {time.perf_counter() - STARTED:.3f} s")
+        self._ready_done = True
+        resume_collector()
+        if self.exit_when_ready:
+            # The benchmark's measure ends with the first screen, before what follows it.
+            self.call_after_refresh(self._ready_then_exit)
+            return
+        for callback in self._after_first_screen:
+            self.call_after_refresh(callback)
+        self._after_first_screen.clear()
+        if self.store is not None and self.role == "facilitator":
+            # The log is a help for the rules and for related incidents, not for the first
+            # screen: look it up once that screen is on, so it never slows the start.
+            self.consult_log()
+
+    def _ready_then_exit(self) -> None:
+        announce_ready()
+        self.exit(0)
+
+    def _watch_hangup(self) -> None:
+        """A closed ssh session or tmux pane sends SIGHUP, a shutdown or `kill` SIGTERM: save
+        what is typed, then leave.
+
+        The handler is Python's own, not the event loop's. When the terminal is already gone,
+        Textual's output thread dies on its first write, and the loop then waits for ever to
+        queue the next frame (seen after `tmux kill-server`, with the input thread spinning
+        on the closed terminal): a loop handler would never run. Python's runs even then; it
+        asks the loop to save and leave, and if the loop cannot within HANGUP_GRACE seconds,
+        the process ends anyway. What was committed is in the session's operation log by
+        then; only typing of the last moment, not yet committed, can be lost that way."""
+        import asyncio
+        import signal
+        import threading
+
+        if self.is_headless or threading.current_thread() is not threading.main_thread():
+            return  # tests and benchmarks: no terminal to lose
+        loop = asyncio.get_running_loop()
+
+        def hung_up(signum, frame) -> None:
+            leave = threading.Timer(HANGUP_GRACE, os._exit, args=(0,))
+            leave.daemon = True
+            leave.start()
+            loop.call_soon_threadsafe(self.hang_up)
+
+        for name in ("SIGHUP", "SIGTERM"):
+            try:
+                signal.signal(getattr(signal, name), hung_up)
+            except (AttributeError, ValueError):
+                pass  # no such signal here (not a POSIX system)
+
+    def hang_up(self) -> None:
+        self.save_typing()
+        if self.store is not None:
+            self.store.close()  # checkpoint: the file is complete before the process goes
+        self.exit(0)
+
+    async def on_event(self, event: events.Event) -> None:
+        if not isinstance(event, events.Key) or event.is_forwarded:
+            await super().on_event(event)
+            return
+        if self.keys.came_back(event):
+            # Given to a control by keys.py and come back unused: as Textual handles a key come
+            # back up from the focused control (its bindings, on_key), not as a new one.
+            await MessagePump.on_event(self, event)
+            return
+        if self.keys.arrived(event):
+            return  # typed right after a refused key: not used (keys.py)
+        await super().on_event(event)
+        if not event.is_forwarded:  # a priority binding took it, before any control
+            self.keys.acted_at_once(event)
+
+    def on_key(self, event: events.Key) -> None:
+        """A key no control used, before its binding is looked up: keys.py says where it
+        goes instead, or whether it is not used."""
+        if self.keys.route_unused(event):
+            event.stop()
+            event.prevent_default()
+
+    def on_resize(self, event) -> None:
+        """Below 80x24 the steps cannot be laid out: say so rather than show a broken screen."""
+        small = event.size.width < 80 or event.size.height < 24
+        self.screen.set_class(small, "-too-small")
+        if small and not self._told_small:
+            self._told_small = True
+            self.notify(
+                f"The window is {event.size.width}x{event.size.height}: make it at least 80x24 "
+                "to see every part of the meeting. Nothing is lost meanwhile.",
+                title="Window too small",
+                severity="warning",
+                markup=False,
+            )
+        elif not small:
+            self._told_small = False
+
+    def on_exit_app(self) -> None:
+        """Every way out passes here, Ctrl+Q included (a browser tab closed, `serve` stopping, an
+        idle connection closed): what is typed is saved before the screens go."""
+        self.save_typing()
+
+    def save_typing(self) -> None:
+        """Save what is typed in any field but not yet saved: quitting never loses it."""
+        from pmconsole.tui.widgets.fields import SavesSoon
+
+        for screen in self.screen_stack:
+            for widget in screen.query("*"):
+                if isinstance(widget, SavesSoon):
+                    widget.commit()
+
+    def on_unmount(self) -> None:
+        if self.store is not None:
+            self.store.close()
+
+    # -- the store -------------------------------------------------------------------------
+
+    def edit(self, *ops: Op, guard: Callable[[Any], None] | None = None) -> bool:
+        """Ask the store for a change; every view redraws from the model after it. ``guard``
+        (see SessionStore.edit) refuses it with an OpError, checked inside the commit."""
+        if self.store is None:
+            return False
+        try:
+            self.store.edit(*ops, guard=guard)
+        except ReadOnlySession as err:
+            self.notify(f"Read-only: {err}", severity="error", markup=False)
+            return False
+        except OpError as err:
+            self.notify(f"Not saved: {err}", severity="warning", markup=False)
+            return False
+        self.announce(frozenset(op["c"] for op in ops), local=True)
+        if self.role == "facilitator" and any(
+            op.get("c") == "incident" and op.get("f") in ("tags", "title") for op in ops
+        ):
+            self.consult_log()  # new tags or title: other post-mortems may now be related
+        return True
+
+    @contextmanager
+    def undoable(
+        self,
+        said: str,
+        after: Callable[[], object] | None = None,
+        unless: Callable[[], bool] | None = None,
+    ) -> Iterator[None]:
+        """The edits made within are one step that z undoes: ``said`` says what it was.
+        ``after`` runs once they are undone (a timer that follows the records); ``unless``,
+        asked first, refuses the undo when it says so (and says why)."""
+        store = self.store
+        if store is None:
+            yield
+            return
+        store.recording = []
+        try:
+            yield
+        finally:
+            undo, store.recording = store.recording, None
+        if undo:
+            def undo_it() -> None:
+                if unless is not None and unless():
+                    return
+                self.edit(*undo)
+                if after is not None:
+                    after()
+
+            self.did(said, undo_it)
+
+    def notify(self, message: str, *, title: str = "", **kwargs: Any) -> None:
+        """Every notice, from any screen or widget, through the one cleaner of user text:
+        notices quote file names, errors and typed values, which do not all pass through the
+        session model."""
+        super().notify(clean_text(message), title=clean_text(title, multiline=False), **kwargs)
+
+    def did(
+        self, said: str, undo: Callable[[], object], *, severity: str = "information",
+        timeout: float = DID_SHOWN,
+    ) -> None:
+        """Say what one key just did, and keep how to undo it: z does, the last first, in this
+        pane, while it is open."""
+        self._undo = [*self._undo[-(UNDO_DEPTH - 1):], (said, undo)]
+        self.notify(f"{said}; z undoes it.", markup=False, timeout=timeout, severity=severity)  # type: ignore[arg-type]
+
+    def action_undo(self) -> None:
+        if not self._undo:
+            self.notify("Nothing to undo.", markup=False)
+            return
+        said, undo = self._undo.pop()
+        undo()
+        self.notify(f"Undone — {said}.", markup=False)
+
+    async def run_action(self, action, default_namespace=None, namespaces=None) -> bool:
+        """Every key's action, the meeting's controls included: on a session open read-only
+        (a newer pmconsole's file, one that cannot be read), an edit it would make is refused
+        and said, never a crash."""
+        try:
+            return await super().run_action(action, default_namespace, namespaces)
+        except ReadOnlySession as err:
+            self.notify(f"Read-only: {err}", severity="error", markup=False)
+            return True
+
+    def edit_field(self, ref: FieldRef, value: Any, *also: Op) -> bool:
+        return self.edit(set_op(ref.collection, ref.field, value, ref.record_id), *also)
+
+    def announce(self, collections: frozenset[str], *, local: bool) -> None:
+        for screen in self.screen_stack:
+            screen.post_message(SessionChanged(collections, local))
+
+    def poll_store(self) -> None:
+        if self.store is None:
+            return
+        was_read_only = self.store.read_only
+        result = self.store.poll()
+        if was_read_only and not self.store.read_only:
+            self.save_typing()  # typing refused while read-only is saved now
+        changed = list(result.ops)
+        for notice in result.notices:
+            self.tell(notice)
+            changed += notice.ops  # a file changed on disk, merged
+        if changed:
+            self.announce(frozenset(op.get("c", "") for op in changed), local=False)
+        self.store.maybe_checkpoint()
+
+    def typing_unsaved(self, field: object, unsaved: bool) -> None:
+        """A field has typing not yet saved (it is, within a second), or no longer has: the
+        header says so at once."""
+        was = bool(self._typing)
+        if unsaved:
+            self._typing.add(field)
+        else:
+            self._typing.discard(field)
+        if was != bool(self._typing):
+            for screen in self.screen_stack:
+                refresh = getattr(screen, "refresh_header", None)
+                if refresh is not None and screen.is_mounted:
+                    refresh()
+
+    def tell(self, notice) -> None:
+        """Show one of the store's notices. A merge that may not be what was meant (a file put
+        back to an earlier version, a hand edit whose base cannot be told) carries its undo:
+        the facilitator chooses which version stays."""
+        if notice.undo:
+            self._versions_to_choose.append(notice)
+            self.call_later(self._ask_which_version)
+            return
+        self.notify(notice.text, severity=notice.severity, markup=False)  # type: ignore[arg-type]
+
+    def _ask_which_version(self) -> None:
+        """Ask which version stays, for the next such merge: once no key has come for a
+        moment (keys typed for a field must not answer the question) and no other is open."""
+        if not self._versions_to_choose or self._asking_version:
+            return
+        quiet = self.keys.quiet_for()
+        if quiet < BURST_GAP:
+            self.set_timer(BURST_GAP - quiet + 0.05, self._ask_which_version)
+            return
+        from pmconsole.tui.screens.conflict import ChooseVersion
+
+        notice = self._versions_to_choose.pop(0)
+        undo = list(notice.undo)
+        said = notice.text.rstrip(".")
+
+        def chosen(mine: bool | None) -> None:
+            self._asking_version = False
+            if mine:
+                self.edit(*undo)
+                self.notify("Kept your version: the change made outside pmconsole is taken "
+                            "back.", markup=False)
+            else:  # kept as merged; z still takes it back while the notice is up
+                self.did(f"Kept the file's version ({said})", lambda: self.edit(*undo),
+                         severity=notice.severity, timeout=30)
+            self._ask_which_version()
+
+        self._asking_version = True
+        self.push_screen(ChooseVersion(notice.text), chosen)
+
+    def save_state(self) -> str:
+        """How the header describes saving: saved, or why not."""
+        store = self.store
+        if store is None:
+            return ""
+        if store.read_only:
+            return "READ-ONLY"
+        if store.error or store.pending:
+            return "⚠ NOT SAVED, retrying"
+        refused = self._refused_typing()
+        if refused:
+            return f"⚠ {len(refused)} FIELD{'S' if len(refused) > 1 else ''} NOT SAVED"
+        if isinstance(self.focused, BoundInput) and self.focused.waits_for_enter:
+            return "✎ Enter saves"  # a time or a number, checked when it is complete
+        self._typing = {f for f in self._typing if f.is_attached and f._dirty}  # type: ignore[attr-defined]
+        if self._typing:
+            return "✎ saving"  # typing saved within a second (fields.COMMIT_AT_LATEST)
+        return "✓ saved"
+
+    def _refused_typing(self) -> list[Any]:
+        """The fields whose typing could not be saved and is still there to fix."""
+        self.refused_fields = {f for f in self.refused_fields if f.is_attached and f._dirty}
+        return list(self.refused_fields)
+
+    def unsaved_typing(self) -> tuple[list[str], list[str]]:
+        """What quitting now would lose, each said in a few words: typing in a form not yet
+        saved, and fields whose typing could not be saved."""
+        # A form (RecordForm, the feedback form) says whether it holds typing not yet saved.
+        forms = [f"the open form “{screen.form_title}”" for screen in self.screen_stack
+                 if callable(getattr(screen, "has_typing", None)) and screen.has_typing()]
+        fields = [f"{field.ref.name} “{_shortened(clean_text(field.text_typed))}”"
+                  for field in self._refused_typing()]
+        return forms, fields
+
+    async def action_quit(self) -> None:
+        """Quit, having saved what is typed. What cannot be saved (a form still open, a field
+        that is refused) is named first; Ctrl+Q again within QUIT_AGAIN seconds quits without
+        it."""
+        self.save_typing()
+        forms, fields = self.unsaved_typing()
+        store = self.store
+        uncommitted = []
+        if store is not None and (store.pending or store.error):
+            # The disk would not take them (full, gone): they are in memory only.
+            store.poll()  # one more try first
+            if store.pending:
+                uncommitted = [f"{len(store.pending)} edit(s) the disk would not take "
+                               f"({store.error or 'retrying'})"]
+        now = self.clock.monotonic()
+        if (forms or fields or uncommitted) and (
+            self._quit_warned_at is None or now - self._quit_warned_at > QUIT_AGAIN
+        ):
+            self._quit_warned_at = now
+            how = "; ".join((["Ctrl+S saves the form, Escape twice drops it"] if forms else []) + (
+                ["a field marked red needs a value it can take"] if fields else []) + (
+                ["the session is read-only: " + store.read_only]
+                if fields and store is not None and store.read_only else []) + (
+                ["free some disk space and they are saved on their own"]
+                if uncommitted else []))
+            self.notify(
+                f"Not saved yet: {'; '.join(forms + fields + uncommitted)}. "
+                f"{how[:1].upper()}{how[1:].rstrip('.')}. Ctrl+Q again quits without them.",
+                title="Quit?", severity="warning", timeout=QUIT_AGAIN, markup=False,
+            )
+            return
+        self.exit()
+
+    # -- actions ---------------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        from pmconsole.tui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            step = self.store.session.meeting.current_step if self.store else 0
+            self.push_screen(HelpScreen(step, self.role))
+
+    def action_toggle_contrast(self) -> None:
+        self.theme = (
+            "textual-dark" if self.theme == HIGH_CONTRAST.name else HIGH_CONTRAST.name
+        )
+        if os.environ.get("PMCONSOLE_SERVED"):
+            return  # a browser tab of `pmconsole serve`: the host's settings are not its own
+        try:
+            save_setting(locations.config_file(), "theme", self.theme)
+        except Exception as err:  # remembering the theme is a nicety; say why it failed
+            self.notify(f"Theme not remembered: {err}", severity="warning", markup=False)
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand(
+            "Search the post-mortem log", "Past post-mortems by words and tags",
+            self.action_search_log,
+        )
+        yield SystemCommand(
+            "Follow-up review", "Open and overdue actions across all post-mortems",
+            self.action_review_actions,
+        )
+        if self.meeting is None:
+            return
+        console = self.console_screen()
+        if console is None:
+            return
+        for number, name in enumerate(STEP_NAMES, start=1):
+            yield SystemCommand(
+                f"Step {number}: {name}",
+                f"Go to step {number} of the meeting",
+                lambda n=number: console.go_to(n),
+            )
+        yield SystemCommand(
+            "Start the meeting",
+            "Start the meeting clock now (again on step 1, asked first)",
+            console.action_start_meeting,
+        )
+        yield SystemCommand(
+            "End the meeting", "Stop the meeting clock and go to the wrap-up",
+            console.action_end_meeting,
+        )
+        yield SystemCommand("Wrap-up", "Go to the wrap-up", lambda: console.go_to(WRAP_UP))
+        yield SystemCommand(
+            "Blame pause", "Pause (or resume) the whole meeting", console.action_pause
+        )
+        for fmt, what in (
+            ("md", "Markdown one-page summary"),
+            ("html", "HTML summary with the timeline drawn"),
+            ("json", "JSON of the whole session"),
+            ("ics", "iCalendar: meeting, follow-up review, due dates"),
+            ("csv", "CSV of the action items for an issue tracker"),
+        ):
+            yield SystemCommand(
+                f"Export {fmt.upper()}", what, lambda f=fmt: console.export(f)
+            )
+
+    def console_screen(self):
+        from pmconsole.tui.screens.console import ConsoleScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, ConsoleScreen):
+                return screen
+        return None
+
+
+def _shortened(text: str, most: int = 40) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= most else f"…{text[-(most - 1):]}"
+
+
+def make_app(
+    path: Path | None,
+    *,
+    role: str = "facilitator",
+    sessions_dir: Path | None = None,
+    exit_when_ready: bool = False,
+    clock: Clock | None = None,
+    settings: Settings | None = None,
+    poll: bool = True,
+) -> PmConsole:
+    """The one way the console is built: by the command line, the tests and the benchmarks."""
+    problem = ""
+    if settings is None:
+        settings, problem = load_settings(locations.config_file())
+    store = SessionStore(path, role=role) if path is not None else None
+    return PmConsole(
+        store,
+        role=role,
+        sessions_dir=sessions_dir,
+        settings=settings,
+        settings_problem=problem,
+        clock=clock,
+        exit_when_ready=exit_when_ready,
+        poll=poll,
+    )

@@ -1,0 +1,282 @@
+"""Step 7, Actions: 3-5 concrete actions, each with an owner, a due date 7-21 days out and a
+measurable success criterion; never more than seven open at once."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Static
+
+from pmconsole.domain import rules
+from pmconsole.domain.model import ActionItem, Session, StatusChange
+from pmconsole.domain.ops import OpError, add_op, set_op
+from pmconsole.tui.widgets import plain_cells, short, show_text
+from pmconsole.tui.widgets.fields import parse_day
+from pmconsole.tui.widgets.form import FormField, RecordForm, required
+from pmconsole.tui.screens.base import StepView
+
+
+def gauge(session: Session) -> str:
+    open_count = len(session.open_actions())
+    agreed = len(session.agreed_actions())
+    bar = "■" * open_count + "□" * max(0, rules.OPEN_LIMIT - open_count)
+    target = "✓" if 3 <= agreed <= 5 else "▲"
+    return (
+        f"{open_count} open, limit {rules.OPEN_LIMIT}  {bar}    "
+        f"{target} {agreed} agreed · aim for 3–5"
+    )
+
+
+def criterion_hint(text: str) -> str:
+    if text.strip() and not rules.is_measurable(text):
+        return "▲ name a number, a duration or a rate, so everyone can tell when it is done"
+    return ""
+
+
+class ActionsStep(StepView):
+    step = 7
+    watches = frozenset({"actions", "factors", "participants"})
+
+    BINDINGS = [
+        Binding("a", "add_action", "Add action", id="actions.add", show=False),
+        Binding("e", "edit_action", "Edit", id="actions.edit", show=False),
+        Binding("d", "toggle_done", "Done/reopen", id="actions.done", show=False),
+        Binding("x", "drop_action", "Drop", id="actions.drop", show=False),
+    ]
+
+    DEFAULT_CSS = """
+    ActionsStep { overflow-y: hidden; }
+    ActionsStep #gauge { text-style: bold; }
+    ActionsStep #refusal { color: $error; text-style: bold; height: auto; }
+    ActionsStep #refusal.-none { display: none; }
+    ActionsStep #actions { height: 1fr; max-height: 100%; }
+    ActionsStep #detail { height: auto; color: $text-muted; }  /* in full, wrapped */
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="gauge", markup=False)
+        yield Static("", id="refusal", classes="-none", markup=False)
+        table: DataTable = DataTable(id="actions", cursor_type="row", zebra_stripes=True)
+        table.add_columns("Status", "Due", "Owner", "Action", "Done when")
+        yield table
+        yield Static("", id="detail", markup=False)
+        yield Static("a add · e edit · d done/reopen · x drop · z undo · Enter edits", classes="hint")
+
+    def show_session(self, changed: frozenset[str] | None = None) -> None:
+        super().show_session(changed)
+        session = self.session
+        show_text(self.query_one("#gauge", Static), gauge(session))
+        table = self.query_one("#actions", DataTable)
+        row = table.cursor_row
+        table.clear()
+        for a in session.actions:
+            table.add_row(
+                *plain_cells(
+                    a.status, a.due.isoformat() if a.due else "—", a.owner, a.title, a.criterion
+                ),
+                key=a.id,
+            )
+        if table.row_count:
+            table.move_cursor(row=min(row, table.row_count - 1))
+
+    def _meeting_day(self) -> date:
+        return rules.meeting_day(self.session) or self.app.clock.now().date()  # type: ignore[attr-defined]
+
+    def _selected(self) -> ActionItem | None:
+        table = self.query_one("#actions", DataTable)
+        if not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return next((a for a in self.session.actions if a.id == key), None)
+
+    def refuse(self, blocked: list[rules.Finding]) -> bool:
+        """Say on screen why the action was refused, and the way out. True when refused."""
+        refusal = self.query_one("#refusal", Static)
+        if not blocked:
+            refusal.add_class("-none")
+            return False
+        show_text(
+            refusal, "\n".join(f"■ Refused ({f.rule}): {f.message} — {f.hint}" for f in blocked)
+        )
+        refusal.remove_class("-none")
+        return True
+
+    def _checker(self, action: ActionItem | None):
+        """The method's blocks for the action as typed, each placed at the field to change."""
+        where = {"actions.due_window": "due", "actions.complete": "criterion",
+                 "actions.open_limit": "title", "followup.staging": "staging_check"}
+
+        def check(values: dict) -> list[tuple[str, str]]:
+            base = action or ActionItem(title=values.get("title") or "?")
+            candidate = base.model_copy(update=values)
+            if action is not None and action.status != "open":
+                return []
+            return [(where.get(f.rule, "title"), f"{f.rule}: {f.message} — {f.hint}")
+                    for f in self._blocks(candidate)]
+
+        return check
+
+    def _form(self, title: str, action: ActionItem | None) -> RecordForm:
+        session = self.session
+        default_due = self._meeting_day() + timedelta(days=14)
+        return RecordForm(
+            title,
+            [
+                FormField("title", "Action", action.title if action else "",
+                          parse=required("What will be done")),
+                FormField("owner", "Owner (a name from the roster, or anyone)",
+                          action.owner if action else "", parse=required("An owner"),
+                          suggestions=tuple(p.name for p in session.participants)),
+                FormField("due", "Due (YYYY-MM-DD; 7–21 days after the meeting)",
+                          (action.due if action and action.due else default_due).isoformat(),
+                          parse=_required_day, replaces=True),
+                FormField("criterion", "Done when (measurable)", action.criterion if action else "",
+                          parse=required("A success criterion"), hint=criterion_hint),
+                FormField("due_reason", "Why a due date outside 7–21 days (only then)",
+                          action.due_reason if action else ""),
+                FormField("staging_check", "Verify in staging by (optional, within 14 days)",
+                          action.staging_check.isoformat()
+                          if action and action.staging_check else "",
+                          parse=parse_day, replaces=True),
+                FormField("factor_ids", "Linked contributing factors",
+                          action.factor_ids if action else [], kind="multi",
+                          options=tuple((f.text[:70], f.id) for f in session.factors)),
+            ],
+            check=self._checker(action),
+            edits=action is not None,
+        )
+
+    def action_add_action(self) -> None:
+        # Seven open already: say so before anyone types a whole action in vain.
+        probe = ActionItem(title="(new)", owner="-", criterion="-",
+                           due=self._meeting_day() + timedelta(days=14))
+        limit = [f for f in self._blocks(probe) if f.rule == "actions.open_limit"]
+        if self.refuse(limit):
+            self.app.keys.refuse_burst()  # type: ignore[attr-defined]  # what follows was its title
+            return
+
+        def added(values):
+            if not values:
+                return
+            action = ActionItem(
+                **values,
+                history=[StatusChange(status="open", at=self.app.clock.now())],  # type: ignore[attr-defined]
+            )
+            self.refuse([])
+            if self.edit(add_op("actions", action), guard=self._within_open_limit(action)):
+                self._select(action.id)
+
+        self.app.push_screen(self._form("Agree an action", None), added)
+
+    def _select(self, action_id: str) -> None:
+        def move() -> None:
+            table = self.query_one("#actions", DataTable)
+            ids = [a.id for a in self.session.actions]
+            if action_id in ids:
+                table.move_cursor(row=ids.index(action_id))
+            table.focus()
+
+        self.call_after_refresh(move)
+
+    def _blocks(self, action: ActionItem) -> list[rules.Finding]:
+        return rules.blocks(rules.check_new_action(self.session, action, self._meeting_day()))
+
+    def action_edit_action(self) -> None:
+        action = self._selected()
+        if action is None:
+            self.refuse_key("No action to edit: a agrees one.")
+            return
+
+        def edited(values):
+            if not values:
+                return
+            ops = [set_op("actions", k, v, action.id) for k, v in values.items()
+                   if getattr(action, k) != v]
+            if ops:
+                self.edit(*ops)
+            self._select(action.id)
+
+        self.app.push_screen(self._form("Edit the action", action), edited)
+
+    @on(DataTable.RowHighlighted, "#actions")
+    def _highlighted(self) -> None:
+        action = self._selected()
+        detail = self.query_one("#detail", Static)
+        if action is None:
+            show_text(detail, "")
+            return
+        staging = f" · staging check {action.staging_check}" if action.staging_check else ""
+        show_text(detail, f"{action.title} — {action.owner}, due {action.due}{staging}\n"
+                      f"Done when: {action.criterion}")
+
+    @on(DataTable.RowSelected, "#actions")
+    def _row_chosen(self) -> None:
+        self.action_edit_action()
+
+    def _within_open_limit(self, action: ActionItem):
+        """The open limit, checked by the store in the commit's own transaction: an add from
+        another pane or the command line a moment before ours counts."""
+
+        def check(session) -> None:
+            found = [f for f in rules.check_new_action(session, action, self._meeting_day())
+                     if f.rule == "actions.open_limit"]
+            if found:
+                raise OpError(f"{found[0].message} — {found[0].hint}")
+
+        return check
+
+    def _set_status(self, action: ActionItem, status: str) -> bool:
+        change = StatusChange(status=status, at=self.app.clock.now())  # type: ignore[attr-defined]
+        return self.edit(
+            set_op("actions", "status", status, action.id),
+            set_op("actions", "history", [*action.history, change], action.id),
+            guard=self._within_open_limit(action) if status == "open" else None,
+        )
+
+    def action_toggle_done(self) -> None:
+        action = self._selected()
+        if action is None:
+            return
+        if action.status == "open":
+            self.refuse([])
+            with self.app.undoable(f"Marked “{short(action.title)}” done"):  # type: ignore[attr-defined]
+                self._set_status(action, "done")
+            return
+        reopened = action.model_copy(update={"status": "open"})
+        blocked = [f for f in self._blocks(reopened) if f.rule == "actions.open_limit"]
+        if self.refuse(blocked):
+            self.app.keys.refuse_burst()  # type: ignore[attr-defined]
+            return
+        with self.app.undoable(f"Reopened “{short(action.title)}”"):  # type: ignore[attr-defined]
+            self._set_status(action, "open")
+
+    def action_drop_action(self) -> None:
+        action = self._selected()
+        if action is not None and action.status != "dropped":
+            self.refuse([])
+            back = action.status
+            with self.app.undoable(f"Dropped “{short(action.title)}”",  # type: ignore[attr-defined]
+                                   unless=lambda: self._cannot_come_back(action.id, back)):
+                self._set_status(action, "dropped")
+
+    def _cannot_come_back(self, action_id: str, status: str) -> bool:
+        """Whether a dropped action cannot be what it was again (saying why): open again
+        only within the limit."""
+        action = next((a for a in self.session.actions if a.id == action_id), None)
+        if action is None or action.status != "dropped":
+            self.notify("That action is no longer dropped: nothing to bring back.", markup=False)
+            return True
+        if status != "open":
+            return False
+        reopened = action.model_copy(update={"status": "open"})
+        return self.refuse([f for f in self._blocks(reopened) if f.rule == "actions.open_limit"])
+
+
+def _required_day(text: str) -> date:
+    day = parse_day(text)
+    if day is None:
+        raise ValueError("a due date is needed")
+    return day

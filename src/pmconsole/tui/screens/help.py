@@ -1,0 +1,128 @@
+"""Help for the current step: what the method asks, and the keys."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from pmconsole.domain.model import STEP_NAMES
+from pmconsole.domain.rules import MEETING_MINUTES, SPEAKER_MINUTES, TIMELINE_MINUTES
+
+# The method's numbers as the help says them ("60–90"), from where rules.py names them.
+_MEETING, _TURN, _TIMELINE = (f"{low}–{high}" for low, high in (
+    MEETING_MINUTES, SPEAKER_MINUTES, TIMELINE_MINUTES))
+
+STEP_HELP = {
+    1: "Hold the post-mortem 48–72 h after the incident, never later than 7 days, and keep it "
+    f"to {_MEETING} minutes. Fill in the incident's times, the meeting time and the roster "
+    "(a add, e edit, x remove, z undo, i involved). The facilitator of the team's first three "
+    "post-mortems must not have been involved.",
+    2: "State one concrete question, such as 'Recovery took 45 minutes; how do we reduce it to "
+    "20?'. Choose a template made from this incident's durations with ↓/↑ in the question and "
+    "Enter, or type your own.",
+    3: "Read the statement aloud (e edits it): no blame, only facts and improvements. Invite "
+    f"junior people to speak first for {_TURN} minutes each, then open the round to everyone "
+    "in the minutes left (b builds the queue that way and says whether it fits the step; n "
+    "starts the next speaker, k skips, u/d move, +/- change minutes, Enter edits a turn, z "
+    "undoes). F2 pauses the meeting if blame is heard.",
+    4: "Evidence was due 24 h before the meeting; later items are flagged. Keep the incident "
+    "summary to one page: 500 words and 60 lines of 80 columns. The step opens in the summary; "
+    "Shift+Tab reaches the evidence list (a add, e edit, x remove, z undo, i import a timeline "
+    "file: the file is recorded as evidence too; `pmconsole import --help` lists the CSV "
+    "columns).",
+    5: f"Spend {_TIMELINE} minutes building the timeline minute by minute. a adds an event "
+    "(time as 14:32 or +5m), e edits, x deletes (z undoes), f switches fact/interpretation, "
+    "m marks major.",
+    6: "For each major event ask 'What conditions enabled this?' and list 3–5 systemic causes "
+    "(process, tooling, staffing, communication, environment). Describe conditions, not people "
+    "(a add, e edit, x remove, c category, z undo).",
+    7: "Agree 3–5 concrete actions, each with an owner, a due date 7–21 days out and a "
+    "measurable success criterion. Never more than 7 open at once (a add, e edit, d done or "
+    "open again, x drop, z undo).",
+    8: "Export the summary and the action items, set the follow-up review (within two weeks), "
+    "and offer the anonymous feedback form.",
+}
+
+NOTES_HELP = (
+    "The note-taker's pane: your notes are kept per step and follow the facilitator's step "
+    "(F5 pins the step you are on; F3/F4 choose another). F6 notes, F7 timeline (the same "
+    "keys as the facilitator: a add, e edit, x delete, z undo, f fact/interpretation, "
+    "m major), F8 factors, F9 actions. Everything is saved as you type and shows in the "
+    "facilitator's console within half a second."
+)
+
+FEEDBACK_HELP = (
+    "The anonymous feedback form. Left and Right choose how safe it felt to speak, Enter or "
+    "Space picks it; Tab moves to the next question; Ctrl+S sends. Every question can be "
+    "skipped. F10 high contrast · Ctrl+Q closes the form."
+)
+
+KEYS = (
+    "F1 help · F2 blame pause · F3 previous step · F4 next step · F5 starts the meeting "
+    "(nothing runs or is recorded until then; on step 1, F5 twice restarts its clock) · "
+    "F10 high contrast · Ctrl+P command palette (every step and export by name, start and "
+    "end the meeting) · Ctrl+Q quit"
+)
+
+
+class HelpScreen(ModalScreen[None]):
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    HelpScreen > VerticalScroll {
+        width: 80; max-width: 100%; height: auto; max-height: 90%;
+        border: thick $accent; background: $surface; padding: 1 2;
+    }
+    HelpScreen .title { text-style: bold; }
+    """
+    BINDINGS = [
+        Binding("escape,f1,question_mark,q", "close", "Close", id="help.close"),
+    ]
+
+    def __init__(self, step: int, role: str = "facilitator") -> None:
+        super().__init__()
+        self.step = step
+        self.role = role
+
+    def compose(self) -> ComposeResult:
+        if 1 <= self.step <= len(STEP_NAMES):
+            title = f"Step {self.step}: {STEP_NAMES[self.step - 1]}"
+        elif self.step:
+            title = "Wrap-up"
+        else:
+            title = "pmconsole"
+        with VerticalScroll():
+            if self.role == "feedback":
+                yield Static("Feedback keys", classes="title")
+                yield Static(FEEDBACK_HELP)
+            elif self.role == "notes":
+                yield Static("The note-taker's pane", classes="title")
+                yield Static(NOTES_HELP)
+                yield Static("")
+                yield Static(f"Now: {title}. " + STEP_HELP.get(self.step, ""))
+            else:
+                yield Static(title, classes="title")
+                yield Static(STEP_HELP.get(self.step, "Choose a session, or start a new one."))
+                yield Static("")
+                yield from self._findings()
+                yield Static(KEYS)
+            yield Static("Escape closes this help.")
+
+    def _findings(self) -> ComposeResult:
+        """The step's findings in full: at 80 columns the console's bar may hold only some."""
+        meeting = getattr(self.app, "meeting", None)
+        if meeting is None or not self.step:
+            return
+        from pmconsole.domain.rules import findings_for_step
+
+        findings = findings_for_step(meeting.findings(), self.step)
+        if findings:
+            yield Static("The method's findings now", classes="title")
+            yield Static("\n".join(f"{f.severity.upper()}  {f.message} — {f.hint}"
+                                    for f in findings), markup=False)
+            yield Static("")
+
+    def action_close(self) -> None:
+        self.dismiss(None)

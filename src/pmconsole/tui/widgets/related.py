@@ -1,0 +1,42 @@
+"""Related post-mortems from the log (shared tags or words, last six months); Enter shows one
+with its factors and actions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import DataTable
+
+from pmconsole.tui.widgets import plain_cells
+
+
+class RelatedList(DataTable):
+    DEFAULT_CSS = """
+    RelatedList { height: auto; max-height: 8; }
+    """
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
+
+    def on_mount(self) -> None:
+        self.add_columns("Incident", "Title", "Tags")
+        self.show_hits()
+
+    def show_hits(self) -> None:
+        hits = getattr(self.app, "related", None)
+        self.clear()
+        if hits is None:
+            self.add_row(*plain_cells("", "looking in the post-mortem log…", ""))
+            return
+        if not hits:
+            self.add_row(*plain_cells("", "none in the last six months", ""))
+        for hit in hits:
+            self.add_row(*plain_cells(hit.started_at[:10], hit.title, " ".join(hit.tags)),
+                         key=hit.path)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        if event.row_key.value:
+            from pmconsole.tui.screens.log import PastPostMortem
+
+            self.app.push_screen(PastPostMortem(Path(str(event.row_key.value))))
