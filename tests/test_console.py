@@ -60,7 +60,7 @@ async def test_a_block_keeps_the_meeting_from_moving_on(demo):
         app.edit(set_op("question", "text", ""))  # no learning question: question.one blocks
         await pilot.press("f4")
         assert app.meeting.step == 2
-        assert any("question.one" in str(n.title) for n in app._notifications)
+        assert any("question.one" in str(n.title) for n in app.told)
 
 
 async def test_the_blame_pause_stops_every_timer_and_is_recorded(demo):
@@ -432,7 +432,7 @@ async def test_a_window_smaller_than_80x24_says_so(demo):
     app = console(demo)
     async with app.run_test(size=(60, 20)) as pilot:
         await pilot.pause()
-        assert any("at least 80x24" in str(n.message) for n in app._notifications)
+        assert any("at least 80x24" in str(n.message) for n in app.told)
         await pilot.resize_terminal(120, 40)
         await pilot.pause()
         assert app.meeting.step == 1  # a resize loses nothing
@@ -606,7 +606,7 @@ async def test_a_field_that_cannot_be_saved_stays_marked_and_the_header_says_so(
         await pilot.pause()
         assert field.value == "2026-11-23 14:9x" and field.has_class("-invalid")
         assert app.save_state() == "⚠ 1 FIELD NOT SAVED"
-        told = [n for n in app._notifications if n.title == "Not saved: detected at"]
+        told = [n for n in app.told if n.title == "Not saved: detected at"]
         assert told and "stays in the field" in told[-1].message
         assert field.styles.background != app.screen.query(BoundInput).first().styles.background
         field.focus()
@@ -626,7 +626,7 @@ async def test_quitting_with_a_refused_field_asks_first_and_a_second_ctrl_q_quit
         await pilot.press("ctrl+q")
         await pilot.pause()
         assert app.is_running and app.return_code is None
-        said = [n.message for n in app._notifications]
+        said = [n.message for n in app.told]
         assert any("timezone “UTC, quick-tag”" in m and "Ctrl+Q again" in m for m in said)
         await pilot.press("ctrl+q")
         await pilot.pause()
@@ -659,7 +659,7 @@ async def test_quitting_with_typing_in_an_open_form_asks_first(demo):
         await pilot.press("ctrl+q")
         await pilot.pause()
         assert app.return_code is None and app.screen is form
-        assert any(form.form_title in n.message for n in app._notifications)
+        assert any(form.form_title in n.message for n in app.told)
 
 
 async def test_findings_fit_their_lines_at_80_columns_and_none_is_cut_unsaid():

@@ -295,7 +295,7 @@ async def test_the_follow_up_review_date_is_set_in_the_wrap_up_within_the_rule_s
         await type_into(pilot, field, "2026-12-31")
         assert app.store.session.followup_review_at is None
         assert field.has_class("-invalid")
-        refusal = list(app._notifications)[-1]
+        refusal = list(app.told)[-1]
         assert "followup.review" in str(refusal.message)
         assert "35 days after the meeting" in str(refusal.message)
         assert str(refusal.title) == "Not saved: followup review at"  # the field, named
@@ -330,7 +330,7 @@ async def test_an_export_over_one_page_is_refused_with_the_reason(demo):
     async with app.run_test(size=SIZE) as pilot:
         app.console_screen().export("md")
         await pilot.pause()
-        assert any("facts.one_page" in str(n.title) for n in app._notifications)
+        assert any("facts.one_page" in str(n.title) for n in app.told)
     assert not (demo.parent / "demo.summary.md").exists()
 
 
@@ -523,7 +523,7 @@ async def test_the_rows_an_import_skipped_are_listed_on_step_4_and_its_notice_st
 
 
 def notices(app) -> list[str]:
-    return [str(n.message) for n in app._notifications]
+    return [str(n.message) for n in app.told]
 
 
 async def test_removed_evidence_comes_back_with_z_and_typing_on_step_4_goes_to_the_summary(demo):

@@ -65,7 +65,7 @@ async def test_at_80x24_ctrl_s_records_one_answer_clears_the_form_and_says_so_on
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert len(app.store.session.feedback) == 1
-        assert "Nothing to send" in str(list(app._notifications)[-1].message)
+        assert "Nothing to send" in str(list(app.told)[-1].message)
         # The next person at this terminal can answer in the same form.
         await pilot.press("right", "enter")  # 2
         await pilot.press("ctrl+s")

@@ -652,12 +652,12 @@ async def test_a_console_import_of_hostile_rows_is_cleaned_and_its_notices_are_l
         assert len(timeline) == before + len(ALL)
         for event in timeline:
             assert not RAW_CONTROL.search(event.text + event.source)
-        assert any("events taken" in str(n.message) for n in app._notifications)
+        assert any("events taken" in str(n.message) for n in app.told)
         facts._import(missing, None)  # refused: the notice names the file, never as markup
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert app.is_running
-        refused = list(app._notifications)[-1] if app._notifications else None
+        refused = list(app.told)[-1] if app.told else None
         assert refused is not None and f"{missing}: no such file" in str(refused.message)
         assert refused.markup is False
         assert not re.search(r"[\x1b\x07\x00]", screen_text(app))

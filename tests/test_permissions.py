@@ -464,7 +464,7 @@ async def test_a_failing_console_export_is_reported_and_writes_nothing(
             fail_with(m, "mkstemp", code)
             app.console_screen().export("html")
             await pilot.pause()
-        last = list(app._notifications)[-1]
+        last = list(app.told)[-1]
         assert "Not exported" in str(last.title) and os.strerror(code) in str(last.message)
         assert app.is_running
     assert not [p for p in tmp_path.iterdir() if p.suffix == ".html"]
@@ -480,7 +480,7 @@ async def test_an_unusable_log_index_is_a_notice_not_a_stop(tmp_path, monkeypatc
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert app.is_running
-        assert any("log is unavailable" in str(n.message) for n in app._notifications)
+        assert any("log is unavailable" in str(n.message) for n in app.told)
 
 
 def test_store_module_is_what_the_faults_reach():

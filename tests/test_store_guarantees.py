@@ -33,7 +33,7 @@ async def test_a_newer_schema_session_opens_read_only_with_a_message(demo):
         assert app.store.read_only
         assert "newer pmconsole" in app.store.read_only
         assert app.save_state() == "READ-ONLY"
-        shown = [n.message for n in app._notifications]
+        shown = [n.message for n in app.told]
         assert any("newer pmconsole" in m for m in shown), shown
         for key in ("f5", "f4", "f3", "p", "p", "ctrl+q"):
             await pilot.press(key)  # a refused edit is said, never a crash
@@ -266,7 +266,7 @@ async def test_an_action_agreed_in_the_console_is_checked_against_adds_made_mean
         await pilot.pause()
         assert not any(a.title == "Rate-limit dashboard" for a in app.store.session.actions)
         assert len(app.store.session.open_actions()) == 7
-        assert any("open" in n.message and "limit" in n.message for n in app._notifications)
+        assert any("open" in n.message and "limit" in n.message for n in app.told)
     assert len(read_snapshot(demo).open_actions()) == 7
 
 
@@ -440,23 +440,23 @@ async def test_keys_typed_as_the_version_question_shows_do_not_answer_it(demo, m
         assert title != "Renamed in the meeting"
 
 
-async def test_the_version_question_waits_while_someone_types(demo):
+async def test_the_version_question_waits_while_someone_types(demo, monkeypatch):
+    from pmconsole.domain.ops import set_op
     from pmconsole.tui.screens.conflict import ChooseVersion
 
     app = console(demo)
     async with app.run_test(size=SIZE) as pilot:
-        app.keys.last_key_at = time.monotonic()  # a key just came
-        from pmconsole.domain.ops import set_op
-
+        typing = [True]  # keys keep coming until the test says they stopped
+        monkeypatch.setattr(app.keys, "quiet_for", lambda: 0.0 if typing[0] else 60.0)
         first = demo.read_bytes()
         app.store.edit(set_op("incident", "title", "Renamed in the meeting"))
         app.store.checkpoint()
         demo.write_bytes(first)
         app.poll_store()
-        await pilot.pause()
+        await pilot.pause(0.3)
         assert not isinstance(app.screen, ChooseVersion)
+        typing[0] = False
         await until(pilot, lambda: isinstance(app.screen, ChooseVersion), "the question")
-        assert app.keys.quiet_for() >= 1.0
 
 
 def test_an_earlier_version_put_back_is_a_revert_on_the_command_line_deleting_nothing(
@@ -515,7 +515,7 @@ async def test_ctrl_q_with_the_disk_full_warns_first_and_a_second_ctrl_q_quits(d
         await pilot.press("ctrl+q")
         await pilot.pause()
         assert app.is_running and app.return_code is None
-        said = [n.message for n in app._notifications]
+        said = [n.message for n in app.told]
         assert any("disk would not take" in m and "Ctrl+Q again" in m for m in said), said
         await pilot.press("ctrl+q")
         await pilot.pause()
@@ -542,7 +542,7 @@ async def test_a_file_read_half_written_is_read_only_until_whole_and_typing_wait
         await pilot.press("ctrl+q")
         await pilot.pause()
         assert app.is_running, "quitting with typing not saved must ask first"
-        said = [n.message for n in app._notifications]
+        said = [n.message for n in app.told]
         assert any("Ctrl+Q again" in m and "hi" in m for m in said), said
         demo.write_bytes(whole)  # the second half lands
         app.poll_store()
