@@ -433,9 +433,13 @@ async def test_a_window_smaller_than_80x24_says_so(demo):
     async with app.run_test(size=(60, 20)) as pilot:
         await pilot.pause()
         assert any("at least 80x24" in str(n.message) for n in app.told)
+        before = app.store.session.model_dump()
         await pilot.resize_terminal(120, 40)
         await pilot.pause()
-        assert app.meeting.step == 1  # a resize loses nothing
+        # A resize loses nothing: the same step, the same session, its first field drawn.
+        assert app.meeting.step == 1 and app.store.session.model_dump() == before
+        title = next(f for f in app.screen.query(BoundInput) if f.ref.field == "title")
+        assert title.region.height > 0 and title.value == app.store.session.incident.title
 
 
 async def test_the_related_list_shows_the_logs_answer_when_it_comes_after_the_list(demo):

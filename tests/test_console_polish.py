@@ -8,7 +8,7 @@ from textual import events
 from textual.geometry import Region
 from textual.widgets import DataTable, Input, Static
 
-from pmconsole.domain.model import Feedback, Pause
+from pmconsole.domain.model import Feedback
 from pmconsole.domain.ops import set_op
 from pmconsole.storage.session_store import load_session, save_session
 from pmconsole.tui.widgets.fields import BoundInput
@@ -17,7 +17,7 @@ from pmconsole.tui.widgets.header import MeetingHeader
 from pmconsole.tui.widgets.keys_footer import KeysFooter
 from pmconsole.tui.widgets.timeline_panel import TimelinePanel
 from pmconsole.tui.widgets.timeline_table import TimelineTable
-from snapshot_app import MEETING_TIME, console, demo_copy
+from snapshot_app import console, demo_copy
 from test_console_part2 import go_to, notices
 
 SIZE = (120, 40)

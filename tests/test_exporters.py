@@ -14,8 +14,6 @@ import io
 import json
 import os
 import re
-import subprocess
-import sys
 from datetime import date, datetime, timedelta, timezone
 from html.parser import HTMLParser
 from pathlib import Path
@@ -248,17 +246,6 @@ def test_default_output_sits_beside_the_session():
     assert all(default_output(Path("a.toml"), f).suffix == SUFFIX[f] for f in FORMATS)
     with pytest.raises(ValueError):
         default_output(Path("a.toml"), "pdf")
-
-
-def test_exporters_leave_textual_out():
-    probe = (
-        "import sys, pmconsole.exporters; "
-        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'textual'))"
-    )
-    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                            timeout=60)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "[]"
 
 
 # -- one page ---------------------------------------------------------------------------------

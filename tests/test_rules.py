@@ -4,14 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-import pmconsole
 
 from pmconsole.domain.model import (
     ActionItem,
@@ -218,18 +213,6 @@ def test_clean_baseline_has_no_block_and_no_warning():
 @pytest.mark.parametrize("rule", sorted(SPEC_RULE_IDS))
 def test_every_rule_holds_on_the_baseline(rule):
     assert serious(RULES[rule](make_session(), LOG, NOW)) == []
-
-
-def test_rules_never_imports_textual():
-    # A fresh interpreter, since this one may have imported Textual for other tests.
-    src = str(Path(pmconsole.__file__).parents[1])
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([src, os.environ.get("PYTHONPATH", "")])}
-    code = "import sys, pmconsole.domain.rules; print('textual' in sys.modules)"
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, env=env
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "False"
 
 
 def test_check_sorts_by_step_then_severity_then_rule():

@@ -10,9 +10,8 @@ import time
 
 import pytest
 
-from pmconsole.domain.clock import FakeClock
 from pmconsole.storage.session_store import SessionStore, load_session, read_snapshot
-from snapshot_app import MEETING_TIME, console, demo_copy
+from snapshot_app import console, demo_copy
 from textual.widgets import Static
 from typing_helpers import until
 

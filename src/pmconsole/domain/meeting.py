@@ -19,13 +19,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Iterable, Literal
+from typing import Iterable, Literal, Protocol
 
 from pmconsole.domain import rules
 from pmconsole.domain.clock import Clock, Countdown, MeetingTimers, format_clock
 from pmconsole.domain.model import WRAP_UP, Pause, Session, SpeakerTurn, StepTime
 from pmconsole.domain.ops import Op, add_op, del_op, set_op
-from pmconsole.storage.session_store import SessionStore
+
+
+class SessionKeeper(Protocol):
+    """Where the meeting's session lives and its edits go: storage's SessionStore."""
+
+    @property
+    def session(self) -> Session: ...
+
+    def edit(self, *ops: Op) -> object: ...
+
+    def checkpoint(self) -> object: ...
+
 
 # A block on one of these rules keeps the meeting from moving past the step named.
 ADVANCE_GUARDS: dict[str, int] = {
@@ -107,7 +118,7 @@ def start_offer(session: Session, now: datetime) -> str:
 class MeetingRun:
     def __init__(
         self,
-        store: SessionStore,
+        store: SessionKeeper,
         clock: Clock,
         *,
         log: rules.LogFacts | None = None,
