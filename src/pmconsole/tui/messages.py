@@ -1,4 +1,4 @@
-"""The console's messages: small, and the frequent ones merge in bursts."""
+"""The console's messages, each small: what changed, or what a control asks its screen to do."""
 
 from __future__ import annotations
 
