@@ -17,7 +17,7 @@ from pmconsole.tui.widgets.keys_footer import KeysFooter
 from pmconsole.tui.widgets.timeline_table import TimelineTable
 from pmconsole.tui.widgets.timeline_panel import TimelinePanel, event_time_parser
 from snapshot_app import console, demo_copy
-from typing_helpers import seven_open
+from typing_helpers import go_to, seven_open
 
 SIZE = (120, 40)
 
@@ -25,15 +25,6 @@ SIZE = (120, 40)
 @pytest.fixture
 def demo(tmp_path):
     return demo_copy(tmp_path)
-
-
-async def go_to(pilot, step: int) -> None:
-    """Walk there step by step with F4, as a facilitator does."""
-    while pilot.app.meeting.step < step:
-        before = pilot.app.meeting.step
-        await pilot.press("f4")
-        await pilot.pause()
-        assert pilot.app.meeting.step == before + 1, "the meeting did not move on"
 
 
 async def on_the_first_action(pilot) -> None:

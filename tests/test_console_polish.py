@@ -18,7 +18,8 @@ from pmconsole.tui.widgets.keys_footer import KeysFooter
 from pmconsole.tui.widgets.timeline_panel import TimelinePanel
 from pmconsole.tui.widgets.timeline_table import TimelineTable
 from snapshot_app import console, demo_copy
-from test_console_part2 import go_to, notices
+from test_console_part2 import notices
+from typing_helpers import go_to
 
 SIZE = (120, 40)
 SMALL = (80, 24)

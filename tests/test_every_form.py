@@ -14,6 +14,7 @@ from pmconsole.domain.ops import add_op, set_op
 from pmconsole.tui.widgets.form import RecordForm, TickBox, TickList
 from pmconsole.tui.widgets.timeline_table import TimelineTable
 from snapshot_app import console, demo_copy
+from typing_helpers import go_to
 
 SIZE = (120, 40)
 EVIDENCE_KINDS = ("timeline", "log", "screenshot", "note", "link")
@@ -22,15 +23,6 @@ EVIDENCE_KINDS = ("timeline", "log", "screenshot", "note", "link")
 @pytest.fixture
 def demo(tmp_path):
     return demo_copy(tmp_path)
-
-
-async def go_to(pilot, step: int) -> None:
-    while pilot.app.meeting.step < step:
-        await pilot.press("f4")
-        await pilot.pause()
-    view = pilot.app.screen.query_one(f"#step-{step}")
-    while not view.complete:  # the parts below the first screenful (the roster) are there
-        await pilot.pause()
 
 
 def record(app, collection: str, record_id: str):

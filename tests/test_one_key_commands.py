@@ -14,7 +14,7 @@ from pmconsole.domain.ops import add_op
 from pmconsole.tui.widgets.form import RecordForm
 from pmconsole.tui.widgets.timeline_table import TimelineTable
 from snapshot_app import console, demo_copy
-from typing_helpers import burst, seven_open, until
+from typing_helpers import burst, go_to, seven_open, until
 
 SIZE = (120, 40)
 
@@ -38,18 +38,9 @@ class Said:
         return self.notices[-1] if self.notices else ""
 
 
-async def go_to(pilot, step: int) -> None:
-    """There with F4, as a facilitator goes, the meeting started (F5) on the way."""
-    if not pilot.app.meeting.started:
-        await pilot.press("f5")
-    while pilot.app.meeting.step < step:
-        await pilot.press("f4")
-        await pilot.pause()
-
-
 async def on_the_actions(pilot) -> list[dict]:
     """Step 7, its list of actions focused; the actions as they are."""
-    await go_to(pilot, 7)
+    await go_to(pilot, start=True, step=7)
     pilot.app.screen.query_one("#actions", DataTable).focus()
     await pilot.pause()
     return dumped(pilot.app, "actions")
@@ -86,7 +77,7 @@ async def test_keys_typed_with_a_refused_step_key_do_nothing(demo):
 
     app = console(demo)
     async with app.run_test(size=SIZE) as pilot:
-        await go_to(pilot, 2)
+        await go_to(pilot, start=True, step=2)
         app.edit(set_op("question", "text", ""))
         await pilot.pause()
         question = app.screen.query_one("#question")
@@ -137,14 +128,14 @@ async def test_every_one_key_change_says_what_it_did_and_z_undoes_it(demo):
     app = console(demo)
     async with app.run_test(size=SIZE, message_hook=said) as pilot:
         # Step 1, the roster: i (involved), x (remove).
-        await go_to(pilot, 1)
+        await go_to(pilot, start=True, step=1)
         view = app.screen.query_one("#step-1")
         await until(pilot, lambda: view.complete, "the roster")
         app.screen.query_one("#roster", DataTable).focus()
         await undo_round(pilot, said, "i", "participants", one_field_changed("involved"))
         await undo_round(pilot, said, "x", "participants", one_less)
         # Step 3, the speaker queue: n (start, then next), k (skip), d (move down), + (minutes).
-        await go_to(pilot, 3)
+        await go_to(pilot, start=True, step=3)
         app.screen.query_one("#queue", DataTable).focus()
         await undo_round(pilot, said, "n", "speaker_turns", one_field_changed("started_at"))
         await pilot.press("n")  # the first turn is on
@@ -155,11 +146,11 @@ async def test_every_one_key_change_says_what_it_did_and_z_undoes_it(demo):
         await undo_round(pilot, said, "plus", "speaker_turns",
                          one_field_changed("planned_minutes"))
         # Step 4, evidence: x.
-        await go_to(pilot, 4)
+        await go_to(pilot, start=True, step=4)
         app.screen.query_one("#evidence", DataTable).focus()
         await undo_round(pilot, said, "x", "evidence", one_less)
         # Step 5, the timeline: f, m, x.
-        await go_to(pilot, 5)
+        await go_to(pilot, start=True, step=5)
         app.screen.query_one(TimelineTable).focus()
         await undo_round(pilot, said, "f", "timeline", one_field_changed("basis"))
         await undo_round(pilot, said, "m", "timeline", one_field_changed("major"))
@@ -169,7 +160,7 @@ async def test_every_one_key_change_says_what_it_did_and_z_undoes_it(demo):
         app.edit(add_op("factors", ContributingFactor(text="One person on call",
                                                       category="staffing",
                                                       event_ids=[major.id])))
-        await go_to(pilot, 6)
+        await go_to(pilot, start=True, step=6)
         events_list = app.screen.query_one("#events", OptionList)
         events_list.highlighted = events_list.get_option_index(major.id)
         await pilot.pause()
@@ -177,7 +168,7 @@ async def test_every_one_key_change_says_what_it_did_and_z_undoes_it(demo):
         await undo_round(pilot, said, "c", "factors", one_field_changed("category"))
         await undo_round(pilot, said, "x", "factors", one_less)
         # Step 7, actions: d (done), d again (reopen), x (drop).
-        await go_to(pilot, 7)
+        await go_to(pilot, start=True, step=7)
         table = app.screen.query_one("#actions", DataTable)
         table.focus()
         table.move_cursor(row=0)

@@ -243,7 +243,8 @@ async def test_an_action_agreed_in_the_console_is_checked_against_adds_made_mean
     from pmconsole.domain.model import ActionItem
     from pmconsole.domain.ops import add_op
     from pmconsole.storage.session_store import save_session
-    from test_console_part2 import fill, go_to
+    from test_console_part2 import fill
+    from typing_helpers import go_to
     from typing_helpers import seven_open
 
     seven_open(demo)

@@ -12,6 +12,25 @@ from pmconsole.domain.model import ActionItem
 from pmconsole.storage.session_store import load_session, save_session
 
 
+async def go_to(pilot, step: int, *, start: bool = False) -> None:
+    """Move the meeting to ``step`` one step at a time, as F4 does (each step's records, its
+    guards, step 3's queue), without drawing the steps between: walking with the keys is the
+    journey's test (test_journey.py), and drawing each step made most tests several times
+    slower. ``start``: the meeting started first, as F5 does. Returns once the step's view is
+    complete (the parts below its first screenful are there)."""
+    app = pilot.app
+    screen = app.console_screen()
+    if start and not app.meeting.started:
+        screen.action_start_meeting()
+    while app.meeting.step < step:
+        before = app.meeting.step
+        screen.go_to(before + 1)
+        assert app.meeting.step == before + 1, "the meeting did not move on"
+    await pilot.pause()
+    view = app.screen.query_one(f"#step-{step}")
+    await until(pilot, lambda: view.complete, f"step {step} complete")
+
+
 def burst(app, *keys: str) -> None:
     """Keys as a terminal delivers a burst (tmux send-keys, a paste over ssh): all queued
     before the first is handled. A key is a character, or a name in angle brackets (<tab>,
