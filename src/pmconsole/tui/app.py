@@ -26,7 +26,8 @@ from pmconsole.domain.text import clean_text
 from pmconsole.domain.ops import Op, OpError, set_op
 from pmconsole.tui.keys import BURST_GAP, KeyRouter
 from pmconsole.startup import announce_ready, resume_collector
-from pmconsole.storage.session_store import ReadOnlySession, SessionStore
+from pmconsole.storage.notices import ReadOnlySession
+from pmconsole.storage.session_store import SessionStore
 from pmconsole.tui.widgets.fields import BoundInput, FieldRef
 
 STARTED = time.perf_counter()
