@@ -31,6 +31,7 @@ class SyncResult:
 
     ops: list[Op] = field(default_factory=list)
     notices: list[Notice] = field(default_factory=list)
+    log_replaced: bool = False  # a replica found the live log deleted or replaced: not rebuilt
 
     @property
     def changed(self) -> bool:

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Callable
 
 from pmconsole.domain.model import Session
-from pmconsole.domain.ops import LiveSession, Op, OpError, describe, inverse
+from pmconsole.domain.ops import LiveSession, Op, describe, inverse
 from pmconsole.storage import hand_edits, oplog, presence
 from pmconsole.storage.notices import Notice, ReadOnlySession, SyncResult
 from pmconsole.storage.recovery import LogRecovery
@@ -53,24 +53,41 @@ CONFLICT_WINDOW = 10.0  # seconds in which another pane's write over ours earns 
 class SessionStore(LogRecovery):
     """One open session: the live model, the log it is kept in, and the TOML checkpoint.
 
-    Use from one thread. ``edit`` commits and applies; ``poll`` (call it every 100-250 ms)
-    brings in other processes' edits, keeps the heartbeat and notices hand edits of the file.
+    Use from one thread: each store owns its SQLite connection and its model. ``edit``
+    commits and applies; ``poll`` (call it every 100-250 ms) brings in other processes' edits,
+    keeps the heartbeat and notices hand edits of the file.
+
+    The console does the disk's slow work off its event loop with a second store, a replica
+    (``replica_from``), owned by its storage thread (tui/sync.py): the replica keeps the
+    heartbeat, reads the log, writes checkpoints and merges hand edits from its own copy of
+    the model, and hands the edits it read to the pane's store (``take``), which applies them
+    on the pane's thread. The pane's store only commits its own edits.
     """
 
     def __init__(
-        self, path: Path | str, *, role: str = "facilitator", keep_acknowledged: bool = False
+        self, path: Path | str, *, role: str = "facilitator", keep_acknowledged: bool = False,
+        origin: str | None = None, replica_from: int | None = None,
     ) -> None:
         """``keep_acknowledged``: when a file changed on disk cannot be told apart from
         several versions, or puts back an earlier one, merge only the fields it changes and
         the records it brings back, deleting none (the command line, where no one can be
         asked). Without it (the console) the whole change is merged and the notice carries
-        its undo."""
+        its undo.
+
+        ``replica_from``: open a replica of a pane's store that has applied the log up to
+        that edit, under the pane's ``origin``. It gathers in ``rows_read`` every edit after
+        it, for the pane's store to ``take``; it tells nothing of them itself, and leaves a
+        log deleted while open to the pane's store to rebuild (``SyncResult.log_replaced``)."""
         self.path = Path(path)
         self.keep_acknowledged = keep_acknowledged
         self.log_path = log_path_for(self.path)
         self.lock_path = self.log_path.with_name(self.log_path.name + "-lock")
         self.role = role
-        self.origin = uuid.uuid4().hex
+        self.origin = origin or uuid.uuid4().hex
+        self.replica = replica_from is not None
+        self.rows_read: list[oplog.Row] = []  # a replica's reading, not yet handed over
+        # The other panes as the storage thread last saw them; None: ask the log.
+        self.others: list[str] | None = None
         self.read_only: str = ""  # why edits are refused, "" when they are not
         self.error: str = ""  # the last failure to save, "" when saved
         self.notices: list[Notice] = []  # found while opening
@@ -87,6 +104,10 @@ class SessionStore(LogRecovery):
         self._log_identity: tuple[int, int] | None = None  # the live log's device and inode
         self._mine: dict[tuple[str, str, str], float] = {}
         self._open()
+        if replica_from is not None and self._conn is not None:
+            # From where the pane's store is, not from the file's checkpoint: another pane
+            # may have written one since the pane opened.
+            self.rows_read = oplog.rows_after(self._conn, replica_from)
 
     # -- opening ---------------------------------------------------------------------------
 
@@ -251,12 +272,25 @@ class SessionStore(LogRecovery):
     # -- reading what others did -----------------------------------------------------------
 
     def _sync_ops(self) -> SyncResult:
-        result = SyncResult()
         if self._conn is None:
-            return result
+            return SyncResult()
+        rows = oplog.rows_after(self._conn, self.applied_seq)
+        if self.replica:
+            self.rows_read.extend(rows)
+            return SyncResult(ops=self._apply(rows).ops)  # the pane's store tells of them
+        return self._apply(rows)
+
+    def take(self, rows: list[oplog.Row]) -> SyncResult:
+        """Apply edits a replica read from the log (its ``rows_read``), in commit order, on
+        this store's thread; those already applied here (by an edit's own commit) are passed
+        over."""
+        return self._apply([row for row in rows if row[0] > self.applied_seq])
+
+    def _apply(self, rows: list[oplog.Row]) -> SyncResult:
+        result = SyncResult()
         bad = 0
         now = time.monotonic()
-        for seq, origin, body, crc in oplog.rows_after(self._conn, self.applied_seq):
+        for seq, origin, body, crc in rows:
             self.applied_seq = seq
             op = oplog.decode(body, crc)
             if op is None:
@@ -294,6 +328,8 @@ class SessionStore(LogRecovery):
         if self._conn is not None and not self.read_only and (
             self._log_stat() != self._log_identity
         ):
+            if self.replica:
+                return SyncResult(log_replaced=True)
             result = self._rebuild_log()
         if self.pending:
             self._flush()
@@ -338,6 +374,8 @@ class SessionStore(LogRecovery):
 
     def other_panes(self) -> list[str]:
         """The roles of the other processes that have this session open now."""
+        if self.others is not None:
+            return self.others
         if self._conn is None:
             return []
         return presence.other_panes(self._conn, self.origin)
@@ -353,9 +391,10 @@ class SessionStore(LogRecovery):
             self._flush()
             with oplog.file_lock(self.lock_path):
                 self._sync_ops()
-                if self._file_changed():
-                    self._merge_file_change(locked=True)
-                    return True
+                if self._file_changed() and self._merge_file_change(locked=True):
+                    return True  # merged, and written back at once
+                # Unchanged, or another pane's (or this pane's replica's) checkpoint: ours may
+                # hold later edits.
                 return self._write_checkpoint(force=force)
         except (sqlite3.Error, OSError) as err:
             self.error = f"checkpoint of {self.path.name} failed — {err}; retrying"
@@ -447,21 +486,13 @@ class SessionStore(LogRecovery):
 
     # -- closing ---------------------------------------------------------------------------
 
-    def close(self) -> None:
+    def close(self, *, checkpoint: bool = True) -> None:
         """Checkpoint and let go. Edits already committed stay in the log either way."""
         if self._conn is None:
             return
-        self.checkpoint()
+        if checkpoint:
+            self.checkpoint()
         presence.leave(self._conn, self.origin)
         self._conn.close()
         self._conn = None
 
-
-__all__ = [
-    "CHECKPOINT_EVERY",
-    "Notice",
-    "OpError",
-    "ReadOnlySession",
-    "SessionStore",
-    "SyncResult",
-]
