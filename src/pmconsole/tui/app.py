@@ -147,7 +147,8 @@ class PmConsole(App[int]):
             self.tell(notice)
         if self._poll_enabled and not self.store.read_only:
             self.sync = StorageSync(self, self.store, POLL_SECONDS)
-            self.sync.start()
+            # Its replica reads the whole file again: not while the first screen is drawn.
+            self.after_first_screen(self.sync.start)
             if self.meeting is not None:
                 self.meeting.checkpoint = self.sync.checkpoint_soon
         if self.role == "notes":
