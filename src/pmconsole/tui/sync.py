@@ -1,9 +1,11 @@
-"""The storage thread: the console never waits on the disk for anything but committing its own
-edits (a one-row append to the live log).
+"""The storage thread: the console's event loop waits on the disk only to commit its own edits
+(a one-row append to the live log), to retry those the disk would not take, and to rebuild a
+live log deleted while open (rare); opening a session is done before the app runs, or in the
+picker.
 
 One long-lived thread per open session owns a replica of the pane's store (its own SQLite
 connection and its own copy of the model, under the pane's origin: see SessionStore). Every
-POLL_SECONDS it reads the log, keeps the heartbeat, notices a file changed outside pmconsole and
+round (the app's POLL_SECONDS) it reads the log, keeps the heartbeat, notices a file changed outside pmconsole and
 merges it, and writes the checkpoints it is asked for (a step change, every CHECKPOINT_EVERY
 edits). It never touches the pane's model: what it finds goes to the app as a StorageNews
 message, and the app applies it on its own thread (``apply``).
