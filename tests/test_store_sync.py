@@ -111,6 +111,9 @@ async def test_a_hand_edit_is_merged_by_the_storage_thread_and_shown(demo, monke
 
     monkeypatch.setattr(SessionStore, "_merge_file_change", spy)
     app = console(demo, poll=True)
+    said: list[str] = []
+    shown = app.notify
+    app.notify = lambda message, **kwargs: (said.append(message), shown(message, **kwargs))[1]
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         title = next(w for w in app.screen.query("BoundInput") if w.ref.field == "title")
@@ -120,7 +123,6 @@ async def test_a_hand_edit_is_merged_by_the_storage_thread_and_shown(demo, monke
                         encoding="utf-8")
         await until(pilot, lambda: title.value == "Edited in an editor", "the merge shown")
         assert app.store.session.incident.title == "Edited in an editor"
-        said = [str(n.message) for n in app._notifications]
         assert any("changed outside pmconsole" in m for m in said), said
         assert set(merged_in) == {"pmconsole-storage"}
         app.edit(set_op("session", "summary", "after the merge"))

@@ -27,7 +27,7 @@ from pmconsole.domain.ops import Op, OpError, set_op
 from pmconsole.tui.keys import BURST_GAP, KeyRouter
 from pmconsole.tui.sync import StorageSync
 from pmconsole.startup import announce_ready, resume_collector
-from pmconsole.storage.notices import ReadOnlySession
+from pmconsole.storage.notices import ReadOnlySession, SyncResult
 from pmconsole.storage.session_store import CHECKPOINT_EVERY, SessionStore
 from pmconsole.tui.widgets.fields import BoundInput, FieldRef
 
@@ -459,7 +459,7 @@ class PmConsole(App[int]):
         was_read_only = self.store.read_only
         self._took(self.sync.apply(news), was_read_only)
 
-    def _took(self, result, was_read_only: str) -> None:
+    def _took(self, result: SyncResult, was_read_only: str) -> None:
         """Show and redraw what one round of reading the disk brought in."""
         assert self.store is not None
         if was_read_only and not self.store.read_only:
