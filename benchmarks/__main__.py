@@ -21,7 +21,8 @@ from pathlib import Path
 from pmconsole.storage import locations
 from pmconsole.domain.model import TimelineEvent
 from pmconsole.domain.ops import add_op, set_op
-from pmconsole.storage.session_store import SessionStore, load_session, save_session
+from pmconsole.storage.session_store import SessionStore
+from pmconsole.storage.toml_file import atomic_write, dump_session, parse_session, read_bytes
 
 HERE = Path(__file__).parent
 
@@ -56,7 +57,8 @@ def p95(values: list[float]) -> float:
 
 def session_with(folder: Path, events: int) -> Path:
     """The demo session grown to ``events`` timeline events."""
-    session = load_session(locations.bundled_demo())
+    demo = locations.bundled_demo()
+    session = parse_session(read_bytes(demo), demo)
     start = session.incident.started_at
     base = len(session.timeline)
     for i in range(max(0, events - base)):
@@ -71,7 +73,7 @@ def session_with(folder: Path, events: int) -> Path:
         )
     del session.timeline[events:]
     path = folder / f"events-{events}.toml"
-    save_session(path, session)
+    atomic_write(path, dump_session(session))
     return path
 
 
@@ -327,6 +329,13 @@ def main(argv: list[str] | None = None) -> int:
             "ui_latency_ratio", ui_ours / ui_anchor, 1.3, "×",
             f"bare DataTable with the same rows adding one {ui_anchor * 1000:.0f} ms",
             f"add an event to the 5,000-event timeline and redraw {ui_ours * 1000:.0f} ms"))
+        from .ui_stall import measure as measure_stall
+
+        stall, screens = measure_stall(big, 6 if args.quick else 10)
+        figures.append(Figure(
+            "ui_stall_ms_max", stall, 50.0, "ms", "absolute",
+            f"the event loop's longest block over step changes (each a checkpoint) while another "
+            f"pane types; the same step changes with no storage work: {screens:.0f} ms"))
         from .log_search import make_log, measure as measure_search
 
         make_log(folder / "log", 2000)

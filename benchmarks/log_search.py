@@ -9,7 +9,7 @@ from pathlib import Path
 
 from pmconsole.storage.log_index import PostMortemLog
 from pmconsole.domain.model import ActionItem, ContributingFactor, Incident, Meeting, Session, TimelineEvent
-from pmconsole.storage.session_store import save_session
+from pmconsole.storage.toml_file import atomic_write, dump_session
 
 # A log reads like real post-mortems: a few dozen words every one uses, and a long tail of
 # specific ones (services, technologies, error names) that few share. Zipf-like sampling.
@@ -52,7 +52,7 @@ def make_log(folder: Path, count: int, seed: int = 1) -> None:
             actions=[ActionItem(id="a-1", title=f"fix {words[2]}", owner="Ann",
                                 criterion="p95 under 200 ms")],
         )
-        save_session(folder / f"pm-{i:05d}.toml", session)
+        atomic_write(folder / f"pm-{i:05d}.toml", dump_session(session))
 
 
 def measure(folder: Path, index: Path, queries: int) -> tuple[list[float], float, list[float]]:

@@ -16,7 +16,7 @@ from pmconsole.domain.clock import FakeClock
 from pmconsole.storage.config import Settings
 from pmconsole.domain.model import TimelineEvent
 from pmconsole.domain.ops import add_op
-from pmconsole.storage.session_store import load_session
+from pmconsole.storage.toml_file import parse_session, read_bytes
 from pmconsole.tui.widgets.timeline_table import COLUMNS, TimelineTable
 
 SIZE = (120, 40)
@@ -44,7 +44,7 @@ class BareTable(App):
 
 
 async def anchor(path: Path, adds: int) -> list[float]:
-    session = load_session(path)
+    session = parse_session(read_bytes(path), path)
     rows_of = TimelineTable()
     rows_of.events, rows_of.zone = session.sorted_timeline(), session.zone()
     rows = [rows_of.row(i).cells for i in range(rows_of.row_count)]

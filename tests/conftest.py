@@ -25,7 +25,7 @@ from pmconsole.domain.model import (
     TimelineEvent,
 )
 from pmconsole.cli import main
-from pmconsole.storage.session_store import save_session
+from session_files import save_session
 
 UTC = timezone.utc
 # The clean session's incident ended here; the meeting is 60 h later (inside 48-72 h).

@@ -32,12 +32,13 @@ from hypothesis import strategies as st
 
 import pmconsole.tui.app as app_module
 from conftest import MEETING_DAY, NOW_TEXT, RESOLVED, _session, one_line, run
-from pmconsole.storage import locations, session_store as store
+from pmconsole.storage import locations, toml_file as store
 from pmconsole.cli import main
 from pmconsole.importers import ImportRefused, ImportResult, import_timeline
 from pmconsole.domain.model import Session
 from pmconsole.domain.ops import set_op
-from pmconsole.storage.session_store import SessionFileError, dump_session, load_session, parse_session
+from pmconsole.storage.toml_file import SessionFileError, dump_session, parse_session
+from session_files import load_session, save_session
 from snapshot_app import console
 
 # -- helpers ---------------------------------------------------------------------------------------
@@ -399,7 +400,7 @@ def test_dangling_links_are_accepted_by_every_command(
 ):
     monkeypatch.setenv("PMCONSOLE_SESSIONS_DIR", str(tmp_path))
     path = tmp_path / "incident.toml"
-    store.save_session(path, dangling_session(make_session))
+    save_session(path, dangling_session(make_session))
     code, out, err = run(capsys, *[a.replace("{path}", str(path)) for a in args])
     assert code in (0, 1), err  # 1: a rule of the method refused (check); never a crash
     assert "Traceback" not in err
@@ -434,7 +435,7 @@ async def test_dangling_event_and_factor_links_do_not_break_the_console(tmp_path
     session.actions[0].factor_ids = ["f-gone", "f-1"]
     session.speaker_turns[0].participant_id = "p-gone"
     session.meeting.current_step = 1
-    store.save_session(path, session)
+    save_session(path, session)
     await walk_the_console(path)
 
 
@@ -448,7 +449,7 @@ async def test_a_facilitator_not_on_the_roster_does_not_break_the_console(tmp_pa
     session = make_session()
     session.meeting.facilitator = "p-gone"
     session.meeting.current_step = 1
-    store.save_session(path, session)
+    save_session(path, session)
     await walk_the_console(path)
 
 
@@ -621,7 +622,7 @@ def test_an_import_time_without_a_zone_is_read_in_the_incident_zone(
     session = make_session()
     session.incident.timezone = "Europe/Berlin"
     path = tmp_path / "incident.toml"
-    store.save_session(path, session)
+    save_session(path, session)
     source = tmp_path / "events.csv"
     source.write_text("time,text\n2024-03-04 10:30:00,naive\n")
     code, out, err = run(capsys, "import", path, source)

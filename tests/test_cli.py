@@ -17,7 +17,9 @@ from conftest import MEETING, MEETING_DAY, NOW_TEXT, one_line, run
 from pmconsole.cli import main
 from pmconsole.storage import locations
 from pmconsole.domain.model import SCHEMA_VERSION
-from pmconsole.storage.session_store import dump_session, load_session, log_path_for, read_snapshot
+from pmconsole.storage.oplog import log_path_for, read_snapshot
+from pmconsole.storage.toml_file import dump_session
+from session_files import load_session
 
 UTC = timezone.utc
 
@@ -544,7 +546,7 @@ def test_module_entry_point_prints_no_traceback_on_a_bad_file(tmp_path, make_ses
 
 
 def test_module_entry_point_refusal_exits_1(tmp_path, make_session, make_action):
-    from pmconsole.storage.session_store import save_session
+    from session_files import save_session
 
     path = tmp_path / "incident.toml"
     save_session(path, seven_open(make_session, make_action))
@@ -683,7 +685,7 @@ def test_export_writes_beside_the_session_and_never_overwrites_without_force(wri
 
 
 def test_export_never_replaces_the_session_s_edit_log_even_with_force(write_session, capsys):
-    from pmconsole.storage.session_store import log_path_for
+    from pmconsole.storage.oplog import log_path_for
 
     path = write_session()
     assert run(capsys, "timeline", "add", path, "--at", "2024-03-04T10:20:00+01:00",

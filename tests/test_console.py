@@ -12,7 +12,8 @@ from pmconsole.domain.ops import add_op, set_op
 from pmconsole.tui.screens.facts import FactsStep
 from pmconsole.tui.widgets.fields import BoundInput
 from pmconsole.tui.widgets.timeline_table import TimelineTable
-from pmconsole.storage.session_store import SessionStore, load_session
+from pmconsole.storage.session_store import SessionStore
+from session_files import load_session
 from snapshot_app import MEETING_TIME, console, demo_copy
 
 SIZE = (120, 40)

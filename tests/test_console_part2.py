@@ -11,7 +11,7 @@ from textual.widgets import DataTable, Input
 
 from pmconsole.domain import rules
 from pmconsole.domain.ops import set_op
-from pmconsole.storage.session_store import load_session, save_session
+from session_files import load_session, save_session
 from pmconsole.tui.widgets.form import RecordForm
 from pmconsole.tui.widgets.keys_footer import KeysFooter
 from pmconsole.tui.widgets.timeline_table import TimelineTable

@@ -10,7 +10,7 @@ from textual.widgets import DataTable, Input, Static
 
 from pmconsole.domain.model import Feedback
 from pmconsole.domain.ops import set_op
-from pmconsole.storage.session_store import load_session, save_session
+from session_files import load_session, save_session
 from pmconsole.tui.widgets.fields import BoundInput
 from pmconsole.tui.widgets.form import RecordForm
 from pmconsole.tui.widgets.header import MeetingHeader

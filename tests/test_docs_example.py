@@ -11,7 +11,8 @@ from datetime import timedelta
 from pathlib import Path
 
 from pmconsole.domain.model import SCHEMA_VERSION, budgets_for
-from pmconsole.storage.session_store import dump_session, load_session, parse_session
+from pmconsole.storage.toml_file import dump_session, parse_session
+from session_files import load_session
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "session-format.md"

@@ -50,7 +50,7 @@ from pmconsole.domain.model import (
     TimelineEvent,
 )
 from pmconsole.domain.rules import PAGE_WORDS
-from pmconsole.storage.session_store import load_session
+from session_files import load_session
 
 UTC = timezone.utc
 ROOT = Path(__file__).resolve().parents[1]

@@ -11,7 +11,8 @@ import sys
 from textual.geometry import Region
 from textual.widgets import RadioButton, RadioSet, TextArea
 
-from pmconsole.storage.session_store import SessionStore, load_session
+from pmconsole.storage.session_store import SessionStore
+from session_files import load_session
 from snapshot_app import console, demo_copy
 
 async def test_at_80x24_the_form_opens_on_its_question_and_only_the_chosen_rating_is_dotted(

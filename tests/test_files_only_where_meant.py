@@ -31,8 +31,10 @@ from hypothesis import strategies as st
 import pmconsole as pmconsole_package
 
 from conftest import NOW_TEXT, one_line, run
-from pmconsole.storage import session_store as store
-from pmconsole.storage.session_store import SessionFileError, load_session, log_path_for
+from pmconsole.storage import toml_file as store
+from pmconsole.storage.oplog import log_path_for
+from pmconsole.storage.toml_file import SessionFileError
+from session_files import load_session, save_session
 from snapshot_app import console, demo_copy
 
 VICTIM = b"# the user's shell start-up file\nexport PATH=$HOME/bin:$PATH\n"
@@ -221,11 +223,11 @@ def test_a_sessions_folder_with_a_fifo_a_device_link_and_100000_tags_is_searched
     folder = tmp_path / "sessions"
     strange = strange_files(folder)
     strange["dangling"] = plant(folder / "dangling.toml", folder / "gone.toml")
-    store.save_session(folder / "good.toml", make_session())
+    save_session(folder / "good.toml", make_session())
     tags = make_session()
     tags.incident.title = "Many tagged outage"
     tags.incident.tags = [f"tag{i}" for i in range(100_000)]
-    store.save_session(folder / "tags.toml", tags)
+    save_session(folder / "tags.toml", tags)
     env = ["--sessions-dir", folder]
 
     searched = pmconsole(*env, "log", "search", "outage", cwd=tmp_path)

@@ -45,7 +45,9 @@ from pmconsole.domain.model import (
     TimelineEvent,
 )
 from pmconsole.domain.ops import set_op
-from pmconsole.storage.session_store import SessionStore, load_session, read_snapshot, save_session
+from pmconsole.storage.oplog import read_snapshot
+from pmconsole.storage.session_store import SessionStore
+from session_files import load_session, save_session
 from snapshot_app import MEETING_TIME, console, demo_copy
 
 # -- the table -------------------------------------------------------------------------------------
@@ -1007,7 +1009,7 @@ async def test_a_paste_that_the_terminal_reader_scrambled_is_put_back_in_order(t
 async def test_a_line_break_from_a_hand_edit_is_a_space_in_a_one_line_field(tmp_path):
     """A title hand-edited with a carriage return ("Payment\\r99:99 FAKE") is cleaned into a
     line break; a one-line field shows it as a space, not as a line of its own on screen."""
-    from pmconsole.storage.session_store import load_session
+    from session_files import load_session
     from pmconsole.tui.widgets.fields import BoundInput
     from snapshot_app import console, demo_copy
 

@@ -14,7 +14,7 @@ from textual.notifications import Notify
 from textual.widgets import DataTable, Input, OptionList
 
 from pmconsole.domain.clock import FakeClock
-from pmconsole.storage.session_store import load_session
+from session_files import load_session
 from pmconsole.tui.widgets.form import RecordForm, TickBox
 from pmconsole.tui.widgets.timeline_table import TimelineTable
 from snapshot_app import MEETING_TIME, console

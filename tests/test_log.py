@@ -26,7 +26,7 @@ from pmconsole.domain.model import (
     TimelineEvent,
 )
 from pmconsole.domain.rules import check
-from pmconsole.storage.session_store import load_session, save_session
+from session_files import load_session, save_session
 
 UTC = timezone.utc
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)

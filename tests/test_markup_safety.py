@@ -8,7 +8,7 @@ import re
 import pytest
 
 from pmconsole.domain.model import ContributingFactor, Evidence, Participant, TimelineEvent
-from pmconsole.storage.session_store import load_session, save_session
+from session_files import load_session, save_session
 from snapshot_app import MEETING_TIME, console, demo_copy
 
 HOSTILE = ["[bold]B1[/bold]", "[@click=app.quit]Q1[/]", "[/]", "[link=file:///etc/passwd]L1[/link]"]

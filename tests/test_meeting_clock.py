@@ -10,7 +10,7 @@ import pytest
 
 from pmconsole.domain.clock import FakeClock
 from pmconsole.domain.model import WRAP_UP
-from pmconsole.storage.session_store import load_session
+from session_files import load_session
 from pmconsole.tui.widgets.countdown import CountdownDisplay
 from pmconsole.tui.widgets.header import MeetingHeader
 from snapshot_app import MEETING_TIME, console, demo_copy

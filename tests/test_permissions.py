@@ -31,7 +31,9 @@ from pmconsole.exporters import export
 from pmconsole.storage.log_index import PostMortemLog, index_path_for
 from pmconsole.domain.model import Evidence, TimelineEvent
 from pmconsole.domain.ops import add_op, set_op
-from pmconsole.storage.session_store import SessionStore, load_session, log_path_for, read_snapshot
+from pmconsole.storage.oplog import log_path_for, read_snapshot
+from pmconsole.storage.session_store import SessionStore
+from session_files import load_session
 from snapshot_app import MEETING_TIME, console, demo_copy
 
 README = Path(__file__).resolve().parent.parent / "README.md"

@@ -19,7 +19,7 @@ from typing import Callable
 
 import pytest
 
-from pmconsole.storage.session_store import read_snapshot
+from pmconsole.storage.oplog import read_snapshot
 
 DEMO = Path(__file__).parent.parent / "sessions" / "demo.toml"
 ESCAPES = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(\x07|\x1b\\)|\x1b[@-_]")

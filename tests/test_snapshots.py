@@ -16,7 +16,7 @@ from textual.widgets import DataTable
 from pmconsole.tui.widgets import drop_stale_lines
 
 from pmconsole.domain.clock import FakeClock
-from pmconsole.storage.session_store import load_session, save_session
+from session_files import load_session, save_session
 from pmconsole.tui.widgets.countdown import CountdownDisplay
 from snapshot_app import MEETING_TIME, console, demo_copy, steady
 

@@ -14,7 +14,7 @@ from textual.widgets import DataTable, Select, Static
 
 from pmconsole import startup
 from pmconsole.tui.screens.schedule import ScheduleStep
-from pmconsole.storage.session_store import load_session
+from session_files import load_session
 from pmconsole.tui.widgets.fields import BoundInput
 from pmconsole.tui.widgets import show_text
 from pmconsole.tui.widgets.keys_footer import KeysFooter

@@ -31,16 +31,15 @@ from pmconsole.domain.model import (
     StepTime,
     TimelineEvent,
 )
-from pmconsole.storage.session_store import (
+from pmconsole.storage.toml_file import (
     MAX_SESSION_BYTES,
     NewerSchemaError,
     SessionFileError,
     atomic_write,
     dump_session,
-    load_session,
     parse_session,
-    save_session,
 )
+from session_files import load_session, save_session
 
 UTC = timezone.utc
 

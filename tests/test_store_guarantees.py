@@ -10,7 +10,9 @@ import time
 
 import pytest
 
-from pmconsole.storage.session_store import SessionStore, load_session, read_snapshot
+from pmconsole.storage.oplog import read_snapshot
+from pmconsole.storage.session_store import SessionStore
+from session_files import load_session
 from snapshot_app import console, demo_copy
 from textual.widgets import Static
 from typing_helpers import until
@@ -196,7 +198,7 @@ def test_eight_concurrent_action_adds_leave_exactly_seven_open(write_session, ma
     from datetime import timedelta
 
     from conftest import MEETING_DAY
-    from pmconsole.storage.session_store import log_path_for
+    from pmconsole.storage.oplog import log_path_for
 
     if not os.path.isdir("/proc/self/fd"):
         pytest.skip("needs /proc to see the processes wait")
@@ -242,7 +244,7 @@ async def test_an_action_agreed_in_the_console_is_checked_against_adds_made_mean
 
     from pmconsole.domain.model import ActionItem
     from pmconsole.domain.ops import add_op
-    from pmconsole.storage.session_store import save_session
+    from session_files import save_session
     from test_console_part2 import fill
     from typing_helpers import go_to
     from typing_helpers import seven_open
@@ -305,7 +307,7 @@ def test_a_stale_editor_save_over_more_saves_than_are_kept_deletes_nothing(
     (store.KEEP_BASES): its base is gone, so what it lacks is not taken as deleted (the
     first three events of 22 were)."""
     from conftest import run
-    from pmconsole.storage.session_store import KEEP_BASES
+    from pmconsole.storage.oplog import KEEP_BASES
 
     path = write_session()
     loaded = path.read_text(encoding="utf-8")
@@ -579,7 +581,7 @@ def test_a_log_deleted_while_open_is_rebuilt_and_loses_no_acknowledged_edit(
 ):
     from conftest import run
     from pmconsole.domain.ops import set_op
-    from pmconsole.storage.session_store import log_path_for
+    from pmconsole.storage.oplog import log_path_for
 
     path = write_session()
     console_store = SessionStore(path)  # a console, open
@@ -642,7 +644,7 @@ def test_a_command_s_edit_made_just_before_the_log_is_deleted_is_kept(write_sess
     """A command commits an event (and writes the file), then the log is deleted before the
     open console has seen the event: the console's rebuild keeps it (it was dropped)."""
     from conftest import run
-    from pmconsole.storage.session_store import log_path_for
+    from pmconsole.storage.oplog import log_path_for
 
     path = write_session()
     console_store = SessionStore(path)  # a console, open, that has not polled since

@@ -17,14 +17,10 @@ import pytest
 
 from pmconsole.domain.model import Incident, Session, TimelineEvent
 from pmconsole.domain.ops import LiveSession, add_op, set_op
-from pmconsole.storage.session_store import (
-    SessionStore,
-    dump_session,
-    load_session,
-    log_path_for,
-    read_snapshot,
-    save_session,
-)
+from pmconsole.storage.oplog import log_path_for, read_snapshot
+from pmconsole.storage.session_store import SessionStore
+from pmconsole.storage.toml_file import dump_session
+from session_files import load_session, save_session
 
 WORKER = Path(__file__).with_name("store_worker.py")
 BASE = datetime(2026, 11, 23, 14, 0, tzinfo=timezone.utc)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from pmconsole.storage.session_store import load_session, save_session
+from session_files import load_session, save_session
 from snapshot_app import demo_copy
 from typing_helpers import seven_open
 

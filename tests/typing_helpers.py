@@ -9,7 +9,7 @@ from pathlib import Path
 from textual import events
 
 from pmconsole.domain.model import ActionItem
-from pmconsole.storage.session_store import load_session, save_session
+from session_files import load_session, save_session
 
 
 async def go_to(pilot, step: int, *, start: bool = False) -> None:

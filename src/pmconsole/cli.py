@@ -26,14 +26,14 @@ from pmconsole.domain.model import (
 )
 from pmconsole.domain.ops import OpError, add_op, set_op
 from pmconsole.startup import pause_collector, resume_collector
-from pmconsole.storage.session_store import (
-    ReadOnlySession,
+from pmconsole.storage.notices import ReadOnlySession
+from pmconsole.storage.oplog import read_snapshot
+from pmconsole.storage.session_store import SessionStore
+from pmconsole.storage.toml_file import (
     SessionFileError,
-    SessionStore,
     atomic_write,
     create_session,
     ensure_folder,
-    read_snapshot,
 )
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Iterable, Literal, Protocol
+from typing import Callable, Iterable, Literal, Protocol
 
 from pmconsole.domain import rules
 from pmconsole.domain.clock import Clock, Countdown, MeetingTimers, format_clock
@@ -125,6 +125,9 @@ class MeetingRun:
         speaker_minutes: int = rules.SPEAKER_MINUTES[0],
     ) -> None:
         self.store = store
+        # Writes the TOML file as the meeting moves (a step change, the start): the store's
+        # own, or the console's storage thread's, which does not wait for the disk.
+        self.checkpoint: Callable[[], object] = store.checkpoint
         self.clock = clock
         self.log = log or rules.LogFacts()
         self.speaker_minutes = speaker_minutes
@@ -258,7 +261,7 @@ class MeetingRun:
         if record is not None and record.ended_at is not None:
             ops.append(set_op("steps", "ended_at", None, step))
         self.store.edit(*ops)
-        self.store.checkpoint()  # the TOML file says the meeting started
+        self.checkpoint()  # the TOML file says the meeting started
         self.timers.steps.pop(self.step, None)  # a restart begins the step's timer again
         step_timer = self.step_countdown(self.step)
         if step_timer is not None:
@@ -302,7 +305,7 @@ class MeetingRun:
             self.store.edit(set_op("meeting", "current_step", target))
             if target == 3 and not self.session.speaker_turns:
                 self.build_queue()
-            self.store.checkpoint()
+            self.checkpoint()
             return []
         blocked = self.blocked_move(target) if guarded else []
         if blocked:
@@ -326,7 +329,7 @@ class MeetingRun:
         self.store.edit(*ops)
         if target == 3 and not self.session.speaker_turns:
             self.build_queue()
-        self.store.checkpoint()  # the TOML file follows the meeting step by step
+        self.checkpoint()  # the TOML file follows the meeting step by step
         old = self.timers.steps.get(leaving)
         if old is not None:
             old.pause()

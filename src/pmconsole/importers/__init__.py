@@ -53,7 +53,7 @@ from zoneinfo import ZoneInfo
 from pydantic import ValidationError
 
 from pmconsole.domain.model import EVENT_KINDS, Evidence, Session, TimelineEvent, counted
-from pmconsole.storage.session_store import SessionFileError, open_regular, size_text
+from pmconsole.storage.toml_file import SessionFileError, open_regular, size_text
 from pmconsole.domain.text import clean_text
 
 __all__ = [

@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from pmconsole.domain.model import DEFAULT_STATEMENT
 from pmconsole.domain.rules import MEETING_MINUTES, SPEAKER_MINUTES
-from pmconsole.storage.session_store import SessionFileError, atomic_write, ensure_folder, read_regular
+from pmconsole.storage.toml_file import SessionFileError, atomic_write, ensure_folder, read_regular
 
 MAX_SETTINGS_BYTES = 1024 * 1024  # a settings file is a few lines
 

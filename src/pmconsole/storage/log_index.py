@@ -30,7 +30,8 @@ from typing import Callable
 from pmconsole.storage import locations
 from pmconsole.domain.model import FIRST_YEAR, Session, _plausible_date
 from pmconsole.domain.rules import LogFacts, PastSession
-from pmconsole.storage.session_store import SessionFileError, ensure_folder, read_snapshot
+from pmconsole.storage.oplog import read_snapshot
+from pmconsole.storage.toml_file import SessionFileError, ensure_folder
 
 INDEX_VERSION = 1
 SNIPPET_OPEN, SNIPPET_CLOSE = "»", "«"

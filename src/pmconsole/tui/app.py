@@ -20,13 +20,15 @@ from textual.theme import Theme
 from pmconsole.storage import locations
 from pmconsole.domain.clock import Clock, SystemClock
 from pmconsole.storage.config import Settings, load_settings, save_setting
-from pmconsole.tui.messages import SessionChanged
+from pmconsole.tui.messages import SessionChanged, StorageNews
 from pmconsole.domain.model import STEP_NAMES, WRAP_UP
 from pmconsole.domain.text import clean_text
 from pmconsole.domain.ops import Op, OpError, set_op
 from pmconsole.tui.keys import BURST_GAP, KeyRouter
+from pmconsole.tui.sync import StorageSync
 from pmconsole.startup import announce_ready, resume_collector
-from pmconsole.storage.session_store import ReadOnlySession, SessionStore
+from pmconsole.storage.notices import ReadOnlySession, SyncResult
+from pmconsole.storage.session_store import CHECKPOINT_EVERY, SessionStore
 from pmconsole.tui.widgets.fields import BoundInput, FieldRef
 
 STARTED = time.perf_counter()
@@ -108,6 +110,7 @@ class PmConsole(App[int]):
         self._versions_to_choose: list[Any] = []  # merges the facilitator is to decide on
         self._asking_version = False
         self.meeting = None
+        self.sync: StorageSync | None = None  # the storage thread, while a session is open
         if store is not None:
             from pmconsole.domain.meeting import MeetingRun
 
@@ -142,6 +145,12 @@ class PmConsole(App[int]):
         assert self.store is not None
         for notice in self.store.notices:
             self.tell(notice)
+        if self._poll_enabled and not self.store.read_only:
+            self.sync = StorageSync(self, self.store, POLL_SECONDS)
+            # Its replica reads the whole file again: not while the first screen is drawn.
+            self.after_first_screen(self.sync.start)
+            if self.meeting is not None:
+                self.meeting.checkpoint = self.sync.checkpoint_soon
         if self.role == "notes":
             from pmconsole.tui.screens.notes import NotesScreen
 
@@ -270,6 +279,8 @@ class PmConsole(App[int]):
 
     def hang_up(self) -> None:
         self.save_typing()
+        if self.sync is not None:
+            self.sync.stop()
         if self.store is not None:
             self.store.close()  # checkpoint: the file is complete before the process goes
         self.exit(0)
@@ -327,6 +338,8 @@ class PmConsole(App[int]):
                     widget.commit()
 
     def on_unmount(self) -> None:
+        if self.sync is not None:
+            self.sync.stop()
         if self.store is not None:
             self.store.close()
 
@@ -422,10 +435,33 @@ class PmConsole(App[int]):
             screen.post_message(SessionChanged(collections, local))
 
     def poll_store(self) -> None:
-        if self.store is None:
+        """Bring in what the disk has. With the storage thread running, it does (and posts
+        StorageNews); here only edits the disk would not take are tried again. Without it
+        (polling off: tests, benchmarks) one round is done here, on this thread."""
+        store = self.store
+        if store is None:
+            return
+        if self.sync is not None:
+            if store.edits_since_checkpoint >= CHECKPOINT_EVERY:
+                store.edits_since_checkpoint = 0
+                self.sync.checkpoint_soon()
+            if not store.pending:
+                return
+            # The disk's trouble: the edits wait in this store, and are retried from here.
+        was_read_only = store.read_only
+        self._took(store.poll(), was_read_only)
+        if self.sync is None:
+            store.maybe_checkpoint()
+
+    def on_storage_news(self, news: StorageNews) -> None:
+        if self.sync is None or self.store is None:
             return
         was_read_only = self.store.read_only
-        result = self.store.poll()
+        self._took(self.sync.apply(news), was_read_only)
+
+    def _took(self, result: SyncResult, was_read_only: str) -> None:
+        """Show and redraw what one round of reading the disk brought in."""
+        assert self.store is not None
         if was_read_only and not self.store.read_only:
             self.save_typing()  # typing refused while read-only is saved now
         changed = list(result.ops)
@@ -434,7 +470,6 @@ class PmConsole(App[int]):
             changed += notice.ops  # a file changed on disk, merged
         if changed:
             self.announce(frozenset(op.get("c", "") for op in changed), local=False)
-        self.store.maybe_checkpoint()
 
     def typing_unsaved(self, field: object, unsaved: bool) -> None:
         """A field has typing not yet saved (it is, within a second), or no longer has: the

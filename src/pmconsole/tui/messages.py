@@ -20,3 +20,16 @@ class ChooseTemplate(Message):
     """Step 2's question field asks to move the choice of question template by ``delta``."""
 
     delta: int
+
+
+@dataclass
+class StorageNews(Message):
+    """What the storage thread (tui/sync.py) found on the disk, for the app to apply on its own
+    thread. None: unchanged since the last news."""
+
+    rows: list = field(default_factory=list)  # edits read from the log, in commit order
+    notices: list = field(default_factory=list)  # the store's notices (merges, a file unreadable)
+    read_only: str | None = None  # why edits are refused now, "" when they are not
+    error: str | None = None  # trouble with the live log, "" when there is none
+    others: list[str] | None = None  # the other panes' roles
+    log_replaced: bool = False  # the live log was deleted or replaced while open

@@ -270,7 +270,7 @@ class ConsoleScreen(AwaitsFocus, Screen):
     def export(self, fmt: str) -> None:
         """Write one export beside the session file and say where."""
         from pmconsole import exporters
-        from pmconsole.storage.session_store import atomic_write
+        from pmconsole.storage.toml_file import atomic_write
 
         store = self.app.store  # type: ignore[attr-defined]
         self.app.save_typing()  # type: ignore[attr-defined]

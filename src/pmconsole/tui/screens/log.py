@@ -15,7 +15,8 @@ from textual.widgets import DataTable, Input, Static
 
 from pmconsole.storage.log_index import Hit, LogQueryError, PostMortemLog
 from pmconsole.domain.model import counted
-from pmconsole.storage.session_store import SessionFileError, read_snapshot
+from pmconsole.storage.oplog import read_snapshot
+from pmconsole.storage.toml_file import SessionFileError
 from pmconsole.tui.widgets import plain_cells, redraw_when_measured
 from pmconsole.tui.widgets.fields import CleanInput
 from pmconsole.tui.widgets.keys_footer import KeysFooter

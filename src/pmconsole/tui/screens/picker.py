@@ -14,7 +14,8 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
 from pmconsole.domain.model import STEP_NAMES, WRAP_UP, Incident, Meeting, Session
-from pmconsole.storage.session_store import SessionFileError, create_session, read_snapshot
+from pmconsole.storage.oplog import read_snapshot
+from pmconsole.storage.toml_file import SessionFileError, create_session
 from pmconsole.tui.widgets import plain_cells, redraw_when_measured
 from pmconsole.tui.widgets.form import FormField, RecordForm, required
 from pmconsole.tui.widgets.keys_footer import KeysFooter
