@@ -705,3 +705,34 @@ def test_a_command_that_only_looks_says_a_file_changed_outside_is_shown_as_on_di
     session = load_session(path)
     assert session.incident.title == "Edited by hand"
     assert "typed live" in {e.text for e in session.timeline}
+
+
+def test_a_live_log_emptied_in_place_while_open_is_rebuilt_and_writers_go_on(write_session):
+    """`: > NAME.pmlog` keeps the log's name and inode: the open pane notices it within a poll,
+    sets it aside and builds the log again from its session; a command then writes at once."""
+    from conftest import RESOLVED
+    from pmconsole.domain.model import TimelineEvent
+    from pmconsole.domain.ops import add_op
+    from pmconsole.storage.oplog import log_path_for
+
+    path = write_session()
+    pane = SessionStore(path)
+    typed = TimelineEvent(at=RESOLVED, text="typed in the pane")
+    pane.edit(add_op("timeline", typed))
+    log = log_path_for(path)
+    with open(log, "r+b") as emptied:  # the same inode, no bytes
+        emptied.truncate(0)
+    notices = pane.poll().notices
+    assert any("emptied or overwritten" in n.text for n in notices), [n.text for n in notices]
+    assert [p for p in path.parent.iterdir() if ".broken-" in p.name]
+    began = time.monotonic()
+    script = SessionStore(path, role="script")
+    later = TimelineEvent(at=RESOLVED, text="added by a script")
+    script.edit(add_op("timeline", later))
+    script.close()
+    assert time.monotonic() - began < 5
+    pane.poll()
+    assert later.id in {e.id for e in pane.session.timeline}
+    pane.close()
+    texts = {e.text for e in load_session(path).timeline}
+    assert {"typed in the pane", "added by a script"} <= texts

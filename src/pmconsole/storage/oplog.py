@@ -113,6 +113,25 @@ def is_damage(err: sqlite3.Error) -> bool:
     return "malformed" in text or "not a database" in text
 
 
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def intact(log_path: Path) -> bool:
+    """Whether the live log still begins as a log does. One emptied or overwritten in place
+    (``: > NAME.pmlog``) keeps its name and inode, so only its first bytes tell; a log that is
+    not there at all is another matter (deleted), told by its inode."""
+    try:
+        fd = os.open(log_path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return True
+    try:
+        return os.read(fd, len(SQLITE_HEADER)) == SQLITE_HEADER
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+
+
 def set_aside(log_path: Path) -> Path:
     """Move a damaged log (and its write-ahead files) out of the way; returns its new name."""
     aside = log_path.with_name(f"{log_path.name}.broken-{int(time.time())}")

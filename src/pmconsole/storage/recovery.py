@@ -22,6 +22,10 @@ from pmconsole.storage.notices import Notice, SyncResult
 from pmconsole.storage.toml_file import SessionFileError, parse_session, read_bytes
 
 
+# How long opening the live log waits for another process that holds it, in all.
+CONNECT_PATIENCE = 15.0
+
+
 class LogRecovery:
     """Waiting out, setting aside, reopening and rebuilding the live log of a SessionStore."""
 
@@ -45,13 +49,17 @@ class LogRecovery:
 
     def _connect_when_free(self, attempts: int = 50) -> None:
         """Connect, waiting out another process that holds the log for a moment (SQLite does
-        not always wait by itself while a log is created or switched to WAL)."""
+        not always wait by itself while a log is created or switched to WAL), for
+        ``CONNECT_PATIENCE`` seconds at most: a log held for longer gets a message, not a
+        command that hangs for minutes."""
+        give_up = time.monotonic() + CONNECT_PATIENCE
         for attempt in range(attempts):
             try:
                 self._connect()
                 return
             except sqlite3.OperationalError as err:
-                if oplog.is_damage(err) or attempt == attempts - 1:
+                if (oplog.is_damage(err) or attempt == attempts - 1
+                        or time.monotonic() > give_up):
                     raise
                 time.sleep(0.05 * (1 + attempt % 4))
 
@@ -63,6 +71,14 @@ class LogRecovery:
         checkpoint, written to the TOML file at once."""
         assert self._conn is not None
         old, self._conn = self._conn, None
+        damaged = ""
+        if not oplog.intact(self.log_path):
+            # Emptied or overwritten in place: set it aside before our connection lets go
+            # (closing writes our pages back into it), so a new log is made in its place.
+            try:
+                damaged = oplog.set_aside(self.log_path).name
+            except OSError:
+                pass
         try:
             old.close()
         except sqlite3.Error:
@@ -92,8 +108,10 @@ class LogRecovery:
             self.error = f"the live log {self.log_path.name} went away and cannot be made " \
                          f"again — {err}; retrying"
             return SyncResult(notices=[Notice(f"{self.error}. Edits are kept in memory.", "error")])
+        what = (f"was emptied or overwritten while open (set aside as {damaged})" if damaged
+                else "was deleted or replaced while open")
         result.notices.append(Notice(
-            f"The live log {self.log_path.name} was deleted or replaced while open; it was "
+            f"The live log {self.log_path.name} {what}; it was "
             f"built again from this pane's session and {self.path.name} rewritten: nothing "
             "acknowledged is lost.", "warning"))
         return result

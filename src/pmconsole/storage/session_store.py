@@ -326,7 +326,7 @@ class SessionStore(LogRecovery):
         the heartbeat, and a look at the TOML file for changes made by hand or by git."""
         result = SyncResult()
         if self._conn is not None and not self.read_only and (
-            self._log_stat() != self._log_identity
+            self._log_stat() != self._log_identity or not oplog.intact(self.log_path)
         ):
             if self.replica:
                 return SyncResult(log_replaced=True)
