@@ -15,8 +15,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field, ValidationError
 
-from pmconsole.domain.model import DEFAULT_STATEMENT
-from pmconsole.domain.rules import MEETING_MINUTES, SPEAKER_MINUTES
+from pmconsole.domain.model import DEFAULT_STATEMENT, error_line
+from pmconsole.domain.method import MEETING_MINUTES, SPEAKER_MINUTES
 from pmconsole.storage.session_store import SessionFileError, atomic_write, ensure_folder, read_regular
 
 MAX_SETTINGS_BYTES = 1024 * 1024  # a settings file is a few lines
@@ -68,9 +68,7 @@ def load_settings(path: Path) -> tuple[Settings, str]:
     try:
         return Settings.model_validate(raw), problem
     except ValidationError as err:
-        first = err.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        return Settings(), f"{path}: {where}: {first['msg']}; using the defaults"
+        return Settings(), f"{path}: {error_line(err)}; using the defaults"
 
 
 def save_setting(path: Path, name: str, value: object) -> None:

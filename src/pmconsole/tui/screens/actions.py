@@ -1,5 +1,6 @@
-"""Step 7, Actions: 3-5 concrete actions, each with an owner, a due date 7-21 days out and a
-measurable success criterion; never more than seven open at once."""
+"""Step 7, Actions: a few concrete actions, each with an owner, a due date in the method's window
+and a measurable success criterion; never more open at once than the method's limit (the numbers
+are in ``domain/method.py``)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,11 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
 from pmconsole.domain import rules
-from pmconsole.domain.model import ActionItem, Session, StatusChange
+from pmconsole.domain.actions import agreed, status_ops
+from pmconsole.domain.method import (
+    ACTIONS_AGREED, DEFAULT_DUE_DAYS, DUE_DAYS, OPEN_LIMIT, STAGING_DAYS, span,
+)
+from pmconsole.domain.model import ActionItem, ActionStatus, Session
 from pmconsole.domain.ops import OpError, add_op, set_op
 from pmconsole.tui.widgets import plain_cells, short, show_text
 from pmconsole.tui.widgets.fields import parse_day
@@ -22,11 +27,12 @@ from pmconsole.tui.screens.base import StepView
 def gauge(session: Session) -> str:
     open_count = len(session.open_actions())
     agreed = len(session.agreed_actions())
-    bar = "■" * open_count + "□" * max(0, rules.OPEN_LIMIT - open_count)
-    target = "✓" if 3 <= agreed <= 5 else "▲"
+    bar = "■" * open_count + "□" * max(0, OPEN_LIMIT - open_count)
+    low, high = ACTIONS_AGREED
+    target = "✓" if low <= agreed <= high else "▲"
     return (
-        f"{open_count} open, limit {rules.OPEN_LIMIT}  {bar}    "
-        f"{target} {agreed} agreed · aim for 3–5"
+        f"{open_count} open, limit {OPEN_LIMIT}  {bar}    "
+        f"{target} {agreed} agreed · aim for {span(ACTIONS_AGREED)}"
     )
 
 
@@ -121,7 +127,7 @@ class ActionsStep(StepView):
 
     def _form(self, title: str, action: ActionItem | None) -> RecordForm:
         session = self.session
-        default_due = self._meeting_day() + timedelta(days=14)
+        default_due = self._meeting_day() + timedelta(days=DEFAULT_DUE_DAYS)
         return RecordForm(
             title,
             [
@@ -130,14 +136,15 @@ class ActionsStep(StepView):
                 FormField("owner", "Owner (a name from the roster, or anyone)",
                           action.owner if action else "", parse=required("An owner"),
                           suggestions=tuple(p.name for p in session.participants)),
-                FormField("due", "Due (YYYY-MM-DD; 7–21 days after the meeting)",
+                FormField("due", f"Due (YYYY-MM-DD; {span(DUE_DAYS)} days after the meeting)",
                           (action.due if action and action.due else default_due).isoformat(),
                           parse=_required_day, replaces=True),
                 FormField("criterion", "Done when (measurable)", action.criterion if action else "",
                           parse=required("A success criterion"), hint=criterion_hint),
-                FormField("due_reason", "Why a due date outside 7–21 days (only then)",
+                FormField("due_reason", f"Why a due date outside {span(DUE_DAYS)} days (only then)",
                           action.due_reason if action else ""),
-                FormField("staging_check", "Verify in staging by (optional, within 14 days)",
+                FormField("staging_check",
+                          f"Verify in staging by (optional, within {STAGING_DAYS} days)",
                           action.staging_check.isoformat()
                           if action and action.staging_check else "",
                           parse=parse_day, replaces=True),
@@ -161,10 +168,7 @@ class ActionsStep(StepView):
         def added(values):
             if not values:
                 return
-            action = ActionItem(
-                **values,
-                history=[StatusChange(status="open", at=self.app.clock.now())],  # type: ignore[attr-defined]
-            )
+            action = agreed(ActionItem(**values), self.app.clock.now())  # type: ignore[attr-defined]
             self.refuse([])
             if self.edit(add_op("actions", action), guard=self._within_open_limit(action)):
                 self._select(action.id)
@@ -228,12 +232,10 @@ class ActionsStep(StepView):
 
         return check
 
-    def _set_status(self, action: ActionItem, status: str) -> bool:
-        change = StatusChange(status=status, at=self.app.clock.now())  # type: ignore[attr-defined]
-        return self.edit(
-            set_op("actions", "status", status, action.id),
-            set_op("actions", "history", [*action.history, change], action.id),
-            guard=self._within_open_limit(action) if status == "open" else None,
+    def _set_status(self, action: ActionItem, status: ActionStatus) -> bool:
+        ops = status_ops(action, status, self.app.clock.now())  # type: ignore[attr-defined]
+        return bool(ops) and self.edit(
+            *ops, guard=self._within_open_limit(action) if status == "open" else None
         )
 
     def action_toggle_done(self) -> None:

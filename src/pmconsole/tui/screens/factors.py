@@ -13,13 +13,11 @@ from textual.widgets.option_list import Option
 
 from pmconsole.domain.model import FACTOR_CATEGORIES, ContributingFactor, Session, TimelineEvent
 from pmconsole.domain.ops import add_op, del_op, set_op
+from pmconsole.domain.method import FACTORS_PER_EVENT
 from pmconsole.domain.rules import blame_phrases, reframe_hint
 from pmconsole.tui.widgets import plain_cells, short, show_text
 from pmconsole.tui.widgets.form import FormField, RecordForm, required
 from pmconsole.tui.screens.base import StepView
-
-TARGET = (3, 5)
-
 
 def condition_hint(session: Session):
     """The blame-language hint shown live while a condition is typed (``factors.systemic``)."""
@@ -36,7 +34,7 @@ def condition_hint(session: Session):
 
 
 def counter(count: int) -> str:
-    low, high = TARGET
+    low, high = FACTORS_PER_EVENT
     mark = "✓" if low <= count <= high else "▲"
     return f"{mark} {count} condition{'s' if count != 1 else ''} (aim {low}–{high})"
 

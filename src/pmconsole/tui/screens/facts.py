@@ -3,8 +3,6 @@ incident summary with a live word and line count against the page limit."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from pathlib import Path
 
 from textual import on, work
@@ -13,9 +11,10 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable, ProgressBar, Static, TextArea
 
-from pmconsole.domain.model import Evidence, Session
+from pmconsole.domain.model import Evidence
 from pmconsole.domain.ops import add_op, del_op, set_op
-from pmconsole.domain.rules import PAGE_LINES, PAGE_WORDS, page_usage
+from pmconsole.domain.method import EVIDENCE_LEAD, PAGE_LINES, PAGE_WORDS, hours
+from pmconsole.domain.rules import evidence_late, page_usage
 from pmconsole.tui.widgets.fields import FieldRef, format_local_time, parse_local_time
 from pmconsole.tui.widgets.text_field import BoundTextArea
 from pmconsole.tui.widgets import plain_cells, show_text
@@ -24,12 +23,6 @@ from pmconsole.tui.screens.base import StepView
 
 EVIDENCE_KINDS = ("timeline", "log", "screenshot", "note", "link")
 SKIPPED_SHOWN = 5  # skipped rows of an import listed on the step
-
-
-def is_late(session: Session, item: Evidence) -> bool:
-    """Submitted later than 24 h before the meeting (``facts.deadline``)."""
-    scheduled = session.meeting.scheduled_at
-    return scheduled is not None and item.submitted_at > scheduled - timedelta(hours=24)
 
 
 def page_count_text(text: str) -> tuple[str, bool]:
@@ -62,7 +55,7 @@ class FactsStep(StepView):
     def compose(self) -> ComposeResult:
         yield Static(
             "Evidence  (a add · e edit · x remove · z undo · i import a timeline file; late = less than "
-            "24 h before the meeting)",
+            f"{hours(EVIDENCE_LEAD)} h before the meeting)",
             classes="section",
         )
         yield ProgressBar(id="import-progress", show_eta=False)
@@ -82,7 +75,7 @@ class FactsStep(StepView):
         row = table.cursor_row
         table.clear()
         for item in session.evidence:
-            late = "▲ LATE" if is_late(session, item) else ""
+            late = "▲ LATE" if evidence_late(session, item) else ""
             table.add_row(
                 *plain_cells(
                     late, fmt(item.submitted_at), item.kind, item.submitted_by, item.reference

@@ -9,38 +9,44 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from pmconsole.domain.model import STEP_NAMES
-from pmconsole.domain.rules import MEETING_MINUTES, SPEAKER_MINUTES, TIMELINE_MINUTES
-
-# The method's numbers as the help says them ("60–90"), from where rules.py names them.
-_MEETING, _TURN, _TIMELINE = (f"{low}–{high}" for low, high in (
-    MEETING_MINUTES, SPEAKER_MINUTES, TIMELINE_MINUTES))
+from pmconsole.domain.method import (
+    ACTIONS_AGREED, DUE_DAYS, EVIDENCE_LEAD, FACTORS_PER_EVENT, MEETING_MINUTES,
+    NEUTRAL_FACILITATOR_SESSIONS, OPEN_LIMIT, PAGE_COLUMNS, PAGE_LINES, PAGE_WORDS,
+    POSTPONE_LIMIT, SPEAKER_MINUTES, TIMELINE_MINUTES, WINDOW, hours, in_words, span,
+)
 
 STEP_HELP = {
-    1: "Hold the post-mortem 48–72 h after the incident, never later than 7 days, and keep it "
-    f"to {_MEETING} minutes. Fill in the incident's times, the meeting time and the roster "
-    "(a add, e edit, x remove, z undo, i involved). The facilitator of the team's first three "
-    "post-mortems must not have been involved.",
+    1: f"Hold the post-mortem {WINDOW} h after the incident, never later than "
+    f"{POSTPONE_LIMIT.days} days, and keep it to {span(MEETING_MINUTES)} minutes. Fill in the "
+    "incident's times, the meeting time and the roster "
+    "(a add, e edit, x remove, z undo, i involved). The facilitator of the team's first "
+    f"{in_words(NEUTRAL_FACILITATOR_SESSIONS)} post-mortems must not have been involved.",
     2: "State one concrete question, such as 'Recovery took 45 minutes; how do we reduce it to "
     "20?'. Choose a template made from this incident's durations with ↓/↑ in the question and "
     "Enter, or type your own.",
     3: "Read the statement aloud (e edits it): no blame, only facts and improvements. Invite "
-    f"junior people to speak first for {_TURN} minutes each, then open the round to everyone "
+    f"junior people to speak first for {span(SPEAKER_MINUTES)} minutes each, then open the "
+    "round to everyone "
     "in the minutes left (b builds the queue that way and says whether it fits the step; n "
     "starts the next speaker, k skips, u/d move, +/- change minutes, Enter edits a turn, z "
     "undoes). F2 pauses the meeting if blame is heard.",
-    4: "Evidence was due 24 h before the meeting; later items are flagged. Keep the incident "
-    "summary to one page: 500 words and 60 lines of 80 columns. The step opens in the summary; "
+    4: f"Evidence was due {hours(EVIDENCE_LEAD)} h before the meeting; later items are flagged. "
+    f"Keep the incident summary to one page: {PAGE_WORDS} words and {PAGE_LINES} lines of "
+    f"{PAGE_COLUMNS} columns. The step opens in the summary; "
     "Shift+Tab reaches the evidence list (a add, e edit, x remove, z undo, i import a timeline "
     "file: the file is recorded as evidence too; `pmconsole import --help` lists the CSV "
     "columns).",
-    5: f"Spend {_TIMELINE} minutes building the timeline minute by minute. a adds an event "
+    5: f"Spend {span(TIMELINE_MINUTES)} minutes building the timeline minute by minute. "
+    "a adds an event "
     "(time as 14:32 or +5m), e edits, x deletes (z undoes), f switches fact/interpretation, "
     "m marks major.",
-    6: "For each major event ask 'What conditions enabled this?' and list 3–5 systemic causes "
+    6: "For each major event ask 'What conditions enabled this?' and list "
+    f"{span(FACTORS_PER_EVENT)} systemic causes "
     "(process, tooling, staffing, communication, environment). Describe conditions, not people "
     "(a add, e edit, x remove, c category, z undo).",
-    7: "Agree 3–5 concrete actions, each with an owner, a due date 7–21 days out and a "
-    "measurable success criterion. Never more than 7 open at once (a add, e edit, d done or "
+    7: f"Agree {span(ACTIONS_AGREED)} concrete actions, each with an owner, a due date "
+    f"{span(DUE_DAYS)} days out and a measurable success criterion. Never more than "
+    f"{OPEN_LIMIT} open at once (a add, e edit, d done or "
     "open again, x drop, z undo).",
     8: "Export the summary and the action items, set the follow-up review (within two weeks), "
     "and offer the anonymous feedback form.",

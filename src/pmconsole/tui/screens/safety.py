@@ -10,6 +10,7 @@ from textual.containers import Horizontal
 from textual.widgets import DataTable, Static
 
 from pmconsole.domain import rules
+from pmconsole.domain.method import SAFETY_STEP, SPEAKER_MINUTES
 from pmconsole.domain.model import counted
 from pmconsole.domain.ops import set_op
 from pmconsole.tui.widgets.countdown import CountdownDisplay
@@ -116,7 +117,7 @@ class SafetyStep(StepView):
                 f" · then the open round: {counted(len(waiting) - len(timed), 'person', 'people')}"
                 f" in {rules.open_round_minutes(session)} min"
             )
-        budget = session.step_budgets()[rules.SAFETY_STEP - 1]
+        budget = session.step_budgets()[SAFETY_STEP - 1]
         if minutes > budget:
             note += f" — more than this step's {budget} min: press b, or shorten or skip turns"
         if self.meeting and not any(t.started_at for t in session.speaker_turns):
@@ -248,7 +249,7 @@ class SafetyStep(StepView):
         session = self.session
         people = {p.name: p.id for p in session.participants}
         person = session.participant(turn.participant_id)
-        low, high = rules.SPEAKER_MINUTES
+        low, high = SPEAKER_MINUTES
 
         def minutes(text: str) -> int:
             value = parse_int(text)

@@ -11,8 +11,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Select, Static
 
+from pmconsole.domain.method import POSTPONE_LIMIT, WINDOW, WINDOW_LATEST, hours
 from pmconsole.domain.model import SEVERITY_LEVELS, STEP_NAMES, Participant, Session
 from pmconsole.domain.ops import add_op, del_op, set_op
+from pmconsole.domain.rules import meeting_timing, since_incident
 from pmconsole.tui.widgets.fields import (
     BoundInput,
     FieldRef,
@@ -35,23 +37,23 @@ SENIORITIES = ("junior", "mid", "senior", "lead")
 
 
 def delay_verdict(session: Session) -> str:
-    """How long after the incident the meeting is, and what the method says of that."""
-    scheduled = session.meeting.scheduled_at
-    if scheduled is None:
-        return "No meeting time yet: the method asks for 48–72 h after the incident ended."
-    hours = (scheduled - session.incident.resolved_at).total_seconds() / 3600
-    if hours < 0:
+    """How long after the incident the meeting is, and what the method says of that (the
+    window as ``schedule.window`` and ``schedule.postponed`` judge it)."""
+    timing = meeting_timing(session)
+    if timing == "unset":
+        return f"No meeting time yet: the method asks for {WINDOW} h after the incident ended."
+    if timing == "before":
         return ("The meeting is set before the incident ended ■ check the meeting time and "
                 "the incident's end")
-    if hours < 48:
-        verdict = "early: memories are fresh, but evidence may not be in yet"
-    elif hours <= 72:
-        verdict = "within the 48–72 h window ✓"
-    elif hours <= 24 * 7:
-        verdict = "later than 72 h ▲ memories fade: hold it soon"
-    else:
-        verdict = "more than 7 days ■ record a late reason to go on"
-    return f"Meeting {hours:.0f} h after the incident ended — {verdict}"
+    verdict = {
+        "early": "early: memories are fresh, but evidence may not be in yet",
+        "within": f"within the {WINDOW} h window ✓",
+        "late": f"later than {hours(WINDOW_LATEST)} h ▲ memories fade: hold it soon",
+        "postponed": f"more than {POSTPONE_LIMIT.days} days ■ record a late reason to go on",
+    }[timing]
+    delay = since_incident(session)
+    assert delay is not None
+    return f"Meeting {delay.total_seconds() / 3600:.0f} h after the incident ended — {verdict}"
 
 
 class ScheduleStep(StepView):

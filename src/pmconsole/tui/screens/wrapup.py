@@ -13,6 +13,7 @@ from textual.binding import Binding
 from textual.widgets import Input, Static
 
 from pmconsole.domain import rules
+from pmconsole.domain.method import FOLLOWUP_DAYS
 from pmconsole.domain.model import counted
 from pmconsole.tui.widgets.fields import BoundInput, FieldRef, format_tags, parse_day, parse_tags
 from pmconsole.tui.widgets.related import RelatedList
@@ -108,7 +109,7 @@ class WrapUpStep(StepView, can_focus=True):  # focused itself: see take_focus
         day = rules.meeting_day(self.session)
         if day is None:
             return "Set the meeting's date (step 1) first: the review follows it."
-        first, last = day + timedelta(days=1), day + timedelta(days=rules.FOLLOWUP_DAYS)
+        first, last = day + timedelta(days=1), day + timedelta(days=FOLLOWUP_DAYS)
         set_here = self.session.followup_review_at is not None
         return (
             f"{'Set here' if set_here else 'Two weeks after the meeting unless changed'}; "
