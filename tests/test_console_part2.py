@@ -12,7 +12,7 @@ from textual.widgets import DataTable, Input
 from pmconsole.domain import rules
 from pmconsole.domain.ops import set_op
 from pmconsole.storage.session_store import load_session, save_session
-from pmconsole.tui.widgets.form import RecordForm
+from pmconsole.tui.dialogs.record_form import RecordForm
 from pmconsole.tui.widgets.keys_footer import KeysFooter
 from pmconsole.tui.widgets.timeline_table import TimelineTable
 from pmconsole.tui.widgets.timeline_panel import TimelinePanel, event_time_parser

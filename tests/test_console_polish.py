@@ -12,7 +12,7 @@ from pmconsole.domain.model import Feedback, Pause
 from pmconsole.domain.ops import set_op
 from pmconsole.storage.session_store import load_session, save_session
 from pmconsole.tui.widgets.fields import BoundInput
-from pmconsole.tui.widgets.form import RecordForm
+from pmconsole.tui.dialogs.record_form import RecordForm
 from pmconsole.tui.widgets.header import MeetingHeader
 from pmconsole.tui.widgets.keys_footer import KeysFooter
 from pmconsole.tui.widgets.timeline_panel import TimelinePanel

@@ -24,6 +24,8 @@ CORE = [
     "pmconsole.importers",
     "pmconsole.startup",
     "pmconsole.domain.text",
+    "pmconsole.domain.method",
+    "pmconsole.domain.actions",
 ]
 
 PROBE = """
@@ -83,3 +85,54 @@ print(json.dumps(sorted(m for m in sys.modules if m == "textual" or m.startswith
     codes = json.loads(result.stderr.strip().splitlines()[-1])
     assert codes == [0, 0, 0, 1]  # check: a bare new session has no learning question
     assert json.loads(result.stdout.strip().splitlines()[-1]) == []
+
+
+def _imports(path) -> list[tuple[str, list[str]]]:
+    """(module, names) of every ``import`` and ``from … import`` in a source file, relative
+    ones made absolute."""
+    import ast
+
+    from pathlib import Path
+
+    package = ".".join(Path(path).relative_to(SRC.parent).with_suffix("").parts[:-1])
+    found = []
+    for node in ast.walk(ast.parse(Path(path).read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found += [(alias.name, []) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*parts, base] if base else parts)
+            found.append((base, [alias.name for alias in node.names]))
+    return found
+
+
+from pathlib import Path  # noqa: E402
+
+SRC = Path(__file__).resolve().parent.parent / "src" / "pmconsole"
+
+
+@pytest.mark.parametrize(("lower", "higher"), [
+    ("tui/widgets", "pmconsole.tui.screens"),  # attributes down, messages up
+    ("tui/dialogs", "pmconsole.tui.screens"),
+    ("domain", "pmconsole.tui"),
+    ("storage", "pmconsole.tui"),
+])
+def test_no_arrow_runs_from_a_lower_layer_to_a_higher_one(lower, higher):
+    wrong = [
+        f"{path.relative_to(SRC)} imports {module}"
+        for path in sorted((SRC / lower).rglob("*.py"))
+        for module, names in _imports(path)
+        if module == higher or module.startswith(higher + ".")
+        or any(f"{module}.{name}".startswith(higher + ".") for name in names)
+    ]
+    assert wrong == []
+
+
+def test_the_command_line_uses_no_private_name_of_the_core():
+    private = [
+        f"{module}.{name}" for module, names in _imports(SRC / "cli.py")
+        if module.startswith("pmconsole.") for name in names if name.startswith("_")
+    ]
+    assert private == []

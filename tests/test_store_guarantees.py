@@ -395,7 +395,7 @@ def test_an_earlier_version_put_back_is_a_revert_said_and_undoable_in_the_consol
 async def _revert_in_an_open_console(demo, pilot, app) -> None:
     """Rename the incident in the console, then put the file back as it was before (git)."""
     from pmconsole.domain.ops import set_op
-    from pmconsole.tui.screens.conflict import ChooseVersion
+    from pmconsole.tui.dialogs.conflict import ChooseVersion
 
     first = demo.read_bytes()
     app.store.edit(set_op("incident", "title", "Renamed in the meeting"))
@@ -409,7 +409,7 @@ async def _revert_in_an_open_console(demo, pilot, app) -> None:
 
 @pytest.mark.parametrize("key, title_kept", [("m", "Renamed in the meeting"), ("f", None)])
 async def test_a_revert_while_the_console_is_open_asks_which_version_stays(demo, key, title_kept):
-    from pmconsole.tui.screens.conflict import READ_FIRST, ChooseVersion
+    from pmconsole.tui.dialogs.conflict import READ_FIRST, ChooseVersion
 
     before = load_session(demo).incident.title
     app = console(demo)
@@ -426,8 +426,8 @@ async def test_a_revert_while_the_console_is_open_asks_which_version_stays(demo,
 
 async def test_keys_typed_as_the_version_question_shows_do_not_answer_it(demo, monkeypatch):
     """Keys in the question's first moment were on their way before it was seen: not used."""
-    from pmconsole.tui.screens import conflict
-    from pmconsole.tui.screens.conflict import ChooseVersion
+    from pmconsole.tui.dialogs import conflict
+    from pmconsole.tui.dialogs.conflict import ChooseVersion
 
     monkeypatch.setattr(conflict, "READ_FIRST", 30.0)  # the first moment lasts the test
     app = console(demo)
@@ -441,7 +441,7 @@ async def test_keys_typed_as_the_version_question_shows_do_not_answer_it(demo, m
 
 
 async def test_the_version_question_waits_while_someone_types(demo):
-    from pmconsole.tui.screens.conflict import ChooseVersion
+    from pmconsole.tui.dialogs.conflict import ChooseVersion
 
     app = console(demo)
     async with app.run_test(size=SIZE) as pilot:

@@ -71,6 +71,15 @@ def load_settings(path: Path) -> tuple[Settings, str]:
         return Settings(), f"{path}: {error_line(err)}; using the defaults"
 
 
+class SettingsError(Exception):
+    """The settings file cannot be updated; says the file and why."""
+
+    def __init__(self, path: Path, message: str) -> None:
+        self.path = path
+        self.message = message
+        super().__init__(f"{path}: {message}")
+
+
 def save_setting(path: Path, name: str, value: object) -> None:
     """Change one setting in the user's file, keeping the others as they are written."""
     import tomli_w
@@ -79,10 +88,10 @@ def save_setting(path: Path, name: str, value: object) -> None:
         raw = _read(path)
     except FileNotFoundError:
         raw = {}
-    except SessionFileError as err:
-        raise SessionFileError(path, f"cannot update the settings: {err.message}") from None
+    except SessionFileError as err:  # read as a session file is: a FIFO there is refused
+        raise SettingsError(path, f"cannot update the settings: {err.message}") from None
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
-        raise SessionFileError(path, f"cannot update the settings: {err}") from None
+        raise SettingsError(path, f"cannot update the settings: {err}") from None
     raw[name] = value
     ensure_folder(path.parent)  # each missing folder owner-only, whatever the umask
     atomic_write(path, tomli_w.dumps(raw).encode("utf-8"), through_link=True)  # the user's own

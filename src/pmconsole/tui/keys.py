@@ -32,11 +32,13 @@ Never import this into the core: it is the console's.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from typing import TYPE_CHECKING
 from weakref import WeakSet
 
 from textual import events
+from textual.binding import Binding
 from textual.widget import Widget
 from textual.widgets import Input
 
@@ -347,3 +349,31 @@ class KeysInOrder:
             await field.app.run_action(bound.binding.action, field)
             return
         router.seen(event)  # Escape, Ctrl+S, …: the form's or the app's, as Textual does
+
+
+def key_of(node: Widget, binding_id: str) -> str:
+    """The key that does what the binding ``binding_id`` does, as Textual shows keys: its own
+    key, or the one the user's keymap gives it (settings ``keys``, which the app applies). The
+    binding is looked up on ``node``, its ancestors and the app."""
+    from pmconsole.tui.app import PmConsole  # app.py imports this module
+
+    app = node.app
+    binding = next(
+        (b for owner in (node, *node.ancestors) for cls in type(owner).__mro__
+         for b in cls.__dict__.get("BINDINGS", ())
+         if isinstance(b, Binding) and b.id == binding_id),
+        None,
+    )
+    if binding is None:
+        raise KeyError(f"no binding with the id {binding_id!r}")
+    remapped = app.settings.keys.get(binding_id) if isinstance(app, PmConsole) else None
+    key = (remapped or binding.key).split(",")[0].strip()
+    return app.get_key_display(
+        dataclasses.replace(binding, key=key, key_display=None if remapped else binding.key_display)
+    )
+
+
+def key_hint(node: Widget, *uses: tuple[str, str]) -> str:
+    """Key hints built from the bindings, e.g. "a add · e edit" from ("actions.add", "add"),
+    ("actions.edit", "edit"): a remapped key shows as remapped."""
+    return " · ".join(f"{key_of(node, binding_id)} {what}" for binding_id, what in uses)

@@ -18,9 +18,11 @@ from pmconsole.domain.method import (
 )
 from pmconsole.domain.model import ActionItem, ActionStatus, Session
 from pmconsole.domain.ops import OpError, add_op, set_op
+from pmconsole.tui.keys import key_hint
 from pmconsole.tui.widgets import plain_cells, short, show_text
 from pmconsole.tui.widgets.fields import parse_day
-from pmconsole.tui.widgets.form import FormField, RecordForm, required
+from pmconsole.tui.dialogs.record_form import RecordForm
+from pmconsole.tui.widgets.form import FormField, required
 from pmconsole.tui.screens.base import StepView
 
 
@@ -69,7 +71,10 @@ class ActionsStep(StepView):
         table.add_columns("Status", "Due", "Owner", "Action", "Done when")
         yield table
         yield Static("", id="detail", markup=False)
-        yield Static("a add · e edit · d done/reopen · x drop · z undo · Enter edits", classes="hint")
+        keys = key_hint(self, ("actions.add", "add"), ("actions.edit", "edit"),
+                        ("actions.done", "done/reopen"), ("actions.drop", "drop"),
+                        ("pmconsole.undo", "undo"))
+        yield Static(f"{keys} · Enter edits", classes="hint", markup=False)
 
     def show_session(self, changed: frozenset[str] | None = None) -> None:
         super().show_session(changed)
@@ -89,7 +94,7 @@ class ActionsStep(StepView):
             table.move_cursor(row=min(row, table.row_count - 1))
 
     def _meeting_day(self) -> date:
-        return rules.meeting_day(self.session) or self.app.clock.now().date()  # type: ignore[attr-defined]
+        return rules.meeting_day(self.session) or self.app.clock.now().date()
 
     def _selected(self) -> ActionItem | None:
         table = self.query_one("#actions", DataTable)
@@ -162,13 +167,13 @@ class ActionsStep(StepView):
                            due=self._meeting_day() + timedelta(days=14))
         limit = [f for f in self._blocks(probe) if f.rule == "actions.open_limit"]
         if self.refuse(limit):
-            self.app.keys.refuse_burst()  # type: ignore[attr-defined]  # what follows was its title
+            self.app.keys.refuse_burst()  # what follows was its title
             return
 
         def added(values):
             if not values:
                 return
-            action = agreed(ActionItem(**values), self.app.clock.now())  # type: ignore[attr-defined]
+            action = agreed(ActionItem(**values), self.app.clock.now())
             self.refuse([])
             if self.edit(add_op("actions", action), guard=self._within_open_limit(action)):
                 self._select(action.id)
@@ -233,7 +238,7 @@ class ActionsStep(StepView):
         return check
 
     def _set_status(self, action: ActionItem, status: ActionStatus) -> bool:
-        ops = status_ops(action, status, self.app.clock.now())  # type: ignore[attr-defined]
+        ops = status_ops(action, status, self.app.clock.now())
         return bool(ops) and self.edit(
             *ops, guard=self._within_open_limit(action) if status == "open" else None
         )
@@ -244,15 +249,15 @@ class ActionsStep(StepView):
             return
         if action.status == "open":
             self.refuse([])
-            with self.app.undoable(f"Marked “{short(action.title)}” done"):  # type: ignore[attr-defined]
+            with self.app.undoable(f"Marked “{short(action.title)}” done"):
                 self._set_status(action, "done")
             return
         reopened = action.model_copy(update={"status": "open"})
         blocked = [f for f in self._blocks(reopened) if f.rule == "actions.open_limit"]
         if self.refuse(blocked):
-            self.app.keys.refuse_burst()  # type: ignore[attr-defined]
+            self.app.keys.refuse_burst()
             return
-        with self.app.undoable(f"Reopened “{short(action.title)}”"):  # type: ignore[attr-defined]
+        with self.app.undoable(f"Reopened “{short(action.title)}”"):
             self._set_status(action, "open")
 
     def action_drop_action(self) -> None:
@@ -260,7 +265,7 @@ class ActionsStep(StepView):
         if action is not None and action.status != "dropped":
             self.refuse([])
             back = action.status
-            with self.app.undoable(f"Dropped “{short(action.title)}”",  # type: ignore[attr-defined]
+            with self.app.undoable(f"Dropped “{short(action.title)}”",
                                    unless=lambda: self._cannot_come_back(action.id, back)):
                 self._set_status(action, "dropped")
 

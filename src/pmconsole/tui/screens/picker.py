@@ -16,8 +16,10 @@ from textual.widgets import DataTable, Static
 from pmconsole.domain.model import STEP_NAMES, WRAP_UP, Incident, Meeting, Session
 from pmconsole.storage.session_store import SessionFileError, create_session, read_snapshot
 from pmconsole.tui.widgets import plain_cells, redraw_when_measured
-from pmconsole.tui.widgets.form import FormField, RecordForm, required
+from pmconsole.tui.dialogs.record_form import RecordForm
+from pmconsole.tui.widgets.form import FormField, required
 from pmconsole.tui.widgets.keys_footer import KeysFooter
+from pmconsole.tui.in_console import InConsole
 
 
 def _reached(step: int) -> str:
@@ -49,7 +51,7 @@ def name_for(title: str, now: datetime) -> str:
     slug = "-".join(words)[:48].strip("-") or "post-mortem"
     return f"{now:%Y-%m}-{slug}.toml"
 
-class PickerScreen(Screen):
+class PickerScreen(InConsole, Screen):
     BINDINGS = [
         Binding("n", "new_session", "New session", id="picker.new"),
         Binding("l", "search_log", "Search the log", id="picker.log"),
@@ -76,7 +78,7 @@ class PickerScreen(Screen):
 
     @property
     def folder(self) -> Path:
-        return self.app.sessions_dir  # type: ignore[attr-defined]
+        return self.app.sessions_dir
 
     def on_mount(self) -> None:
         self.query_one("#where", Static).update(
@@ -159,7 +161,7 @@ class PickerScreen(Screen):
             self.notify(str(err), severity="error", markup=False)
             return
         self.app.pop_screen()
-        self.app.open_session(path)  # type: ignore[attr-defined]
+        self.app.open_session(path)
 
     def action_search_log(self) -> None:
         from pmconsole.tui.screens.log import LogScreen
@@ -207,8 +209,8 @@ class PickerScreen(Screen):
                 incident=incident,
                 meeting=Meeting(
                     scheduled_at=now,
-                    planned_minutes=self.app.settings.planned_minutes,  # type: ignore[attr-defined]
-                    statement=self.app.settings.statement,  # type: ignore[attr-defined]
+                    planned_minutes=self.app.settings.planned_minutes,
+                    statement=self.app.settings.statement,
                 ),
             )
             path = self.folder / (values["file"] or name_for(values["title"], now))

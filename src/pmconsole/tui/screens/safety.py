@@ -16,7 +16,8 @@ from pmconsole.domain.ops import set_op
 from pmconsole.tui.widgets.countdown import CountdownDisplay
 from pmconsole.tui.widgets import plain_cells, show_text
 from pmconsole.tui.widgets.fields import parse_int
-from pmconsole.tui.widgets.form import FormField, RecordForm, required
+from pmconsole.tui.dialogs.record_form import RecordForm
+from pmconsole.tui.widgets.form import FormField, required
 from pmconsole.tui.screens.base import StepView
 
 
@@ -62,7 +63,7 @@ class SafetyStep(StepView):
 
     @property
     def meeting(self):
-        return self.app.meeting  # type: ignore[attr-defined]
+        return self.app.meeting
 
     def show_session(self, changed: frozenset[str] | None = None) -> None:
         super().show_session(changed)
@@ -135,7 +136,7 @@ class SafetyStep(StepView):
         return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
 
     def _changed(self) -> None:
-        self.app.announce(frozenset({"speaker_turns"}), local=True)  # type: ignore[attr-defined]
+        self.app.announce(frozenset({"speaker_turns"}), local=True)
 
     def action_edit_statement(self) -> None:
         def edited(values):
@@ -178,7 +179,7 @@ class SafetyStep(StepView):
             self.meeting.timers.speaker = None
             self._changed()
 
-        return self.app.undoable(said, after=timers_follow)  # type: ignore[attr-defined]
+        return self.app.undoable(said, after=timers_follow)
 
     def _meeting_on(self) -> bool:
         """A speaker's turn is timed in the meeting: before its start or after its end, say

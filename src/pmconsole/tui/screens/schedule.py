@@ -24,6 +24,7 @@ from pmconsole.tui.widgets.fields import (
     parse_local_time,
     parse_tags,
 )
+from pmconsole.tui.keys import key_hint
 from pmconsole.tui.widgets import plain_cells, show_text
 from pmconsole.tui.widgets.choice import ChoiceBar
 from pmconsole.tui.screens.base import StepView, field_rows, set_select
@@ -31,7 +32,7 @@ from pmconsole.tui.screens.base import StepView, field_rows, set_select
 if TYPE_CHECKING:
     from textual.widgets import DataTable
 
-    from pmconsole.tui.widgets.form import RecordForm
+    from pmconsole.tui.dialogs.record_form import RecordForm
 
 SENIORITIES = ("junior", "mid", "senior", "lead")
 
@@ -115,10 +116,11 @@ class ScheduleStep(StepView):
             ("Facilitator", Select([], id="facilitator", prompt="choose", compact=True)),
             ("Note-taker", Select([], id="note_taker", prompt="choose", compact=True)),
         )
-        yield Static(
-            "Roster  (a add · e edit · x remove · z undo · i involved · from the top, Shift+Tab twice)",
-            classes="section",
-        )
+        keys = key_hint(self, ("roster.add", "add"), ("roster.edit", "edit"),
+                        ("roster.remove", "remove"), ("pmconsole.undo", "undo"),
+                        ("roster.involved", "involved"))
+        yield Static(f"Roster  ({keys} · from the top, Shift+Tab twice)", classes="section",
+                     markup=False)
         table: DataTable = DataTable(id="roster", cursor_type="row", zebra_stripes=True)
         table.add_columns(*plain_cells("Name", "Role", "Seniority", "Involved"))
         yield table
@@ -189,7 +191,9 @@ class ScheduleStep(StepView):
         return self.session.participant(key)
 
     def _form(self, title: str, person: Participant | None) -> RecordForm:
-        from pmconsole.tui.widgets.form import FormField, RecordForm, required  # not needed to show the step
+        # Not needed to show the step.
+        from pmconsole.tui.dialogs.record_form import RecordForm
+        from pmconsole.tui.widgets.form import FormField, required
 
         return RecordForm(
             title,
@@ -268,7 +272,7 @@ class ScheduleStep(StepView):
         person = self._selected()
         if person is not None:
             said = "involved in" if not person.involved else "not involved in"
-            with self.app.undoable(f"Marked {person.name} {said} the incident"):  # type: ignore[attr-defined]
+            with self.app.undoable(f"Marked {person.name} {said} the incident"):
                 self.edit(set_op("participants", "involved", not person.involved, person.id))
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:

@@ -22,7 +22,7 @@ class TimelineStep(StepView):
             "Mark alerts, actions and decisions; keep observed facts apart from interpretations.",
             classes="hint",
         )
-        yield TimelinePanel(gap_minutes=self.app.settings.gap_minutes)  # type: ignore[attr-defined]
+        yield TimelinePanel(gap_minutes=self.app.settings.gap_minutes)
 
     def show_session(self, changed: frozenset[str] | None = None) -> None:
         super().show_session(changed)

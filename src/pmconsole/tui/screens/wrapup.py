@@ -118,19 +118,19 @@ class WrapUpStep(StepView, can_focus=True):  # focused itself: see take_focus
         )
 
     def action_export(self, fmt: str) -> None:
-        self.app.console_screen().export(fmt)  # type: ignore[attr-defined]
+        self.app.console_screen().export(fmt)
 
     def show_session(self, changed: frozenset[str] | None = None) -> None:
         super().show_session(changed)
         session = self.session
-        now = self.app.clock.now()  # type: ignore[attr-defined]
-        taker = rules.next_note_taker(session, self.app.meeting.log)  # type: ignore[attr-defined]
+        now = self.app.clock.now()
+        taker = rules.next_note_taker(session, self.app.meeting_run.log)
         show_text(self.query_one("#review-hint", Static), self._review_hint())
         show_text(self.query_one("#next", Static),
             f"Suggested note-taker next time: {taker.name if taker else '—'}"
         )
         lines = Text()
-        for f in rules.check(session, self.app.meeting.log, now):  # type: ignore[attr-defined]
+        for f in rules.check(session, self.app.meeting_run.log, now):
             style = {"block": "bold red", "warn": "yellow", "info": "dim"}[f.severity]
             where = "wrap-up" if f.step > 7 else f"step {f.step}"
             lines.append(f"{MARK[f.severity]} {where} {f.rule}: ", style)
