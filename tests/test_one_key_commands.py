@@ -260,3 +260,21 @@ async def test_the_key_hints_show_a_remapped_key_as_remapped(demo):
         await pilot.press("y")
         await pilot.pause()
         assert isinstance(app.screen, RecordForm)  # the remapped key opens the form
+
+
+async def test_the_help_names_the_keys_as_they_are_bound(demo):
+    """The help's keys come from the bindings too: remapped, they are said as remapped."""
+    from pmconsole.domain.clock import FakeClock
+    from pmconsole.storage.config import Settings
+    from pmconsole.tui.app import make_app
+    from snapshot_app import MEETING_TIME
+
+    app = make_app(demo, role="facilitator", clock=FakeClock(wall=MEETING_TIME), poll=False,
+                   settings=Settings(keys={"pmconsole.pause": "f12", "safety.next": "j"}))
+    async with app.run_test(size=SIZE) as pilot:
+        await go_to(pilot, 3)
+        await pilot.press("f1")
+        await pilot.pause()
+        said = " ".join(str(s.render()) for s in app.screen.query("Static"))
+        assert "F12 blame pause" in said and "F2 blame pause" not in said
+        assert "j starts the next speaker" in said and "F12 pauses the meeting" in said

@@ -23,7 +23,7 @@ from pydantic import ValidationError
 from pmconsole.storage import locations
 from pmconsole.domain.text import clean_text
 from pmconsole.domain.actions import agreed, status_ops
-from pmconsole.domain.method import MEETING_MINUTES, span
+from pmconsole.domain.method import FOLLOWUP, MEETING_MINUTES, span
 from pmconsole.domain.model import error_line, plausible_date, to_utc
 from pmconsole.domain.model import (
     EVENT_KINDS, WRAP_UP, ActionItem, Incident, Meeting, Session, TimelineEvent,
@@ -705,7 +705,7 @@ def build_parser(only: str | None = None) -> Parser:
                                        metavar="ACTION")
         p = parser_for(fsub, "set", cmd_followup_set, "set the follow-up review's date",
                        "set the day of the follow-up review, after the meeting and within "
-                       "the method's two weeks of it")
+                       f"the method's {FOLLOWUP} of it")
         p.add_argument("file", metavar="FILE")
         p.add_argument("date", metavar="DATE", help="YYYY-MM-DD")
 

@@ -63,4 +63,12 @@ def in_words(number: int) -> str:
     return _WORDS[number] if 0 <= number < len(_WORDS) else str(number)
 
 
+def days_in_words(days: int) -> str:
+    """A number of days of the method as a sentence says it: "two weeks" for 14, "10 days"."""
+    if days % 7 == 0 and days >= 14:
+        return f"{in_words(days // 7)} weeks"
+    return f"{days} days"
+
+
 WINDOW = span((hours(WINDOW_EARLIEST), hours(WINDOW_LATEST)))  # "48–72"
+FOLLOWUP = days_in_words(FOLLOWUP_DAYS)  # "two weeks"

@@ -194,10 +194,12 @@ class PmConsole(App[int]):
         if self.meeting is not None:
             self.meeting.log = facts
         self.related = related
+        from pmconsole.tui.widgets.related import RelatedList
+
         # App.query looks only at the app's first screen; the lists are on pushed ones.
         for screen in self.screen_stack:
-            for widget in screen.query("RelatedList"):
-                widget.show_hits()  # type: ignore[attr-defined]
+            for widget in screen.query(RelatedList):
+                widget.show_hits()
         self.announce(frozenset({"log"}), local=True)
 
     def on_show_past_post_mortem(self, message: ShowPastPostMortem) -> None:

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterable
 from weakref import WeakSet
 
 from textual import events
@@ -351,16 +351,15 @@ class KeysInOrder:
         router.seen(event)  # Escape, Ctrl+S, …: the form's or the app's, as Textual does
 
 
-def key_of(node: Widget, binding_id: str) -> str:
-    """The key that does what the binding ``binding_id`` does, as Textual shows keys: its own
-    key, or the one the user's keymap gives it (settings ``keys``, which the app applies). The
-    binding is looked up on ``node``, its ancestors and the app."""
+def bound_key(app: App, owners: Iterable[type], binding_id: str, *, spoken: bool = False) -> str:
+    """The key that does what the binding ``binding_id`` does, as Textual shows keys ("f1",
+    "^q", "a"), or ``spoken`` as the help writes them ("F1", "Ctrl+Q", "a"): the binding's own
+    first key, or the one the user's keymap gives it (settings ``keys``, which the app
+    applies). The binding is looked up in the ``BINDINGS`` of the classes ``owners``."""
     from pmconsole.tui.app import PmConsole  # app.py imports this module
 
-    app = node.app
     binding = next(
-        (b for owner in (node, *node.ancestors) for cls in type(owner).__mro__
-         for b in cls.__dict__.get("BINDINGS", ())
+        (b for owner in owners for cls in owner.__mro__ for b in cls.__dict__.get("BINDINGS", ())
          if isinstance(b, Binding) and b.id == binding_id),
         None,
     )
@@ -368,9 +367,20 @@ def key_of(node: Widget, binding_id: str) -> str:
         raise KeyError(f"no binding with the id {binding_id!r}")
     remapped = app.settings.keys.get(binding_id) if isinstance(app, PmConsole) else None
     key = (remapped or binding.key).split(",")[0].strip()
-    return app.get_key_display(
+    shown = app.get_key_display(
         dataclasses.replace(binding, key=key, key_display=None if remapped else binding.key_display)
     )
+    if not spoken:
+        return shown
+    if shown.startswith("^"):
+        return f"Ctrl+{shown[1:].upper()}"
+    return shown.upper() if shown[1:].isdigit() else shown  # "F5", as on the keyboard
+
+
+def key_of(node: Widget, binding_id: str) -> str:
+    """The key of the binding ``binding_id`` of ``node``, its ancestors or the app, as it is
+    bound now (see ``bound_key``)."""
+    return bound_key(node.app, [type(owner) for owner in (node, *node.ancestors)], binding_id)
 
 
 def key_hint(node: Widget, *uses: tuple[str, str]) -> str:

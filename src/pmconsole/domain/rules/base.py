@@ -101,7 +101,8 @@ def today(session: Session, now: datetime) -> date:
 
 
 def followup_review_date(session: Session) -> date | None:
-    """The follow-up review: as set, else two weeks after the meeting; None without either."""
+    """The follow-up review: as set, else FOLLOWUP_DAYS after the meeting; None without
+    either."""
     if session.followup_review_at:
         return session.followup_review_at
     day = meeting_day(session)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from pmconsole.domain.method import FOLLOWUP_DAYS
+from pmconsole.domain.method import FOLLOWUP, FOLLOWUP_DAYS
 from pmconsole.domain.model import WRAP_UP, Session
 from pmconsole.domain.rules.base import (
     Finding,
@@ -31,7 +31,7 @@ def review_outside_window(session: Session, day: date) -> Finding | None:
             "followup.review", "warn", STEP,
             f"The meeting has no date yet, so a follow-up review on {day.isoformat()} cannot "
             f"be placed within {FOLLOWUP_DAYS} days of it.",
-            "Schedule the meeting first (step 1); the review then defaults to two weeks "
+            f"Schedule the meeting first (step 1); the review then defaults to {FOLLOWUP} "
             "after it.",
         )
     days = (day - meeting).days

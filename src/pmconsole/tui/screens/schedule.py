@@ -104,7 +104,7 @@ class ScheduleStep(StepView):
         yield Static("", id="verdict", markup=False)
         yield from field_rows(
             ("Late reason", BoundInput(
-                FieldRef("meeting", "late_reason"), placeholder="only if later than 7 days"
+                FieldRef("meeting", "late_reason"), placeholder=f"only if later than {POSTPONE_LIMIT.days} days"
             )),
             ("Planned minutes", BoundInput(
                 FieldRef("meeting", "planned_minutes"), parse=parse_int, fmt=str,

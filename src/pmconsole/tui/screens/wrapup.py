@@ -13,7 +13,7 @@ from textual.binding import Binding
 from textual.widgets import Input, Static
 
 from pmconsole.domain import rules
-from pmconsole.domain.method import FOLLOWUP_DAYS
+from pmconsole.domain.method import FOLLOWUP, FOLLOWUP_DAYS
 from pmconsole.domain.model import counted
 from pmconsole.tui.widgets.fields import BoundInput, FieldRef, format_tags, parse_day, parse_tags
 from pmconsole.tui.widgets.related import RelatedList
@@ -111,10 +111,11 @@ class WrapUpStep(StepView, can_focus=True):  # focused itself: see take_focus
             return "Set the meeting's date (step 1) first: the review follows it."
         first, last = day + timedelta(days=1), day + timedelta(days=FOLLOWUP_DAYS)
         set_here = self.session.followup_review_at is not None
+        when = "Set here" if set_here else f"{FOLLOWUP.capitalize()} after the meeting unless changed"
         return (
-            f"{'Set here' if set_here else 'Two weeks after the meeting unless changed'}; "
+            f"{when}; "
             f"any day from {first.isoformat()} to {last.isoformat()}. Enter saves; empty goes "
-            "back to two weeks. The review publishes the progress of every action."
+            f"back to {FOLLOWUP}. The review publishes the progress of every action."
         )
 
     def action_export(self, fmt: str) -> None:
