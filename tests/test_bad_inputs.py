@@ -770,3 +770,18 @@ def test_fuzz_each_importer_a_thousand_times(fmt, data, tmp_path):
     else:
         assert isinstance(result, ImportResult)
         assert result.rows == len(result.events) + len(result.problems) + result.duplicates
+
+
+def test_an_edit_that_does_not_fit_says_where_and_what_in_one_line(make_session):
+    """One way to say a pydantic error (model.error_line): the field and the reason, without
+    pydantic's "Value error, " prefix, for an edit from any pane or the command line."""
+    from datetime import date
+
+    from pmconsole.domain.ops import LiveSession, OpError
+
+    session = make_session()
+    action = session.actions[0]
+    with pytest.raises(OpError) as refused:
+        LiveSession(session).normalise(set_op("actions", "due", date(1, 1, 1), action.id))
+    assert str(refused.value).startswith("due: year 1 is out of range")
+    assert "Value error" not in str(refused.value)

@@ -597,6 +597,32 @@ async def test_each_label_of_step_1_is_on_the_line_of_its_field(demo, width):
         assert "Resolved" in str(grids[0].query_one(".field-labels", Static).render())
 
 
+async def test_a_field_tells_the_app_of_its_typing_by_a_message(demo):
+    """Messages up: a field whose typing waits or is refused says so with TypingChanged (the
+    header redraws); it never writes the app's state, which reads each field's own."""
+    from pmconsole.tui.messages import TypingChanged
+
+    told: list[TypingChanged] = []
+    app = console(demo)
+    async with app.run_test(
+        size=SIZE, message_hook=lambda m: told.append(m) if isinstance(m, TypingChanged) else None
+    ) as pilot:
+        await pilot.pause()
+        field = await focus_field(pilot, "detected_at")
+        field.value = "2026-11-23 14:9x"
+        await pilot.press("tab")
+        await pilot.pause()
+        assert told and field.refused
+        assert app.save_state() == "⚠ 1 FIELD NOT SAVED"
+        before = len(told)
+        field.focus()
+        field.value = "2026-11-23 14:39"
+        await pilot.press("tab")
+        await pilot.pause()
+        assert len(told) > before and not field.refused
+        assert app.save_state() == "✓ saved"
+
+
 async def test_a_field_that_cannot_be_saved_stays_marked_and_the_header_says_so(demo):
     app = console(demo)
     async with app.run_test(size=SIZE) as pilot:
@@ -639,7 +665,7 @@ async def test_quitting_with_a_refused_field_asks_first_and_a_second_ctrl_q_quit
 
 
 async def test_quitting_with_typing_in_an_open_form_asks_first(demo):
-    from pmconsole.tui.widgets.form import RecordForm
+    from pmconsole.tui.dialogs.record_form import RecordForm
 
     app = console(demo)
     async with app.run_test(size=SIZE) as pilot:

@@ -12,10 +12,10 @@ from textual.widgets import DataTable, Input
 from pmconsole.domain import rules
 from pmconsole.domain.ops import set_op
 from session_files import load_session, save_session
-from pmconsole.tui.widgets.form import RecordForm
+from pmconsole.tui.dialogs.record_form import RecordForm
 from pmconsole.tui.widgets.keys_footer import KeysFooter
 from pmconsole.tui.widgets.timeline_table import TimelineTable
-from pmconsole.tui.widgets.timeline_panel import TimelinePanel, event_time_parser
+from pmconsole.tui.screens.timeline_panel import TimelinePanel, event_time_parser
 from snapshot_app import console, demo_copy
 from typing_helpers import go_to, seven_open
 

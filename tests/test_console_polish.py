@@ -12,10 +12,10 @@ from pmconsole.domain.model import Feedback
 from pmconsole.domain.ops import set_op
 from session_files import load_session, save_session
 from pmconsole.tui.widgets.fields import BoundInput
-from pmconsole.tui.widgets.form import RecordForm
+from pmconsole.tui.dialogs.record_form import RecordForm
 from pmconsole.tui.widgets.header import MeetingHeader
 from pmconsole.tui.widgets.keys_footer import KeysFooter
-from pmconsole.tui.widgets.timeline_panel import TimelinePanel
+from pmconsole.tui.screens.timeline_panel import TimelinePanel
 from pmconsole.tui.widgets.timeline_table import TimelineTable
 from snapshot_app import console, demo_copy
 from test_console_part2 import notices

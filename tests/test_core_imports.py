@@ -22,7 +22,8 @@ LAYERS = (
     ("pmconsole.domain",),
     ("pmconsole.storage",),
     ("pmconsole.importers", "pmconsole.exporters"),
-    ("pmconsole.tui.messages", "pmconsole.tui.keys", "pmconsole.tui.widgets"),
+    ("pmconsole.tui.messages", "pmconsole.tui.keys", "pmconsole.tui.in_console",
+     "pmconsole.tui.widgets"),
     ("pmconsole.tui.screens", "pmconsole.tui.dialogs"),
     ("pmconsole", "pmconsole.tui", "pmconsole.cli", "pmconsole.serve", "pmconsole.startup",
      "pmconsole.__main__"),
@@ -108,9 +109,13 @@ def layer_of(module: str) -> int:
 
 
 def imported_by(path: Path, module: str) -> list[tuple[int, str]]:
-    """The pmconsole modules a file imports, with their lines (deferred imports included)."""
+    """The pmconsole modules a file imports, with their lines (deferred imports included;
+    those only a type checker reads, under ``if TYPE_CHECKING:``, left out)."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and ast.unparse(node.test).endswith("TYPE_CHECKING"):
+            node.body = []
     found = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -150,3 +155,14 @@ def test_no_module_imports_from_a_layer_above_its_own(path, module):
     above = [f"line {line}: {name}" for line, name in imported_by(path, module)
              if layer_of(name) > mine]
     assert not above, f"{module} imports from above its layer: {above}"
+
+
+def test_the_command_line_uses_no_private_name_of_the_core():
+    cli = PACKAGE / "cli.py"
+    private = [
+        f"line {node.lineno}: {node.module}.{alias.name}"
+        for node in ast.walk(ast.parse(cli.read_text(encoding="utf-8")))
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("pmconsole")
+        for alias in node.names if alias.name.startswith("_")
+    ]
+    assert private == []

@@ -11,7 +11,8 @@ from pmconsole.domain.model import (
     EVENT_KINDS, FACTOR_CATEGORIES, ContributingFactor, SENIORITY_ORDER,
 )
 from pmconsole.domain.ops import add_op, set_op
-from pmconsole.tui.widgets.form import RecordForm, TickBox, TickList
+from pmconsole.tui.dialogs.record_form import RecordForm
+from pmconsole.tui.widgets.form import TickBox, TickList
 from pmconsole.tui.widgets.timeline_table import TimelineTable
 from snapshot_app import console, demo_copy
 from typing_helpers import go_to

@@ -352,7 +352,7 @@ async def test_the_picker_new_session_form_shows_what_stops_it_and_stays_open(
 ):
     from textual.widgets import Input, Static
 
-    from pmconsole.tui.widgets.form import RecordForm
+    from pmconsole.tui.dialogs.record_form import RecordForm
 
     folder = tmp_path / "sessions"
     folder.mkdir()

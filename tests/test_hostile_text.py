@@ -771,7 +771,7 @@ async def test_the_timeline_table_never_draws_a_control_character(tmp_path):
 
 async def test_a_console_form_and_a_bound_field_clean_what_they_are_given(tmp_path):
     from pmconsole.tui.widgets.fields import BoundInput
-    from pmconsole.tui.widgets.form import RecordForm
+    from pmconsole.tui.dialogs.record_form import RecordForm
     from pmconsole.tui.widgets.timeline_table import TimelineTable
 
     app = console(demo_copy(tmp_path))
@@ -838,7 +838,8 @@ async def paste(pilot, text: str = PASTED) -> None:
 
 async def test_a_paste_into_any_of_our_inputs_is_cleaned_and_kept_in_order(tmp_path):
     from pmconsole.tui.widgets.fields import BoundInput
-    from pmconsole.tui.widgets.form import FormInput, RecordForm
+    from pmconsole.tui.dialogs.record_form import RecordForm
+    from pmconsole.tui.widgets.form import FormInput
     from pmconsole.tui.widgets.text_field import BoundTextArea
     from pmconsole.tui.widgets.timeline_table import TimelineTable
 

@@ -15,7 +15,8 @@ from textual.widgets import DataTable, Input, OptionList
 
 from pmconsole.domain.clock import FakeClock
 from session_files import load_session
-from pmconsole.tui.widgets.form import RecordForm, TickBox
+from pmconsole.tui.dialogs.record_form import RecordForm
+from pmconsole.tui.widgets.form import TickBox
 from pmconsole.tui.widgets.timeline_table import TimelineTable
 from snapshot_app import MEETING_TIME, console
 from typing_helpers import burst, until

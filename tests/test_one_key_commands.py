@@ -11,7 +11,7 @@ from textual.widgets import DataTable, OptionList
 
 from pmconsole.domain.model import ContributingFactor
 from pmconsole.domain.ops import add_op
-from pmconsole.tui.widgets.form import RecordForm
+from pmconsole.tui.dialogs.record_form import RecordForm
 from pmconsole.tui.widgets.timeline_table import TimelineTable
 from snapshot_app import console, demo_copy
 from typing_helpers import burst, go_to, seven_open, until
@@ -227,3 +227,45 @@ async def test_ctrl_z_undoes_from_a_text_field_where_z_is_typed(demo):
         await pilot.pause()
         assert app.store.session.incident.title == before
         assert title.value == before  # nothing typed into the field
+
+
+async def test_the_key_hints_show_a_remapped_key_as_remapped(demo):
+    """The hints under a list are built from its bindings: a key the user remapped in the
+    settings (keys = {binding id = key}) is shown, and works, as remapped."""
+    from pmconsole.storage.config import Settings
+    from pmconsole.tui.app import make_app
+    from textual.widgets import Static
+
+    from snapshot_app import MEETING_TIME
+    from pmconsole.domain.clock import FakeClock
+
+    app = make_app(demo, role="facilitator", clock=FakeClock(wall=MEETING_TIME), poll=False,
+                   settings=Settings(keys={"actions.add": "y", "timeline.delete": "ctrl+d"}))
+    async with app.run_test(size=SIZE) as pilot:
+        await go_to(pilot, 5)
+        panel_keys = str(app.screen.query_one("TimelinePanel #detail", Static).render())
+        assert "^d delete" in panel_keys and "x delete" not in panel_keys
+        await on_the_actions(pilot)
+        hints = [str(s.render()) for s in app.screen.query(".hint").results(Static)]
+        assert any(h.startswith("y add · e edit · d done/reopen · x drop · z undo") for h in hints)
+        await pilot.press("y")
+        await pilot.pause()
+        assert isinstance(app.screen, RecordForm)  # the remapped key opens the form
+
+
+async def test_the_help_names_the_keys_as_they_are_bound(demo):
+    """The help's keys come from the bindings too: remapped, they are said as remapped."""
+    from pmconsole.domain.clock import FakeClock
+    from pmconsole.storage.config import Settings
+    from pmconsole.tui.app import make_app
+    from snapshot_app import MEETING_TIME
+
+    app = make_app(demo, role="facilitator", clock=FakeClock(wall=MEETING_TIME), poll=False,
+                   settings=Settings(keys={"pmconsole.pause": "f12", "safety.next": "j"}))
+    async with app.run_test(size=SIZE) as pilot:
+        await go_to(pilot, 3)
+        await pilot.press("f1")
+        await pilot.pause()
+        said = " ".join(str(s.render()) for s in app.screen.query("Static"))
+        assert "F12 blame pause" in said and "F2 blame pause" not in said
+        assert "j starts the next speaker" in said and "F12 pauses the meeting" in said

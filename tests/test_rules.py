@@ -1085,3 +1085,48 @@ def test_safety_junior_first_warns_when_the_timed_turns_overrun_the_step():
     finding = one([f for f in of("safety.junior_first", session) if not f.subject])
     assert finding.message == "3 timed turns need 17 minutes; step 3 has 12."
     assert "b" in finding.hint and "open round" in finding.hint
+
+
+def test_every_finding_belongs_to_the_step_its_rule_is_registered_for():
+    """@rule(id, step) names a rule's step once: its findings carry it, and the meeting's
+    step guards (ADVANCE_GUARDS) judge a move by it."""
+    from pmconsole.domain.rules import ADVANCE_GUARDS, RULE_STEPS
+
+    busy = make_session()
+    busy.meeting.scheduled_at = RESOLVED + timedelta(days=9)
+    busy.meeting.planned_minutes = 200
+    busy.meeting.facilitator = "p-jun"
+    busy.question.text = "what? why?"
+    busy.question.set_at = None
+    busy.meeting.statement_shown_at = None
+    busy.summary = "word " * 800
+    busy.actions = [make_action(owner="", due=MEETING_DAY + timedelta(days=60)) for _ in range(9)]
+    found = check(busy, LogFacts(), NOW) + check(make_session(), LOG, NOW)
+    assert {f.rule for f in found} >= ADVANCE_GUARDS
+    for finding in found:
+        assert finding.step == RULE_STEPS[finding.rule], finding
+
+
+@pytest.mark.parametrize(
+    ("hours", "timing"),
+    [(None, "unset"), (-5, "before"), (0, "early"), (47.9, "early"), (48, "within"),
+     (72, "within"), (72.1, "late"), (168, "late"), (168.1, "postponed")],
+)
+def test_step_one_and_the_rules_place_the_meeting_in_the_window_alike(hours, timing):
+    """Step 1's verdict and schedule.window/schedule.postponed read one window
+    (method.WINDOW_EARLIEST, WINDOW_LATEST, POSTPONE_LIMIT) through rules.meeting_timing."""
+    from pmconsole.domain.rules import meeting_timing
+    from pmconsole.tui.screens.schedule import delay_verdict
+
+    session = make_session()
+    session.meeting.scheduled_at = None if hours is None else RESOLVED + timedelta(hours=hours)
+    assert meeting_timing(session) == timing
+    said = {f.severity for f in of("schedule.window", session) + of("schedule.postponed", session)}
+    expected = {"unset": {"info"}, "before": {"warn"}, "early": {"info"}, "within": set(),
+                "late": {"warn"}, "postponed": {"block"}}[timing]
+    assert said == expected
+    verdict = delay_verdict(session)
+    words = {"unset": "No meeting time", "before": "before the incident ended",
+             "early": "early:", "within": "window ✓", "late": "later than 72 h",
+             "postponed": "more than 7 days"}
+    assert words[timing] in verdict

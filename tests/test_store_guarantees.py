@@ -397,7 +397,7 @@ def test_an_earlier_version_put_back_is_a_revert_said_and_undoable_in_the_consol
 async def _revert_in_an_open_console(demo, pilot, app) -> None:
     """Rename the incident in the console, then put the file back as it was before (git)."""
     from pmconsole.domain.ops import set_op
-    from pmconsole.tui.screens.conflict import ChooseVersion
+    from pmconsole.tui.dialogs.conflict import ChooseVersion
 
     first = demo.read_bytes()
     app.store.edit(set_op("incident", "title", "Renamed in the meeting"))
@@ -411,7 +411,7 @@ async def _revert_in_an_open_console(demo, pilot, app) -> None:
 
 @pytest.mark.parametrize("key, title_kept", [("m", "Renamed in the meeting"), ("f", None)])
 async def test_a_revert_while_the_console_is_open_asks_which_version_stays(demo, key, title_kept):
-    from pmconsole.tui.screens.conflict import READ_FIRST, ChooseVersion
+    from pmconsole.tui.dialogs.conflict import READ_FIRST, ChooseVersion
 
     before = load_session(demo).incident.title
     app = console(demo)
@@ -428,8 +428,8 @@ async def test_a_revert_while_the_console_is_open_asks_which_version_stays(demo,
 
 async def test_keys_typed_as_the_version_question_shows_do_not_answer_it(demo, monkeypatch):
     """Keys in the question's first moment were on their way before it was seen: not used."""
-    from pmconsole.tui.screens import conflict
-    from pmconsole.tui.screens.conflict import ChooseVersion
+    from pmconsole.tui.dialogs import conflict
+    from pmconsole.tui.dialogs.conflict import ChooseVersion
 
     monkeypatch.setattr(conflict, "READ_FIRST", 30.0)  # the first moment lasts the test
     app = console(demo)
@@ -444,7 +444,7 @@ async def test_keys_typed_as_the_version_question_shows_do_not_answer_it(demo, m
 
 async def test_the_version_question_waits_while_someone_types(demo, monkeypatch):
     from pmconsole.domain.ops import set_op
-    from pmconsole.tui.screens.conflict import ChooseVersion
+    from pmconsole.tui.dialogs.conflict import ChooseVersion
 
     app = console(demo)
     async with app.run_test(size=SIZE) as pilot:
@@ -716,10 +716,15 @@ def test_a_live_log_emptied_in_place_while_open_is_rebuilt_and_writers_go_on(wri
     from pmconsole.storage.oplog import log_path_for
 
     path = write_session()
+    earlier = SessionStore(path, role="script")  # a command's edit: the log holds pages
+    earlier.edit(add_op("timeline", TimelineEvent(at=RESOLVED, text="added earlier")))
+    earlier.close()
     pane = SessionStore(path)
     typed = TimelineEvent(at=RESOLVED, text="typed in the pane")
     pane.edit(add_op("timeline", typed))
+    pane.poll()
     log = log_path_for(path)
+    assert log.stat().st_size > 0
     with open(log, "r+b") as emptied:  # the same inode, no bytes
         emptied.truncate(0)
     notices = pane.poll().notices
@@ -735,4 +740,50 @@ def test_a_live_log_emptied_in_place_while_open_is_rebuilt_and_writers_go_on(wri
     assert later.id in {e.id for e in pane.session.timeline}
     pane.close()
     texts = {e.text for e in load_session(path).timeline}
-    assert {"typed in the pane", "added by a script"} <= texts
+    assert {"added earlier", "typed in the pane", "added by a script"} <= texts
+
+
+def test_a_new_live_log_with_its_pages_still_in_the_write_ahead_file_is_not_taken_for_damage(
+    write_session,
+):
+    """A log SQLite has just made is empty on disk until its first checkpoint."""
+    from conftest import RESOLVED
+    from pmconsole.domain.model import TimelineEvent
+    from pmconsole.domain.ops import add_op
+
+    pane = SessionStore(write_session())
+    pane.edit(add_op("timeline", TimelineEvent(at=RESOLVED, text="typed")))
+    for _ in range(3):
+        assert not [n.text for n in pane.poll().notices]
+    pane.close()
+
+
+def test_a_pane_that_polls_keeps_its_hold_on_the_log_when_a_command_comes_and_goes(
+    write_session,
+):
+    """A pane's looks at its log never let go of SQLite's locks on it: a command that opens
+    and closes the log after them must not take it for unused and delete the write-ahead
+    file the pane's later edits go to."""
+    from conftest import RESOLVED
+    from pmconsole.domain.model import TimelineEvent
+    from pmconsole.domain.ops import add_op
+
+    path = write_session()
+    pane = SessionStore(path)
+    pane.edit(add_op("timeline", TimelineEvent(at=RESOLVED, text="first")))
+    for _ in range(3):
+        pane.poll()
+    # Another process (POSIX locks are per process): a command that opens and closes the log.
+    import subprocess
+    import sys
+
+    subprocess.run([sys.executable, "-c", "import sys; from pmconsole.storage.session_store "
+                    "import SessionStore; SessionStore(sys.argv[1], role='script').close()",
+                    str(path)], check=True, timeout=60)
+    pane.edit(add_op("timeline", TimelineEvent(at=RESOLVED, text="after the command")))
+    reader = SessionStore(path, role="script")
+    try:
+        assert "after the command" in {e.text for e in reader.session.timeline}
+    finally:
+        reader.close()
+        pane.close()

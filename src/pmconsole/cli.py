@@ -18,11 +18,15 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable, NoReturn
 
+from pydantic import ValidationError
+
 from pmconsole.storage import locations
 from pmconsole.domain.text import clean_text
-from pmconsole.domain.model import _plausible_date, _to_utc
+from pmconsole.domain.actions import agreed, status_ops
+from pmconsole.domain.method import FOLLOWUP, MEETING_MINUTES, span
+from pmconsole.domain.model import error_line, plausible_date, to_utc
 from pmconsole.domain.model import (
-    EVENT_KINDS, WRAP_UP, ActionItem, Incident, Meeting, Session, StatusChange, TimelineEvent,
+    EVENT_KINDS, WRAP_UP, ActionItem, Incident, Meeting, Session, TimelineEvent,
 )
 from pmconsole.domain.ops import OpError, add_op, set_op
 from pmconsole.startup import pause_collector, resume_collector
@@ -59,7 +63,7 @@ def parse_timestamp(text: str, what: str = "time") -> datetime:
     if value.tzinfo is None:
         raise UsageError(f"{what} {text!r} has no time zone; add Z or an offset like +01:00")
     try:
-        return _to_utc(value)
+        return to_utc(value)
     except (ValueError, OverflowError) as err:
         raise UsageError(f"{what} {text!r}: {err}") from None
 
@@ -88,7 +92,7 @@ def parse_day(text: str, what: str = "date") -> date:
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
         raise UsageError(f"{what} {text!r} is not a date; write it as YYYY-MM-DD")
     try:
-        return _plausible_date(date.fromisoformat(text.strip()))
+        return plausible_date(date.fromisoformat(text.strip()))
     except ValueError as err:
         raise UsageError(f"{what} {text!r} is not a real date ({err})") from None
 
@@ -125,8 +129,6 @@ def cmd_new(args: argparse.Namespace) -> int:
     path = _session_path(args)
     settings, _ = load_settings(locations.config_file())
     minutes = args.duration if args.duration is not None else settings.planned_minutes
-    from pmconsole.domain.rules import MEETING_MINUTES
-
     low, high = MEETING_MINUTES
     if not low <= minutes <= high:
         raise Refused(
@@ -243,7 +245,7 @@ def cmd_action_add(args: argparse.Namespace) -> int:
     refuse_if_blocked(snapshot)
     store = _open_for_edit(path)
     try:
-        action.history = [StatusChange(status="open", at=datetime.now(timezone.utc))]
+        action = agreed(action, datetime.now(timezone.utc))
         # Checked again inside the commit's own transaction: with every edit that landed
         # meanwhile, and none landing between the check and the add (eight concurrent adds
         # leave seven open, never more).
@@ -263,12 +265,9 @@ def cmd_action_done(args: argparse.Namespace) -> int:
     store = _open_for_edit(path)
     try:
         action = next(a for a in store.session.actions if a.id == args.id)
-        if action.status != "done":
-            change = StatusChange(status="done", at=datetime.now(timezone.utc), note=args.note or "")
-            store.edit(
-                set_op("actions", "status", "done", action.id),
-                set_op("actions", "history", [*action.history, change], action.id),
-            )
+        ops = status_ops(action, "done", datetime.now(timezone.utc), args.note or "")
+        if ops:
+            store.edit(*ops)
     finally:
         _finish(store)
     print(f"{args.id} done")
@@ -663,7 +662,7 @@ def build_parser(only: str | None = None) -> Parser:
         p.add_argument("--mitigated", metavar="TS")
         p.add_argument("--meeting", metavar="TS")
         p.add_argument("--duration", type=bounded(int, 0, 24 * 60), metavar="MIN",
-                       help="planned minutes, 60-90")
+                       help=f"planned minutes, {span(MEETING_MINUTES)}")
         p.add_argument("--severity", default="SEV2", choices=["SEV1", "SEV2", "SEV3", "SEV4"])
         p.add_argument("--tag", action="append", metavar="T")
         p.add_argument("--timezone", default="UTC", help="IANA zone used for display")
@@ -706,7 +705,7 @@ def build_parser(only: str | None = None) -> Parser:
                                        metavar="ACTION")
         p = parser_for(fsub, "set", cmd_followup_set, "set the follow-up review's date",
                        "set the day of the follow-up review, after the meeting and within "
-                       "the method's two weeks of it")
+                       f"the method's {FOLLOWUP} of it")
         p.add_argument("file", metavar="FILE")
         p.add_argument("date", metavar="DATE", help="YYYY-MM-DD")
 
@@ -755,12 +754,9 @@ def one_line(text: str) -> str:
     return clean_text(text, multiline=False)
 
 
-def _first_line(err: Exception) -> str:
-    errors = getattr(err, "errors", None)
-    if callable(errors):
-        first = errors()[0]
-        where = ".".join(str(p) for p in first.get("loc", ()))
-        return f"{where}: {first.get('msg')}" if where else str(first.get("msg"))
+def _first_line(err: ValueError) -> str:
+    if isinstance(err, ValidationError):
+        return error_line(err)
     return str(err).splitlines()[0]
 
 

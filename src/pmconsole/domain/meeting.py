@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from typing import Callable, Iterable, Literal, Protocol
 
 from pmconsole.domain import rules
+from pmconsole.domain.method import SPEAKER_MINUTES
 from pmconsole.domain.clock import Clock, Countdown, MeetingTimers, format_clock
 from pmconsole.domain.model import WRAP_UP, Pause, Session, SpeakerTurn, StepTime
 from pmconsole.domain.ops import Op, add_op, del_op, set_op
@@ -37,16 +38,6 @@ class SessionKeeper(Protocol):
 
     def checkpoint(self) -> object: ...
 
-
-# A block on one of these rules keeps the meeting from moving past the step named.
-ADVANCE_GUARDS: dict[str, int] = {
-    "schedule.postponed": 1,
-    "meeting.duration": 1,
-    "facilitator.neutral": 1,
-    "question.one": 2,
-    "safety.statement": 3,
-    "timeline.timebox": 5,
-}
 
 # The first screen offers to start the meeting from this long before its scheduled time (and
 # after it, the same day, until it is started).
@@ -122,7 +113,7 @@ class MeetingRun:
         clock: Clock,
         *,
         log: rules.LogFacts | None = None,
-        speaker_minutes: int = rules.SPEAKER_MINUTES[0],
+        speaker_minutes: int = SPEAKER_MINUTES[0],
     ) -> None:
         self.store = store
         # Writes the TOML file as the meeting moves (a step change, the start): the store's
@@ -280,7 +271,8 @@ class MeetingRun:
         return [
             f
             for f in rules.blocks(rules.check(moved, self.log, self.clock.now()))
-            if f.rule in ADVANCE_GUARDS and self.step <= ADVANCE_GUARDS[f.rule] < target
+            # A block of a guarding rule keeps the meeting from moving past its finding's step.
+            if f.rule in rules.ADVANCE_GUARDS and self.step <= f.step < target
         ]
 
     def end(self) -> None:
@@ -488,7 +480,7 @@ class MeetingRun:
             return
         if turn.open_round:
             return  # the open round shares what the timed turns leave
-        low, high = rules.SPEAKER_MINUTES
+        low, high = SPEAKER_MINUTES
         minutes = max(low, min(high, turn.planned_minutes + delta))
         self.store.edit(set_op("speaker_turns", "planned_minutes", minutes, turn_id))
         if turn is self.current_turn() and self.timers.speaker is not None:

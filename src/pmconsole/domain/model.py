@@ -21,6 +21,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    ValidationError,
     field_validator,
     model_validator,
 )
@@ -80,7 +81,7 @@ def _plausible_year(year: int) -> None:
         raise ValueError(f"year {year} is out of range ({FIRST_YEAR}-{LAST_YEAR})")
 
 
-def _to_utc(value: datetime) -> datetime:
+def to_utc(value: datetime) -> datetime:
     """An aware time in UTC, within FIRST_YEAR-LAST_YEAR once in UTC: the one check of every
     time, whichever way it came in (the command line, a form, an import, the file)."""
     try:
@@ -97,18 +98,29 @@ def _to_utc(value: datetime) -> datetime:
     return utc
 
 
-def _plausible_date(value: date) -> date:
+def plausible_date(value: date) -> date:
+    """A day within FIRST_YEAR-LAST_YEAR: the one check of every date."""
     _plausible_year(value.year)
     return value
 
 
+def error_line(err: ValidationError) -> str:
+    """A pydantic error as one line, for a person: where (the field's path) and what, from its
+    first error. The one way the console, the command line and the settings say a value does
+    not fit."""
+    first = err.errors()[0]
+    message = str(first.get("msg", "is not valid")).removeprefix("Value error, ")
+    where = ".".join(str(p) for p in first.get("loc", ()))
+    return f"{where}: {message}" if where else message
+
+
 # An aware datetime, normalised to UTC. Naive input is refused by pydantic's AwareDatetime with
 # "Input should have timezone info", which the loaders turn into a message naming the field.
-UtcDatetime = Annotated[AwareDatetime, AfterValidator(_to_utc)]
+UtcDatetime = Annotated[AwareDatetime, AfterValidator(to_utc)]
 
 # Every text field goes through the one cleaner of user text (text.py) as it is validated.
 Text = Annotated[str, AfterValidator(clean_text)]
-Day = Annotated[date, AfterValidator(_plausible_date)]
+Day = Annotated[date, AfterValidator(plausible_date)]
 
 
 def no_items() -> list:

@@ -20,7 +20,9 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from pmconsole.domain.model import COLLECTIONS, SESSION_FIELDS, SINGLETONS, Record, Session, jsonable
+from pmconsole.domain.model import (
+    COLLECTIONS, SESSION_FIELDS, SINGLETONS, Record, Session, error_line, jsonable,
+)
 
 Op = dict[str, Any]
 
@@ -94,7 +96,7 @@ class LiveSession:
             try:
                 record = model.model_validate(op.get("v"))
             except ValidationError as err:
-                raise OpError(first_error(err)) from None
+                raise OpError(error_line(err)) from None
             return add_op(c, record)  # type: ignore[arg-type]
         if kind == "del":
             if c not in COLLECTIONS:
@@ -116,7 +118,7 @@ class LiveSession:
             try:
                 setattr(probe, field, op.get("v"))
             except ValidationError as err:
-                raise OpError(first_error(err)) from None
+                raise OpError(error_line(err)) from None
             return set_op(c, field, getattr(probe, field), op.get("id"))  # type: ignore[arg-type]
         raise OpError(f"unknown operation {kind!r}")
 
@@ -189,13 +191,6 @@ def _position(items: list[Record], record: Record) -> int:
         if item is record:
             return i
     raise ValueError("record not in its list")
-
-
-def first_error(err: ValidationError) -> str:
-    """One line from a pydantic error: where and what."""
-    first = err.errors()[0]
-    where = ".".join(str(p) for p in first.get("loc", ())) or "value"
-    return f"{where}: {first.get('msg', 'invalid value')}"
 
 
 def diff(old: Session, new: Session) -> list[Op]:

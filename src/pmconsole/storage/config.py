@@ -15,8 +15,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field, ValidationError
 
-from pmconsole.domain.model import DEFAULT_STATEMENT
-from pmconsole.domain.rules import MEETING_MINUTES, SPEAKER_MINUTES
+from pmconsole.domain.model import DEFAULT_STATEMENT, error_line
+from pmconsole.domain.method import MEETING_MINUTES, SPEAKER_MINUTES
 from pmconsole.storage.toml_file import SessionFileError, atomic_write, ensure_folder, read_regular
 
 MAX_SETTINGS_BYTES = 1024 * 1024  # a settings file is a few lines
@@ -68,9 +68,16 @@ def load_settings(path: Path) -> tuple[Settings, str]:
     try:
         return Settings.model_validate(raw), problem
     except ValidationError as err:
-        first = err.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        return Settings(), f"{path}: {where}: {first['msg']}; using the defaults"
+        return Settings(), f"{path}: {error_line(err)}; using the defaults"
+
+
+class SettingsError(Exception):
+    """The settings file cannot be updated; says the file and why."""
+
+    def __init__(self, path: Path, message: str) -> None:
+        self.path = path
+        self.message = message
+        super().__init__(f"{path}: {message}")
 
 
 def save_setting(path: Path, name: str, value: object) -> None:
@@ -81,10 +88,10 @@ def save_setting(path: Path, name: str, value: object) -> None:
         raw = _read(path)
     except FileNotFoundError:
         raw = {}
-    except SessionFileError as err:
-        raise SessionFileError(path, f"cannot update the settings: {err.message}") from None
+    except SessionFileError as err:  # read as a session file is: a FIFO there is refused
+        raise SettingsError(path, f"cannot update the settings: {err.message}") from None
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
-        raise SessionFileError(path, f"cannot update the settings: {err}") from None
+        raise SettingsError(path, f"cannot update the settings: {err}") from None
     raw[name] = value
     ensure_folder(path.parent)  # each missing folder owner-only, whatever the umask
     atomic_write(path, tomli_w.dumps(raw).encode("utf-8"), through_link=True)  # the user's own

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Callable
 
 from pmconsole.storage import locations
-from pmconsole.domain.model import FIRST_YEAR, Session, _plausible_date
+from pmconsole.domain.model import FIRST_YEAR, Session, plausible_date
 from pmconsole.domain.rules import LogFacts, PastSession
 from pmconsole.storage.oplog import read_snapshot
 from pmconsole.storage.toml_file import SessionFileError, ensure_folder
@@ -129,7 +129,7 @@ def parse_since(text: str, now: datetime) -> date:
             )
         return (now - timedelta(days=days)).date()
     try:
-        return _plausible_date(date.fromisoformat(text))
+        return plausible_date(date.fromisoformat(text))
     except ValueError as err:
         if "out of range" in str(err):
             raise LogQueryError(f"--since {text!r}: {err}") from None

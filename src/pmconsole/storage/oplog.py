@@ -113,23 +113,19 @@ def is_damage(err: sqlite3.Error) -> bool:
     return "malformed" in text or "not a database" in text
 
 
-SQLITE_HEADER = b"SQLite format 3\x00"
+def damaged_in_place(log_path: Path, size_before: int) -> tuple[bool, int]:
+    """Whether the live log was emptied or cut short in place (``: > NAME.pmlog`` keeps its
+    name and inode, so only its size tells: SQLite never shrinks the log), and its size now.
+    A log not there at all is another matter (deleted), told by its inode.
 
-
-def intact(log_path: Path) -> bool:
-    """Whether the live log still begins as a log does. One emptied or overwritten in place
-    (``: > NAME.pmlog``) keeps its name and inode, so only its first bytes tell; a log that is
-    not there at all is another matter (deleted), told by its inode."""
+    Only ``stat``, never ``open``: closing any descriptor of the log in this process would let
+    go of the locks SQLite holds on it through its own, and another process could then take
+    the log for unused and delete its write-ahead file."""
     try:
-        fd = os.open(log_path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        size = os.stat(log_path).st_size
     except OSError:
-        return True
-    try:
-        return os.read(fd, len(SQLITE_HEADER)) == SQLITE_HEADER
-    except OSError:
-        return False
-    finally:
-        os.close(fd)
+        return False, size_before
+    return size < size_before, size
 
 
 def set_aside(log_path: Path) -> Path:

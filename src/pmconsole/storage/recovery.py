@@ -63,7 +63,7 @@ class LogRecovery:
                     raise
                 time.sleep(0.05 * (1 + attempt % 4))
 
-    def _rebuild_log(self) -> SyncResult:
+    def _rebuild_log(self, *, damaged: bool = False) -> SyncResult:
         """The live log was deleted or replaced while open (its name no longer leads to the
         file we write): what we hold is the session as far as we know it, so the log is
         built again from it. The old one is let go; a new one (made by a command meanwhile,
@@ -71,12 +71,12 @@ class LogRecovery:
         checkpoint, written to the TOML file at once."""
         assert self._conn is not None
         old, self._conn = self._conn, None
-        damaged = ""
-        if not oplog.intact(self.log_path):
+        aside = ""
+        if damaged:
             # Emptied or overwritten in place: set it aside before our connection lets go
             # (closing writes our pages back into it), so a new log is made in its place.
             try:
-                damaged = oplog.set_aside(self.log_path).name
+                aside = oplog.set_aside(self.log_path).name
             except OSError:
                 pass
         try:
@@ -108,7 +108,7 @@ class LogRecovery:
             self.error = f"the live log {self.log_path.name} went away and cannot be made " \
                          f"again — {err}; retrying"
             return SyncResult(notices=[Notice(f"{self.error}. Edits are kept in memory.", "error")])
-        what = (f"was emptied or overwritten while open (set aside as {damaged})" if damaged
+        what = (f"was emptied or overwritten while open (set aside as {aside})" if aside
                 else "was deleted or replaced while open")
         result.notices.append(Notice(
             f"The live log {self.log_path.name} {what}; it was "

@@ -102,6 +102,7 @@ class SessionStore(LogRecovery):
         self._file_stat: tuple[int, int, int] | None = None
         self._unreadable_file = False  # read-only until the file changed on disk reads again
         self._log_identity: tuple[int, int] | None = None  # the live log's device and inode
+        self._log_size = 0  # its size at the last look (see oplog.damaged_in_place)
         self._mine: dict[tuple[str, str, str], float] = {}
         self._open()
         if replica_from is not None and self._conn is not None:
@@ -145,6 +146,7 @@ class SessionStore(LogRecovery):
     def _connect(self) -> None:
         self._conn = oplog.connect(self.log_path)
         self._log_identity = self._log_stat()
+        self._log_size = 0  # as far as we know: damaged_in_place learns it at the next poll
 
     def _log_stat(self) -> tuple[int, int] | None:
         try:
@@ -325,12 +327,15 @@ class SessionStore(LogRecovery):
         """Cheap check for others' edits (``PRAGMA data_version``), retry of unsaved edits,
         the heartbeat, and a look at the TOML file for changes made by hand or by git."""
         result = SyncResult()
+        damaged = False
+        if self._conn is not None and not self.read_only:
+            damaged, self._log_size = oplog.damaged_in_place(self.log_path, self._log_size)
         if self._conn is not None and not self.read_only and (
-            self._log_stat() != self._log_identity or not oplog.intact(self.log_path)
+            self._log_stat() != self._log_identity or damaged
         ):
             if self.replica:
                 return SyncResult(log_replaced=True)
-            result = self._rebuild_log()
+            result = self._rebuild_log(damaged=damaged)
         if self.pending:
             self._flush()
         if self._unreadable_file and self._conn is not None and self._file_changed():

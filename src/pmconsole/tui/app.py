@@ -8,7 +8,7 @@ import os
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from textual import events, work
 from textual.app import App, SystemCommand
@@ -20,7 +20,7 @@ from textual.theme import Theme
 from pmconsole.storage import locations
 from pmconsole.domain.clock import Clock, SystemClock
 from pmconsole.storage.config import Settings, load_settings, save_setting
-from pmconsole.tui.messages import SessionChanged, StorageNews
+from pmconsole.tui.messages import SessionChanged, ShowPastPostMortem, StorageNews, TypingChanged
 from pmconsole.domain.model import STEP_NAMES, WRAP_UP
 from pmconsole.domain.text import clean_text
 from pmconsole.domain.ops import Op, OpError, set_op
@@ -29,7 +29,10 @@ from pmconsole.tui.sync import StorageSync
 from pmconsole.startup import announce_ready, resume_collector
 from pmconsole.storage.notices import ReadOnlySession, SyncResult
 from pmconsole.storage.session_store import CHECKPOINT_EVERY, SessionStore
-from pmconsole.tui.widgets.fields import BoundInput, FieldRef
+from pmconsole.tui.widgets.fields import BoundInput, FieldRef, SavesSoon
+
+if TYPE_CHECKING:
+    from pmconsole.domain.meeting import MeetingRun
 
 STARTED = time.perf_counter()
 POLL_SECONDS = 0.15
@@ -101,10 +104,7 @@ class PmConsole(App[int]):
         self._ready_done = False
         self._told_small = False  # the "window too small" notice is shown once per shrinking
         self._after_first_screen: list[Callable[[], object]] = []
-        # Fields holding typing that could not be saved (a time like "14:9x"): see save_state.
-        self.refused_fields: set[Any] = set()  # BoundInput and BoundTextArea
         self._quit_warned_at: float | None = None
-        self._typing: set[object] = set()  # fields with typing on its way to the store
         self.keys = KeyRouter(self)
         self._undo: list[tuple[str, Callable[[], object]]] = []  # see did()
         self._versions_to_choose: list[Any] = []  # merges the facilitator is to decide on
@@ -203,11 +203,18 @@ class PmConsole(App[int]):
         if self.meeting is not None:
             self.meeting.log = facts
         self.related = related
+        from pmconsole.tui.widgets.related import RelatedList
+
         # App.query looks only at the app's first screen; the lists are on pushed ones.
         for screen in self.screen_stack:
-            for widget in screen.query("RelatedList"):
-                widget.show_hits()  # type: ignore[attr-defined]
+            for widget in screen.query(RelatedList):
+                widget.show_hits()
         self.announce(frozenset({"log"}), local=True)
+
+    def on_show_past_post_mortem(self, message: ShowPastPostMortem) -> None:
+        from pmconsole.tui.screens.log import PastPostMortem
+
+        self.push_screen(PastPostMortem(message.path))
 
     def action_search_log(self) -> None:
         from pmconsole.tui.screens.log import LogScreen
@@ -345,6 +352,21 @@ class PmConsole(App[int]):
 
     # -- the store -------------------------------------------------------------------------
 
+    @property
+    def session_store(self) -> SessionStore:
+        """The open session's store, for the screens and widgets that show a session: they
+        run only once one is open (the picker and the log screen do not use this)."""
+        if self.store is None:
+            raise RuntimeError("no session is open")
+        return self.store
+
+    @property
+    def meeting_run(self) -> MeetingRun:
+        """The open session's meeting (steps, timers, guards), as ``session_store``."""
+        if self.meeting is None:
+            raise RuntimeError("no session is open")
+        return self.meeting
+
     def edit(self, *ops: Op, guard: Callable[[Any], None] | None = None) -> bool:
         """Ask the store for a change; every view redraws from the model after it. ``guard``
         (see SessionStore.edit) refuses it with an OpError, checked inside the commit."""
@@ -471,19 +493,18 @@ class PmConsole(App[int]):
         if changed:
             self.announce(frozenset(op.get("c", "") for op in changed), local=False)
 
-    def typing_unsaved(self, field: object, unsaved: bool) -> None:
-        """A field has typing not yet saved (it is, within a second), or no longer has: the
-        header says so at once."""
-        was = bool(self._typing)
-        if unsaved:
-            self._typing.add(field)
-        else:
-            self._typing.discard(field)
-        if was != bool(self._typing):
-            for screen in self.screen_stack:
-                refresh = getattr(screen, "refresh_header", None)
-                if refresh is not None and screen.is_mounted:
-                    refresh()
+    def on_typing_changed(self, _: TypingChanged) -> None:
+        """A field's typing is now waiting to be saved, saved or refused: the header says so
+        at once."""
+        for screen in self.screen_stack:
+            refresh = getattr(screen, "refresh_header", None)
+            if refresh is not None and screen.is_mounted:
+                refresh()
+
+    def _typing_fields(self) -> list[SavesSoon]:
+        """The fields holding typing that is not in the store: each field knows its own."""
+        return [widget for screen in self.screen_stack for widget in screen.walk_children()
+                if isinstance(widget, SavesSoon) and widget.unsaved]
 
     def tell(self, notice) -> None:
         """Show one of the store's notices. A merge that may not be what was meant (a file put
@@ -504,7 +525,7 @@ class PmConsole(App[int]):
         if quiet < BURST_GAP:
             self.set_timer(BURST_GAP - quiet + 0.05, self._ask_which_version)
             return
-        from pmconsole.tui.screens.conflict import ChooseVersion
+        from pmconsole.tui.dialogs.conflict import ChooseVersion
 
         notice = self._versions_to_choose.pop(0)
         undo = list(notice.undo)
@@ -533,20 +554,15 @@ class PmConsole(App[int]):
             return "READ-ONLY"
         if store.error or store.pending:
             return "⚠ NOT SAVED, retrying"
-        refused = self._refused_typing()
+        typing = self._typing_fields()
+        refused = [field for field in typing if field.refused]
         if refused:
             return f"⚠ {len(refused)} FIELD{'S' if len(refused) > 1 else ''} NOT SAVED"
         if isinstance(self.focused, BoundInput) and self.focused.waits_for_enter:
             return "✎ Enter saves"  # a time or a number, checked when it is complete
-        self._typing = {f for f in self._typing if f.is_attached and f._dirty}  # type: ignore[attr-defined]
-        if self._typing:
+        if any(field.waiting for field in typing):
             return "✎ saving"  # typing saved within a second (fields.COMMIT_AT_LATEST)
         return "✓ saved"
-
-    def _refused_typing(self) -> list[Any]:
-        """The fields whose typing could not be saved and is still there to fix."""
-        self.refused_fields = {f for f in self.refused_fields if f.is_attached and f._dirty}
-        return list(self.refused_fields)
 
     def unsaved_typing(self) -> tuple[list[str], list[str]]:
         """What quitting now would lose, each said in a few words: typing in a form not yet
@@ -555,7 +571,7 @@ class PmConsole(App[int]):
         forms = [f"the open form “{screen.form_title}”" for screen in self.screen_stack
                  if callable(getattr(screen, "has_typing", None)) and screen.has_typing()]
         fields = [f"{field.ref.name} “{_shortened(clean_text(field.text_typed))}”"
-                  for field in self._refused_typing()]
+                  for field in self._typing_fields() if field.refused]
         return forms, fields
 
     async def action_quit(self) -> None:

@@ -32,11 +32,13 @@ Never import this into the core: it is the console's.
 
 from __future__ import annotations
 
+import dataclasses
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterable
 from weakref import WeakSet
 
 from textual import events
+from textual.binding import Binding
 from textual.widget import Widget
 from textual.widgets import Input
 
@@ -347,3 +349,40 @@ class KeysInOrder:
             await field.app.run_action(bound.binding.action, field)
             return
         router.seen(event)  # Escape, Ctrl+S, …: the form's or the app's, as Textual does
+
+
+def bound_key(app: App, owners: Iterable[type], binding_id: str, *, spoken: bool = False) -> str:
+    """The key that does what the binding ``binding_id`` does, as Textual shows keys ("f1",
+    "^q", "a"), or ``spoken`` as the help writes them ("F1", "Ctrl+Q", "a"): the binding's own
+    first key, or the one the user's keymap gives it (settings ``keys``, which the app
+    applies). The binding is looked up in the ``BINDINGS`` of the classes ``owners``."""
+    binding = next(
+        (b for owner in owners for cls in owner.__mro__ for b in cls.__dict__.get("BINDINGS", ())
+         if isinstance(b, Binding) and b.id == binding_id),
+        None,
+    )
+    if binding is None:
+        raise KeyError(f"no binding with the id {binding_id!r}")
+    settings = getattr(app, "settings", None)  # the console's; an app of a test has none
+    remapped = settings.keys.get(binding_id) if settings is not None else None
+    key = (remapped or binding.key).split(",")[0].strip()
+    shown = app.get_key_display(
+        dataclasses.replace(binding, key=key, key_display=None if remapped else binding.key_display)
+    )
+    if not spoken:
+        return shown
+    if shown.startswith("^"):
+        return f"Ctrl+{shown[1:].upper()}"
+    return shown.upper() if shown[1:].isdigit() else shown  # "F5", as on the keyboard
+
+
+def key_of(node: Widget, binding_id: str) -> str:
+    """The key of the binding ``binding_id`` of ``node``, its ancestors or the app, as it is
+    bound now (see ``bound_key``)."""
+    return bound_key(node.app, [type(owner) for owner in (node, *node.ancestors)], binding_id)
+
+
+def key_hint(node: Widget, *uses: tuple[str, str]) -> str:
+    """Key hints built from the bindings, e.g. "a add · e edit" from ("actions.add", "add"),
+    ("actions.edit", "edit"): a remapped key shows as remapped."""
+    return " · ".join(f"{key_of(node, binding_id)} {what}" for binding_id, what in uses)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from textual.message import Message
 
@@ -13,6 +14,22 @@ class SessionChanged(Message):
 
     collections: frozenset[str] = field(default_factory=frozenset)
     local: bool = True
+
+
+class TypingChanged(Message):
+    """A field's typing changed state: it is now waiting to be saved, saved, or refused (the
+    field says which: ``SavesSoon.waiting`` and ``.refused``). The app redraws the header's
+    save state; a burst of them merges into one."""
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, TypingChanged)
+
+
+@dataclass
+class ShowPastPostMortem(Message):
+    """A post-mortem from the log was chosen (a related one): show it, read-only."""
+
+    path: Path
 
 
 @dataclass

@@ -1,5 +1,6 @@
-"""Step 7, Actions: 3-5 concrete actions, each with an owner, a due date 7-21 days out and a
-measurable success criterion; never more than seven open at once."""
+"""Step 7, Actions: a few concrete actions, each with an owner, a due date in the method's window
+and a measurable success criterion; never more open at once than the method's limit (the numbers
+are in ``domain/method.py``)."""
 
 from __future__ import annotations
 
@@ -11,22 +12,29 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
 from pmconsole.domain import rules
-from pmconsole.domain.model import ActionItem, Session, StatusChange
+from pmconsole.domain.actions import agreed, status_ops
+from pmconsole.domain.method import (
+    ACTIONS_AGREED, DEFAULT_DUE_DAYS, DUE_DAYS, OPEN_LIMIT, STAGING_DAYS, span,
+)
+from pmconsole.domain.model import ActionItem, ActionStatus, Session
 from pmconsole.domain.ops import OpError, add_op, set_op
+from pmconsole.tui.keys import key_hint
 from pmconsole.tui.widgets import plain_cells, short, show_text
 from pmconsole.tui.widgets.fields import parse_day
-from pmconsole.tui.widgets.form import FormField, RecordForm, required
+from pmconsole.tui.dialogs.record_form import RecordForm
+from pmconsole.tui.widgets.form import FormField, required
 from pmconsole.tui.screens.base import StepView
 
 
 def gauge(session: Session) -> str:
     open_count = len(session.open_actions())
     agreed = len(session.agreed_actions())
-    bar = "■" * open_count + "□" * max(0, rules.OPEN_LIMIT - open_count)
-    target = "✓" if 3 <= agreed <= 5 else "▲"
+    bar = "■" * open_count + "□" * max(0, OPEN_LIMIT - open_count)
+    low, high = ACTIONS_AGREED
+    target = "✓" if low <= agreed <= high else "▲"
     return (
-        f"{open_count} open, limit {rules.OPEN_LIMIT}  {bar}    "
-        f"{target} {agreed} agreed · aim for 3–5"
+        f"{open_count} open, limit {OPEN_LIMIT}  {bar}    "
+        f"{target} {agreed} agreed · aim for {span(ACTIONS_AGREED)}"
     )
 
 
@@ -63,7 +71,10 @@ class ActionsStep(StepView):
         table.add_columns("Status", "Due", "Owner", "Action", "Done when")
         yield table
         yield Static("", id="detail", markup=False)
-        yield Static("a add · e edit · d done/reopen · x drop · z undo · Enter edits", classes="hint")
+        keys = key_hint(self, ("actions.add", "add"), ("actions.edit", "edit"),
+                        ("actions.done", "done/reopen"), ("actions.drop", "drop"),
+                        ("pmconsole.undo", "undo"))
+        yield Static(f"{keys} · Enter edits", classes="hint", markup=False)
 
     def show_session(self, changed: frozenset[str] | None = None) -> None:
         super().show_session(changed)
@@ -83,7 +94,7 @@ class ActionsStep(StepView):
             table.move_cursor(row=min(row, table.row_count - 1))
 
     def _meeting_day(self) -> date:
-        return rules.meeting_day(self.session) or self.app.clock.now().date()  # type: ignore[attr-defined]
+        return rules.meeting_day(self.session) or self.app.clock.now().date()
 
     def _selected(self) -> ActionItem | None:
         table = self.query_one("#actions", DataTable)
@@ -121,7 +132,7 @@ class ActionsStep(StepView):
 
     def _form(self, title: str, action: ActionItem | None) -> RecordForm:
         session = self.session
-        default_due = self._meeting_day() + timedelta(days=14)
+        default_due = self._meeting_day() + timedelta(days=DEFAULT_DUE_DAYS)
         return RecordForm(
             title,
             [
@@ -130,14 +141,15 @@ class ActionsStep(StepView):
                 FormField("owner", "Owner (a name from the roster, or anyone)",
                           action.owner if action else "", parse=required("An owner"),
                           suggestions=tuple(p.name for p in session.participants)),
-                FormField("due", "Due (YYYY-MM-DD; 7–21 days after the meeting)",
+                FormField("due", f"Due (YYYY-MM-DD; {span(DUE_DAYS)} days after the meeting)",
                           (action.due if action and action.due else default_due).isoformat(),
                           parse=_required_day, replaces=True),
                 FormField("criterion", "Done when (measurable)", action.criterion if action else "",
                           parse=required("A success criterion"), hint=criterion_hint),
-                FormField("due_reason", "Why a due date outside 7–21 days (only then)",
+                FormField("due_reason", f"Why a due date outside {span(DUE_DAYS)} days (only then)",
                           action.due_reason if action else ""),
-                FormField("staging_check", "Verify in staging by (optional, within 14 days)",
+                FormField("staging_check",
+                          f"Verify in staging by (optional, within {STAGING_DAYS} days)",
                           action.staging_check.isoformat()
                           if action and action.staging_check else "",
                           parse=parse_day, replaces=True),
@@ -155,16 +167,13 @@ class ActionsStep(StepView):
                            due=self._meeting_day() + timedelta(days=14))
         limit = [f for f in self._blocks(probe) if f.rule == "actions.open_limit"]
         if self.refuse(limit):
-            self.app.keys.refuse_burst()  # type: ignore[attr-defined]  # what follows was its title
+            self.app.keys.refuse_burst()  # what follows was its title
             return
 
         def added(values):
             if not values:
                 return
-            action = ActionItem(
-                **values,
-                history=[StatusChange(status="open", at=self.app.clock.now())],  # type: ignore[attr-defined]
-            )
+            action = agreed(ActionItem(**values), self.app.clock.now())
             self.refuse([])
             if self.edit(add_op("actions", action), guard=self._within_open_limit(action)):
                 self._select(action.id)
@@ -228,12 +237,10 @@ class ActionsStep(StepView):
 
         return check
 
-    def _set_status(self, action: ActionItem, status: str) -> bool:
-        change = StatusChange(status=status, at=self.app.clock.now())  # type: ignore[attr-defined]
-        return self.edit(
-            set_op("actions", "status", status, action.id),
-            set_op("actions", "history", [*action.history, change], action.id),
-            guard=self._within_open_limit(action) if status == "open" else None,
+    def _set_status(self, action: ActionItem, status: ActionStatus) -> bool:
+        ops = status_ops(action, status, self.app.clock.now())
+        return bool(ops) and self.edit(
+            *ops, guard=self._within_open_limit(action) if status == "open" else None
         )
 
     def action_toggle_done(self) -> None:
@@ -242,15 +249,15 @@ class ActionsStep(StepView):
             return
         if action.status == "open":
             self.refuse([])
-            with self.app.undoable(f"Marked “{short(action.title)}” done"):  # type: ignore[attr-defined]
+            with self.app.undoable(f"Marked “{short(action.title)}” done"):
                 self._set_status(action, "done")
             return
         reopened = action.model_copy(update={"status": "open"})
         blocked = [f for f in self._blocks(reopened) if f.rule == "actions.open_limit"]
         if self.refuse(blocked):
-            self.app.keys.refuse_burst()  # type: ignore[attr-defined]
+            self.app.keys.refuse_burst()
             return
-        with self.app.undoable(f"Reopened “{short(action.title)}”"):  # type: ignore[attr-defined]
+        with self.app.undoable(f"Reopened “{short(action.title)}”"):
             self._set_status(action, "open")
 
     def action_drop_action(self) -> None:
@@ -258,7 +265,7 @@ class ActionsStep(StepView):
         if action is not None and action.status != "dropped":
             self.refuse([])
             back = action.status
-            with self.app.undoable(f"Dropped “{short(action.title)}”",  # type: ignore[attr-defined]
+            with self.app.undoable(f"Dropped “{short(action.title)}”",
                                    unless=lambda: self._cannot_come_back(action.id, back)):
                 self._set_status(action, "dropped")
 

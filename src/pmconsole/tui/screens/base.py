@@ -13,9 +13,10 @@ from textual.widgets.select import InvalidSelectValueError
 
 from pmconsole.domain.model import Session
 from pmconsole.tui.widgets.fields import BoundInput
+from pmconsole.tui.in_console import InConsole
 
 
-class StepView(VerticalScroll, can_focus=False):
+class StepView(InConsole, VerticalScroll, can_focus=False):
     """One step of the meeting. Subclasses redraw from the session in ``show_session``.
 
     The step's scroll area is not in the Tab order: Shift+Tab from a step's first field goes
@@ -51,7 +52,7 @@ class StepView(VerticalScroll, can_focus=False):
 
     @property
     def session(self) -> Session:
-        return self.app.store.session  # type: ignore[attr-defined]
+        return self.app.session_store.session
 
     def compose_below(self) -> ComposeResult:
         """The parts of the view below its first screenful at 80×24. When the view is the
@@ -64,7 +65,7 @@ class StepView(VerticalScroll, can_focus=False):
         self.show_session(None)
         if self.display:
             self.take_focus()  # shown as it is mounted: its first control, before it is drawn
-        self.app.after_first_screen(self._mount_below)  # type: ignore[attr-defined]
+        self.app.after_first_screen(self._mount_below)
 
     async def _mount_below(self) -> None:
         if not self.is_attached:
@@ -107,18 +108,18 @@ class StepView(VerticalScroll, can_focus=False):
             area.show_value(session)  # type: ignore[attr-defined]
 
     def edit(self, *ops, guard=None) -> bool:
-        return self.app.edit(*ops, guard=guard)  # type: ignore[attr-defined]
+        return self.app.edit(*ops, guard=guard)
 
     def removed(self, what: str, bring_back: Callable[[], object]) -> None:
         """Say what one key just removed, and keep how to bring it back: z does (App.did).
         What comes back goes at the end of its list."""
-        self.app.did(what, bring_back)  # type: ignore[attr-defined]
+        self.app.did(what, bring_back)
 
     def refuse_key(self, why: str) -> None:
         """A key that cannot do what it is for here: say why; the keys typed right after it
         do nothing either (keys.py)."""
         self.notify(why, severity="warning", markup=False)
-        self.app.keys.refuse_burst()  # type: ignore[attr-defined]
+        self.app.keys.refuse_burst()
 
 
 def field_rows(*rows: tuple[str, Widget]) -> ComposeResult:

@@ -21,6 +21,7 @@ from pmconsole.tui.widgets.header import MeetingHeader, step_title
 from pmconsole.tui.widgets.keys_footer import KeysFooter
 from pmconsole.tui.keys import AwaitsFocus
 from pmconsole.tui.screens.base import StepView
+from pmconsole.tui.in_console import InConsole
 
 
 def view_for(step: int) -> StepView:
@@ -44,7 +45,7 @@ def view_for(step: int) -> StepView:
     return view(id=f"step-{step}")
 
 
-class ConsoleScreen(AwaitsFocus, Screen):
+class ConsoleScreen(InConsole, AwaitsFocus, Screen):
     # No focus by selector: it could pick a control of a step hidden in the switcher (Textual's
     # focusable does not look at hidden parents). The shown step focuses its first control.
     AUTO_FOCUS = ""
@@ -91,7 +92,7 @@ class ConsoleScreen(AwaitsFocus, Screen):
 
     @property
     def meeting(self):
-        return self.app.meeting  # type: ignore[attr-defined]
+        return self.app.meeting
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """The keys line shows what the meeting's state allows: "Start clock" until the
@@ -109,7 +110,7 @@ class ConsoleScreen(AwaitsFocus, Screen):
         self._show_timer(self.meeting.step)
         # The method's findings for the step: just after the first screen, as the parts of
         # step 1 below it (running every rule is ~2 ms of the start).
-        self.app.after_first_screen(self._show_findings)  # type: ignore[attr-defined]
+        self.app.after_first_screen(self._show_findings)
         self.refresh_header()
         self.set_interval(0.25, self.refresh_header)
         if self.meeting.paused:
@@ -158,7 +159,7 @@ class ConsoleScreen(AwaitsFocus, Screen):
         was_on = self.meeting.in_progress
         blocked = self.meeting.go_to(step)
         if blocked:
-            self.app.keys.refuse_burst()  # type: ignore[attr-defined]  # typed for that step
+            self.app.keys.refuse_burst()  # typed for that step
             for finding in blocked:
                 self.notify(
                     f"{finding.message} — {finding.hint}",
@@ -207,7 +208,7 @@ class ConsoleScreen(AwaitsFocus, Screen):
             return
         key = self._start_key()
         if meeting.started:
-            now = self.app.clock.monotonic()  # type: ignore[attr-defined]
+            now = self.app.clock.monotonic()
             asked = self._confirm_asked_at
             if asked is None or now - asked > self.CONFIRM_AGAIN:
                 self._confirm_asked_at = now
@@ -223,7 +224,7 @@ class ConsoleScreen(AwaitsFocus, Screen):
         self._confirm_asked_at = None
         was = "reopened" if meeting.ended else "restarted" if meeting.started else "started"
         meeting.start()
-        self.app.announce(frozenset({"meeting", "steps"}), local=True)  # type: ignore[attr-defined]
+        self.app.announce(frozenset({"meeting", "steps"}), local=True)
         self.query_one("#step-timer", CountdownDisplay).countdown = meeting.step_countdown(
             meeting.step
         )
@@ -255,7 +256,7 @@ class ConsoleScreen(AwaitsFocus, Screen):
                         severity="warning", markup=False)
             return
         paused = self.meeting.toggle_pause()
-        self.app.announce(frozenset({"pauses"}), local=True)  # type: ignore[attr-defined]
+        self.app.announce(frozenset({"pauses"}), local=True)
         if paused:
             self._show_pause_banner()
         self.refresh_header()
@@ -272,8 +273,8 @@ class ConsoleScreen(AwaitsFocus, Screen):
         from pmconsole import exporters
         from pmconsole.storage.toml_file import atomic_write
 
-        store = self.app.store  # type: ignore[attr-defined]
-        self.app.save_typing()  # type: ignore[attr-defined]
+        store = self.app.session_store
+        self.app.save_typing()
         blocked = exporters.one_page_blocks(store.session)
         if blocked:
             first = blocked[0]
@@ -313,7 +314,7 @@ class ConsoleScreen(AwaitsFocus, Screen):
         self.query_one(MeetingHeader).show_meeting(
             step=self.meeting.step, watch_role="notes", label="notes pane"
         )
-        offer = start_offer(self.meeting.session, self.app.clock.now())  # type: ignore[attr-defined]
+        offer = start_offer(self.meeting.session, self.app.clock.now())
         if offer:
             # The key first: at 80 columns the end of the line may be cut.
             offer = f"{self._start_key()} starts the meeting ({offer}). Its clock waits."

@@ -13,13 +13,13 @@ from textual.widgets.option_list import Option
 
 from pmconsole.domain.model import FACTOR_CATEGORIES, ContributingFactor, Session, TimelineEvent
 from pmconsole.domain.ops import add_op, del_op, set_op
+from pmconsole.domain.method import FACTORS_PER_EVENT, span
 from pmconsole.domain.rules import blame_phrases, reframe_hint
+from pmconsole.tui.keys import key_hint
 from pmconsole.tui.widgets import plain_cells, short, show_text
-from pmconsole.tui.widgets.form import FormField, RecordForm, required
+from pmconsole.tui.dialogs.record_form import RecordForm
+from pmconsole.tui.widgets.form import FormField, required
 from pmconsole.tui.screens.base import StepView
-
-TARGET = (3, 5)
-
 
 def condition_hint(session: Session):
     """The blame-language hint shown live while a condition is typed (``factors.systemic``)."""
@@ -36,7 +36,7 @@ def condition_hint(session: Session):
 
 
 def counter(count: int) -> str:
-    low, high = TARGET
+    low, high = FACTORS_PER_EVENT
     mark = "✓" if low <= count <= high else "▲"
     return f"{mark} {count} condition{'s' if count != 1 else ''} (aim {low}–{high})"
 
@@ -63,10 +63,13 @@ class FactorsStep(StepView):
     """
 
     def compose(self) -> ComposeResult:
+        keys = key_hint(self, ("factors.add", "add"), ("factors.edit", "edit"),
+                        ("factors.remove", "remove"), ("pmconsole.undo", "undo"),
+                        ("factors.category", "category"))
         yield Static(
-            "For each major event: what conditions enabled this? 3–5 systemic causes "
-            "(a add · e edit · x remove · z undo · c category)",
-            classes="hint",
+            "For each major event: what conditions enabled this? "
+            f"{span(FACTORS_PER_EVENT)} systemic causes ({keys})",
+            classes="hint", markup=False,
         )
         with Horizontal():
             yield OptionList(id="events")
@@ -216,5 +219,5 @@ class FactorsStep(StepView):
         order = list(FACTOR_CATEGORIES)
         current = order.index(factor.category) if factor.category in order else -1
         category = order[(current + 1) % len(order)]
-        with self.app.undoable(f"“{short(factor.text)}” is now {category}"):  # type: ignore[attr-defined]
+        with self.app.undoable(f"“{short(factor.text)}” is now {category}"):
             self.edit(set_op("factors", "category", category, factor.id))

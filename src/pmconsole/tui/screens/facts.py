@@ -3,8 +3,6 @@ incident summary with a live word and line count against the page limit."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from pathlib import Path
 
 from textual import on, work
@@ -13,23 +11,20 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable, ProgressBar, Static, TextArea
 
-from pmconsole.domain.model import Evidence, Session
+from pmconsole.domain.model import Evidence
 from pmconsole.domain.ops import add_op, del_op, set_op
-from pmconsole.domain.rules import PAGE_LINES, PAGE_WORDS, page_usage
+from pmconsole.domain.method import EVIDENCE_LEAD, PAGE_LINES, PAGE_WORDS, hours
+from pmconsole.domain.rules import evidence_late, page_usage
 from pmconsole.tui.widgets.fields import FieldRef, format_local_time, parse_local_time
 from pmconsole.tui.widgets.text_field import BoundTextArea
+from pmconsole.tui.keys import key_hint
 from pmconsole.tui.widgets import plain_cells, show_text
-from pmconsole.tui.widgets.form import FormField, RecordForm, required
+from pmconsole.tui.dialogs.record_form import RecordForm
+from pmconsole.tui.widgets.form import FormField, required
 from pmconsole.tui.screens.base import StepView
 
 EVIDENCE_KINDS = ("timeline", "log", "screenshot", "note", "link")
 SKIPPED_SHOWN = 5  # skipped rows of an import listed on the step
-
-
-def is_late(session: Session, item: Evidence) -> bool:
-    """Submitted later than 24 h before the meeting (``facts.deadline``)."""
-    scheduled = session.meeting.scheduled_at
-    return scheduled is not None and item.submitted_at > scheduled - timedelta(hours=24)
 
 
 def page_count_text(text: str) -> tuple[str, bool]:
@@ -60,10 +55,12 @@ class FactsStep(StepView):
     """
 
     def compose(self) -> ComposeResult:
+        keys = key_hint(self, ("facts.add", "add"), ("facts.edit", "edit"),
+                        ("facts.remove", "remove"), ("pmconsole.undo", "undo"),
+                        ("facts.import", "import a timeline file"))
         yield Static(
-            "Evidence  (a add · e edit · x remove · z undo · i import a timeline file; late = less than "
-            "24 h before the meeting)",
-            classes="section",
+            f"Evidence  ({keys}; late = less than {hours(EVIDENCE_LEAD)} h before the meeting)",
+            classes="section", markup=False,
         )
         yield ProgressBar(id="import-progress", show_eta=False)
         table: DataTable = DataTable(id="evidence", cursor_type="row", zebra_stripes=True)
@@ -82,7 +79,7 @@ class FactsStep(StepView):
         row = table.cursor_row
         table.clear()
         for item in session.evidence:
-            late = "▲ LATE" if is_late(session, item) else ""
+            late = "▲ LATE" if evidence_late(session, item) else ""
             table.add_row(
                 *plain_cells(
                     late, fmt(item.submitted_at), item.kind, item.submitted_by, item.reference
@@ -107,7 +104,7 @@ class FactsStep(StepView):
 
     def _evidence_form(self, title: str, item: Evidence | None) -> RecordForm:
         zone = self.session.zone()
-        submitted = item.submitted_at if item else self.app.clock.now()  # type: ignore[attr-defined]
+        submitted = item.submitted_at if item else self.app.clock.now()
         return RecordForm(
             title,
             [
@@ -188,7 +185,7 @@ class FactsStep(StepView):
         def progress(done: int, total: int) -> None:
             self.app.call_from_thread(bar.update, total=total, progress=done)
 
-        limit = self.app.settings.import_limit_mb * 1024 * 1024  # type: ignore[attr-defined]
+        limit = self.app.settings.import_limit_mb * 1024 * 1024
         try:
             result = import_timeline(source, self.session, fmt=fmt, limit_bytes=limit,
                                      progress=progress)
@@ -207,7 +204,7 @@ class FactsStep(StepView):
             # The file is evidence too, brought now by whoever runs the console: recorded with
             # the events, in the same edit, so the deadline rule sees it like any other item.
             item = result.as_evidence(  # type: ignore[attr-defined]
-                message.source, self._importer(), self.app.clock.now()  # type: ignore[attr-defined]
+                message.source, self._importer(), self.app.clock.now()
             )
             self.edit(
                 *(add_op("timeline", e) for e in result.events),  # type: ignore[attr-defined]

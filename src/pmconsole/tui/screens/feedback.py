@@ -23,6 +23,7 @@ from pmconsole.domain.ops import add_op, set_op
 from pmconsole.tui.widgets.form import EmptyWhenOff
 from pmconsole.tui.widgets.keys_footer import KeysFooter
 from pmconsole.tui.widgets.text_field import CleanTextArea
+from pmconsole.tui.in_console import InConsole
 
 SAFETY = ("1 not at all", "2", "3", "4", "5 completely")
 
@@ -37,7 +38,7 @@ class Rating(EmptyWhenOff, RadioButton):
     MARK = RadioButton.BUTTON_INNER
 
 
-class FeedbackScreen(Screen):
+class FeedbackScreen(InConsole, Screen):
     # Not a priority binding: Ctrl+S then waits its turn behind the keys typed before it, so a
     # fast typist's last choice is in the answer it sends.
     BINDINGS = [Binding("ctrl+s", "send", "Send", id="feedback.send")]
@@ -60,7 +61,7 @@ class FeedbackScreen(Screen):
     _thanks = ""  # the confirmation shown at the top, once an answer is sent
 
     def compose(self) -> ComposeResult:
-        session = self.app.store.session  # type: ignore[attr-defined]
+        session = self.app.session_store.session
         with VerticalScroll():
             yield Static(f"Anonymous feedback — {session.incident.title}", classes="title",
                          markup=False)
@@ -91,9 +92,9 @@ class FeedbackScreen(Screen):
 
     def on_mount(self) -> None:
         self._first_question()
-        if not self.app.store.session.meeting.feedback_offered:  # type: ignore[attr-defined]
+        if not self.app.session_store.session.meeting.feedback_offered:
             # The form is open: it is offered (feedback.anonymous stops asking for it).
-            self.app.edit(set_op("meeting", "feedback_offered", True))  # type: ignore[attr-defined]
+            self.app.edit(set_op("meeting", "feedback_offered", True))
 
     def _first_question(self) -> None:
         self.query_one("#thanks", Static).set_class(not self._thanks, "-empty")
@@ -113,7 +114,7 @@ class FeedbackScreen(Screen):
         if answer.rating is None and not answer.comment and not answer.unsaid:
             self.notify("Nothing to send: the form is empty.", markup=False)
             return
-        if self.app.edit(add_op("feedback", answer)):  # type: ignore[attr-defined]
+        if self.app.edit(add_op("feedback", answer)):
             self._thanks = (
                 "Thank you — your answers are recorded anonymously. The form is empty again "
                 "for the next person; Ctrl+Q closes it."

@@ -21,6 +21,7 @@ from pmconsole.tui.widgets import plain_cells, redraw_when_measured
 from pmconsole.tui.widgets.fields import CleanInput
 from pmconsole.tui.widgets.keys_footer import KeysFooter
 from pmconsole.tui.screens.records import actions_text
+from pmconsole.tui.in_console import InConsole
 
 
 def past_text(path: Path) -> Text:
@@ -80,7 +81,7 @@ def fill_hits(table: DataTable, hits: list[Hit]) -> None:
             )
 
 
-class LogScreen(Screen):
+class LogScreen(InConsole, Screen):
     """Search past post-mortems; Enter shows one."""
 
     index: PostMortemLog | None = None  # opened by the first search, kept while the screen is
@@ -131,7 +132,7 @@ class LogScreen(Screen):
         query = self.query_one("#query", Input).value
         tags = tuple(t.strip() for t in self.query_one("#tags", Input).value.split(",") if t.strip())
         if self.index is None:
-            self.index = PostMortemLog(self.app.sessions_dir)  # type: ignore[attr-defined]
+            self.index = PostMortemLog(self.app.sessions_dir)
         try:
             # Each letter typed searches again; the files are checked at most once a second.
             report = self.index.update(max_age=1.0)
@@ -170,13 +171,13 @@ class LogScreen(Screen):
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
         self.app.pop_screen()  # this screen
         self.app.pop_screen()  # the picker
-        self.app.open_session(Path(str(key)))  # type: ignore[attr-defined]
+        self.app.open_session(Path(str(key)))
 
     def action_close(self) -> None:
         self.app.pop_screen()
 
 
-class ActionsReviewScreen(Screen):
+class ActionsReviewScreen(InConsole, Screen):
     """The follow-up review across the log: every action, overdue first; o shows only open,
     d only overdue."""
 
@@ -212,10 +213,10 @@ class ActionsReviewScreen(Screen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="review")
     def load(self) -> None:
-        log = PostMortemLog(self.app.sessions_dir)  # type: ignore[attr-defined]
+        log = PostMortemLog(self.app.sessions_dir)
         try:
             log.update()
-            rows = log.actions(self.app.clock.now())  # type: ignore[attr-defined]
+            rows = log.actions(self.app.clock.now())
         finally:
             log.close()
         self.app.call_from_thread(self._show, rows)

@@ -17,16 +17,17 @@ from pmconsole.tui.widgets.fields import FieldRef
 from pmconsole.tui.widgets.header import MeetingHeader, step_title
 from pmconsole.tui.widgets.keys_footer import KeysFooter
 from pmconsole.tui.widgets.text_field import BoundTextArea
-from pmconsole.tui.widgets.timeline_panel import TimelinePanel
+from pmconsole.tui.screens.timeline_panel import TimelinePanel
 from pmconsole.tui.keys import AwaitsFocus
 from pmconsole.tui.screens.records import actions_text, factors_text
+from pmconsole.tui.in_console import InConsole
 
 # When the facilitator moves on, notes being typed stay with their step until the note-taker
 # has not typed for this long: a sentence is not split between two steps.
 FOLLOW_QUIET = 3.0
 
 
-class NotesScreen(AwaitsFocus, Screen):
+class NotesScreen(InConsole, AwaitsFocus, Screen):
     # No focus by selector: Textual's first focusable is the tabs, which ignore typing (a
     # note-taker's first words were lost), and "#notes" would be focused on its hidden tab
     # when back from the help. The notes take the focus when mounted; back from the help or a
@@ -62,7 +63,7 @@ class NotesScreen(AwaitsFocus, Screen):
 
     @property
     def session(self):
-        return self.app.store.session  # type: ignore[attr-defined]
+        return self.app.store.session
 
     def compose(self) -> ComposeResult:
         yield MeetingHeader()
@@ -72,7 +73,7 @@ class NotesScreen(AwaitsFocus, Screen):
                 yield BoundTextArea(FieldRef("notes", "text", str(self.shown_step)),
                                     grows_at_end=True, id="notes")
             with TabPane("Timeline F7", id="tab-timeline"):
-                yield TimelinePanel(gap_minutes=self.app.settings.gap_minutes)  # type: ignore[attr-defined]
+                yield TimelinePanel(gap_minutes=self.app.settings.gap_minutes)
             with TabPane("Factors F8", id="tab-factors"):
                 yield Static("", id="factors", markup=False)
             with TabPane("Actions F9", id="tab-actions"):
@@ -101,7 +102,7 @@ class NotesScreen(AwaitsFocus, Screen):
             self._title()  # no longer waiting (the facilitator may have come back)
             return
         notes = self.query_one("#notes", BoundTextArea)
-        clock = self.app.clock  # type: ignore[attr-defined]
+        clock = self.app.clock
         if notes.has_focus and clock.monotonic() - notes.typed_at < FOLLOW_QUIET:
             self._title(waiting_for=step)
             return

@@ -7,6 +7,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static
+from pmconsole.tui.in_console import InConsole
 
 BANNER = "MEETING PAUSED"
 REASON = (
@@ -15,7 +16,7 @@ REASON = (
 )
 
 
-class PauseScreen(ModalScreen[None]):
+class PauseScreen(InConsole, ModalScreen[None]):
     DEFAULT_CSS = """
     PauseScreen { align: center middle; background: $background 85%; }
     PauseScreen > Vertical {
@@ -36,10 +37,10 @@ class PauseScreen(ModalScreen[None]):
             yield Static("All timers are stopped. F2 resumes the meeting.", classes="keys")
 
     def action_resume(self) -> None:
-        meeting = self.app.meeting  # type: ignore[attr-defined]
+        meeting = self.app.meeting
         if meeting is not None and meeting.paused:
             meeting.toggle_pause()
-            self.app.announce(frozenset({"pauses"}), local=True)  # type: ignore[attr-defined]
+            self.app.announce(frozenset({"pauses"}), local=True)
         self.dismiss(None)
 
 

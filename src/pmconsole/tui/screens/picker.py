@@ -17,8 +17,10 @@ from pmconsole.domain.model import STEP_NAMES, WRAP_UP, Incident, Meeting, Sessi
 from pmconsole.storage.oplog import read_snapshot
 from pmconsole.storage.toml_file import SessionFileError, create_session
 from pmconsole.tui.widgets import plain_cells, redraw_when_measured
-from pmconsole.tui.widgets.form import FormField, RecordForm, required
+from pmconsole.tui.dialogs.record_form import RecordForm
+from pmconsole.tui.widgets.form import FormField, required
 from pmconsole.tui.widgets.keys_footer import KeysFooter
+from pmconsole.tui.in_console import InConsole
 
 
 def _reached(step: int) -> str:
@@ -50,7 +52,7 @@ def name_for(title: str, now: datetime) -> str:
     slug = "-".join(words)[:48].strip("-") or "post-mortem"
     return f"{now:%Y-%m}-{slug}.toml"
 
-class PickerScreen(Screen):
+class PickerScreen(InConsole, Screen):
     BINDINGS = [
         Binding("n", "new_session", "New session", id="picker.new"),
         Binding("l", "search_log", "Search the log", id="picker.log"),
@@ -77,7 +79,7 @@ class PickerScreen(Screen):
 
     @property
     def folder(self) -> Path:
-        return self.app.sessions_dir  # type: ignore[attr-defined]
+        return self.app.sessions_dir
 
     def on_mount(self) -> None:
         self.query_one("#where", Static).update(
@@ -160,7 +162,7 @@ class PickerScreen(Screen):
             self.notify(str(err), severity="error", markup=False)
             return
         self.app.pop_screen()
-        self.app.open_session(path)  # type: ignore[attr-defined]
+        self.app.open_session(path)
 
     def action_search_log(self) -> None:
         from pmconsole.tui.screens.log import LogScreen
@@ -208,8 +210,8 @@ class PickerScreen(Screen):
                 incident=incident,
                 meeting=Meeting(
                     scheduled_at=now,
-                    planned_minutes=self.app.settings.planned_minutes,  # type: ignore[attr-defined]
-                    statement=self.app.settings.statement,  # type: ignore[attr-defined]
+                    planned_minutes=self.app.settings.planned_minutes,
+                    statement=self.app.settings.statement,
                 ),
             )
             path = self.folder / (values["file"] or name_for(values["title"], now))

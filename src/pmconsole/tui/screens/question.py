@@ -108,7 +108,7 @@ class QuestionStep(StepView):
         """The question counts as set when it first has words (``question.one`` checks it was
         set before step 3)."""
         if text.strip() and self.session.question.set_at is None:
-            return [set_op("question", "set_at", self.app.clock.now())]  # type: ignore[attr-defined]
+            return [set_op("question", "set_at", self.app.clock.now())]
         return []
 
     def show_session(self, changed: frozenset[str] | None = None) -> None:

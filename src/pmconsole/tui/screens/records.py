@@ -3,6 +3,7 @@ until their editing panels arrive."""
 
 from __future__ import annotations
 
+from pmconsole.domain.method import ACTIONS_AGREED, FACTORS_PER_EVENT, OPEN_LIMIT, span
 from pmconsole.domain.model import Session
 
 
@@ -12,7 +13,7 @@ def factors_text(session: Session) -> str:
         linked = [f for f in session.factors if event.id in f.event_ids]
         lines.append(
             f"★ {session.local(event.at):%H:%M} {event.text}\n"
-            f"  What conditions enabled this?  ({len(linked)} of 3–5)"
+            f"  What conditions enabled this?  ({len(linked)} of {span(FACTORS_PER_EVENT)})"
         )
         for factor in linked:
             lines.append(f"  – [{factor.category or 'no category'}] {factor.text}")
@@ -25,7 +26,7 @@ def factors_text(session: Session) -> str:
 
 def actions_text(session: Session) -> str:
     open_count = len(session.open_actions())
-    lines = [f"{open_count} of 7 open · aim for 3–5 agreed actions"]
+    lines = [f"{open_count} of {OPEN_LIMIT} open · aim for {span(ACTIONS_AGREED)} agreed actions"]
     for a in session.actions:
         due = a.due.isoformat() if a.due else "no due date"
         lines.append(f"[{a.status}] {a.title}\n    owner {a.owner or '—'} · due {due}")

@@ -10,12 +10,14 @@ from textual.containers import Horizontal
 from textual.widgets import DataTable, Static
 
 from pmconsole.domain import rules
+from pmconsole.domain.method import SAFETY_STEP, SPEAKER_MINUTES
 from pmconsole.domain.model import counted
 from pmconsole.domain.ops import set_op
 from pmconsole.tui.widgets.countdown import CountdownDisplay
 from pmconsole.tui.widgets import plain_cells, show_text
 from pmconsole.tui.widgets.fields import parse_int
-from pmconsole.tui.widgets.form import FormField, RecordForm, required
+from pmconsole.tui.dialogs.record_form import RecordForm
+from pmconsole.tui.widgets.form import FormField, required
 from pmconsole.tui.screens.base import StepView
 
 
@@ -61,7 +63,7 @@ class SafetyStep(StepView):
 
     @property
     def meeting(self):
-        return self.app.meeting  # type: ignore[attr-defined]
+        return self.app.meeting
 
     def show_session(self, changed: frozenset[str] | None = None) -> None:
         super().show_session(changed)
@@ -116,7 +118,7 @@ class SafetyStep(StepView):
                 f" · then the open round: {counted(len(waiting) - len(timed), 'person', 'people')}"
                 f" in {rules.open_round_minutes(session)} min"
             )
-        budget = session.step_budgets()[rules.SAFETY_STEP - 1]
+        budget = session.step_budgets()[SAFETY_STEP - 1]
         if minutes > budget:
             note += f" — more than this step's {budget} min: press b, or shorten or skip turns"
         if self.meeting and not any(t.started_at for t in session.speaker_turns):
@@ -134,7 +136,7 @@ class SafetyStep(StepView):
         return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
 
     def _changed(self) -> None:
-        self.app.announce(frozenset({"speaker_turns"}), local=True)  # type: ignore[attr-defined]
+        self.app.announce(frozenset({"speaker_turns"}), local=True)
 
     def action_edit_statement(self) -> None:
         def edited(values):
@@ -177,7 +179,7 @@ class SafetyStep(StepView):
             self.meeting.timers.speaker = None
             self._changed()
 
-        return self.app.undoable(said, after=timers_follow)  # type: ignore[attr-defined]
+        return self.app.undoable(said, after=timers_follow)
 
     def _meeting_on(self) -> bool:
         """A speaker's turn is timed in the meeting: before its start or after its end, say
@@ -248,7 +250,7 @@ class SafetyStep(StepView):
         session = self.session
         people = {p.name: p.id for p in session.participants}
         person = session.participant(turn.participant_id)
-        low, high = rules.SPEAKER_MINUTES
+        low, high = SPEAKER_MINUTES
 
         def minutes(text: str) -> int:
             value = parse_int(text)

@@ -11,8 +11,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Select, Static
 
+from pmconsole.domain.method import POSTPONE_LIMIT, WINDOW, WINDOW_LATEST, hours
 from pmconsole.domain.model import SEVERITY_LEVELS, STEP_NAMES, Participant, Session
 from pmconsole.domain.ops import add_op, del_op, set_op
+from pmconsole.domain.rules import meeting_timing, since_incident
 from pmconsole.tui.widgets.fields import (
     BoundInput,
     FieldRef,
@@ -22,6 +24,7 @@ from pmconsole.tui.widgets.fields import (
     parse_local_time,
     parse_tags,
 )
+from pmconsole.tui.keys import key_hint
 from pmconsole.tui.widgets import plain_cells, show_text
 from pmconsole.tui.widgets.choice import ChoiceBar
 from pmconsole.tui.screens.base import StepView, field_rows, set_select
@@ -29,29 +32,29 @@ from pmconsole.tui.screens.base import StepView, field_rows, set_select
 if TYPE_CHECKING:
     from textual.widgets import DataTable
 
-    from pmconsole.tui.widgets.form import RecordForm
+    from pmconsole.tui.dialogs.record_form import RecordForm
 
 SENIORITIES = ("junior", "mid", "senior", "lead")
 
 
 def delay_verdict(session: Session) -> str:
-    """How long after the incident the meeting is, and what the method says of that."""
-    scheduled = session.meeting.scheduled_at
-    if scheduled is None:
-        return "No meeting time yet: the method asks for 48–72 h after the incident ended."
-    hours = (scheduled - session.incident.resolved_at).total_seconds() / 3600
-    if hours < 0:
+    """How long after the incident the meeting is, and what the method says of that (the
+    window as ``schedule.window`` and ``schedule.postponed`` judge it)."""
+    timing = meeting_timing(session)
+    if timing == "unset":
+        return f"No meeting time yet: the method asks for {WINDOW} h after the incident ended."
+    if timing == "before":
         return ("The meeting is set before the incident ended ■ check the meeting time and "
                 "the incident's end")
-    if hours < 48:
-        verdict = "early: memories are fresh, but evidence may not be in yet"
-    elif hours <= 72:
-        verdict = "within the 48–72 h window ✓"
-    elif hours <= 24 * 7:
-        verdict = "later than 72 h ▲ memories fade: hold it soon"
-    else:
-        verdict = "more than 7 days ■ record a late reason to go on"
-    return f"Meeting {hours:.0f} h after the incident ended — {verdict}"
+    verdict = {
+        "early": "early: memories are fresh, but evidence may not be in yet",
+        "within": f"within the {WINDOW} h window ✓",
+        "late": f"later than {hours(WINDOW_LATEST)} h ▲ memories fade: hold it soon",
+        "postponed": f"more than {POSTPONE_LIMIT.days} days ■ record a late reason to go on",
+    }[timing]
+    delay = since_incident(session)
+    assert delay is not None
+    return f"Meeting {delay.total_seconds() / 3600:.0f} h after the incident ended — {verdict}"
 
 
 class ScheduleStep(StepView):
@@ -101,7 +104,7 @@ class ScheduleStep(StepView):
         yield Static("", id="verdict", markup=False)
         yield from field_rows(
             ("Late reason", BoundInput(
-                FieldRef("meeting", "late_reason"), placeholder="only if later than 7 days"
+                FieldRef("meeting", "late_reason"), placeholder=f"only if later than {POSTPONE_LIMIT.days} days"
             )),
             ("Planned minutes", BoundInput(
                 FieldRef("meeting", "planned_minutes"), parse=parse_int, fmt=str,
@@ -113,10 +116,11 @@ class ScheduleStep(StepView):
             ("Facilitator", Select([], id="facilitator", prompt="choose", compact=True)),
             ("Note-taker", Select([], id="note_taker", prompt="choose", compact=True)),
         )
-        yield Static(
-            "Roster  (a add · e edit · x remove · z undo · i involved · from the top, Shift+Tab twice)",
-            classes="section",
-        )
+        keys = key_hint(self, ("roster.add", "add"), ("roster.edit", "edit"),
+                        ("roster.remove", "remove"), ("pmconsole.undo", "undo"),
+                        ("roster.involved", "involved"))
+        yield Static(f"Roster  ({keys} · from the top, Shift+Tab twice)", classes="section",
+                     markup=False)
         table: DataTable = DataTable(id="roster", cursor_type="row", zebra_stripes=True)
         table.add_columns(*plain_cells("Name", "Role", "Seniority", "Involved"))
         yield table
@@ -187,7 +191,9 @@ class ScheduleStep(StepView):
         return self.session.participant(key)
 
     def _form(self, title: str, person: Participant | None) -> RecordForm:
-        from pmconsole.tui.widgets.form import FormField, RecordForm, required  # not needed to show the step
+        # Not needed to show the step.
+        from pmconsole.tui.dialogs.record_form import RecordForm
+        from pmconsole.tui.widgets.form import FormField, required
 
         return RecordForm(
             title,
@@ -266,7 +272,7 @@ class ScheduleStep(StepView):
         person = self._selected()
         if person is not None:
             said = "involved in" if not person.involved else "not involved in"
-            with self.app.undoable(f"Marked {person.name} {said} the incident"):  # type: ignore[attr-defined]
+            with self.app.undoable(f"Marked {person.name} {said} the incident"):
                 self.edit(set_op("participants", "involved", not person.involved, person.id))
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:

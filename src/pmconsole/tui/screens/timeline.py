@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.widgets import Static
 
-from pmconsole.tui.widgets.timeline_panel import TimelinePanel
+from pmconsole.tui.screens.timeline_panel import TimelinePanel
 from pmconsole.tui.screens.base import StepView
 
 
@@ -22,7 +22,7 @@ class TimelineStep(StepView):
             "Mark alerts, actions and decisions; keep observed facts apart from interpretations.",
             classes="hint",
         )
-        yield TimelinePanel(gap_minutes=self.app.settings.gap_minutes)  # type: ignore[attr-defined]
+        yield TimelinePanel(gap_minutes=self.app.settings.gap_minutes)
 
     def show_session(self, changed: frozenset[str] | None = None) -> None:
         super().show_session(changed)

@@ -13,6 +13,7 @@ from textual.binding import Binding
 from textual.widgets import Input, Static
 
 from pmconsole.domain import rules
+from pmconsole.domain.method import FOLLOWUP, FOLLOWUP_DAYS
 from pmconsole.domain.model import counted
 from pmconsole.tui.widgets.fields import BoundInput, FieldRef, format_tags, parse_day, parse_tags
 from pmconsole.tui.widgets.related import RelatedList
@@ -108,28 +109,29 @@ class WrapUpStep(StepView, can_focus=True):  # focused itself: see take_focus
         day = rules.meeting_day(self.session)
         if day is None:
             return "Set the meeting's date (step 1) first: the review follows it."
-        first, last = day + timedelta(days=1), day + timedelta(days=rules.FOLLOWUP_DAYS)
+        first, last = day + timedelta(days=1), day + timedelta(days=FOLLOWUP_DAYS)
         set_here = self.session.followup_review_at is not None
+        when = "Set here" if set_here else f"{FOLLOWUP.capitalize()} after the meeting unless changed"
         return (
-            f"{'Set here' if set_here else 'Two weeks after the meeting unless changed'}; "
+            f"{when}; "
             f"any day from {first.isoformat()} to {last.isoformat()}. Enter saves; empty goes "
-            "back to two weeks. The review publishes the progress of every action."
+            f"back to {FOLLOWUP}. The review publishes the progress of every action."
         )
 
     def action_export(self, fmt: str) -> None:
-        self.app.console_screen().export(fmt)  # type: ignore[attr-defined]
+        self.app.console_screen().export(fmt)
 
     def show_session(self, changed: frozenset[str] | None = None) -> None:
         super().show_session(changed)
         session = self.session
-        now = self.app.clock.now()  # type: ignore[attr-defined]
-        taker = rules.next_note_taker(session, self.app.meeting.log)  # type: ignore[attr-defined]
+        now = self.app.clock.now()
+        taker = rules.next_note_taker(session, self.app.meeting_run.log)
         show_text(self.query_one("#review-hint", Static), self._review_hint())
         show_text(self.query_one("#next", Static),
             f"Suggested note-taker next time: {taker.name if taker else '—'}"
         )
         lines = Text()
-        for f in rules.check(session, self.app.meeting.log, now):  # type: ignore[attr-defined]
+        for f in rules.check(session, self.app.meeting_run.log, now):
             style = {"block": "bold red", "warn": "yellow", "info": "dim"}[f.severity]
             where = "wrap-up" if f.step > 7 else f"step {f.step}"
             lines.append(f"{MARK[f.severity]} {where} {f.rule}: ", style)

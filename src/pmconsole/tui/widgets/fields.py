@@ -23,6 +23,8 @@ from pmconsole.tui.keys import KeysInOrder
 from pmconsole.domain.model import Session
 from pmconsole.domain.text import clean_text
 from pmconsole.tui.widgets.paste import PastedKeys, in_pasted_order
+from pmconsole.tui.in_console import InConsole
+from pmconsole.tui.messages import TypingChanged
 
 COMMIT_DELAY = 0.4  # quiet after the last key
 # At the latest after the first unsaved key, however fast the keys come: the promise is one
@@ -152,25 +154,51 @@ class CleanInput(PastesCleanText, Input):
     """An Input whose pastes are cleaned as they go in (a search, a filter)."""
 
 
-class SavesSoon:
+class SavesSoon(InConsole):
     """Typing is saved COMMIT_DELAY after the last key, COMMIT_AT_LATEST after the first key
     not yet saved however fast the typing, and at once when focus leaves."""
 
     _timer: Timer | None = None
     _dirty = False
     _first_unsaved: float | None = None  # when the first key not yet saved was typed
+    # The field's typing, as the header's save state reads it (the app asks the fields; they
+    # post TypingChanged when it changes): on its way to the store, or refused (a time like
+    # "14:9x"), staying marked until a value that can be saved replaces it.
+    waiting = False
+    refused = False
+    ref: FieldRef  # the field of the session it edits
+
+    @property
+    def text_typed(self) -> str:
+        """What is typed in it, as typed."""
+        raise NotImplementedError
+
+    @property
+    def unsaved(self) -> bool:
+        """Typing is here that is not in the store: still waiting, or refused."""
+        return self._dirty and self.is_attached
+
+    def _say_typing(self, *, waiting: bool | None = None, refused: bool | None = None) -> None:
+        """Change the state of the field's typing, and tell the app when it changed."""
+        before = (self.waiting, self.refused)
+        if waiting is not None:
+            self.waiting = waiting
+        if refused is not None:
+            self.refused = refused
+        if (self.waiting, self.refused) != before:
+            self.post_message(TypingChanged())
 
     def _typed_now(self) -> None:
         now = time.monotonic()  # the timers' own time, not the app's (a test's clock stands)
         if self._first_unsaved is None:
             self._first_unsaved = now
         self._dirty = True
-        self.app.typing_unsaved(self, True)  # type: ignore[attr-defined]
+        self._say_typing(waiting=True)
         self._stop_timer()
         wait = min(COMMIT_DELAY, self._first_unsaved + COMMIT_AT_LATEST - now)
         # Never 0: a key handled after the deadline (a busy loop, a burst of keys) saves at
         # once, and Textual's timer of no interval never fires (it divides by it).
-        self._timer = self.set_timer(max(wait, 0.01), self.commit)  # type: ignore[attr-defined]
+        self._timer = self.set_timer(max(wait, 0.01), self.commit)
 
     def _stop_timer(self) -> None:
         if self._timer is not None:
@@ -187,7 +215,7 @@ class SavesSoon:
             self._save()
         # Typing refused (a field marked red) starts a new wait with its next key.
         self._first_unsaved = None
-        self.app.typing_unsaved(self, False)  # type: ignore[attr-defined]
+        self._say_typing(waiting=False)
 
     def _save(self) -> None:
         """Save the typed value; leaves ``_dirty`` set when it is not saved."""
@@ -281,19 +309,19 @@ class BoundInput(KeysInOrder, PastesCleanText, SavesSoon, Input):
                 severity="warning", markup=False,
             )
             return
-        if value != self.ref.read(self.app.store.session):  # type: ignore[attr-defined]
+        if value != self.ref.read(self.app.session_store.session):
             extra = self._also(value) if self._also else []
-            if not self.app.edit_field(self.ref, value, *extra):  # type: ignore[attr-defined]
+            if not self.app.edit_field(self.ref, value, *extra):
                 self._refused("not saved: see the message")  # the app said why
                 return
         self.remove_class("-invalid")
         self.tooltip = None
         self._dirty = False
-        self.app.refused_fields.discard(self)  # type: ignore[attr-defined]
+        self._say_typing(refused=False)
 
     def _refused(self, why: str) -> None:
         """The typed value stays, marked, and counts as not saved (the header says so, and
         quitting asks first) until a value that can be saved replaces it."""
         self.add_class("-invalid")
         self.tooltip = why
-        self.app.refused_fields.add(self)  # type: ignore[attr-defined]
+        self._say_typing(refused=True)

@@ -11,6 +11,7 @@ from textual.widget import Widget
 from pmconsole.domain.meeting import meeting_clock
 from pmconsole.domain.model import STEP_NAMES, WRAP_UP
 from pmconsole.domain.text import clean_text
+from pmconsole.tui.in_console import InConsole
 
 
 def step_title(step: int) -> str:
@@ -19,7 +20,7 @@ def step_title(step: int) -> str:
     return f"Step {step} of {len(STEP_NAMES)} · {STEP_NAMES[step - 1]}"
 
 
-class MeetingHeader(Widget):
+class MeetingHeader(InConsole, Widget):
     """Two lines: the step and the question (or title) on the left, cut short with an ellipsis
     where they would run into the right side, which holds the meeting clock, the save state and
     the other pane. One widget drawing two lines: it is on every first screen and redrawn four
@@ -59,16 +60,16 @@ class MeetingHeader(Widget):
         whose presence is shown, ``label`` names it. The meeting clock is read from the record
         (meeting.meeting_clock), so every pane of the session shows the same time."""
         app = self.app
-        store = app.store  # type: ignore[attr-defined]
+        store = app.session_store
         session = store.session
         connected = "connected" if watch_role in store.other_panes() else "—"
-        clock = meeting_clock(session, app.clock.now())  # type: ignore[attr-defined]
+        clock = meeting_clock(session, app.clock.now())
         self.show(
             step=step,
             title=session.incident.title,
             question=session.question.text,
             clock=clock.text(session.meeting.planned_minutes),
-            save_state=app.save_state(),  # type: ignore[attr-defined]
+            save_state=app.save_state(),
             panes=f"{label}: {connected}",
             paused=clock.state == "paused",
         )

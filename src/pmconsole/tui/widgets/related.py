@@ -1,5 +1,5 @@
-"""Related post-mortems from the log (shared tags or words, last six months); Enter shows one
-with its factors and actions."""
+"""Related post-mortems from the log (shared tags or words, last six months); Enter asks for one
+to be shown with its factors and actions (ShowPastPostMortem, which the app handles)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from pathlib import Path
 
 from textual.widgets import DataTable
 
+from pmconsole.tui.messages import ShowPastPostMortem
 from pmconsole.tui.widgets import plain_cells
 
 
@@ -37,6 +38,4 @@ class RelatedList(DataTable):
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
         if event.row_key.value:
-            from pmconsole.tui.screens.log import PastPostMortem
-
-            self.app.push_screen(PastPostMortem(Path(str(event.row_key.value))))
+            self.post_message(ShowPastPostMortem(Path(str(event.row_key.value))))

@@ -9,6 +9,7 @@ from rich.text import Text
 from textual.widget import Widget
 
 from pmconsole.domain.model import Session
+from pmconsole.tui.in_console import InConsole
 
 MARKS = {"alert": "!", "action": "▲", "decision": "◆", "observation": "·"}
 KIND_STYLE = {"alert": "bold red", "action": "bold cyan", "decision": "bold yellow",
@@ -68,11 +69,11 @@ def strip_lines(session: Session, width: int) -> list[Text]:
     return [markers, phases, Text(axis[:width], "dim")]
 
 
-class TimelineStrip(Widget):
+class TimelineStrip(InConsole, Widget):
     DEFAULT_CSS = """
     TimelineStrip { height: 3; }
     """
 
     def render(self) -> Text:
-        session = self.app.store.session  # type: ignore[attr-defined]
+        session = self.app.session_store.session
         return Text("\n").join(strip_lines(session, self.size.width))

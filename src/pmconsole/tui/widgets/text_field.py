@@ -94,7 +94,7 @@ class BoundTextArea(KeysInOrder, SavesSoon, CleanTextArea):
 
     @on(TextArea.Changed)
     def _typed(self, event: TextArea.Changed) -> None:
-        self.typed_at = self.app.clock.monotonic()  # type: ignore[attr-defined]
+        self.typed_at = self.app.clock.monotonic()
         self._typed_now()
 
     @property
@@ -102,11 +102,11 @@ class BoundTextArea(KeysInOrder, SavesSoon, CleanTextArea):
         return self.text
 
     def _save(self) -> None:
-        if self.text != plain_text(self.ref.read(self.app.store.session)):  # type: ignore[attr-defined]
-            if not self.app.edit_field(self.ref, self.text):  # type: ignore[attr-defined]
+        if self.text != plain_text(self.ref.read(self.app.session_store.session)):
+            if not self.app.edit_field(self.ref, self.text):
                 # Refused (the session went read-only): the typing stays, counts as not saved
                 # (the header says so, quitting asks first) and is saved once it can be.
-                self.app.refused_fields.add(self)  # type: ignore[attr-defined]
+                self._say_typing(refused=True)
                 return
         self._dirty = False
-        self.app.refused_fields.discard(self)  # type: ignore[attr-defined]
+        self._say_typing(refused=False)

@@ -1,5 +1,6 @@
 """The timeline table: events sorted by time, edited in place with few keys, long gaps marked.
-Used by step 5 and by the note-taker's pane."""
+A part of two screens, step 5 and the note-taker's pane: it opens the event form (a dialog), so
+it lives with the screens, not among the widgets, which never open one."""
 
 from __future__ import annotations
 
@@ -15,12 +16,14 @@ from textual.widgets import Static
 
 from pmconsole.domain.model import EVENT_KINDS, Session, TimelineEvent, counted
 from pmconsole.domain.ops import add_op, del_op, set_op
+from pmconsole.tui.keys import key_hint
 from pmconsole.tui.widgets import short, show_text
-from pmconsole.tui.widgets.form import FormField, RecordForm, required
+from pmconsole.tui.dialogs.record_form import RecordForm
+from pmconsole.tui.widgets.form import FormField, required
 from pmconsole.tui.widgets.strip import TimelineStrip
 from pmconsole.tui.widgets.timeline_table import TimelineTable
+from pmconsole.tui.in_console import InConsole
 
-KEYS = "a add · e edit · x delete · z undo · f fact/interpretation · m major · Enter edits"
 RELATIVE = re.compile(r"^([+-])\s*(\d+)\s*([mh])$")
 CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
 
@@ -54,7 +57,7 @@ def event_time_parser(default: datetime, zone: ZoneInfo):
 _BASIS = {"fact": "an observed fact", "interpretation": "an interpretation"}
 
 
-class TimelinePanel(Vertical):
+class TimelinePanel(InConsole, Vertical):
     """Durations above, the table below; a = add, e = edit, x = delete (z, the app's undo),
     f = fact/interpretation, m = major."""
 
@@ -78,17 +81,25 @@ class TimelinePanel(Vertical):
         super().__init__(**kwargs)
         self.gap_minutes = gap_minutes
 
+    @property
+    def keys(self) -> str:
+        """The panel's keys, as they are bound now (a user may have remapped them)."""
+        hint = key_hint(self, ("timeline.add", "add"), ("timeline.edit", "edit"),
+                        ("timeline.delete", "delete"), ("pmconsole.undo", "undo"),
+                        ("timeline.basis", "fact/interpretation"), ("timeline.major", "major"))
+        return f"{hint} · Enter edits"
+
     def compose(self) -> ComposeResult:
         yield Static("", id="durations", markup=False)
         yield TimelineStrip()
         table = TimelineTable(gap_minutes=self.gap_minutes, id="timeline")
         yield Static(table.header_text(), id="columns", markup=False)
         yield table
-        yield Static(KEYS, id="detail", markup=False)
+        yield Static(self.keys, id="detail", markup=False)
 
     @property
     def session(self) -> Session:
-        return self.app.store.session  # type: ignore[attr-defined]
+        return self.app.session_store.session
 
     @on(TimelineTable.ColumnsChanged)
     def _columns_changed(self, event: TimelineTable.ColumnsChanged) -> None:
@@ -113,10 +124,10 @@ class TimelinePanel(Vertical):
         event = self.selected()
         detail = self.query_one("#detail", Static)
         if event is None:
-            show_text(detail, KEYS)
+            show_text(detail, self.keys)
             return
         source = f" — {event.source}" if event.source else ""
-        show_text(detail, f"{event.text}{source}\n{KEYS}")
+        show_text(detail, f"{event.text}{source}\n{self.keys}")
 
     def selected_id(self) -> str | None:
         event = self.query_one(TimelineTable).selected()
@@ -126,7 +137,7 @@ class TimelinePanel(Vertical):
         return self.query_one(TimelineTable).selected()
 
     def _edit(self, *ops) -> None:
-        self.app.edit(*ops)  # type: ignore[attr-defined]
+        self.app.edit(*ops)
 
     def _form(self, title: str, event: TimelineEvent | None, default: datetime) -> RecordForm:
         zone = self.session.zone()
@@ -177,11 +188,11 @@ class TimelinePanel(Vertical):
         event = self.selected()
         if event is None:
             self.notify("No event to edit: a adds one.", severity="warning", markup=False)
-            self.app.keys.refuse_burst()  # type: ignore[attr-defined]  # its text follows
+            self.app.keys.refuse_burst()  # its text follows
             return
 
         def edited(values):
-            if values and self.app.store.live.get("timeline", event.id) is None:  # type: ignore[attr-defined]
+            if values and self.app.store.live.get("timeline", event.id) is None:
                 # Deleted in the other pane while this form was open: what was typed is not
                 # lost, the event comes back with it.
                 back = event.model_copy(update=self._values(values))
@@ -213,20 +224,20 @@ class TimelinePanel(Vertical):
                 self._edit(add_op("timeline", event))
                 self._select(event.id)
 
-            self.app.did(f"Deleted the event “{short(event.text)}”", bring_back)  # type: ignore[attr-defined]
+            self.app.did(f"Deleted the event “{short(event.text)}”", bring_back)
 
     def action_toggle_basis(self) -> None:
         event = self.selected()
         if event is not None:
             basis = "fact" if event.basis == "interpretation" else "interpretation"
-            with self.app.undoable(f"Marked “{short(event.text)}” {_BASIS[basis]}"):  # type: ignore[attr-defined]
+            with self.app.undoable(f"Marked “{short(event.text)}” {_BASIS[basis]}"):
                 self._edit(set_op("timeline", "basis", basis, event.id))
 
     def action_toggle_major(self) -> None:
         event = self.selected()
         if event is not None:
             said = "a major event" if not event.major else "not major"
-            with self.app.undoable(f"Marked “{short(event.text)}” {said}"):  # type: ignore[attr-defined]
+            with self.app.undoable(f"Marked “{short(event.text)}” {said}"):
                 self._edit(set_op("timeline", "major", not event.major, event.id))
 
     def _select(self, event_id: str) -> None:
