@@ -614,13 +614,15 @@ def build_parser(only: str | None = None) -> Parser:
         p.add_argument("file", metavar="FILE")
 
     if wanted("import"):
+        from pmconsole.importers import FORMATS  # the importers' one list of formats
+
         p = command("import", cmd_import, "import timeline events from a file",
                     formatter_class=argparse.RawDescriptionHelpFormatter)
-        p.epilog_from = _csv_columns  # the columns, from the importer's own list of names
+        p.epilog_from = _import_help  # the formats and columns, from the importer's own lists
         p.add_argument("file", metavar="FILE")
         p.add_argument("source", metavar="SOURCE",
-                       help="a CSV, JSON Lines, log file or Slack export")
-        p.add_argument("--format", choices=["csv", "jsonl", "log", "slack"],
+                       help="a file a tool wrote, or a folder (the formats are listed below)")
+        p.add_argument("--format", choices=FORMATS,
                        help="guessed from the content when left out")
 
     if wanted("export"):
@@ -739,10 +741,11 @@ def build_parser(only: str | None = None) -> Parser:
     return parser
 
 
-def _csv_columns() -> str:
-    from pmconsole.importers import csv_columns_help
+def _import_help() -> str:
+    from pmconsole.importers import csv_columns_help, format_help
 
-    return csv_columns_help()
+    return ("Formats (guessed from the content when --format is left out):\n"
+            f"{format_help()}\n\n{csv_columns_help()}")
 
 
 def _needs_subcommand(args: argparse.Namespace) -> int:
