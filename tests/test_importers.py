@@ -101,7 +101,11 @@ def test_csv_sample_kinds_sources_basis_and_mixed_zones():
         (utc(2026, 11, 23, 17, 5), "observation", "Grafana", "fact", False,
          "Checkout error rate back to normal"),
     ]
-    assert result.summary() == "csv: 5 events taken, 0 rows skipped, 0 already there"
+    # One time had no zone: read in the incident's, and the summary says so (issue 20).
+    assert result.summary() == (
+        "csv: 5 events taken, 0 rows skipped, 0 already there; "
+        "2 times without a zone read in Europe/Berlin"
+    )
 
 
 def test_jsonl_sample():
@@ -382,7 +386,8 @@ def test_jsonl_bad_rows_have_their_line_numbers(tmp_path):
     messages = {p.line: p.message for p in result.problems}
     assert messages[2].startswith("is not valid JSON")
     assert messages[3] == "is not a JSON object"
-    assert messages[4] == "has no time"
+    assert messages[4].startswith("has no time (looked for the keys time, timestamp, at, ")
+    assert messages[4].endswith("name another with --time-field)")
     assert messages[5] == "has no text"
     assert messages[6] == "text is a JSON object, not text"
     assert "'yesterday'" in messages[7]
@@ -524,7 +529,7 @@ def test_refusals_name_the_path_and_leave_the_session_alone(tmp_path, case):
         ("utf-16", "is UTF-16 text; save it as UTF-8"),
         ("too large", "is 2.2 KiB, over the import limit of 1000 bytes"),
         ("empty", "empty.csv: is empty"),
-        ("unknown format", "unknown format 'xml' (use one of: csv, jsonl, log, slack)"),
+        ("unknown format", f"unknown format 'xml' (use one of: {', '.join(FORMATS)})"),
         ("every row bad",
          "bad.csv:2: nothing was imported: all 2 rows are bad; the first, line 2:"),
         ("header only", "nothing was imported: there is no row to import"),

@@ -458,6 +458,9 @@ def cmd_import(args: argparse.Namespace) -> int:
             fmt=args.format,
             limit_bytes=settings.import_limit_mb * 1024 * 1024,
             progress=_progress_on_stderr(f"importing {args.source}"),
+            timezone=args.timezone,
+            time_field=args.time_field,
+            text_field=args.text_field,
         )
     except ImportRefused as err:
         raise UsageError(str(err)) from None
@@ -622,8 +625,15 @@ def build_parser(only: str | None = None) -> Parser:
         p.add_argument("file", metavar="FILE")
         p.add_argument("source", metavar="SOURCE",
                        help="a file a tool wrote, or a folder (the formats are listed below)")
-        p.add_argument("--format", choices=FORMATS,
-                       help="guessed from the content when left out")
+        p.add_argument("--format", choices=FORMATS, metavar="NAME",
+                       help="one of the formats below; guessed from the content when left out")
+        p.add_argument("--timezone", metavar="ZONE",
+                       help="the zone of times written without one (default: the incident's); "
+                            "the summary says which zone was used")
+        p.add_argument("--time-field", default="", metavar="PATH",
+                       help="JSON: where each record's time is, as a dotted path (alert.startsAt)")
+        p.add_argument("--text-field", default="", metavar="PATH",
+                       help="JSON: where each record's text is, as a dotted path (alert.summary)")
 
     if wanted("export"):
         p = command("export", cmd_export, "the one-page summary, actions and calendar")

@@ -39,15 +39,27 @@ from dataclasses import dataclass
 from operator import attrgetter
 from pathlib import Path
 from typing import Any, Callable, Iterator
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pmconsole.domain.model import Session
+from pmconsole.importers.alertmanager import looks_like_alertmanager, parse_alertmanager
+from pmconsole.importers.cloudtrail import looks_like_cloudtrail, parse_cloudtrail
 from pmconsole.importers.collector import Collector, nothing_imported
 from pmconsole.importers.csv_rows import looks_like_csv, parse_csv
 from pmconsole.importers.fields import FIELD_NAMES as _FIELD_NAMES  # noqa: F401 (tests read it)
 from pmconsole.importers.fields import csv_columns_help
 from pmconsole.importers.fields import normal_name as _normal_name  # noqa: F401 (tests read it)
-from pmconsole.importers.json_lines import looks_like_json_lines, parse_json_lines
+from pmconsole.importers.grafana import looks_like_grafana, parse_grafana
+from pmconsole.importers.journald import looks_like_journald, parse_journald
+from pmconsole.importers.json_records import (
+    looks_like_json_document,
+    looks_like_json_lines,
+    parse_json,
+)
+from pmconsole.importers.kubernetes import looks_like_kubernetes, parse_kubernetes
 from pmconsole.importers.log_lines import parse_log
+from pmconsole.importers.opsgenie import looks_like_opsgenie, parse_opsgenie
+from pmconsole.importers.pagerduty import looks_like_pagerduty, parse_pagerduty
 from pmconsole.importers.reading import (
     DEFAULT_LIMIT_BYTES,
     HEAD_BYTES,
@@ -95,30 +107,46 @@ class ImportFormat:
     """File name endings that mean this format when no detector claimed the content."""
 
 
+def _json(detect: Callable[[str], bool]) -> Callable[[str, str], bool]:
+    """A vendor's JSON detector, asked only of a source that starts as JSON does."""
+    return lambda head, first: looks_like_json_document(head) and detect(head)
+
+
+# In the order the content is tested: the vendors' JSON by their keys before any JSON, JSON
+# Lines before a JSON document, a JSON array before a CSV header; the log last, as the fallback.
 REGISTRY: tuple[ImportFormat, ...] = (
-    ImportFormat(
-        "csv", "CSV with a header row naming a time and a text column",
-        parse_csv, lambda head, first: looks_like_csv(first), (".csv", ".tsv"),
-    ),
-    ImportFormat(
-        "jsonl", "JSON Lines: one object a line, its keys named as CSV columns",
-        parse_json_lines, lambda head, first: looks_like_json_lines(first), (".jsonl", ".ndjson"),
-    ),
-    ImportFormat(
-        "log", "log lines that start with a time (ISO 8601, Python logging, BSD syslog)",
-        parse_log, None, (".log",),
-    ),
-    ImportFormat(
-        "slack", "a Slack channel export: its folder of day files, or one day file",
-        parse_slack, lambda head, first: looks_like_slack(head), (".json",),
-    ),
+    ImportFormat("slack", "a Slack channel export: its folder of day files, or one day file",
+                 parse_slack, lambda head, first: looks_like_slack(head)),
+    ImportFormat("journald", "journalctl -o json, -o short-iso or -o short-iso-precise",
+                 parse_journald, looks_like_journald),
+    ImportFormat("cloudtrail", "AWS CloudTrail log files ({\"Records\": [...]})",
+                 parse_cloudtrail, _json(looks_like_cloudtrail)),
+    ImportFormat("pagerduty", "PagerDuty log entries (REST API v2, {\"log_entries\": [...]})",
+                 parse_pagerduty, _json(looks_like_pagerduty)),
+    ImportFormat("kubernetes", "kubectl get events -o json",
+                 parse_kubernetes, _json(looks_like_kubernetes)),
+    ImportFormat("alertmanager", "Prometheus Alertmanager webhook payloads, one or many",
+                 parse_alertmanager, _json(looks_like_alertmanager)),
+    ImportFormat("grafana", "Grafana annotations (GET /api/annotations)",
+                 parse_grafana, _json(looks_like_grafana)),
+    ImportFormat("opsgenie", "Opsgenie alert logs (GET /v2/alerts/{id}/logs)",
+                 parse_opsgenie, _json(looks_like_opsgenie)),
+    ImportFormat("jsonl", "JSON Lines: one object a line, its keys named as CSV columns",
+                 parse_json, lambda head, first: looks_like_json_lines(first),
+                 (".jsonl", ".ndjson")),
+    ImportFormat("json", "any other JSON: a document, an array, or records in an envelope "
+                 "({\"items\": [...]}); keys as for CSV, or --time-field/--text-field",
+                 parse_json, lambda head, first: looks_like_json_document(head), (".json",)),
+    ImportFormat("csv", "CSV with a header row naming a time and a text column",
+                 parse_csv, lambda head, first: looks_like_csv(first), (".csv", ".tsv")),
+    ImportFormat("log", "log lines that start with a time (ISO 8601, Python logging, BSD syslog)",
+                 parse_log, None, (".log",)),
 )
 _BY_NAME = {f.name: f for f in REGISTRY}
 FORMATS = tuple(_BY_NAME)
-# The order content is tested in: a JSON array before a JSON object line before a CSV header.
-_DETECTION_ORDER = ("slack", "jsonl", "csv")
 _FALLBACK = "log"
 _FOLDER = "slack"  # the one format that is a folder
+_MAPPED = ("json", "jsonl")  # the formats --time-field and --text-field apply to
 
 
 def format_help() -> str:
@@ -128,19 +156,15 @@ def format_help() -> str:
 
 
 def detect_format(path: Path, head: bytes) -> str:
-    """Guess a source's format from its first bytes, then its name; "log" when nothing fits.
-
-    A folder, or a JSON array, is a Slack export; a first line that is a JSON object means JSON
-    Lines; a header row with a time and a text column means CSV.
-    """
+    """Guess a source's format from its content, in the order of REGISTRY, then its name's
+    suffix; "log" when nothing fits. A folder is a Slack export."""
     if path.is_dir():
         return _FOLDER
     text = head.decode("utf-8", "replace").removeprefix("\ufeff")
     first = next((line for line in text.splitlines() if line.strip()), "")
-    for name in _DETECTION_ORDER:
-        detect = _BY_NAME[name].detect
-        if detect is not None and detect(text, first):
-            return name
+    for candidate in REGISTRY:
+        if candidate.detect is not None and candidate.detect(text, first):
+            return candidate.name
     suffix = path.suffix.lower()
     return next((f.name for f in REGISTRY if suffix in f.suffixes), _FALLBACK)
 
@@ -152,17 +176,27 @@ def import_timeline(
     fmt: str | None = None,
     limit_bytes: int = DEFAULT_LIMIT_BYTES,
     progress: Callable[[int, int], None] | None = None,
+    timezone: str | None = None,
+    time_field: str = "",
+    text_field: str = "",
 ) -> ImportResult:
     """Read a timeline source into new events for ``session``, which is never modified.
 
     ``fmt`` is one of FORMATS, or None to guess (``detect_format``). ``progress(done, total)`` is
     called every PROGRESS_EVERY rows and once at the end, in bytes read of the source's size.
+    ``timezone`` is the zone of times written without one (the incident's when None);
+    ``time_field`` and ``text_field`` are dotted paths into each JSON record (then the format is
+    json unless jsonl is asked for).
     Raises ImportRefused, and nothing else, when the source is unusable: missing, not text,
     larger than ``limit_bytes``, an unknown format, or no row that could be used.
     """
     path = Path(path)
     if fmt is not None and fmt not in FORMATS:
         raise ImportRefused(path, f"unknown format {fmt!r} (use one of: {', '.join(FORMATS)})")
+    mapped = bool(time_field or text_field)
+    if mapped and fmt not in (None, *_MAPPED):
+        raise ImportRefused(path, f"--time-field and --text-field are for JSON, not {fmt}")
+    zone = _zone(path, timezone) if timezone else session.zone()
     try:
         is_folder = path.is_dir()
     except OSError as err:  # a name too long, a loop of links
@@ -187,11 +221,11 @@ def import_timeline(
             )
         if not is_folder:
             refuse_unless_text(path, head, size)
-            fmt = fmt or detect_format(path, head)
+            fmt = fmt or ("json" if mapped else detect_format(path, head))
         position = Progress(size, limit_bytes)
-        source = Source(path, session.zone(), session.incident.started_at, position, files,
-                        is_folder)
-        collector = Collector(fmt, session, progress, position)
+        source = Source(path, zone, session.incident.started_at, position, files, is_folder,
+                        time_field=time_field, text_field=text_field)
+        collector = Collector(fmt, session, progress, position, zone)
         for item in _BY_NAME[fmt].parse(source):
             collector.take(item)
     except OSError as err:
@@ -203,3 +237,12 @@ def import_timeline(
     if progress is not None:
         progress(position.total, position.total)
     return result
+
+
+def _zone(path: Path, name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ValueError, ZoneInfoNotFoundError):
+        raise ImportRefused(
+            path, f"unknown time zone {name!r} (use a name like UTC or Europe/Berlin)"
+        ) from None

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 from typing import Any, Callable
+from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
@@ -63,8 +64,9 @@ class Collector:
         session: Session,
         progress: Callable[[int, int], None] | None,
         position: Progress,
+        zone: ZoneInfo,
     ) -> None:
-        self.result = ImportResult(format=fmt)
+        self.result = ImportResult(format=fmt, zone=zone.key)
         self._seen = {digest(e.at, e.text) for e in session.timeline}
         self._session_ids = frozenset(e.id for e in session.timeline)
         self._progress = progress
@@ -116,6 +118,8 @@ class Collector:
             return
         self._seen.add(key)
         self.result.events.append(event)
+        if isinstance(row.at.tzinfo, ZoneInfo):  # a time with a zone of its own has an offset
+            self.result.zoneless += 1
 
 
 def nothing_imported(path: Path, result: ImportResult) -> ImportRefused:

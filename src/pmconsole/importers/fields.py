@@ -17,8 +17,12 @@ from pmconsole.importers.times import parse_time
 
 # Column (CSV) or key (JSON) names, compared after normal_name; first match wins.
 FIELD_NAMES: dict[str, tuple[str, ...]] = {
-    "time": ("time", "timestamp", "at", "date", "datetime", "when", "ts"),
-    "text": ("text", "event", "message", "description", "summary", "what", "msg"),
+    # The last ones as tools name them: createdAt, created_on, eventTime, startsAt,
+    # lastTimestamp, journald's __REALTIME_TIMESTAMP.
+    "time": ("time", "timestamp", "at", "date", "datetime", "when", "ts", "createdat",
+             "createdon", "eventtime", "startsat", "lasttimestamp", "realtimetimestamp"),
+    "text": ("text", "event", "message", "description", "summary", "what", "msg", "log",
+             "body", "title"),
     "kind": ("kind", "type", "category"),
     "source": ("source", "author", "who", "system", "from", "service", "app", "logger"),
     "basis": ("basis", "factinterpretation", "factorinterpretation", "fi", "fact", "facts",

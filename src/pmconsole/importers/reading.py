@@ -48,6 +48,14 @@ class Source:
     progress: Progress
     files: list[Path] = field(default_factory=list)
     is_folder: bool = False
+    time_field: str = ""
+    """A dotted path to the time in each JSON record (``--time-field``); "" to look by name."""
+    text_field: str = ""
+    """A dotted path to the text in each JSON record (``--text-field``); "" to look by name."""
+    date: str = ""
+    """The day of times that have none (a Markdown timeline's ``13:42``), as YYYY-MM-DD."""
+    channel: str = ""
+    """The channel to read from a whole Slack workspace export."""
 
 
 def open_source(path: Path, limit: int | None) -> BinaryIO:

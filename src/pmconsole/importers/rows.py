@@ -50,6 +50,10 @@ class ImportResult:
     """Rows read in all: taken + problems + duplicates."""
     ignored: int = 0
     """Slack channel notices (joins, leaves, bot added/removed), skipped on purpose; not rows."""
+    zone: str = ""
+    """The time zone times without one were read in (the incident's, or ``--timezone``)."""
+    zoneless: int = 0
+    """How many of the events taken had a time without a zone, read in ``zone``."""
 
     def summary(self) -> str:
         parts = [
@@ -59,7 +63,11 @@ class ImportResult:
         ]
         if self.ignored:
             parts.append(f"{counted(self.ignored, 'channel notice')} ignored")
-        return f"{self.format}: " + ", ".join(parts)
+        said = f"{self.format}: " + ", ".join(parts)
+        if self.zoneless:
+            # Never a silent guess: a time without a zone is read in one, and the summary says which.
+            said += f"; {counted(self.zoneless, 'time')} without a zone read in {self.zone}"
+        return said
 
     def as_evidence(self, source: Path, who: str, at: datetime) -> Evidence:
         """The import as an item of step 4's evidence: which file, how many events it brought,

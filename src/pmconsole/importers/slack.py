@@ -28,12 +28,17 @@ _DAY_FILE = re.compile(r"\d{4}-\d{2}-\d{2}\.json")
 _TS = re.compile(r"\d{1,12}(?:\.\d{1,9})?")
 _ANGLE = re.compile(r"<([^<>\n]*)>")
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*:(?://)?", re.IGNORECASE)
-_START = re.compile(r"\[\s*(?:\{|\]|\Z)")
+_TS_KEY = re.compile(r'"ts"\s*:')
 
 
 def looks_like_slack(text: str) -> bool:
-    """Detection: the source starts a JSON array (of message objects, or empty)."""
-    return bool(_START.match(text.lstrip()))
+    """Detection: the source starts a JSON array of messages (objects with a ``ts``) or an
+    empty one."""
+    text = text.lstrip()
+    if not text.startswith("["):
+        return False
+    after = text[1:].lstrip()[:1]
+    return after in ("]", "") or (after == "{" and bool(_TS_KEY.search(text)))
 
 
 def _angle(m: re.Match[str]) -> str:
