@@ -42,6 +42,7 @@ from typing import Any, Callable, Iterator
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pmconsole.domain.model import Session
+from pmconsole.importers.access_log import looks_like_access_log, parse_access_log
 from pmconsole.importers.alertmanager import looks_like_alertmanager, parse_alertmanager
 from pmconsole.importers.cloudtrail import looks_like_cloudtrail, parse_cloudtrail
 from pmconsole.importers.collector import Collector, nothing_imported
@@ -58,6 +59,7 @@ from pmconsole.importers.json_records import (
 )
 from pmconsole.importers.kubernetes import looks_like_kubernetes, parse_kubernetes
 from pmconsole.importers.log_lines import parse_log
+from pmconsole.importers.markdown import looks_like_markdown, parse_markdown
 from pmconsole.importers.opsgenie import looks_like_opsgenie, parse_opsgenie
 from pmconsole.importers.pagerduty import looks_like_pagerduty, parse_pagerduty
 from pmconsole.importers.reading import (
@@ -70,6 +72,7 @@ from pmconsole.importers.reading import (
 )
 from pmconsole.importers.rows import ImportRefused, ImportResult, RowProblem, imported_text
 from pmconsole.importers.slack import day_files, looks_like_slack, parse_slack
+from pmconsole.importers.syslog import looks_like_syslog, parse_syslog
 from pmconsole.storage.session_store import size_text
 
 __all__ = [
@@ -137,6 +140,13 @@ REGISTRY: tuple[ImportFormat, ...] = (
     ImportFormat("json", "any other JSON: a document, an array, or records in an envelope "
                  "({\"items\": [...]}); keys as for CSV, or --time-field/--text-field",
                  parse_json, lambda head, first: looks_like_json_document(head), (".json",)),
+    ImportFormat("syslog", "syslog lines with their <PRI>: RFC 3164 (BSD) and RFC 5424",
+                 parse_syslog, lambda head, first: looks_like_syslog(first)),
+    ImportFormat("access", "nginx or Apache access logs, combined or common format",
+                 parse_access_log, lambda head, first: looks_like_access_log(first)),
+    ImportFormat("markdown", "Markdown timelines: timed bullets (- 13:42 UTC — ...) or a table; "
+                 "the date from a heading, else the incident's day",
+                 parse_markdown, looks_like_markdown, (".md", ".markdown")),
     ImportFormat("csv", "CSV with a header row naming a time and a text column",
                  parse_csv, lambda head, first: looks_like_csv(first), (".csv", ".tsv")),
     ImportFormat("log", "log lines that start with a time (ISO 8601, Python logging, BSD syslog)",

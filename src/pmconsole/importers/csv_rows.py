@@ -12,6 +12,7 @@ from typing import Iterator
 from pmconsole.importers.fields import FIELD_NAMES, normal_name, pick_fields, row_from_fields
 from pmconsole.importers.reading import BAD_BYTES, NOT_UTF8, Source, lines
 from pmconsole.importers.rows import BadRow, ImportRefused, Row, RowProblem
+from pmconsole.importers.times import zone_in_header
 
 _DELIMITERS = (",", ";", "\t", "|")
 
@@ -55,7 +56,7 @@ def _header_complaint(line: str) -> str:
 
 
 def parse_csv(source: Source) -> Iterator[Row | RowProblem]:
-    path, zone = source.path, source.zone
+    path = source.path
     numbered = lines(path, source.progress)
     for header_line, first in numbered:
         if first.strip():
@@ -66,6 +67,7 @@ def parse_csv(source: Source) -> Iterator[Row | RowProblem]:
     if header is None:
         raise ImportRefused(path, _header_complaint(first), header_line)
     delimiter, cells, fields = header
+    zone = zone_in_header(cells[fields["time"]]) or source.zone  # "Time (UTC)" says the zone
     basis_column = normal_name(cells[fields["basis"]]) if "basis" in fields else ""
     width = len(cells)
     # strict: a stray quote is a problem row, not a field silently glued to the next one.

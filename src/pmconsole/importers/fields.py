@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 import textwrap
+from datetime import tzinfo
 from typing import Any, Sequence
-from zoneinfo import ZoneInfo
 
 from pmconsole.domain.model import EVENT_KINDS
 from pmconsole.importers.rows import BadRow, Row
@@ -124,7 +124,7 @@ def _basis(value: str, column: str) -> str:
     return "fact" if word in _FACT_WORDS else "interpretation"
 
 
-def row_from_fields(line: int, values: dict[str, Any], basis_column: str, zone: ZoneInfo) -> Row:
+def row_from_fields(line: int, values: dict[str, Any], basis_column: str, zone: tzinfo) -> Row:
     """One CSV row or JSON object, as canonical field -> raw value, to a Row."""
     at = parse_time(values.get("time"), zone, values.get("date"))
     text = scalar(values.get("text"), "text", required=True)

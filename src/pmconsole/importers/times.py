@@ -12,10 +12,10 @@ from __future__ import annotations
 import email.utils
 import math
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
 from typing import Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pmconsole.importers.rows import BadRow, shown
 
@@ -51,7 +51,7 @@ def _offset(text: str) -> timezone:
     return timezone(sign * timedelta(hours=hours, minutes=minutes))  # ValueError past 24 h
 
 
-def from_parts(m: re.Match[str], zone: ZoneInfo) -> datetime:
+def from_parts(m: re.Match[str], zone: tzinfo) -> datetime:
     """A datetime from an ISO match; ValueError when it names no real moment."""
     micro = int((m["f"] or "")[:6].ljust(6, "0"))
     tz = _offset(m["zone"]) if m["zone"] else zone
@@ -75,7 +75,7 @@ def from_epoch(value: float | int, quoted: str) -> datetime:
         raise BadRow(f"time {quoted} is not a plausible Unix time") from None
 
 
-def parse_time(value: Any, zone: ZoneInfo, date: Any = None) -> datetime:
+def parse_time(value: Any, zone: tzinfo, date: Any = None) -> datetime:
     """A time cell or JSON value to an aware datetime, or BadRow saying what is wrong.
 
     ``date`` is a separate date column's value, used when the time has no date of its own.
@@ -110,6 +110,23 @@ def parse_time(value: Any, zone: ZoneInfo, date: Any = None) -> datetime:
     if DATE_ONLY.fullmatch(text):
         raise BadRow(f"time {shown(text)} has no time of day ({_EXPECTED})")
     raise BadRow(f"time {shown(text)} is not a date and time ({_EXPECTED})")
+
+
+_HEADER_ZONE = re.compile(r"\((?P<zone>[A-Za-z][A-Za-z0-9_+/-]*)\)")
+
+
+def zone_in_header(name: str) -> tzinfo | None:
+    """The zone a column's header names, as in "Time (UTC)" or "When (Europe/Berlin)"; None
+    when it names none. Times in that column without a zone are in it: no guess to report."""
+    m = _HEADER_ZONE.search(name)
+    if m is None:
+        return None
+    if m["zone"].upper() in ("UTC", "GMT", "Z"):
+        return UTC
+    try:
+        return ZoneInfo(m["zone"])
+    except (ValueError, ZoneInfoNotFoundError):
+        return None
 
 
 def utc_second(at: datetime) -> datetime:
