@@ -461,6 +461,8 @@ def cmd_import(args: argparse.Namespace) -> int:
             timezone=args.timezone,
             time_field=args.time_field,
             text_field=args.text_field,
+            date=args.date,
+            channel=args.channel,
         )
     except ImportRefused as err:
         raise UsageError(str(err)) from None
@@ -634,6 +636,11 @@ def build_parser(only: str | None = None) -> Parser:
                        help="JSON: where each record's time is, as a dotted path (alert.startsAt)")
         p.add_argument("--text-field", default="", metavar="PATH",
                        help="JSON: where each record's text is, as a dotted path (alert.summary)")
+        p.add_argument("--date", default="", metavar="YYYY-MM-DD",
+                       help="Markdown: the day of times without one, when no heading gives it "
+                            "(default: the day the incident started)")
+        p.add_argument("--channel", default="", metavar="NAME",
+                       help="Slack: the channel to read from a whole workspace export")
 
     if wanted("export"):
         p = command("export", cmd_export, "the one-page summary, actions and calendar")

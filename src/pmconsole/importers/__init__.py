@@ -35,6 +35,7 @@ Never import Textual here: the command line, scripts and tests use this without 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from operator import attrgetter
 from pathlib import Path
@@ -157,6 +158,8 @@ FORMATS = tuple(_BY_NAME)
 _FALLBACK = "log"
 _FOLDER = "slack"  # the one format that is a folder
 _MAPPED = ("json", "jsonl")  # the formats --time-field and --text-field apply to
+_ZIP = b"PK\x03\x04"
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def format_help() -> str:
@@ -189,6 +192,8 @@ def import_timeline(
     timezone: str | None = None,
     time_field: str = "",
     text_field: str = "",
+    date: str = "",
+    channel: str = "",
 ) -> ImportResult:
     """Read a timeline source into new events for ``session``, which is never modified.
 
@@ -196,7 +201,9 @@ def import_timeline(
     called every PROGRESS_EVERY rows and once at the end, in bytes read of the source's size.
     ``timezone`` is the zone of times written without one (the incident's when None);
     ``time_field`` and ``text_field`` are dotted paths into each JSON record (then the format is
-    json unless jsonl is asked for).
+    json unless jsonl is asked for). ``date`` (YYYY-MM-DD) is the day of a Markdown timeline's
+    times that have none and no dated heading above them; ``channel`` the channel to read from a
+    whole Slack workspace export.
     Raises ImportRefused, and nothing else, when the source is unusable: missing, not text,
     larger than ``limit_bytes``, an unknown format, or no row that could be used.
     """
@@ -207,6 +214,8 @@ def import_timeline(
     if mapped and fmt not in (None, *_MAPPED):
         raise ImportRefused(path, f"--time-field and --text-field are for JSON, not {fmt}")
     zone = _zone(path, timezone) if timezone else session.zone()
+    if date and not _DATE.fullmatch(date):
+        raise ImportRefused(path, f"--date {date!r} is not a date like 2026-11-23")
     try:
         is_folder = path.is_dir()
     except OSError as err:  # a name too long, a loop of links
@@ -216,7 +225,7 @@ def import_timeline(
             if fmt not in (None, _FOLDER):
                 raise ImportRefused(path, f"is a folder; only a Slack export can be, not {fmt}")
             fmt = _FOLDER
-            files = day_files(path)
+            files = day_files(path, channel)
             size = sum(f.stat().st_size for f in files)
         elif not path.exists() and not path.is_symlink():
             raise ImportRefused(path, "no such file or folder")
@@ -229,12 +238,15 @@ def import_timeline(
             raise ImportRefused(
                 path, f"is {size_text(size)}, over the import limit of {size_text(limit_bytes)}"
             )
-        if not is_folder:
+        if not is_folder and head.startswith(_ZIP) and fmt in (None, _FOLDER):
+            fmt = _FOLDER  # the zip Slack delivers; its day files inside are checked as read
+        elif not is_folder:
             refuse_unless_text(path, head, size)
             fmt = fmt or ("json" if mapped else detect_format(path, head))
         position = Progress(size, limit_bytes)
         source = Source(path, zone, session.incident.started_at, position, files, is_folder,
-                        time_field=time_field, text_field=text_field)
+                        time_field=time_field, text_field=text_field, date=date,
+                        channel=channel)
         collector = Collector(fmt, session, progress, position, zone)
         for item in _BY_NAME[fmt].parse(source):
             collector.take(item)

@@ -1,6 +1,13 @@
-"""Slack channel exports: a channel's folder of day files (``2026-11-23.json``, each a JSON array
-of messages), or one day file. Mentions and links become readable text; channel housekeeping
-(joins, leaves, bots added or removed) is left out and counted as ignored.
+"""Slack exports: the ``.zip`` Slack delivers (a whole workspace: ``users.json``,
+``channels.json`` and a folder of day files per channel; ``--channel`` names the one to read
+when there are several), the same unpacked into a folder, one channel's folder of day files
+(``2026-11-23.json``, each a JSON array of messages), or one day file.
+
+https://slack.com/help/articles/220556107-How-to-read-Slack-data-exports — authors and
+``<@U…>`` mentions are named from ``users.json``; links become readable text; a message that
+only shares a file is kept by the file's name; channel housekeeping (joins, leaves, bots added
+or removed, topic, purpose and name changes) is left out and counted as ignored. Problems name
+the day file and the message's number in it.
 
 Never import Textual here: the command line, scripts and tests use this without a screen.
 """
@@ -10,20 +17,24 @@ from __future__ import annotations
 import codecs
 import json
 import re
+import zipfile
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
-from pmconsole.importers.reading import NOT_UTF8, Source, line_at, whole
+from pmconsole.importers.reading import NOT_UTF8, Source, line_at, open_source, whole
 from pmconsole.importers.rows import IGNORED, BadRow, ImportRefused, Row, RowProblem, shown
 from pmconsole.importers.times import from_epoch
+from pmconsole.storage.session_store import size_text
 
 UTC = timezone.utc
 
 # Channel housekeeping, not facts about the incident: skipped and counted as ignored.
-_NOTICES = frozenset(
-    {"channel_join", "channel_leave", "group_join", "group_leave", "bot_add", "bot_remove"}
-)
+_NOTICES = frozenset({
+    "channel_join", "channel_leave", "group_join", "group_leave", "bot_add", "bot_remove",
+    "channel_topic", "channel_purpose", "channel_name", "group_topic", "group_purpose",
+    "group_name", "channel_archive", "channel_unarchive",
+})
 _DAY_FILE = re.compile(r"\d{4}-\d{2}-\d{2}\.json")
 _TS = re.compile(r"\d{1,12}(?:\.\d{1,9})?")
 _ANGLE = re.compile(r"<([^<>\n]*)>")
@@ -41,11 +52,11 @@ def looks_like_slack(text: str) -> bool:
     return after in ("]", "") or (after == "{" and bool(_TS_KEY.search(text)))
 
 
-def _angle(m: re.Match[str]) -> str:
+def _angle(m: re.Match[str], users: dict[str, str]) -> str:
     inner = m[1]
     target, _, label = inner.partition("|")
     if target.startswith(("@", "#")):  # <@U123>, <@U123|sam>, <#C123|incidents>
-        return target[0] + (label or target[1:])
+        return target[0] + (label or users.get(target[1:], "") or target[1:])
     if target.startswith("!"):  # <!here>, <!subteam^S1|@oncall>, <!date^...|fallback>
         if label:
             return label if label.startswith("@") or "^" in target else "@" + label
@@ -55,13 +66,14 @@ def _angle(m: re.Match[str]) -> str:
     return f"{label} ({target})"
 
 
-def _readable(text: str) -> str:
-    """Slack's markup as people read it: mentions and links as text, its three escapes undone."""
-    text = _ANGLE.sub(_angle, text)
+def _readable(text: str, users: dict[str, str]) -> str:
+    """Slack's markup as people read it: mentions (by the names in users.json) and links as
+    text, its three escapes undone."""
+    text = _ANGLE.sub(lambda m: _angle(m, users), text)
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
-def _author(message: dict[str, Any]) -> str:
+def _author(message: dict[str, Any], users: dict[str, str]) -> str:
     profile = message.get("user_profile")
     bot = message.get("bot_profile")
     candidates = [
@@ -70,6 +82,7 @@ def _author(message: dict[str, Any]) -> str:
         message.get("user_name"),
         message.get("username"),  # bots posting under a name
         bot.get("name") if isinstance(bot, dict) else None,
+        users.get(message["user"]) if isinstance(message.get("user"), str) else None,
         message.get("user"),
     ]
     return next((c for c in candidates if isinstance(c, str) and c.strip()), "")
@@ -88,6 +101,13 @@ def _text(message: dict[str, Any]) -> str:
                     value = attachment.get(key)
                     if isinstance(value, str) and value.strip():
                         return value
+    # A file shared without a word: kept, by the file's name.
+    files = message.get("files")
+    if isinstance(files, list):
+        names = [str(f.get("name") or f.get("title")) for f in files
+                 if isinstance(f, dict) and (f.get("name") or f.get("title"))]
+        if names:
+            return f"shared {'a file' if len(names) == 1 else 'files'}: {', '.join(names)}"
     return ""
 
 
@@ -121,27 +141,128 @@ def _messages(data: bytes, path: Path) -> list[Any]:
     return messages
 
 
-def day_files(folder: Path) -> list[Path]:
-    """A channel folder's day files, in date order; ImportRefused when it has none."""
+def _channel_days(names: list[str]) -> dict[str, list[str]]:
+    """A workspace export's channels and their day files, from the paths in it."""
+    channels: dict[str, list[str]] = {}
+    for name in sorted(names):
+        folder, _, leaf = name.rstrip("/").rpartition("/")
+        if folder and "/" not in folder and _DAY_FILE.fullmatch(leaf):
+            channels.setdefault(folder, []).append(name)
+    return channels
+
+
+def _pick(path: Path, channels: dict[str, list[str]], channel: str) -> str:
+    wanted = channel.removeprefix("#")
+    if wanted:
+        if wanted in channels:
+            return wanted
+        raise ImportRefused(path, f"has no channel {wanted!r} with messages "
+                                  f"(it has: {', '.join(channels) or 'none'})")
+    if len(channels) == 1:
+        return next(iter(channels))
+    names = ", ".join(channels) or "none with messages"
+    raise ImportRefused(path, "is a whole Slack workspace export; name the channel with "
+                              f"--channel (it has: {names})")
+
+
+def day_files(folder: Path, channel: str = "") -> list[Path]:
+    """The day files to read from a channel's folder, or from the channel of a workspace
+    export's folder; ImportRefused when there are none."""
     files = sorted(p for p in folder.iterdir() if _DAY_FILE.fullmatch(p.name) and p.is_file())
     if files:
         return files
     if (folder / "channels.json").exists() or (folder / "users.json").exists():
-        raise ImportRefused(
-            folder, "is a whole Slack workspace export; import one channel's folder inside it"
-        )
+        names = [f"{d.name}/{f.name}" for d in folder.iterdir() if d.is_dir()
+                 for f in d.iterdir() if f.is_file()]
+        chosen = _pick(folder, _channel_days(names), channel)
+        return [folder / name for name in _channel_days(names)[chosen]]
     raise ImportRefused(folder, "has no Slack day files (named like 2026-11-23.json)")
 
 
+def _users(data: bytes | None) -> dict[str, str]:
+    """users.json of an export: each user's id and the name people know them by."""
+    try:
+        users = json.loads(data or b"[]")
+    except (ValueError, RecursionError):
+        return {}
+    names: dict[str, str] = {}
+    for user in users if isinstance(users, list) else []:
+        if isinstance(user, dict) and isinstance(user.get("id"), str):
+            profile = user.get("profile") if isinstance(user.get("profile"), dict) else {}
+            for name in (profile.get("real_name"), user.get("real_name"),
+                         profile.get("display_name"), user.get("name")):
+                if isinstance(name, str) and name.strip():
+                    names[user["id"]] = name
+                    break
+    return names
+
+
+def _read_users(path: Path, limit: int) -> bytes | None:
+    try:
+        with open_source(path, limit) as f:
+            return f.read(limit)
+    except ImportRefused:
+        return None
+
+
 def parse_slack(source: Source) -> Iterator[Row | RowProblem | object]:
-    in_folder = source.is_folder
-    for file in source.files:
-        where = file.name if in_folder else ""
-        data = whole(file, source.progress)
+    path = source.path
+    if source.is_folder:
+        files = source.files
+        users_file = next((p for p in (path / "users.json", files[0].parent / "users.json",
+                                       files[0].parent.parent / "users.json") if p.is_file()), None)
+        users = _users(_read_users(users_file, source.progress.limit) if users_file else None)
+        days = [(file.name, file, lambda file=file: whole(file, source.progress)) for file in files]
+        yield from _days(days, users, True)
+        return
+    with open_source(path, source.progress.limit) as f:
+        if f.read(4) != b"PK\x03\x04":
+            f.seek(0)
+            yield from _days([("", path, lambda: whole(path, source.progress))], {}, False)
+            return
+        f.seek(0)
+        try:
+            archive = zipfile.ZipFile(f)
+            names = archive.namelist()
+        except (zipfile.BadZipFile, OSError, ValueError) as err:
+            raise ImportRefused(path, f"is not a readable zip file ({err})") from None
+        with archive:
+            channels = _channel_days(names)
+            if not channels:  # one channel's folder, zipped: its day files at the top
+                top = sorted(n for n in names if _DAY_FILE.fullmatch(n))
+                if not top:
+                    raise ImportRefused(path, "is a zip file without Slack day files in it")
+                chosen_days = top
+            else:
+                chosen_days = channels[_pick(path, channels, source.channel)]
+
+            def member(name: str) -> bytes:
+                info = archive.getinfo(name)
+                if source.progress.done + info.file_size > source.progress.limit:
+                    raise ImportRefused(path, f"holds more than the import limit of "
+                                              f"{size_text(source.progress.limit)} unpacked")
+                try:
+                    data = archive.read(info)
+                except (zipfile.BadZipFile, OSError, ValueError, EOFError) as err:
+                    raise ImportRefused(path, f"{name} cannot be unpacked ({err})") from None
+                source.progress.done += len(data)
+                return data
+
+            users = _users(member("users.json")) if "users.json" in names else {}
+            days = [(name, path, lambda name=name: member(name)) for name in chosen_days]
+            yield from _days(days, users, True)
+
+
+def _days(
+    days: list[tuple[str, Path, Callable[[], bytes]]], users: dict[str, str], several: bool
+) -> Iterator[Row | RowProblem | object]:
+    for where, file, read in days:
+        where = where if several else ""
+        data = read()
         try:
             messages = _messages(data, file)
         except ImportRefused as refused:
-            if not in_folder:
+            if not several:
                 raise
             # One unreadable day in a folder is one bad row; the other days still count.
             yield RowProblem(refused.line or 1, refused.message, where)
@@ -162,4 +283,5 @@ def parse_slack(source: Source) -> Iterator[Row | RowProblem | object]:
             if not text.strip():
                 yield RowProblem(index, "has no text", where)
                 continue
-            yield Row(index, at, _readable(text), source=_author(message), where=where)
+            yield Row(index, at, _readable(text, users), source=_author(message, users),
+                      where=where)
