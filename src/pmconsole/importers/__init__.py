@@ -119,7 +119,8 @@ def _json(detect: Callable[[str], bool]) -> Callable[[str, str], bool]:
 # In the order the content is tested: the vendors' JSON by their keys before any JSON, JSON
 # Lines before a JSON document, a JSON array before a CSV header; the log last, as the fallback.
 REGISTRY: tuple[ImportFormat, ...] = (
-    ImportFormat("slack", "a Slack channel export: its folder of day files, or one day file",
+    ImportFormat("slack", "a Slack export: the .zip Slack delivers or its folder (--channel "
+                 "picks one of several channels), one channel's folder, or one day file",
                  parse_slack, lambda head, first: looks_like_slack(head)),
     ImportFormat("journald", "journalctl -o json, -o short-iso or -o short-iso-precise",
                  parse_journald, looks_like_journald),
@@ -141,7 +142,7 @@ REGISTRY: tuple[ImportFormat, ...] = (
     ImportFormat("json", "any other JSON: a document, an array, or records in an envelope "
                  "({\"items\": [...]}); keys as for CSV, or --time-field/--text-field",
                  parse_json, lambda head, first: looks_like_json_document(head), (".json",)),
-    ImportFormat("syslog", "syslog lines with their <PRI>: RFC 3164 (BSD) and RFC 5424",
+    ImportFormat("syslog", "syslog with its priority prefix: RFC 3164 (BSD) and RFC 5424 as sent",
                  parse_syslog, lambda head, first: looks_like_syslog(first)),
     ImportFormat("access", "nginx or Apache access logs, combined or common format",
                  parse_access_log, lambda head, first: looks_like_access_log(first)),

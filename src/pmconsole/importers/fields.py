@@ -67,7 +67,7 @@ def csv_columns_help(width: int = 78) -> str:
         "tab or |. Names are compared without case, spaces, punctuation or a bracketed part "
         "(\"Time (UTC)\" is time, \"Fact/Interpretation\" is factinterpretation). A time "
         "and a text column are required; the others are optional, and columns not named "
-        "here are ignored. JSON Lines objects use the same names as keys."
+        "here are ignored. JSON objects (documents or JSON Lines) use the same names as keys."
     )
     lines = [*textwrap.wrap(intro, width), ""]
     for name, names in FIELD_NAMES.items():

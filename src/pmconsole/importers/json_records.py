@@ -83,10 +83,12 @@ def records(
             yield RowProblem(number, "is not valid JSON")
             continue
         inner = _envelope(value, envelopes)
-        if inner is None:
-            yield number, value
-        else:  # a compact document on one line: its records share the line
+        if inner is not None:  # a compact document on one line: its records share the line
             yield from ((number, item) for item in inner[1])
+        elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            yield from ((number, item) for item in value)  # an array of records on one line
+        else:
+            yield number, value
 
 
 def _chain(first: tuple[int, str], rest: Iterator[tuple[int, str]]) -> Iterator[tuple[int, str]]:
