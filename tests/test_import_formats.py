@@ -343,3 +343,18 @@ def test_fuzz_each_new_format(fmt, data, make_session, tmp_path):
     else:
         assert isinstance(result, ImportResult)
         assert result.rows == len(result.events) + len(result.problems) + result.duplicates
+
+
+def test_preview_shows_what_an_import_would_add_and_writes_nothing(
+    write_session, capsys
+):
+    path = write_session()
+    before = path.read_bytes()
+    code = main(["import", str(path), str(DATA / "alertmanager-webhook.json"), "--preview"])
+    out = capsys.readouterr().out.splitlines()
+    assert code == 0
+    assert out[0].startswith("2026-11-23 13:50:45  alert        Alertmanager: db-replica-2:9187: "
+                             "FIRING: ReplicationLagHigh")
+    assert out[-2].startswith("alertmanager: 2 events taken") and out[-2].endswith("(times shown in UTC)")
+    assert out[-1] == "preview only: nothing written"
+    assert path.read_bytes() == before and not list(path.parent.glob("*.pmlog*"))

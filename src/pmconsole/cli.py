@@ -469,6 +469,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     for problem in result.problems:
         where = f"{problem.where}:" if problem.where else ""
         print(f"{args.source}:{where}{problem.line}: skipped: {problem.message}", file=sys.stderr)
+    if args.preview and not _confirmed_after_preview(result, snapshot.zone()):
+        return 0
     if result.events:
         store = _open_for_edit(path)
         try:
@@ -477,6 +479,27 @@ def cmd_import(args: argparse.Namespace) -> int:
             _finish(store)
     print(result.summary())
     return 0
+
+
+def _confirmed_after_preview(result, zone) -> bool:
+    """--preview: the events an import would add, in the session's zone, then the question
+    (asked only on a terminal; anywhere else nothing is written)."""
+    for event in result.events:
+        at = event.at.astimezone(zone)
+        print(one_line(f"{at:%Y-%m-%d %H:%M:%S}  {event.kind:<11}  "
+                       f"{event.source or '—'}: {event.text}"))
+    print(f"{result.summary()} (times shown in {zone.key})")
+    if not result.events or not sys.stdin.isatty():
+        print("preview only: nothing written")
+        return False
+    try:
+        answer = input(f"Import these {len(result.events)} events? [y/N] ")
+    except EOFError:
+        answer = ""
+    if answer.strip().casefold() in ("y", "yes"):
+        return True
+    print("nothing written")
+    return False
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -641,6 +664,9 @@ def build_parser(only: str | None = None) -> Parser:
                             "(default: the day the incident started)")
         p.add_argument("--channel", default="", metavar="NAME",
                        help="Slack: the channel to read from a whole workspace export")
+        p.add_argument("--preview", action="store_true",
+                       help="show the events it would add (and the rows it skips) first; "
+                            "on a terminal, import them when you say yes")
 
     if wanted("export"):
         p = command("export", cmd_export, "the one-page summary, actions and calendar")
