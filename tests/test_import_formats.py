@@ -306,6 +306,34 @@ def test_the_command_line_names_the_file_and_line_of_a_refusal(write_session, tm
     assert code == 2 and f"{source}:3: is not valid JSON" in err and "Traceback" not in err
 
 
+# -- a large document ------------------------------------------------------------------------
+
+
+def test_a_cloudtrail_document_of_5000_records_in_bounded_time_and_memory(session, tmp_path):
+    import time
+    import tracemalloc
+
+    records = [{"eventVersion": "1.11", "eventTime": f"2026-11-23T14:{i // 600 % 60:02d}:"
+                f"{i // 10 % 60:02d}Z", "eventSource": "ec2.amazonaws.com",
+                "eventName": f"RunInstances{i}", "awsRegion": "eu-central-1",
+                "userIdentity": {"type": "IAMUser", "userName": "sam"}} for i in range(5_000)]
+    source = tmp_path / "trail.json"
+    source.write_text(json.dumps({"Records": records}, indent=2))  # about 1.4 MB
+    began = time.perf_counter()
+    result = import_timeline(source, session)
+    elapsed = time.perf_counter() - began
+    assert len(result.events) == 5_000 and result.problems == []
+    del result
+    tracemalloc.start()  # a second run: tracemalloc makes Python several times slower
+    try:
+        import_timeline(source, session)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert elapsed < 20  # about 0.5 s here; a document is read whole, so time grows with it
+    assert peak < 40 * 2**20  # about 14 MiB: the document, its records and the events
+
+
 # -- fuzzing the new parsers (150 examples each, not the 1,000 issue 20 asks for: 1,000 would
 # add about a minute of CPU to a suite that must stay under 4 minutes on 2 cores) ---------------
 
