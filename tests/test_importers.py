@@ -449,14 +449,15 @@ def test_slack_bad_messages_and_a_broken_day_file(tmp_path):
     result = import_timeline(folder, make_session())
     check_invariants(result)
     assert [e.text for e in result.events] == ["fine"]
+    # The line each message starts on (json.dumps with indent=1: "[", then a line a key).
     assert [(p.where, p.line) for p in result.problems] == [
-        ("2026-11-23.json", 2), ("2026-11-23.json", 3), ("2026-11-23.json", 4),
-        ("2026-11-23.json", 5), ("2026-11-23.json", 7), ("2026-11-23.json", 8),
+        ("2026-11-23.json", 7), ("2026-11-23.json", 10), ("2026-11-23.json", 14),
+        ("2026-11-23.json", 18), ("2026-11-23.json", 24), ("2026-11-23.json", 28),
         ("2026-11-24.json", 2),
     ]
     assert result.problems[-1].message.startswith("is not valid JSON")
     assert str(result.problems[0]) == (
-        '2026-11-23.json, message 2: has no usable ts (a Slack timestamp like "1700750221.000200")'
+        '2026-11-23.json, line 7: has no usable ts (a Slack timestamp like "1700750221.000200")'
     )
     assert (result.rows, result.duplicates, result.ignored) == (9, 1, 1)
 

@@ -128,7 +128,7 @@ def nothing_imported(path: Path, result: ImportResult) -> ImportRefused:
         what = "message" if result.format == "slack" else "row"
         return ImportRefused(path, f"nothing was imported: there is no {what} to import")
     first = result.problems[0]
-    where = f"{first.where}, message {first.line}" if first.where else f"line {first.line}"
+    where = f"{first.where}, line {first.line}" if first.where else f"line {first.line}"
     return ImportRefused(
         path,
         f"nothing was imported: all {counted(result.rows, 'row')} are bad; "

@@ -152,6 +152,12 @@ def _with_lines(text: str, value: Any, envelopes: Sequence[str]) -> Iterator[tup
     yield from zip(_lines_of(text, offsets), items)
 
 
+def array_lines(text: str) -> list[int]:
+    """The line each element of the JSON array ``text`` starts on (``text`` is known to be
+    one array)."""
+    return _lines_of(text, _items(text, _SPACE.match(text).end()))
+
+
 def _items(text: str, i: int) -> list[int]:
     """Where each element of the array at ``text[i]`` starts."""
     starts: list[int] = []

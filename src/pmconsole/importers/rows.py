@@ -22,9 +22,9 @@ UTC = timezone.utc
 class RowProblem:
     """A row that was skipped, and why.
 
-    ``line`` is the 1-based line of the source file where the row starts. For Slack it is the
-    1-based index of the message within its day file (or, for a day file that cannot be read at
-    all, the line of the error), and ``where`` names the day file when importing a folder.
+    ``line`` is the 1-based line of the source file where the row starts (for a JSON document,
+    where its record starts; for a Slack day file that cannot be read at all, the line of the
+    error), and ``where`` names the day file when importing a Slack export of several.
     """
 
     line: int
@@ -33,7 +33,7 @@ class RowProblem:
 
     def __str__(self) -> str:
         if self.where:
-            return f"{self.where}, message {self.line}: {self.message}"
+            return f"{self.where}, line {self.line}: {self.message}"
         return f"line {self.line}: {self.message}"
 
 

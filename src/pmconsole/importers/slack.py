@@ -7,7 +7,7 @@ https://slack.com/help/articles/220556107-How-to-read-Slack-data-exports — aut
 ``<@U…>`` mentions are named from ``users.json``; links become readable text; a message that
 only shares a file is kept by the file's name; channel housekeeping (joins, leaves, bots added
 or removed, topic, purpose and name changes) is left out and counted as ignored. Problems name
-the day file and the message's number in it.
+the day file and the line its message starts on.
 
 Never import Textual here: the command line, scripts and tests use this without a screen.
 """
@@ -22,6 +22,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+from pmconsole.importers.json_records import array_lines
 from pmconsole.importers.reading import NOT_UTF8, Source, line_at, open_source, whole
 from pmconsole.importers.rows import IGNORED, BadRow, ImportRefused, Row, RowProblem, shown
 from pmconsole.importers.times import from_epoch
@@ -124,8 +125,9 @@ def _time(ts: Any) -> datetime:
     raise BadRow("has no usable ts (a Slack timestamp like \"1700750221.000200\")")
 
 
-def _messages(data: bytes, path: Path) -> list[Any]:
-    """A day file's messages; ImportRefused (naming the file) when it cannot be read."""
+def _messages(data: bytes, path: Path) -> list[tuple[int, Any]]:
+    """A day file's messages, each with the line it starts on; ImportRefused (naming the file)
+    when it cannot be read."""
     try:
         text = data.removeprefix(codecs.BOM_UTF8).decode("utf-8")
     except UnicodeDecodeError as err:
@@ -138,7 +140,7 @@ def _messages(data: bytes, path: Path) -> list[Any]:
         raise ImportRefused(path, "is not valid JSON") from None
     if not isinstance(messages, list):
         raise ImportRefused(path, "is not a Slack day file (a JSON array of messages)")
-    return messages
+    return list(zip(array_lines(text.lstrip("\ufeff")), messages))
 
 
 def _channel_days(names: list[str]) -> dict[str, list[str]]:
@@ -267,7 +269,7 @@ def _days(
             # One unreadable day in a folder is one bad row; the other days still count.
             yield RowProblem(refused.line or 1, refused.message, where)
             continue
-        for index, message in enumerate(messages, 1):
+        for index, message in messages:
             if not isinstance(message, dict):
                 yield RowProblem(index, "is not a message object", where)
                 continue
