@@ -386,3 +386,14 @@ def test_preview_shows_what_an_import_would_add_and_writes_nothing(
     assert out[-2].startswith("alertmanager: 2 events taken") and out[-2].endswith("(times shown in UTC)")
     assert out[-1] == "preview only: nothing written"
     assert path.read_bytes() == before and not list(path.parent.glob("*.pmlog*"))
+
+
+def test_a_source_in_no_known_format_is_refused_with_the_formats_and_the_flag(session, tmp_path):
+    source = tmp_path / "notes.txt"
+    source.write_text("Some notes\nwithout a single time in them\n")
+    with pytest.raises(ImportRefused) as refused:
+        import_timeline(source, session)
+    assert str(refused.value) == (
+        f"{source}: is in none of the formats pmconsole reads ({', '.join(FORMATS)}); "
+        "if it is one of them, name it with --format"
+    )

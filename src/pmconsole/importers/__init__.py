@@ -59,7 +59,7 @@ from pmconsole.importers.json_records import (
     parse_json,
 )
 from pmconsole.importers.kubernetes import looks_like_kubernetes, parse_kubernetes
-from pmconsole.importers.log_lines import parse_log
+from pmconsole.importers.log_lines import NO_TIME_AT_START, parse_log
 from pmconsole.importers.markdown import looks_like_markdown, parse_markdown
 from pmconsole.importers.opsgenie import looks_like_opsgenie, parse_opsgenie
 from pmconsole.importers.pagerduty import looks_like_pagerduty, parse_pagerduty
@@ -172,6 +172,11 @@ def format_help() -> str:
 def detect_format(path: Path, head: bytes) -> str:
     """Guess a source's format from its content, in the order of REGISTRY, then its name's
     suffix; "log" when nothing fits. A folder is a Slack export."""
+    return _detected(path, head) or _FALLBACK
+
+
+def _detected(path: Path, head: bytes) -> str | None:
+    """The format the content or the name's suffix tells; None when neither tells one."""
     if path.is_dir():
         return _FOLDER
     text = head.decode("utf-8", "replace").removeprefix("\ufeff")
@@ -180,7 +185,7 @@ def detect_format(path: Path, head: bytes) -> str:
         if candidate.detect is not None and candidate.detect(text, first):
             return candidate.name
     suffix = path.suffix.lower()
-    return next((f.name for f in REGISTRY if suffix in f.suffixes), _FALLBACK)
+    return next((f.name for f in REGISTRY if suffix in f.suffixes), None)
 
 
 def import_timeline(
@@ -212,6 +217,7 @@ def import_timeline(
     if fmt is not None and fmt not in FORMATS:
         raise ImportRefused(path, f"unknown format {fmt!r} (use one of: {', '.join(FORMATS)})")
     mapped = bool(time_field or text_field)
+    guessed = False
     if mapped and fmt not in (None, *_MAPPED):
         raise ImportRefused(path, f"--time-field and --text-field are for JSON, not {fmt}")
     zone = _zone(path, timezone) if timezone else session.zone()
@@ -243,7 +249,10 @@ def import_timeline(
             fmt = _FOLDER  # the zip Slack delivers; its day files inside are checked as read
         elif not is_folder:
             refuse_unless_text(path, head, size)
-            fmt = fmt or ("json" if mapped else detect_format(path, head))
+            if fmt is None and not mapped:
+                fmt = _detected(path, head)
+                guessed = fmt is None  # read as a log, the last resort
+            fmt = fmt or ("json" if mapped else _FALLBACK)
         position = Progress(size, limit_bytes)
         source = Source(path, zone, session.incident.started_at, position, files, is_folder,
                         time_field=time_field, text_field=text_field, date=date,
@@ -255,6 +264,12 @@ def import_timeline(
         raise ImportRefused(path, (err.strerror or str(err)).lower()) from None
     result = collector.result
     if not result.events and not result.duplicates:
+        if guessed and result.problems and all(p.message == NO_TIME_AT_START
+                                               for p in result.problems):
+            raise ImportRefused(
+                path, f"is in none of the formats pmconsole reads ({', '.join(FORMATS)}); "
+                      "if it is one of them, name it with --format"
+            )
         raise nothing_imported(path, result)
     result.events.sort(key=attrgetter("at", "id"))
     if progress is not None:

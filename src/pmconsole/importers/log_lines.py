@@ -23,6 +23,7 @@ _SYSLOG_LINE = re.compile(
     rf"(?P<mon>{'|'.join(MONTHS)}) +(?P<d>\d{{1,2}}) (?P<h>\d{{2}}):(?P<mi>\d{{2}}):(?P<s>\d{{2}})"
     r"(?:\.(?P<f>\d+))? +(?P<host>\S+)(?: +(?P<rest>.*))?"
 )
+NO_TIME_AT_START = "does not start with a time, and no event is before it"
 _SYSLOG_TAG = re.compile(r"(?P<prog>[^\s:\[\]]+)(?:\[\d+\])?: ?(?P<msg>.*)")
 
 
@@ -47,7 +48,7 @@ def parse_log(source: Source) -> Iterator[Row | RowProblem]:
                     parts.append(line.strip())  # indentation means nothing once joined
                     size += len(parts[-1]) + 1
             elif not after_problem:
-                yield RowProblem(number, "does not start with a time, and no event is before it")
+                yield RowProblem(number, NO_TIME_AT_START)
             continue
         if pending is not None:
             pending.text = "\n".join(parts)
