@@ -106,6 +106,11 @@ SAMPLES = {
         (utc(2026, 11, 23, 14, 0), "observation", "Opsgenie: jun.park@example.com", "Replica 2"),
         (utc(2026, 11, 23, 17, 38), "action", "Opsgenie: sam.rivera@example.com", "Alert closed"),
     ]),
+    "opsgenie-incident-timeline.json": ("opsgenie", {}, [
+        (utc(2026, 11, 23, 13, 52), "alert", "Opsgenie: Jun Park", "Incident created"),
+        (utc(2026, 11, 23, 14, 6, 30), "observation", "Opsgenie: Sam Rivera", "Failover"),
+        (utc(2026, 11, 23, 17, 40), "action", "Opsgenie: Sam Rivera", "Incident resolved"),
+    ]),
     "syslog.log": ("syslog", {}, [
         # RFC 5424 with +01:00, then RFC 3164 without a zone (Berlin) and severity 2.
         (utc(2026, 11, 23, 13, 10), "observation", "syslog: lb-1.example.com haproxy",

@@ -134,7 +134,7 @@ REGISTRY: tuple[ImportFormat, ...] = (
                  parse_alertmanager, _json(looks_like_alertmanager)),
     ImportFormat("grafana", "Grafana annotations (GET /api/annotations)",
                  parse_grafana, _json(looks_like_grafana)),
-    ImportFormat("opsgenie", "Opsgenie alert logs (GET /v2/alerts/{id}/logs)",
+    ImportFormat("opsgenie", "Opsgenie alert logs and incident timelines (API v2)",
                  parse_opsgenie, _json(looks_like_opsgenie)),
     ImportFormat("jsonl", "JSON Lines: one object a line, its keys named as CSV columns",
                  parse_json, lambda head, first: looks_like_json_lines(first),
