@@ -402,3 +402,14 @@ def test_a_source_in_no_known_format_is_refused_with_the_formats_and_the_flag(se
         f"{source}: is in none of the formats pmconsole reads ({', '.join(FORMATS)}); "
         "if it is one of them, name it with --format"
     )
+
+
+def test_json_lines_with_a_broken_first_line_keep_their_other_lines(session, tmp_path):
+    source = tmp_path / "events.jsonl"
+    source.write_text('{"time": "2026-11-23T14:00:00Z", "text": \n'
+                      '{"time": "2026-11-23T14:01:00Z", "text": "second"}\n')
+    result = import_timeline(source, session)
+    assert [e.text for e in result.events] == ["second"]
+    assert [(p.line, p.message.split(":")[0]) for p in result.problems] == [
+        (1, "is not valid JSON")
+    ]

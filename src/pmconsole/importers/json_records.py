@@ -129,6 +129,9 @@ def _document(source: Source, envelopes: Sequence[str]) -> Iterator[tuple[int, A
     except json.JSONDecodeError as err:
         if err.msg == "Extra data" and text.count("\n", 0, err.pos) > 0:
             return None
+        second = next((line for line in text.splitlines()[1:] if line.strip()), "")
+        if second and _whole_value(second):  # JSON Lines whose first line is broken
+            return None
         raise ImportRefused(path, f"is not valid JSON: {err.msg}", err.lineno) from None
     except (ValueError, RecursionError):
         raise ImportRefused(path, "is not valid JSON") from None
