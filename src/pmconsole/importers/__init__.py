@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import os
 import re
+import textwrap
 from dataclasses import dataclass
 from operator import attrgetter
 from pathlib import Path
@@ -163,10 +164,16 @@ _ZIP = b"PK\x03\x04"
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
-def format_help() -> str:
-    """One line a format, from the registry: what ``pmconsole import --help`` lists."""
-    width = max(len(f.name) for f in REGISTRY)
-    return "\n".join(f"  {f.name:<{width}}  {f.label}" for f in REGISTRY)
+def format_help(width: int = 78) -> str:
+    """The formats, from the registry, wrapped to ``width``: what ``pmconsole import --help``
+    lists."""
+    name_width = max(len(f.name) for f in REGISTRY)
+    indent = " " * (name_width + 4)
+    return "\n".join(
+        "\n".join(textwrap.wrap(f.label, width, initial_indent=f"  {f.name:<{name_width}}  ",
+                                subsequent_indent=indent, break_on_hyphens=False))
+        for f in REGISTRY
+    )
 
 
 def detect_format(path: Path, head: bytes) -> str:
