@@ -413,3 +413,12 @@ def test_json_lines_with_a_broken_first_line_keep_their_other_lines(session, tmp
     assert [(p.line, p.message.split(":")[0]) for p in result.problems] == [
         (1, "is not valid JSON")
     ]
+
+
+def test_a_zone_named_in_a_tables_header_is_used_and_is_no_guess(session, tmp_path):
+    source = tmp_path / "timeline.md"
+    source.write_text("| When (America/New_York) | What |\n|---|---|\n"
+                      "| 2026-11-23 09:00 | East coast support sees failures |\n")
+    result = import_timeline(source, session)
+    assert [e.at for e in result.events] == [utc(2026, 11, 23, 14)]
+    assert "without a zone" not in result.summary()

@@ -67,6 +67,7 @@ class Collector:
         zone: ZoneInfo,
     ) -> None:
         self.result = ImportResult(format=fmt, zone=zone.key)
+        self._zone = zone
         self._seen = {digest(e.at, e.text) for e in session.timeline}
         self._session_ids = frozenset(e.id for e in session.timeline)
         self._progress = progress
@@ -118,7 +119,7 @@ class Collector:
             return
         self._seen.add(key)
         self.result.events.append(event)
-        if isinstance(row.at.tzinfo, ZoneInfo):  # a time with a zone of its own has an offset
+        if row.at.tzinfo is self._zone:  # read in it; a time with a zone of its own has another
             self.result.zoneless += 1
 
 
