@@ -99,7 +99,11 @@ def test_csv_sample_kinds_sources_basis_and_mixed_zones():
         (utc(2026, 11, 23, 17, 5), "observation", "Grafana", "fact", False,
          "Checkout error rate back to normal"),
     ]
-    assert result.summary() == "csv: 5 events taken, 0 rows skipped, 0 already there"
+    # One time had no zone: read in the incident's, and the summary says so (issue 20).
+    assert result.summary() == (
+        "csv: 5 events taken, 0 rows skipped, 0 already there; "
+        "2 times without a zone read in Europe/Berlin"
+    )
 
 
 def test_jsonl_sample():
@@ -380,7 +384,8 @@ def test_jsonl_bad_rows_have_their_line_numbers(tmp_path):
     messages = {p.line: p.message for p in result.problems}
     assert messages[2].startswith("is not valid JSON")
     assert messages[3] == "is not a JSON object"
-    assert messages[4] == "has no time"
+    assert messages[4].startswith("has no time (looked for the keys time, timestamp, at, ")
+    assert messages[4].endswith("name another with --time-field)")
     assert messages[5] == "has no text"
     assert messages[6] == "text is a JSON object, not text"
     assert "'yesterday'" in messages[7]
@@ -442,14 +447,15 @@ def test_slack_bad_messages_and_a_broken_day_file(tmp_path):
     result = import_timeline(folder, make_session())
     check_invariants(result)
     assert [e.text for e in result.events] == ["fine"]
+    # The line each message starts on (json.dumps with indent=1: "[", then a line a key).
     assert [(p.where, p.line) for p in result.problems] == [
-        ("2026-11-23.json", 2), ("2026-11-23.json", 3), ("2026-11-23.json", 4),
-        ("2026-11-23.json", 5), ("2026-11-23.json", 7), ("2026-11-23.json", 8),
+        ("2026-11-23.json", 7), ("2026-11-23.json", 10), ("2026-11-23.json", 14),
+        ("2026-11-23.json", 18), ("2026-11-23.json", 24), ("2026-11-23.json", 28),
         ("2026-11-24.json", 2),
     ]
     assert result.problems[-1].message.startswith("is not valid JSON")
     assert str(result.problems[0]) == (
-        '2026-11-23.json, message 2: has no usable ts (a Slack timestamp like "1700750221.000200")'
+        '2026-11-23.json, line 7: has no usable ts (a Slack timestamp like "1700750221.000200")'
     )
     assert (result.rows, result.duplicates, result.ignored) == (9, 1, 1)
 
@@ -522,7 +528,7 @@ def test_refusals_name_the_path_and_leave_the_session_alone(tmp_path, case):
         ("utf-16", "is UTF-16 text; save it as UTF-8"),
         ("too large", "is 2.2 KiB, over the import limit of 1000 bytes"),
         ("empty", "empty.csv: is empty"),
-        ("unknown format", "unknown format 'xml' (use one of: csv, jsonl, log, slack)"),
+        ("unknown format", f"unknown format 'xml' (use one of: {', '.join(FORMATS)})"),
         ("every row bad",
          "bad.csv:2: nothing was imported: all 2 rows are bad; the first, line 2:"),
         ("header only", "nothing was imported: there is no row to import"),

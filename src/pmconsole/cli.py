@@ -457,12 +457,19 @@ def cmd_import(args: argparse.Namespace) -> int:
             fmt=args.format,
             limit_bytes=settings.import_limit_mb * 1024 * 1024,
             progress=_progress_on_stderr(f"importing {args.source}"),
+            timezone=args.timezone,
+            time_field=args.time_field,
+            text_field=args.text_field,
+            date=args.date,
+            channel=args.channel,
         )
     except ImportRefused as err:
         raise UsageError(str(err)) from None
     for problem in result.problems:
         where = f"{problem.where}:" if problem.where else ""
         print(f"{args.source}:{where}{problem.line}: skipped: {problem.message}", file=sys.stderr)
+    if args.preview and not _confirmed_after_preview(result, snapshot.zone()):
+        return 0
     if result.events:
         store = _open_for_edit(path)
         try:
@@ -471,6 +478,27 @@ def cmd_import(args: argparse.Namespace) -> int:
             _finish(store)
     print(result.summary())
     return 0
+
+
+def _confirmed_after_preview(result, zone) -> bool:
+    """--preview: the events an import would add, in the session's zone, then the question
+    (asked only on a terminal; anywhere else nothing is written)."""
+    for event in result.events:
+        at = event.at.astimezone(zone)
+        print(one_line(f"{at:%Y-%m-%d %H:%M:%S}  {event.kind:<11}  "
+                       f"{event.source or '—'}: {event.text}"))
+    print(f"{result.summary()} (times shown in {zone.key})")
+    if not result.events or not sys.stdin.isatty():
+        print("preview only: nothing written")
+        return False
+    try:
+        answer = input(f"Import these {len(result.events)} events? [y/N] ")
+    except EOFError:
+        answer = ""
+    if answer.strip().casefold() in ("y", "yes"):
+        return True
+    print("nothing written")
+    return False
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -613,14 +641,31 @@ def build_parser(only: str | None = None) -> Parser:
         p.add_argument("file", metavar="FILE")
 
     if wanted("import"):
+        from pmconsole.importers import FORMATS  # the importers' one list of formats
+
         p = command("import", cmd_import, "import timeline events from a file",
                     formatter_class=argparse.RawDescriptionHelpFormatter)
-        p.epilog_from = _csv_columns  # the columns, from the importer's own list of names
+        p.epilog_from = _import_help  # the formats and columns, from the importer's own lists
         p.add_argument("file", metavar="FILE")
         p.add_argument("source", metavar="SOURCE",
-                       help="a CSV, JSON Lines, log file or Slack export")
-        p.add_argument("--format", choices=["csv", "jsonl", "log", "slack"],
-                       help="guessed from the content when left out")
+                       help="a file a tool wrote, or a folder (the formats are listed below)")
+        p.add_argument("--format", choices=FORMATS, metavar="NAME",
+                       help="one of the formats below; guessed from the content when left out")
+        p.add_argument("--timezone", metavar="ZONE",
+                       help="the zone of times written without one (default: the incident's); "
+                            "the summary says which zone was used")
+        p.add_argument("--time-field", default="", metavar="PATH",
+                       help="JSON: where each record's time is, as a dotted path (alert.startsAt)")
+        p.add_argument("--text-field", default="", metavar="PATH",
+                       help="JSON: where each record's text is, as a dotted path (alert.summary)")
+        p.add_argument("--date", default="", metavar="YYYY-MM-DD",
+                       help="Markdown: the day of times without one, when no heading gives it "
+                            "(default: the day the incident started)")
+        p.add_argument("--channel", default="", metavar="NAME",
+                       help="Slack: the channel to read from a whole workspace export")
+        p.add_argument("--preview", action="store_true",
+                       help="show the events it would add (and the rows it skips) first; "
+                            "on a terminal, import them when you say yes")
 
     if wanted("export"):
         p = command("export", cmd_export, "the one-page summary, actions and calendar")
@@ -738,10 +783,11 @@ def build_parser(only: str | None = None) -> Parser:
     return parser
 
 
-def _csv_columns() -> str:
-    from pmconsole.importers import csv_columns_help
+def _import_help() -> str:
+    from pmconsole.importers import csv_columns_help, format_help
 
-    return csv_columns_help()
+    return ("Formats (guessed from the content when --format is left out):\n"
+            f"{format_help()}\n\n{csv_columns_help()}")
 
 
 def _needs_subcommand(args: argparse.Namespace) -> int:

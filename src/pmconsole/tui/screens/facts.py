@@ -157,6 +157,8 @@ class FactsStep(StepView):
     # -- importing a timeline ------------------------------------------------------------------
 
     def action_import_timeline(self) -> None:
+        from pmconsole.importers import FORMATS  # the importers' one list of formats
+
         def chosen(values):
             if values:
                 fmt = None if values["format"] == "guess" else values["format"]
@@ -167,10 +169,10 @@ class FactsStep(StepView):
             RecordForm(
                 "Import timeline events",
                 [
-                    FormField("source", "File (CSV, JSON Lines, a log, or a Slack export folder)",
+                    FormField("source", "File, or a Slack export (its zip or folder)",
                               parse=required("A file")),
                     FormField("format", "Format", "guess", kind="choice",
-                              choices=("guess", "csv", "jsonl", "log", "slack")),
+                              choices=("guess", *FORMATS)),
                 ],
             ),
             chosen,
