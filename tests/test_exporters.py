@@ -26,21 +26,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from pmconsole.exporters import (
-    CSV_HEADER,
-    FORMATS,
-    SUFFIX,
-    csv_cell,
-    default_output,
-    export,
-    ics_fold,
-    ics_text,
-    key_timeline,
-    md_escape,
-    one_page_blocks,
-    session_uid_hash,
-)
-from pmconsole.exporters import _md_cell, _md_line, _one_line  # the escaping under test
+from pmconsole.exporters import FORMATS, default_output, export, one_page_blocks
+from pmconsole.exporters.actions_csv import CSV_HEADER, csv_cell
+from pmconsole.exporters.calendar import ics_fold, ics_text, session_uid_hash
+from pmconsole.exporters.common import key_timeline, one_line
+from pmconsole.exporters.markdown import md_cell, md_escape, md_line  # the escaping under test
 from pmconsole.domain.text import clean_text
 from pmconsole.domain.model import (
     ActionItem,
@@ -245,7 +235,7 @@ def test_default_output_sits_beside_the_session():
         "csv": folder / "incident.actions.csv",
     }
     assert default_output(Path("notes"), "md") == Path("notes.summary.md")
-    assert all(default_output(Path("a.toml"), f).suffix == SUFFIX[f] for f in FORMATS)
+    assert all(default_output(Path("a.toml"), f).suffix == FORMATS[f].suffix for f in FORMATS)
     with pytest.raises(ValueError):
         default_output(Path("a.toml"), "pdf")
 
@@ -409,14 +399,14 @@ def test_markdown_keeps_hostile_text_inert(demo):
 @given(st.text(max_size=40))
 def test_markdown_escaping_round_trips_any_text(text):
     md = _markdown()
-    expected = _one_line(text)
+    expected = one_line(text)
 
-    paragraph = _Tree().parse(md.render(_md_line(expected)))
+    paragraph = _Tree().parse(md.render(md_line(expected)))
     assert not paragraph.problems
     assert {tag for tag, _ in paragraph.tags} <= {"p"}
     assert paragraph.plain() == " ".join(expected.split())
 
-    table = md.render("| h |\n|---|\n| " + _md_cell(text) + " |\n")
+    table = md.render("| h |\n|---|\n| " + md_cell(text) + " |\n")
     cells = re.findall(r"<td>(.*?)</td>", table, re.DOTALL)
     assert len(cells) == 1, table
     assert "<" not in cells[0]
@@ -430,8 +420,8 @@ def test_md_escape_keeps_ordinary_text_readable():
         "\\_x\\_ \\*y\\* \\[z\\](u) \\<b> a\\|b \\~s\\~ \\$5 \\`c\\` \\\\"
     )
     assert md_escape("AT&T &amp; &#60;") == "AT&T \\&amp; \\&#60;"
-    assert _md_line("1. first") == "1\\. first"
-    assert _md_line("# not a heading") == "\\# not a heading"
+    assert md_line("1. first") == "1\\. first"
+    assert md_line("# not a heading") == "\\# not a heading"
 
 
 # -- HTML -------------------------------------------------------------------------------------
@@ -539,7 +529,7 @@ def test_html_keeps_hostile_text_inert(demo):
     assert "\x1b" not in text and "\x07" not in text
     assert "<script" not in text.lower()
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
-    assert "=HYPERLINK(&quot;http://x&quot;)" in text
+    assert "=HYPERLINK(&#34;http://x&#34;)" in text  # Jinja2 writes a quote as &#34;
     tree = _Tree().parse(text)
     assert not tree.problems
     assert "script" not in {t for t, _ in tree.tags}
@@ -821,3 +811,43 @@ def test_csv_cell_rules():
 )
 def test_clean_removes_terminal_escapes_and_controls(raw, expected):
     assert clean_text(raw) == expected
+
+
+# -- one registry of formats ------------------------------------------------------------------
+
+
+def test_every_place_that_offers_exports_reads_the_one_registry(capsys):
+    from pmconsole.cli import main
+    from pmconsole.tui.screens.wrapup import WrapUpStep
+
+    with pytest.raises(SystemExit) as exit:
+        main(["export", "--help"])
+    assert exit.value.code == 0
+    out = capsys.readouterr().out
+    choices = re.search(r"--format \{([^}]*)\}", out).group(1).split(",")
+    assert choices == list(FORMATS)
+    keys = {b.action: b.key for b in WrapUpStep.BINDINGS}
+    assert keys == {f"export('{f.name}')": f.key for f in FORMATS.values()}
+    assert len({f.key for f in FORMATS.values()}) == len(FORMATS)
+
+
+def test_the_readme_lists_the_formats_the_registry_has():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| `(\w+)` \| (\w) \| `incident(\.[\w.]+)` \| (.+) \|$", readme, re.M)
+    assert rows == [
+        (f.name, f.key, default_output(Path("incident.toml"), f.name).name[len("incident"):],
+         f.description)
+        for f in FORMATS.values()
+    ]
+
+
+def test_the_console_imports_no_format_writer_nor_jinja_at_start():
+    probe = (
+        "import sys, pmconsole.tui.app, pmconsole.tui.screens.wrapup, pmconsole.exporters; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'jinja2' "
+        "or m.startswith('pmconsole.exporters.') and m != 'pmconsole.exporters.common'))"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

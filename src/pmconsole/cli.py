@@ -624,9 +624,11 @@ def build_parser(only: str | None = None) -> Parser:
                        help="guessed from the content when left out")
 
     if wanted("export"):
+        from pmconsole import exporters
+
         p = command("export", cmd_export, "the one-page summary, actions and calendar")
         p.add_argument("file", metavar="FILE")
-        p.add_argument("--format", required=True, choices=["md", "html", "json", "ics", "csv"])
+        p.add_argument("--format", required=True, choices=list(exporters.FORMATS))
         p.add_argument("-o", "--output", metavar="OUT",
                        help="where to write (default: beside FILE; - prints it)")
         p.add_argument("--force", action="store_true",
