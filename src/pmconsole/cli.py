@@ -500,7 +500,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         raise UsageError(f"{out}: cannot write: {err.strerror or err}") from None
     if taken and not args.force:
         raise UsageError(f"{out}: already exists; use --force to replace it")
-    text = exporters.export(session, args.format)
+    previous = exporters.previous_export(out, args.format) if taken else None
+    text = exporters.export(session, args.format, previous=previous)
     try:
         atomic_write(out, text.encode("utf-8"))
     except OSError as err:

@@ -6,8 +6,9 @@ command palette and the wrap-up screen's keys all read it. Each format's writer 
 of its own (``markdown``, ``html``, ``json_export``, ``calendar``, ``actions_csv``), imported
 only when that format is written; what they share is in ``common``.
 
-``export(session, fmt, now=...)`` returns the whole document as text. It is a pure function of
-the session and ``now``: nothing here reads a file, writes one or looks at the clock unless
+``export(session, fmt, now=..., previous=...)`` returns the whole document as text. It is a pure
+function of the session, ``now`` and, for the calendar, the text of the export it replaces
+(``previous_export`` reads it): no writer reads a file, writes one or looks at the clock unless
 ``now`` is None. The caller decides where the text goes (``default_output`` names the usual
 file) and refuses to export an over-long summary unless forced (``one_page_blocks``).
 
@@ -41,7 +42,8 @@ from pmconsole.domain.model import Session
 from pmconsole.domain.rules import Finding, LogFacts, facts_one_page
 from pmconsole.exporters.common import UTC
 
-Writer = Callable[[Session, datetime], str]
+_PREVIOUS_LIMIT = 16 * 1024 * 1024  # a calendar of a post-mortem is a few kilobytes
+Writer = Callable[..., str]  # (session, now), and previous where the format updates it
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,9 @@ class ExportFormat:
     suffix: str  # the file's suffix
     infix: str  # between the session's stem and the suffix in the default file name
     module: str  # the module under pmconsole.exporters whose ``write`` writes it
+    # Whether the writer reads the previous export of the same file, to carry forward what
+    # must not go back (a calendar entry's SEQUENCE): ``export(..., previous=text)``.
+    updates: bool = False
 
     @property
     def writer(self) -> Writer:
@@ -71,7 +76,7 @@ FORMATS: dict[str, ExportFormat] = {
         ExportFormat("json", "JSON", "the whole session as JSON", "j",
                      ".json", "", "json_export"),
         ExportFormat("ics", "Calendar", "calendar (meeting, follow-up review, due dates)",
-                     "i", ".ics", "", "calendar"),
+                     "i", ".ics", "", "calendar", updates=True),
         ExportFormat("csv", "Actions CSV", "the actions as CSV for an issue tracker", "c",
                      ".csv", ".actions", "actions_csv"),
     )
@@ -87,14 +92,33 @@ def _format(fmt: str) -> ExportFormat:
         ) from None
 
 
-def export(session: Session, fmt: str, *, now: datetime | None = None) -> str:
-    """The whole document in ``fmt`` (one of ``FORMATS``) as text."""
-    writer = _format(fmt).writer
+def export(
+    session: Session, fmt: str, *, now: datetime | None = None, previous: str | None = None
+) -> str:
+    """The whole document in ``fmt`` (one of ``FORMATS``) as text. ``previous`` is the text of
+    the file it replaces, for a format that ``updates`` it (the caller reads it); the others
+    leave it aside."""
+    form = _format(fmt)
     if now is None:
         now = datetime.now(UTC)
     elif now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
-    return writer(session, now)
+    if form.updates:
+        return form.writer(session, now, previous)
+    return form.writer(session, now)
+
+
+def previous_export(out: Path, fmt: str) -> str | None:
+    """The text of the export ``out`` replaces, for a format that ``updates`` it: None when it
+    does not exist or does not read as UTF-8 text (the export then starts afresh)."""
+    from pmconsole.storage.session_store import SessionFileError, read_regular
+
+    if not _format(fmt).updates:
+        return None
+    try:  # a regular file only: never wait on a pipe or read a device
+        return read_regular(Path(out), _PREVIOUS_LIMIT, "an export").decode("utf-8")
+    except (OSError, SessionFileError, UnicodeDecodeError):
+        return None
 
 
 def one_page_blocks(session: Session) -> list[Finding]:

@@ -16,6 +16,7 @@ from pmconsole.domain.model import (
     STEP_NAMES,
     WRAP_UP,
     ActionItem,
+    Participant,
     Session,
     TimelineEvent,
 )
@@ -259,3 +260,17 @@ def origin(session: Session) -> str:
     day = f" of {session.local(at).date().isoformat()}" if at is not None else ""
     return f"From the post-mortem “{one_line(session.incident.title)}”{day}."
 
+
+
+def participant_of(session: Session, owner: str) -> Participant | None:
+    """The roster's participant an action's owner names: by name (case and spacing aside), or
+    by the handle or e-mail written as the owner. None when nobody matches, or more than one."""
+    wanted = " ".join(clean_text(owner).split()).casefold().removeprefix("@")
+    if not wanted:
+        return None
+    found = [
+        p for p in session.participants
+        if wanted in (" ".join(p.name.split()).casefold(), (p.handle or "").casefold(),
+                      (p.email or "").casefold())
+    ]
+    return found[0] if len(found) == 1 else None
