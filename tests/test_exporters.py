@@ -980,3 +980,38 @@ def test_email_and_handle_are_kept_and_read_back(demo):
     back = Session.model_validate_json(export(session, "json", now=NOW))
     assert (back.participants[0].email, back.participants[0].handle) == (
         "amara.okafor@example.com", "amara-o")
+
+
+# -- the HTML printed -------------------------------------------------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+def test_html_prints_on_one_page_on_letter_and_a4_with_the_appendix_after(demo, held, tmp_path):
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install -y chromium); "
+                    "the print test did not run")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as err:
+        pytest.skip(f"playwright is not installed ({err}); the print test did not run")
+    pages: dict[tuple[str, str], int] = {}
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update"],
+        )
+        try:
+            page = browser.new_page()
+            for name, session in (("demo", demo), ("held", held)):
+                path = tmp_path / f"{name}.html"
+                path.write_text(export(session, "html", now=NOW), encoding="utf-8")
+                page.goto(path.as_uri())
+                for paper in ("Letter", "A4"):
+                    pdf = page.pdf(format=paper)  # Chromium's own print, as a user prints it
+                    pages[name, paper] = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+        finally:
+            browser.close()
+    assert pages == {("demo", "Letter"): 1, ("demo", "A4"): 1,
+                     ("held", "Letter"): 2, ("held", "A4"): 2}
