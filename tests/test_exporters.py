@@ -233,7 +233,10 @@ def test_default_output_sits_beside_the_session():
         "json": folder / "incident.json",
         "ics": folder / "incident.ics",
         "csv": folder / "incident.actions.csv",
+        "gh": folder / "incident.actions.sh",
     }
+    assert default_output(folder / "incident.toml", "csv", "jira") == (
+        folder / "incident.actions.jira.csv")
     assert default_output(Path("notes"), "md") == Path("notes.summary.md")
     assert all(default_output(Path("a.toml"), f).suffix == FORMATS[f].suffix for f in FORMATS)
     with pytest.raises(ValueError):
@@ -1015,3 +1018,110 @@ def test_html_prints_on_one_page_on_letter_and_a4_with_the_appendix_after(demo, 
             browser.close()
     assert pages == {("demo", "Letter"): 1, ("demo", "A4"): 1,
                      ("held", "Letter"): 2, ("held", "A4"): 2}
+
+
+# -- actions shaped for issue trackers ---------------------------------------------------------
+
+
+def _with_roster(demo, **by_name) -> Session:
+    """The demo with e-mails and handles on some of its roster: name -> (email, handle)."""
+    roster = [p.model_copy(update=dict(zip(("email", "handle"), by_name[p.name])))
+              if p.name in by_name else p for p in demo.participants]
+    return demo.model_copy(update={"participants": roster})
+
+
+def test_each_tracker_gets_the_columns_dates_and_words_its_importer_reads(demo):
+    session = _with_roster(demo, **{"Jonas Weber": ("jonas@example.com", "jweber")})
+    jonas, amara = session.actions[0], session.actions[1]
+    assert (jonas.owner, amara.owner) == ("Jonas Weber", "Amara Okafor")
+
+    jira = _csv_rows(export(session, "csv", now=NOW, tracker="jira"))
+    assert jira[0] == ["Summary", "Issue Type", "Description", "Assignee", "Due Date", "Status",
+                       "Labels"]
+    assert jira[1][:2] == [jonas.title, "Task"]
+    assert jira[1][3:] == ["jonas@example.com", "10/Dec/26 12:00 AM", "To Do", "post-mortem"]
+    assert jira[2][3] == ""  # no e-mail for Amara: named in the description only
+
+    github = _csv_rows(export(session, "csv", now=NOW, tracker="github"))
+    assert github[0] == ["title", "body", "assignees", "labels", "state"]
+    assert github[1][2] == "jweber" and "Due: 2026-12-10\n" in github[1][1]
+
+    gitlab = _csv_rows(export(session, "csv", now=NOW, tracker="gitlab"))
+    assert gitlab[0] == ["title", "description", "due_date"]  # in that order, nothing else
+    assert gitlab[1][2] == "2026-12-10"
+    assert gitlab[1][1].endswith("/label ~post-mortem\n/assign @jweber\n\n"
+                                 + gitlab[1][1].split("\n\n")[-1])
+
+    linear = _csv_rows(export(session, "csv", now=NOW, tracker="linear"))
+    assert linear[0] == ["Title", "Description", "Status", "Assignee", "Labels"]
+    assert linear[1][2:] == ["Todo", "jonas@example.com", "post-mortem"]
+
+    for rows, body in ((jira, 2), (github, 1), (gitlab, 1), (linear, 1)):
+        assert len(rows) == 1 + len(session.agreed_actions())
+        description = rows[1][body]
+        assert f"Success criterion: {jonas.criterion}\n" in description
+        assert "Staging check: 2026-12-08\n" in description
+        assert "Contributing factors: A renamed config key is read silently" in description
+        assert "Owner: Jonas Weber\n" in description
+        assert description.endswith(
+            "From the post-mortem “Payment captures delayed by a backlog on the payment-capture "
+            "queue” of 2026-11-26.\npmconsole action: a-config-keys")
+
+
+def test_a_done_action_is_closed_and_a_dropped_one_left_out(demo):
+    done = demo.actions[0].model_copy(update={"status": "done"})
+    dropped = demo.actions[1].model_copy(update={"status": "dropped"})
+    session = demo.model_copy(update={"actions": [done, dropped, *demo.actions[2:]]})
+    jira = _csv_rows(export(session, "csv", now=NOW, tracker="jira"))
+    linear = _csv_rows(export(session, "csv", now=NOW, tracker="linear"))
+    gitlab = _csv_rows(export(session, "csv", now=NOW, tracker="gitlab"))
+    assert [r[0] for r in jira[1:]] == [done.title, *(a.title for a in demo.actions[2:])]
+    assert (jira[1][5], linear[1][2]) == ("Done", "Done")
+    assert "\n/close\n" in gitlab[1][1]
+    script = export(session, "gh", now=NOW)
+    assert f"# Already done, not created: {done.title} ({done.id})" in script
+    assert script.count("gh issue create") == len(demo.actions) - 2
+
+
+def test_export_for_a_tracker_names_owners_it_cannot_map(demo, tmp_path, capsys):
+    from conftest import run
+
+    path = tmp_path / "demo.toml"
+    path.write_bytes(DEMO.read_bytes())
+    code, out, err = run(capsys, "export", path, "--format", "csv", "--for", "jira")
+    assert code == 0
+    assert out == f"{tmp_path / 'demo.actions.jira.csv'}\n"
+    owners = list(dict.fromkeys(a.owner for a in demo.agreed_actions()))
+    assert err.splitlines() == [
+        f"{o}: no email on the roster for jira; named in the description only" for o in owners]
+    for args in (("--format", "md", "--for", "jira"), ("--format", "csv", "--label", "x"),
+                 ("--format", "csv", "--for", "trello")):
+        code, _, err = run(capsys, "export", path, *args)
+        assert code == 2 and "Traceback" not in err
+
+
+def test_the_gh_script_passes_every_word_through_the_shell_unchanged(demo, tmp_path):
+    nasty = "$(touch pwned) `touch pwned` 'quoted' \"double\" ; rm -rf / & \\ $HOME"
+    action = demo.actions[0].model_copy(update={"title": nasty, "description": nasty})
+    session = _with_roster(demo, **{"Jonas Weber": (None, "jweber")}).model_copy(
+        update={"actions": [action]})
+    script = export(session, "gh", now=NOW, labels=("reliability", nasty), milestone=nasty)
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "gh"
+    # A stand-in for gh that writes each argument it receives, NUL-terminated.
+    fake.write_text('#!/bin/sh\nfor a in "$@"; do printf "%s\\0" "$a"; done >> "$GH_ARGS"\n')
+    fake.chmod(0o755)
+    (tmp_path / "issues.sh").write_text(script, encoding="utf-8")
+    record = tmp_path / "args"
+    result = subprocess.run(["sh", "issues.sh"], cwd=tmp_path, capture_output=True, text=True,
+                            timeout=30, env={"PATH": f"{bin_dir}:/usr/bin:/bin",
+                                             "GH_ARGS": str(record), "HOME": str(tmp_path)})
+    assert result.returncode == 0, result.stderr
+    assert not (tmp_path / "pwned").exists()
+    args = record.read_text(encoding="utf-8").split("\0")[:-1]
+    assert args[:4] == ["issue", "create", "--title", nasty]
+    assert args[4] == "--body" and args[5].startswith(nasty + "\n\nSuccess criterion: ")
+    assert "Due: 2026-12-10\n" in args[5]
+    assert args[6:] == ["--label", "post-mortem", "--label", "reliability", "--label", nasty,
+                        "--milestone", nasty, "--assignee", "jweber"]

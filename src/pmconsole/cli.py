@@ -478,17 +478,31 @@ def cmd_export(args: argparse.Namespace) -> int:
     from pmconsole import exporters
 
     path = _session_path(args)
+    form = exporters.FORMATS[args.format]
+    if args.tracker and not form.trackers:
+        raise UsageError(f"--for {args.tracker}: only csv is shaped for a tracker")
+    if (args.label or args.milestone) and args.format != "gh":
+        raise UsageError("--label and --milestone are for --format gh")
     session = _looked_at(path)
+    shaped = dict(tracker=args.tracker, labels=tuple(args.label), milestone=args.milestone)
+    if args.tracker:
+        from pmconsole.exporters.trackers import TRACKERS, unmapped_owners
+
+        field = TRACKERS[args.tracker].owner_field  # the roster's email or handle
+        for owner in unmapped_owners(session, args.tracker):
+            print(f"{owner}: no {field} on the roster for {args.tracker}; named in the "
+                  "description only", file=sys.stderr)
     blocked = exporters.one_page_blocks(session)
     if blocked and not args.force:
         first = blocked[0]
         raise Refused(f"{first.rule}: {first.message} — {first.hint} (or export with --force)")
     if args.output == "-":  # as Unix tools take it: the standard output, UTF-8 as the files
         sys.stdout.flush()
-        sys.stdout.buffer.write(exporters.export(session, args.format).encode("utf-8"))
+        sys.stdout.buffer.write(exporters.export(session, args.format, **shaped).encode("utf-8"))
         sys.stdout.buffer.flush()
         return 0
-    out = Path(args.output) if args.output else exporters.default_output(path, args.format)
+    out = (Path(args.output) if args.output
+           else exporters.default_output(path, args.format, args.tracker))
     if out.resolve() == path.resolve():
         raise UsageError(f"{out}: that is the session file itself; choose another name")
     if ".pmlog" in out.resolve().name:
@@ -501,7 +515,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     if taken and not args.force:
         raise UsageError(f"{out}: already exists; use --force to replace it")
     previous = exporters.previous_export(out, args.format) if taken else None
-    text = exporters.export(session, args.format, previous=previous)
+    text = exporters.export(session, args.format, previous=previous, **shaped)
     try:
         atomic_write(out, text.encode("utf-8"))
     except OSError as err:
@@ -630,6 +644,11 @@ def build_parser(only: str | None = None) -> Parser:
         p = command("export", cmd_export, "the one-page summary, actions and calendar")
         p.add_argument("file", metavar="FILE")
         p.add_argument("--format", required=True, choices=list(exporters.FORMATS))
+        p.add_argument("--for", dest="tracker", choices=exporters.FORMATS["csv"].trackers,
+                       help="csv: the columns, dates and status words of this tracker's importer")
+        p.add_argument("--label", action="append", default=[], metavar="LABEL",
+                       help="gh: a label for every issue (again for more)")
+        p.add_argument("--milestone", metavar="NAME", help="gh: the milestone of every issue")
         p.add_argument("-o", "--output", metavar="OUT",
                        help="where to write (default: beside FILE; - prints it)")
         p.add_argument("--force", action="store_true",

@@ -40,10 +40,10 @@ from pathlib import Path
 
 from pmconsole.domain.model import Session
 from pmconsole.domain.rules import Finding, LogFacts, facts_one_page
-from pmconsole.exporters.common import UTC
+from pmconsole.exporters.common import TRACKER_NAMES, UTC, Options
 
 _PREVIOUS_LIMIT = 16 * 1024 * 1024  # a calendar of a post-mortem is a few kilobytes
-Writer = Callable[..., str]  # (session, now), and previous where the format updates it
+Writer = Callable[[Session, datetime, Options], str]
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,7 @@ class ExportFormat:
     # Whether the writer reads the previous export of the same file, to carry forward what
     # must not go back (a calendar entry's SEQUENCE): ``export(..., previous=text)``.
     updates: bool = False
+    trackers: tuple[str, ...] = ()  # the issue trackers it can be shaped for (--for)
 
     @property
     def writer(self) -> Writer:
@@ -78,7 +79,10 @@ FORMATS: dict[str, ExportFormat] = {
         ExportFormat("ics", "Calendar", "calendar (meeting, follow-up review, due dates)",
                      "i", ".ics", "", "calendar", updates=True),
         ExportFormat("csv", "Actions CSV", "the actions as CSV for an issue tracker", "c",
-                     ".csv", ".actions", "actions_csv"),
+                     ".csv", ".actions", "actions_csv",
+                     trackers=TRACKER_NAMES),
+        ExportFormat("gh", "gh script", "the open actions as a gh script for GitHub issues", "g",
+                     ".sh", ".actions", "gh_script"),
     )
 }
 
@@ -93,19 +97,31 @@ def _format(fmt: str) -> ExportFormat:
 
 
 def export(
-    session: Session, fmt: str, *, now: datetime | None = None, previous: str | None = None
+    session: Session,
+    fmt: str,
+    *,
+    now: datetime | None = None,
+    previous: str | None = None,
+    tracker: str | None = None,
+    labels: tuple[str, ...] = (),
+    milestone: str | None = None,
 ) -> str:
     """The whole document in ``fmt`` (one of ``FORMATS``) as text. ``previous`` is the text of
-    the file it replaces, for a format that ``updates`` it (the caller reads it); the others
-    leave it aside."""
+    the file it replaces, for a format that ``updates`` it (the caller reads it); ``tracker``
+    shapes it for one of the format's ``trackers``; ``labels`` and ``milestone`` go on the
+    tickets of the gh script."""
     form = _format(fmt)
+    if tracker is not None and tracker not in form.trackers:
+        raise ValueError(f"--for {tracker!r} is not a choice for {fmt}; "
+                         + (f"use one of {', '.join(form.trackers)}" if form.trackers
+                            else "only csv can be shaped for a tracker"))
     if now is None:
         now = datetime.now(UTC)
     elif now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
-    if form.updates:
-        return form.writer(session, now, previous)
-    return form.writer(session, now)
+    options = Options(previous=previous if form.updates else None, tracker=tracker,
+                      labels=tuple(labels), milestone=milestone)
+    return form.writer(session, now, options)
 
 
 def previous_export(out: Path, fmt: str) -> str | None:
@@ -128,13 +144,15 @@ def one_page_blocks(session: Session) -> list[Finding]:
     return [f for f in findings if f.severity == "block"]
 
 
-def default_output(session_path: Path, fmt: str) -> Path:
+def default_output(session_path: Path, fmt: str, tracker: str | None = None) -> Path:
     """Where an export goes unless told otherwise: beside the session file.
 
     ``incident.toml`` -> ``incident.summary.md``, ``incident.html``, ``incident.json``,
-    ``incident.ics``, ``incident.actions.csv``.
+    ``incident.ics``, ``incident.actions.csv`` (``incident.actions.jira.csv`` for Jira),
+    ``incident.actions.sh``.
     """
     form = _format(fmt)
     session_path = Path(session_path)
     stem = session_path.name.removesuffix(".toml") or session_path.name
-    return session_path.with_name(stem + form.infix + form.suffix)
+    shaped = f".{tracker}" if tracker else ""
+    return session_path.with_name(stem + form.infix + shaped + form.suffix)

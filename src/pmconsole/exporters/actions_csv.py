@@ -2,7 +2,8 @@
 
 The columns of ``CSV_HEADER``, one row per action in the session's order, UTF-8 without a
 byte-order mark, CRLF line ends. Dropped actions are left out: a tracker importing the file would
-open a ticket for each. The description ends with the post-mortem it comes from (the incident's
+open a ticket for each. ``--for`` a tracker writes the columns its importer reads instead
+(``trackers.py``). The description ends with the post-mortem it comes from (the incident's
 title and the meeting's day), so a ticket leads back to it. Cells that a spreadsheet would read
 as a formula get a leading apostrophe.
 
@@ -17,7 +18,7 @@ from datetime import datetime
 
 from pmconsole.domain.model import Session
 from pmconsole.domain.text import clean_text
-from pmconsole.exporters.common import one_line, origin
+from pmconsole.exporters.common import NO_OPTIONS, Options, one_line, origin
 
 CSV_HEADER: tuple[str, ...] = (
     "Title",
@@ -40,7 +41,11 @@ def csv_cell(text: str) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
-def write(session: Session, now: datetime) -> str:
+def write(session: Session, now: datetime, options: Options = NO_OPTIONS) -> str:
+    if options.tracker is not None:
+        from pmconsole.exporters.trackers import write_for
+
+        return write_for(session, options.tracker)
     factors = {f.id: one_line(f.text) for f in session.factors}
     source = origin(session)
     buffer = io.StringIO()

@@ -29,7 +29,7 @@ from datetime import date, datetime, timedelta
 from pmconsole.domain.model import ActionItem, Session
 from pmconsole.domain.rules import followup_review_date
 from pmconsole.domain.text import clean_text
-from pmconsole.exporters.common import UTC, one_line, participant_of
+from pmconsole.exporters.common import NO_OPTIONS, UTC, Options, one_line, participant_of
 
 ICS_PRODID = "-//pmconsole//Post-mortem export//EN"
 DIGEST = "X-PMCONSOLE-DIGEST"
@@ -169,10 +169,10 @@ def _previous_versions(previous: str | None) -> dict[str, tuple[int, str, object
         return {}
 
 
-def write(session: Session, now: datetime, previous: str | None = None) -> str:
+def write(session: Session, now: datetime, options: Options = NO_OPTIONS) -> str:
     import icalendar
 
-    before = _previous_versions(previous)
+    before = _previous_versions(options.previous)
     cal = icalendar.Calendar()
     for name, value in (("prodid", ICS_PRODID), ("version", "2.0"), ("calscale", "GREGORIAN"),
                         ("method", "PUBLISH")):

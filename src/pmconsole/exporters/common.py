@@ -8,6 +8,7 @@ Never import Textual here.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
 from pmconsole.domain.meeting import meeting_clock
@@ -24,6 +25,21 @@ from pmconsole.domain.rules import OPEN_LIMIT, followup_review_date
 from pmconsole.domain.text import clean_text
 
 UTC = timezone.utc
+
+
+@dataclass(frozen=True)
+class Options:
+    """What a writer may be told besides the session and the time."""
+
+    previous: str | None = None  # the export this one replaces (the calendar reads it)
+    tracker: str | None = None  # the issue tracker the actions are shaped for (csv)
+    labels: tuple[str, ...] = ()  # labels for the tickets (gh)
+    milestone: str | None = None  # a milestone for the tickets (gh)
+
+
+NO_OPTIONS = Options()
+# The issue trackers the actions CSV can be shaped for (trackers.py has each one's columns).
+TRACKER_NAMES = ("jira", "github", "gitlab", "linear")
 KEY_TIMELINE_ROWS = 15  # the key timeline table of the summary holds at most this many events
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")

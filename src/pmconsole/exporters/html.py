@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 
 from pmconsole.domain.model import Session, format_duration
 from pmconsole.exporters.common import (
+    NO_OPTIONS,
+    Options,
     APPENDIX_NOTE,
     APPENDIX_TITLE,
     dropped_line,
@@ -55,7 +57,7 @@ def _environment() -> jinja2.Environment:
     )
 
 
-def write(session: Session, now: datetime) -> str:
+def write(session: Session, now: datetime, options: Options = NO_OPTIONS) -> str:
     return _environment().get_template("summary.html.j2").render(page(session, now))
 
 

@@ -15,6 +15,7 @@ import json
 from datetime import datetime
 
 from pmconsole.domain.model import Session
+from pmconsole.exporters.common import NO_OPTIONS, Options
 
 # Inside JSON strings, as \u escapes: a terminal would obey them, a JSON reader does not care.
 _JSON_INERT = {c: f"\\u{c:04x}" for c in (*range(0x7F, 0xA0), 0x2028, 0x2029)}
@@ -27,6 +28,6 @@ def session_data(session: Session) -> dict:
     return data
 
 
-def write(session: Session, now: datetime) -> str:
+def write(session: Session, now: datetime, options: Options = NO_OPTIONS) -> str:
     text = json.dumps(session_data(session), indent=2, ensure_ascii=False)
     return text.translate(_JSON_INERT) + "\n"

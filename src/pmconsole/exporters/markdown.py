@@ -12,6 +12,8 @@ from datetime import datetime
 
 from pmconsole.domain.model import Session, format_duration
 from pmconsole.exporters.common import (
+    NO_OPTIONS,
+    Options,
     APPENDIX_NOTE,
     APPENDIX_TITLE,
     dropped_line,
@@ -85,7 +87,7 @@ def _md_table(header: Iterable[str], rows: Iterable[Iterable[str]]) -> list[str]
     return lines
 
 
-def write(session: Session, now: datetime) -> str:
+def write(session: Session, now: datetime, options: Options = NO_OPTIONS) -> str:
     inc = session.incident
     out: list[str] = [f"# {md_escape(one_line(inc.title) or 'Untitled incident', extra='#')}", ""]
     facts = [
