@@ -1125,3 +1125,98 @@ def test_the_gh_script_passes_every_word_through_the_shell_unchanged(demo, tmp_p
     assert "Due: 2026-12-10\n" in args[5]
     assert args[6:] == ["--label", "post-mortem", "--label", "reliability", "--label", nasty,
                         "--milestone", nasty, "--assignee", "jweber"]
+
+
+# -- status back from a tracker ----------------------------------------------------------------
+
+
+def _tracker_export(path: Path, header: list[str], rows: list[list[str]]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows([header, *rows])
+    return path
+
+
+def _synced_session(tmp_path) -> Path:
+    path = tmp_path / "demo.toml"
+    path.write_bytes(DEMO.read_bytes())
+    return path
+
+
+def test_a_jira_export_fed_back_marks_the_right_actions(tmp_path, capsys):
+    from conftest import run
+
+    path = _synced_session(tmp_path)
+    assert run(capsys, "export", path, "--format", "csv", "--for", "jira")[0] == 0
+    made = _csv_rows((tmp_path / "demo.actions.jira.csv").read_text(encoding="utf-8"))[1:]
+    words = ["Done", "In Progress", "Won't Do", "To Do"]
+    export_file = _tracker_export(
+        tmp_path / "jira.csv", ["Issue key", "Summary", "Status", "Resolved", "Description"],
+        [[f"PAY-{n}", r[0], w, "08/Dec/26 3:15 PM" if w != "To Do" else "", r[2]]
+         for n, (r, w) in enumerate(zip(made, words), start=1)]
+        + [["PAY-9", "Not ours", "Done", "", "Written by hand"]],
+    )
+    code, out, err = run(capsys, "actions", "sync", path, export_file)
+    assert code == 0, err
+    assert err == f"{export_file}:6: PAY-9 names no action of this session: skipped\n"
+    assert out.splitlines()[-1] == "2 changed, 2 as they were, 1 row not matched"
+    session = load_session(path)
+    before = load_session(DEMO)
+    assert [a.status for a in session.actions] == ["done", "open", "dropped", "open"]
+    done = session.actions[0].history[-1]
+    assert (done.status, done.at) == ("done", datetime(2026, 12, 8, 15, 15, tzinfo=UTC))
+    assert done.note == f"PAY-1 in {export_file}: Done"
+    assert session.actions[2].history[-1].note == f"PAY-3 in {export_file}: Won't Do"
+    assert [a.history for a in session.actions[1::2]] == [a.history for a in before.actions[1::2]]
+
+
+def test_linear_and_gitlab_exports_are_read_too_and_a_reopened_ticket_reopens(demo, tmp_path,
+                                                                                capsys):
+    from conftest import run
+    from pmconsole.exporters.tracker_sync import plan_sync
+
+    mark = [f"Text.\npmconsole action: {a.id}" for a in demo.actions]
+    linear = "ID,Title,Description,Status,Completed\r\n" + "".join(
+        f'ENG-{n},t,"{m}",{w},2026-12-09T10:00:00.000Z\r\n'
+        for n, (m, w) in enumerate(zip(mark, ["Done", "Canceled", "Todo", "In Review"])))
+    plan = plan_sync(linear, "linear.csv", demo, NOW)
+    assert [(c.action.id, c.status) for c in plan.changes] == [
+        (demo.actions[0].id, "done"), (demo.actions[1].id, "dropped")]
+    assert plan.changes[0].at == datetime(2026, 12, 9, 10, tzinfo=UTC)
+    gitlab = ("Issue ID,URL,Title,State,Description,Closed At (UTC)\r\n"
+              f'7,u,t,Closed,"{mark[3]}",2026-12-09 08:00:00\r\n')
+    (change,) = plan_sync(gitlab, "gitlab.csv", demo, NOW).changes
+    assert (change.status, change.at) == ("done", datetime(2026, 12, 9, 8, tzinfo=UTC))
+    was_done = demo.actions[0].model_copy(update={"status": "done"})
+    session = demo.model_copy(update={"actions": [was_done]})
+    (change,) = plan_sync(linear.replace("Done", "Todo", 1), "linear.csv", session, NOW).changes
+    assert (change.status, change.at) == ("open", NOW)
+    assert change.note.startswith("reopened: ENG-0 in linear.csv: Todo")
+
+
+@pytest.mark.parametrize("content, says", [
+    ("Name,Owner\r\nx,y\r\n", ":1: no Description (or Body) and Status (or State) column"),
+    ("Summary,Status,Description\r\n"
+     "a,Done,pmconsole action: a-config-keys\r\nb,Done,pmconsole action: a-config-keys\r\n",
+     ":3: the row names a-config-keys again (first on line 2)"),
+    ("Summary,Status,Description\r\na,Done,pmconsole action: a-elsewhere\r\n",
+     ": no row names an action of this session"),
+    ("", ": empty"),
+    (b"Summary,Status,Description\r\n\xff\xfe,Done,x\r\n", ": not UTF-8 text"),
+])
+def test_a_tracker_export_that_cannot_be_used_changes_nothing(tmp_path, capsys, content, says):
+    from conftest import one_line, run
+
+    path = _synced_session(tmp_path)
+    before = path.read_bytes()
+    export_file = tmp_path / "export.csv"
+    if isinstance(content, bytes):
+        export_file.write_bytes(content)
+    else:
+        export_file.write_text(content, encoding="utf-8")
+    code, out, err = run(capsys, "actions", "sync", path, export_file)
+    assert code == 2 and out == ""
+    assert one_line(err).startswith(f"pmconsole: {export_file}{says}"), err
+    assert path.read_bytes() == before
+    assert not path.with_name(path.name.removesuffix(".toml") + ".pmlog").exists()
+    code, _, err = run(capsys, "actions", "sync", path, tmp_path / "missing.csv")
+    assert code == 2 and "missing.csv" in one_line(err)

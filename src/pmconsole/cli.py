@@ -436,6 +436,47 @@ def cmd_actions(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_actions_sync(args: argparse.Namespace) -> int:
+    from pmconsole.exporters.tracker_sync import SyncRefused, plan_sync
+    from pmconsole.storage.session_store import read_regular
+
+    path = _session_path(args)
+    snapshot = read_snapshot(path)  # unreadable sessions are reported before the export
+    source = Path(args.export)
+    try:
+        text = read_regular(source, 64 * 1024 * 1024, "a tracker export").decode("utf-8-sig")
+        plan = plan_sync(text, str(source), snapshot, datetime.now(timezone.utc))
+    except UnicodeDecodeError as err:
+        raise UsageError(f"{source}: not UTF-8 text ({err.reason} at byte {err.start}); "
+                         "export the CSV as UTF-8") from None
+    except SyncRefused as err:
+        raise UsageError(str(err)) from None
+    for line in plan.unmatched:
+        print(line, file=sys.stderr)
+    if plan.changes:
+        store = _open_for_edit(path)
+        try:
+            ops = []
+            for change in plan.changes:
+                current = next((a for a in store.session.actions if a.id == change.action.id),
+                               change.action)
+                entry = StatusChange(status=change.status, at=change.at, note=change.note)
+                ops += [set_op("actions", "status", change.status, current.id),
+                        set_op("actions", "history", [*current.history, entry], current.id)]
+            store.edit(*ops)
+        finally:
+            _finish(store)
+    for change in plan.changes:
+        print(one_line(f"{change.action.id}: {change.action.status} -> {change.status} "
+                       f"({change.note})"))
+    for line in plan.unchanged:
+        print(one_line(line))
+    unmatched = len(plan.unmatched)
+    print(f"{len(plan.changes)} changed, {len(plan.unchanged)} as they were, {unmatched} "
+          f"row{'s' if unmatched != 1 else ''} not matched")
+    return 0
+
+
 def cmd_open(args: argparse.Namespace) -> int:
     return _run_console(_session_path(args), args, role="facilitator")
 
@@ -758,6 +799,12 @@ def build_parser(only: str | None = None) -> Parser:
                        help="open actions due within DAYS")
         p.add_argument("--json", action="store_true")
         p.add_argument("--now", metavar="TS", help="the time to review at (reproducible)")
+        ssub = p.add_subparsers(dest="actions_command", parser_class=Parser, metavar="ACTION")
+        p = parser_for(ssub, "sync", cmd_actions_sync, "status back from an issue tracker",
+                       "read a tracker's CSV export of the tickets made from FILE's actions "
+                       "and record each ticket's status change in its action's history")
+        p.add_argument("file", metavar="FILE")
+        p.add_argument("export", metavar="EXPORT.csv", help="the tracker's CSV export")
     return parser
 
 
