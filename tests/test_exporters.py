@@ -1220,3 +1220,60 @@ def test_a_tracker_export_that_cannot_be_used_changes_nothing(tmp_path, capsys, 
     assert not path.with_name(path.name.removesuffix(".toml") + ".pmlog").exists()
     code, _, err = run(capsys, "actions", "sync", path, tmp_path / "missing.csv")
     assert code == 2 and "missing.csv" in one_line(err)
+
+
+# -- the JSON's schema, and an export read back ------------------------------------------------
+
+
+def test_the_shipped_schema_is_the_models_and_every_json_export_fits_it(demo, held):
+    import jsonschema
+
+    from pmconsole.exporters.json_export import schema_text
+
+    shipped = ROOT / "docs" / "session.schema.json"
+    if os.environ.get("UPDATE_GOLDEN"):
+        shipped.write_text(schema_text(), encoding="utf-8")
+    assert shipped.read_text(encoding="utf-8") == schema_text(), (
+        "docs/session.schema.json is not the model's: regenerate it with UPDATE_GOLDEN=1")
+    schema = json.loads(schema_text())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    validator = jsonschema.Draft202012Validator(schema)
+    exports = [json.loads(p.read_text(encoding="utf-8")) for p in GOLDEN.glob("*.json")]
+    exports += [json.loads(export(s, "json", now=NOW)) for s in (held, _hostile_session(demo))]
+    assert len(exports) >= 3
+    for data in exports:
+        assert list(validator.iter_errors(data)) == []
+    wrong = {**exports[0], "incident": {**exports[0]["incident"], "severity": "SEV9"}}
+    assert list(validator.iter_errors(wrong))
+    assert list(validator.iter_errors({**exports[0], "surprise": 1}))
+
+
+def test_new_from_json_turns_an_export_back_into_the_session(demo, held, tmp_path, capsys):
+    from conftest import one_line, run
+
+    source = tmp_path / "held.json"
+    source.write_text(export(held, "json", now=NOW), encoding="utf-8")
+    path = tmp_path / "again.toml"
+    code, out, err = run(capsys, "new", path, "--from-json", source)
+    assert (code, out) == (0, f"created {path}\n"), err
+    assert load_session(path) == Session.model_validate(session_data_of(held))
+
+    bad = tmp_path / "bad.json"
+    for content, says in (('{"schema_version": 1,\n "incident": {', f"{bad}:2: is not JSON"),
+                          ('{"schema_version": 1, "incident": {"title": "x"}}',
+                           f"{bad}: incident.started_at: Field required"),
+                          ('[1, 2]', f"{bad}: is not a pmconsole JSON export")):
+        bad.write_text(content, encoding="utf-8")
+        code, _, err = run(capsys, "new", tmp_path / "no.toml", "--from-json", bad)
+        assert code == 2 and one_line(err).startswith(f"pmconsole: {says}"), err
+        assert not (tmp_path / "no.toml").exists()
+    code, _, err = run(capsys, "new", tmp_path / "no.toml", "--from-json", source, "--title", "x")
+    assert code == 2 and "leave out --title" in one_line(err)
+    code, _, err = run(capsys, "new", tmp_path / "no.toml", "--title", "x")
+    assert code == 2 and "--incident-start, --incident-end" in one_line(err)
+
+
+def session_data_of(session: Session) -> dict:
+    from pmconsole.exporters.json_export import session_data
+
+    return session_data(session)

@@ -123,6 +123,13 @@ def cmd_new(args: argparse.Namespace) -> int:
     from pmconsole.storage.config import load_settings
 
     path = _session_path(args)
+    if args.from_json:
+        return _new_from_json(path, args)
+    missing = [flag for flag, value in (("--title", args.title),
+                                        ("--incident-start", args.incident_start),
+                                        ("--incident-end", args.incident_end)) if not value]
+    if missing:
+        raise UsageError(f"new needs {', '.join(missing)} (or --from-json EXPORT.json)")
     settings, _ = load_settings(locations.config_file())
     minutes = args.duration if args.duration is not None else settings.planned_minutes
     from pmconsole.domain.rules import MEETING_MINUTES
@@ -160,6 +167,27 @@ def cmd_new(args: argparse.Namespace) -> int:
     except ValueError as err:  # pydantic's ValidationError is a ValueError
         raise UsageError(_first_line(err)) from None
     create_session(path, session)  # a write that fails is one line naming the file and why
+    print(f"created {path}")
+    return 0
+
+
+def _new_from_json(path: Path, args: argparse.Namespace) -> int:
+    """A new session file from a JSON export: the whole session, as exported."""
+    from pmconsole.exporters.json_export import session_from_json
+    from pmconsole.storage.session_store import read_regular
+
+    given = [flag for flag in ("title", "incident_start", "incident_end", "detected",
+                               "mitigated", "meeting", "duration", "tag")
+             if getattr(args, flag)]
+    given += [flag for flag, default in (("severity", "SEV2"), ("timezone", "UTC"))
+              if getattr(args, flag) != default]
+    if given:
+        raise UsageError("--from-json takes the whole session from the export; leave out "
+                         + ", ".join("--" + flag.replace("_", "-") for flag in given))
+    source = Path(args.from_json)
+    session = session_from_json(read_regular(source, 64 * 1024 * 1024, "a JSON export"),
+                                source)
+    create_session(path, session)
     print(f"created {path}")
     return 0
 
@@ -719,9 +747,11 @@ def build_parser(only: str | None = None) -> Parser:
     if wanted("new"):
         p = command("new", cmd_new, "create a new session file")
         p.add_argument("file", metavar="FILE")
-        p.add_argument("--title", required=True)
-        p.add_argument("--incident-start", required=True, metavar="TS")
-        p.add_argument("--incident-end", required=True, metavar="TS")
+        p.add_argument("--title", help="required unless --from-json")
+        p.add_argument("--incident-start", metavar="TS", help="required unless --from-json")
+        p.add_argument("--incident-end", metavar="TS", help="required unless --from-json")
+        p.add_argument("--from-json", metavar="EXPORT.json",
+                       help="the whole session from a JSON export (`export --format json`)")
         p.add_argument("--detected", metavar="TS")
         p.add_argument("--mitigated", metavar="TS")
         p.add_argument("--meeting", metavar="TS")
