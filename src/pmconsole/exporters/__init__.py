@@ -3,8 +3,10 @@ session (JSON), the dates (iCalendar) and the action items (CSV).
 
 ``FORMATS`` is the one list of export formats: the command line's ``--format`` choices, the
 command palette and the wrap-up screen's keys all read it. Each format's writer lives in a module
-of its own (``markdown``, ``html``, ``json_export``, ``calendar``, ``actions_csv``), imported
-only when that format is written; what they share is in ``common``.
+of its own (``markdown``, ``html`` with ``timeline`` and ``templates/``, ``json_export``,
+``calendar``, ``actions_csv`` with ``trackers`` for ``--for``, ``gh_script``), imported only when
+that format is written; what they share is in ``common``. ``tracker_sync`` reads a tracker's
+export back (``pmconsole actions sync``).
 
 ``export(session, fmt, now=..., previous=...)`` returns the whole document as text. It is a pure
 function of the session, ``now`` and, for the calendar, the text of the export it replaces
