@@ -292,15 +292,18 @@ def cmd_action_done(args: argparse.Namespace) -> int:
     try:
         action = next(a for a in store.session.actions if a.id == args.id)
         if action.status != "done":
-            change = StatusChange(status="done", at=datetime.now(timezone.utc), note=args.note or "")
-            store.edit(
-                set_op("actions", "status", "done", action.id),
-                set_op("actions", "history", [*action.history, change], action.id),
-            )
+            store.edit(*_status_ops(action, "done", datetime.now(timezone.utc), args.note or ""))
     finally:
         _finish(store)
     print(f"{args.id} done")
     return 0
+
+
+def _status_ops(action: ActionItem, status: str, at: datetime, note: str) -> list:
+    """The edit that changes an action's status and keeps the change in its history."""
+    change = StatusChange(status=status, at=at, note=note)
+    return [set_op("actions", "status", status, action.id),
+            set_op("actions", "history", [*action.history, change], action.id)]
 
 
 def cmd_followup_set(args: argparse.Namespace) -> int:
@@ -484,14 +487,10 @@ def cmd_actions_sync(args: argparse.Namespace) -> int:
     if plan.changes:
         store = _open_for_edit(path)
         try:
-            ops = []
-            for change in plan.changes:
-                current = next((a for a in store.session.actions if a.id == change.action.id),
-                               change.action)
-                entry = StatusChange(status=change.status, at=change.at, note=change.note)
-                ops += [set_op("actions", "status", change.status, current.id),
-                        set_op("actions", "history", [*current.history, entry], current.id)]
-            store.edit(*ops)
+            current = {a.id: a for a in store.session.actions}
+            store.edit(*(op for change in plan.changes for op in _status_ops(
+                current.get(change.action.id, change.action), change.status, change.at,
+                change.note)))
         finally:
             _finish(store)
     for change in plan.changes:
