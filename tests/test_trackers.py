@@ -162,7 +162,11 @@ def test_a_jira_export_fed_back_marks_the_right_actions(tmp_path, capsys):
     )
     code, out, err = run(capsys, "actions", "sync", path, export_file)
     assert code == 0, err
-    assert err == f"{export_file}:6: PAY-9 names no action of this session: skipped\n"
+    # The line where the row starts in the file: the descriptions before it span many.
+    lines = export_file.read_text(encoding="utf-8").split("\n")
+    line = next(n for n, text in enumerate(lines, start=1) if text.startswith("PAY-9,"))
+    assert line > 6
+    assert err == f"{export_file}:{line}: PAY-9 names no action of this session: skipped\n"
     assert out.splitlines()[-1] == "2 changed, 2 as they were, 1 row not matched"
     session = load_session(path)
     before = load_session(DEMO)
@@ -222,3 +226,32 @@ def test_a_tracker_export_that_cannot_be_used_changes_nothing(tmp_path, capsys, 
     assert not path.with_name(path.name.removesuffix(".toml") + ".pmlog").exists()
     code, _, err = run(capsys, "actions", "sync", path, tmp_path / "missing.csv")
     assert code == 2 and "missing.csv" in one_line(err)
+
+
+def test_sync_for_the_whole_log_finds_each_tickets_post_mortem(tmp_path, capsys, monkeypatch):
+    folder = tmp_path / "sessions"
+    folder.mkdir()
+    monkeypatch.setenv("PMCONSOLE_SESSIONS_DIR", str(folder))
+    demo = load_session(DEMO)
+    first = folder / "first.toml"
+    first.write_bytes(DEMO.read_bytes())
+    # A second post-mortem with actions of its own ids, and one id the first also has.
+    other = demo.model_copy(update={
+        "incident": demo.incident.model_copy(update={"title": "Another incident"}),
+        "actions": [demo.actions[0].model_copy(update={"id": "a-elsewhere"}), demo.actions[1]],
+    })
+    from pmconsole.storage.session_store import save_session
+
+    save_session(folder / "second.toml", other)
+    rows = [["K-1", "Done", f"x\npmconsole action: {demo.actions[2].id}"],
+            ["K-2", "Done", "x\npmconsole action: a-elsewhere"],
+            ["K-3", "Done", f"x\npmconsole action: {demo.actions[1].id}"]]
+    export_file = _tracker_export(tmp_path / "t.csv", ["Key", "Status", "Description"], rows)
+    code, out, err = run(capsys, "actions", "sync", "--log", export_file)
+    assert code == 0, err
+    assert f"K-3 names {demo.actions[1].id}, an action of 2 post-mortems" in err
+    assert out.splitlines()[-1] == "2 changed, 0 as they were, 1 row not matched"
+    assert [a.status for a in load_session(first).actions] == ["open", "open", "done", "open"]
+    assert [a.status for a in load_session(folder / "second.toml").actions] == ["done", "open"]
+    code, _, err = run(capsys, "actions", "sync", export_file)
+    assert code == 2 and "FILE EXPORT.csv, or --log EXPORT.csv" in one_line(err)

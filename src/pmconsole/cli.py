@@ -468,24 +468,50 @@ def cmd_actions(args: argparse.Namespace) -> int:
 
 
 def cmd_actions_sync(args: argparse.Namespace) -> int:
-    from pmconsole.exporters.tracker_sync import SyncRefused, plan_sync
+    from pmconsole.exporters.tracker_sync import SyncRefused, plan_log_sync, plan_sync
     from pmconsole.storage.session_store import read_regular
 
-    path = _session_path(args)
-    snapshot = read_snapshot(path)  # unreadable sessions are reported before the export
-    source = Path(args.export)
+    if len(args.paths) != (1 if args.log else 2):
+        raise UsageError("actions sync takes FILE EXPORT.csv, or --log EXPORT.csv for every "
+                         "post-mortem in the sessions folder")
+    now = datetime.now(timezone.utc)
+    sessions: dict[str, Session] = {}
+    if args.log:
+        log = _log(args)
+        try:
+            held = sorted({row.path for row in log.actions(now)})
+        finally:
+            log.close()
+        for name in held:
+            try:
+                sessions[name] = read_snapshot(Path(name))
+            except SessionFileError as err:
+                print(f"unreadable, its actions not synced: {one_line(str(err))}",
+                      file=sys.stderr)
+    else:
+        path = locations.resolve_session_path(args.paths[0],
+                                              locations.sessions_dir(args.sessions_dir))
+        sessions[str(path)] = read_snapshot(path)  # reported before the export is read
+    source = Path(args.paths[-1])
     try:
         text = read_regular(source, 64 * 1024 * 1024, "a tracker export").decode("utf-8-sig")
-        plan = plan_sync(text, str(source), snapshot, datetime.now(timezone.utc))
+        if args.log:
+            plans, unmatched = plan_log_sync(text, str(source), sessions, now)
+        else:
+            ((name, session),) = sessions.items()
+            plan = plan_sync(text, str(source), session, now)
+            plans, unmatched = {name: plan}, plan.unmatched
     except UnicodeDecodeError as err:
         raise UsageError(f"{source}: not UTF-8 text ({err.reason} at byte {err.start}); "
                          "export the CSV as UTF-8") from None
     except SyncRefused as err:
         raise UsageError(str(err)) from None
-    for line in plan.unmatched:
+    for line in unmatched:
         print(line, file=sys.stderr)
-    if plan.changes:
-        store = _open_for_edit(path)
+    for name, plan in plans.items():
+        if not plan.changes:
+            continue
+        store = _open_for_edit(Path(name))
         try:
             current = {a.id: a for a in store.session.actions}
             store.edit(*(op for change in plan.changes for op in _status_ops(
@@ -493,14 +519,17 @@ def cmd_actions_sync(args: argparse.Namespace) -> int:
                 change.note)))
         finally:
             _finish(store)
-    for change in plan.changes:
-        print(one_line(f"{change.action.id}: {change.action.status} -> {change.status} "
-                       f"({change.note})"))
-    for line in plan.unchanged:
-        print(one_line(line))
-    unmatched = len(plan.unmatched)
-    print(f"{len(plan.changes)} changed, {len(plan.unchanged)} as they were, {unmatched} "
-          f"row{'s' if unmatched != 1 else ''} not matched")
+    changed = unchanged = 0
+    for name, plan in plans.items():
+        where = f" in {name}" if args.log else ""
+        for change in plan.changes:
+            print(one_line(f"{change.action.id}{where}: {change.action.status} -> "
+                           f"{change.status} ({change.note})"))
+        for line in plan.unchanged:
+            print(one_line(line + where))
+        changed, unchanged = changed + len(plan.changes), unchanged + len(plan.unchanged)
+    print(f"{changed} changed, {unchanged} as they were, {len(unmatched)} "
+          f"row{'s' if len(unmatched) != 1 else ''} not matched")
     return 0
 
 
@@ -832,8 +861,10 @@ def build_parser(only: str | None = None) -> Parser:
         p = parser_for(ssub, "sync", cmd_actions_sync, "status back from an issue tracker",
                        "read a tracker's CSV export of the tickets made from FILE's actions "
                        "and record each ticket's status change in its action's history")
-        p.add_argument("file", metavar="FILE")
-        p.add_argument("export", metavar="EXPORT.csv", help="the tracker's CSV export")
+        p.add_argument("paths", nargs="+", metavar="[FILE] EXPORT.csv",
+                       help="the session, then the tracker's CSV export")
+        p.add_argument("--log", action="store_true",
+                       help="every post-mortem in the sessions folder (give only EXPORT.csv)")
     return parser
 
 

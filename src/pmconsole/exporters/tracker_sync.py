@@ -91,13 +91,18 @@ def _when(text: str, default: datetime) -> datetime:
 
 def plan_sync(text: str, source: str, session: Session, now: datetime) -> SyncPlan:
     """What the tracker export ``text`` (named ``source`` in messages) changes in ``session``."""
-    try:
-        rows = list(csv.reader(io.StringIO(text, newline="")))
-    except csv.Error as err:  # a NUL byte, a field past the size limit
-        raise SyncRefused(f"{source}: not a readable CSV file: {err}") from None
-    if not rows or not any(cell.strip() for cell in rows[0]):
-        raise SyncRefused(f"{source}: empty; expected a tracker's CSV export with a header row")
-    header = rows[0]
+    plans, unmatched = plan_log_sync(text, source, {"": session}, now, what="this session")
+    plan = plans.get("", SyncPlan())
+    plan.unmatched = unmatched
+    return plan
+
+
+def plan_log_sync(text: str, source: str, sessions: dict[str, Session], now: datetime, *,
+                  what: str = "a post-mortem in the log") -> tuple[dict[str, SyncPlan], list[str]]:
+    """The same for many sessions (the whole log, by path): the plan of each session a ticket
+    names an action of, and the rows no single session's action matches."""
+    rows = _records(text, source)
+    header = rows[0][1]
     described, stated = _column(header, _DESCRIPTION), _column(header, _STATUS)
     if described is None or stated is None:
         missing = " and ".join(
@@ -108,41 +113,64 @@ def plan_sync(text: str, source: str, session: Session, now: datetime) -> SyncPl
         raise SyncRefused(f"{source}:1: no {missing} column; expected a tracker's CSV export "
                           f"(header: {', '.join(h.strip() for h in header)[:120]})")
     keyed, closed = _column(header, _KEY), _column(header, _CLOSED_AT)
-    actions = {a.id: a for a in session.actions}
-    plan, seen = SyncPlan(), {}
-    reader_line = 1
-    for row in rows[1:]:
-        reader_line += 1
-        if not any(cell.strip() for cell in row):
-            continue
+    holders: dict[str, list[str]] = {}  # action id -> the sessions that have it
+    for name, session in sessions.items():
+        for a in session.actions:
+            holders.setdefault(a.id, []).append(name)
+    plans: dict[str, SyncPlan] = {}
+    unmatched: list[str] = []
+    seen: dict[str, int] = {}
+    for line, row in rows[1:]:
         def cell(i: int | None, row: list[str] = row) -> str:
             return row[i] if i is not None and i < len(row) else ""
 
         key = cell(keyed).strip() or "the row"
-        ids = [i for i in dict.fromkeys(action_ids_in(cell(described))) if i in actions]
-        if len(ids) != 1:
-            why = ("names no action of this session" if not ids
-                   else f"names {len(ids)} actions ({', '.join(ids)})")
-            plan.unmatched.append(f"{source}:{reader_line}: {key} {why}: skipped")
+        ids = [i for i in dict.fromkeys(action_ids_in(cell(described))) if i in holders]
+        if len(ids) != 1 or len(holders[ids[0]]) != 1:
+            why = (f"names no action of {what}" if not ids
+                   else f"names {len(ids)} actions ({', '.join(ids)})" if len(ids) > 1
+                   else f"names {ids[0]}, an action of {len(holders[ids[0]])} post-mortems "
+                        f"({', '.join(holders[ids[0]])}); sync it with one of them")
+            unmatched.append(f"{source}:{line}: {key} {why}: skipped")
             continue
-        action_id = ids[0]
+        action_id, name = ids[0], holders[ids[0]][0]
         if action_id in seen:
-            raise SyncRefused(f"{source}:{reader_line}: {key} names {action_id} again (first on "
+            raise SyncRefused(f"{source}:{line}: {key} names {action_id} again (first on "
                               f"line {seen[action_id]}); keep one ticket per action")
-        seen[action_id] = reader_line
-        action, word = actions[action_id], cell(stated).strip()
+        seen[action_id] = line
+        plan = plans.setdefault(name, SyncPlan())
+        action = next(a for a in sessions[name].actions if a.id == action_id)
+        word = cell(stated).strip()
         status = status_of(word)
         if status == action.status:
             plan.unchanged.append(f"{action_id}: {status}, as in the session ({key})")
             continue
-        ticket = cell(keyed).strip() or f"line {reader_line}"
+        ticket = cell(keyed).strip() or f"line {line}"
         note = f"{ticket} in {source}: {word or '(no status)'}"
         if action.status == "done" and status == "open":
             note = f"reopened: {note}"
         # A ticket closed in the tracker changed on the day it was closed; one reopened, now.
         at = _when(cell(closed), now) if status != "open" else now
         plan.changes.append(Change(action, status, at, note))
-    if not plan.changes and not plan.unchanged:
-        raise SyncRefused(f"{source}: no row names an action of this session (by a "
+    if not plans:
+        raise SyncRefused(f"{source}: no row names an action of {what} (by a "
                           "'pmconsole action: <id>' line in its description); nothing changed")
-    return plan
+    return plans, unmatched
+
+
+def _records(text: str, source: str) -> list[tuple[int, list[str]]]:
+    """(line, cells) of every non-blank record, the header first; the line is where the record
+    starts in the file, although a quoted cell may hold line breaks."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    records: list[tuple[int, list[str]]] = []
+    try:
+        line = 1
+        for row in reader:
+            if any(cell.strip() for cell in row):
+                records.append((line, row))
+            line = reader.line_num + 1
+    except csv.Error as err:  # a NUL byte, a field past the size limit
+        raise SyncRefused(f"{source}:{reader.line_num}: not a readable CSV file: {err}") from None
+    if not records or records[0][0] != 1:
+        raise SyncRefused(f"{source}: empty; expected a tracker's CSV export with a header row")
+    return records
