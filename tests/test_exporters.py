@@ -14,6 +14,8 @@ import io
 import json
 import os
 import re
+import subprocess
+import sys
 from datetime import date, datetime, timedelta, timezone
 from html.parser import HTMLParser
 from pathlib import Path
@@ -24,21 +26,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from pmconsole.exporters import (
-    CSV_HEADER,
-    FORMATS,
-    SUFFIX,
-    csv_cell,
-    default_output,
-    export,
-    ics_fold,
-    ics_text,
-    key_timeline,
-    md_escape,
-    one_page_blocks,
-    session_uid_hash,
-)
-from pmconsole.exporters import _md_cell, _md_line, _one_line  # the escaping under test
+from pmconsole.exporters import FORMATS, default_output, export, one_page_blocks
+from pmconsole.exporters.actions_csv import CSV_HEADER, csv_cell
+from pmconsole.exporters.calendar import session_uid_hash
+from pmconsole.exporters.common import key_timeline, one_line
+from pmconsole.exporters.markdown import md_cell, md_escape, md_line  # the escaping under test
 from pmconsole.domain.text import clean_text
 from pmconsole.domain.model import (
     ActionItem,
@@ -49,7 +41,7 @@ from pmconsole.domain.model import (
     StepNote,
     TimelineEvent,
 )
-from pmconsole.domain.rules import PAGE_WORDS
+from pmconsole.domain.method import PAGE_WORDS
 from session_files import load_session
 
 UTC = timezone.utc
@@ -241,9 +233,12 @@ def test_default_output_sits_beside_the_session():
         "json": folder / "incident.json",
         "ics": folder / "incident.ics",
         "csv": folder / "incident.actions.csv",
+        "gh": folder / "incident.actions.sh",
     }
+    assert default_output(folder / "incident.toml", "csv", "jira") == (
+        folder / "incident.actions.jira.csv")
     assert default_output(Path("notes"), "md") == Path("notes.summary.md")
-    assert all(default_output(Path("a.toml"), f).suffix == SUFFIX[f] for f in FORMATS)
+    assert all(default_output(Path("a.toml"), f).suffix == FORMATS[f].suffix for f in FORMATS)
     with pytest.raises(ValueError):
         default_output(Path("a.toml"), "pdf")
 
@@ -396,14 +391,14 @@ def test_markdown_keeps_hostile_text_inert(demo):
 @given(st.text(max_size=40))
 def test_markdown_escaping_round_trips_any_text(text):
     md = _markdown()
-    expected = _one_line(text)
+    expected = one_line(text)
 
-    paragraph = _Tree().parse(md.render(_md_line(expected)))
+    paragraph = _Tree().parse(md.render(md_line(expected)))
     assert not paragraph.problems
     assert {tag for tag, _ in paragraph.tags} <= {"p"}
     assert paragraph.plain() == " ".join(expected.split())
 
-    table = md.render("| h |\n|---|\n| " + _md_cell(text) + " |\n")
+    table = md.render("| h |\n|---|\n| " + md_cell(text) + " |\n")
     cells = re.findall(r"<td>(.*?)</td>", table, re.DOTALL)
     assert len(cells) == 1, table
     assert "<" not in cells[0]
@@ -417,8 +412,8 @@ def test_md_escape_keeps_ordinary_text_readable():
         "\\_x\\_ \\*y\\* \\[z\\](u) \\<b> a\\|b \\~s\\~ \\$5 \\`c\\` \\\\"
     )
     assert md_escape("AT&T &amp; &#60;") == "AT&T \\&amp; \\&#60;"
-    assert _md_line("1. first") == "1\\. first"
-    assert _md_line("# not a heading") == "\\# not a heading"
+    assert md_line("1. first") == "1\\. first"
+    assert md_line("# not a heading") == "\\# not a heading"
 
 
 # -- HTML -------------------------------------------------------------------------------------
@@ -526,7 +521,7 @@ def test_html_keeps_hostile_text_inert(demo):
     assert "\x1b" not in text and "\x07" not in text
     assert "<script" not in text.lower()
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
-    assert "=HYPERLINK(&quot;http://x&quot;)" in text
+    assert "=HYPERLINK(&#34;http://x&#34;)" in text  # Jinja2 writes a quote as &#34;
     tree = _Tree().parse(text)
     assert not tree.problems
     assert "script" not in {t for t, _ in tree.tags}
@@ -617,7 +612,10 @@ def test_ics_parses_with_meeting_review_and_actions(demo):
         assert f"Owner: {action.owner}\n" in description
         assert f"Success criterion: {action.criterion}\n" in description  # ; and , round-trip
         assert str(event["SUMMARY"]) == f"Action due: {action.title}"
+        assert f"Action id: {action.id}\n" in description
     assert all(e["DTSTAMP"].dt == NOW for e in events)
+    assert all(e["SEQUENCE"] == 0 and e["LAST-MODIFIED"].dt == NOW for e in events)
+    assert [str(e["STATUS"]) for e in events] == ["CONFIRMED"] * len(events)
 
 
 def test_ics_lines_are_crlf_and_folded_at_75_octets(demo):
@@ -666,7 +664,11 @@ def test_ics_leaves_out_what_has_no_date(demo):
         }
     )
     events = icalendar.Calendar.from_ical(export(no_meeting, "ics", now=NOW)).walk("VEVENT")
-    assert [str(e["SUMMARY"]) for e in events] == [f"Action done: {demo.actions[2].title}"]
+    # The dropped action stays, cancelled, so a calendar that had it takes it away.
+    assert [(str(e["SUMMARY"]), str(e["STATUS"])) for e in events] == [
+        (f"Action dropped: {demo.actions[0].title}", "CANCELLED"),
+        (f"Action done: {demo.actions[2].title}", "CONFIRMED"),
+    ]
     with_review = no_meeting.model_copy(update={"followup_review_at": date(2026, 12, 7)})
     events = icalendar.Calendar.from_ical(export(with_review, "ics", now=NOW)).walk("VEVENT")
     assert str(events[0]["UID"]).startswith("review-")
@@ -678,7 +680,8 @@ def test_ics_keeps_hostile_text_inert(demo):
     text = export(session, "ics", now=NOW)
     assert "\x1b" not in text and "\x07" not in text
     known = {"BEGIN", "END", "VERSION", "PRODID", "CALSCALE", "METHOD", "UID", "DTSTAMP",
-             "DTSTART", "DTEND", "SUMMARY", "DESCRIPTION", "TRANSP"}
+             "DTSTART", "DTEND", "SUMMARY", "DESCRIPTION", "TRANSP", "SEQUENCE",
+             "LAST-MODIFIED", "STATUS", "ACTION", "TRIGGER", "X-PMCONSOLE-DIGEST"}
     for line in _unfold(text):
         name = re.match(r"[A-Z-]+", line)
         assert name and name.group() in known, line
@@ -693,16 +696,21 @@ def test_ics_keeps_hostile_text_inert(demo):
     assert f"{HOSTILE_TEXT}\nsecond line" in description
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.text(max_size=120))
 def test_ics_text_round_trips_any_text(text):
-    line = ics_fold("SUMMARY:" + ics_text(text))
-    for physical in line.encode("utf-8").split(b"\r\n"):
-        assert len(physical) <= 75
-    event = icalendar.Event.from_ical(
-        "BEGIN:VEVENT\r\n" + line + "\r\nEND:VEVENT\r\n"
+    session = Session(
+        incident=Incident(title="t", started_at=datetime(2026, 1, 1, tzinfo=UTC),
+                          resolved_at=datetime(2026, 1, 1, 1, tzinfo=UTC)),
+        actions=[ActionItem(id="a-1", title="x", due=date(2026, 1, 20), criterion=text)],
     )
-    assert str(event["SUMMARY"]) == clean_text(text).replace("\t", " ")
+    raw = export(session, "ics", now=NOW).encode("utf-8")
+    for physical in raw.split(b"\r\n"):
+        assert len(physical) <= 75
+        physical.decode("utf-8")  # never split inside a character
+    event = icalendar.Calendar.from_ical(raw).walk("VEVENT")[-1]
+    criterion = " ".join(clean_text(text).split()) or "(none)"
+    assert f"Success criterion: {criterion}\n" in str(event["DESCRIPTION"])
 
 
 def test_ics_uid_of_an_odd_action_id_is_a_hash(demo):
@@ -712,6 +720,94 @@ def test_ics_uid_of_an_odd_action_id_is_a_hash(demo):
     uid = str(events[-1]["UID"])
     assert re.fullmatch(r"action-[0-9a-f]{12}-[0-9a-f]{16}@pmconsole", uid)
 
+
+
+def _events(text: str) -> dict:
+    return {str(e["UID"]): e for e in icalendar.Calendar.from_ical(text).walk("VEVENT")}
+
+
+def test_ics_uids_survive_a_change_of_the_incident_title(demo):
+    retitled = demo.model_copy(update={"incident": demo.incident.model_copy(
+        update={"title": "Captures delayed: pool size read from a renamed key"})})
+    assert list(_events(export(demo, "ics", now=NOW))) == list(
+        _events(export(retitled, "ics", now=NOW)))
+
+
+def test_ics_sequence_and_last_modified_move_only_for_what_changed(demo):
+    first = export(demo, "ics", now=NOW)
+    later = NOW + timedelta(days=2)
+    again = _events(export(demo, "ics", now=later, previous=first))
+    assert {e["SEQUENCE"] for e in again.values()} == {0}
+    assert {e["LAST-MODIFIED"].dt for e in again.values()} == {NOW}
+    assert {e["DTSTAMP"].dt for e in again.values()} == {later}
+
+    moved = demo.actions[1].model_copy(update={"due": demo.actions[1].due + timedelta(days=1)})
+    edited = demo.model_copy(update={"actions": [demo.actions[0], moved, *demo.actions[2:]]})
+    second = export(edited, "ics", now=later, previous=first)
+    events = _events(second)
+    changed = {uid for uid, e in events.items() if e["SEQUENCE"] == 1}
+    # The moved action, and the review, whose description lists every action's due day.
+    assert changed == {f"action-{moved.id}-{session_uid_hash(demo)}@pmconsole",
+                       f"review-{session_uid_hash(demo)}@pmconsole"}
+    assert all(events[uid]["LAST-MODIFIED"].dt == later for uid in changed)
+    third = _events(export(edited, "ics", now=later + timedelta(days=1), previous=second))
+    assert {uid: e["SEQUENCE"] for uid, e in third.items()} == {
+        uid: e["SEQUENCE"] for uid, e in events.items()}
+
+
+def test_ics_cancels_what_was_dropped_or_is_gone(demo):
+    first = export(demo, "ics", now=NOW)
+    dropped = demo.actions[0].model_copy(update={"status": "dropped"})
+    session = demo.model_copy(update={"actions": [dropped, *demo.actions[2:]]})
+    events = _events(export(session, "ics", now=NOW + timedelta(days=1), previous=first))
+    key = session_uid_hash(demo)
+    for action in demo.actions[:2]:  # dropped in the session, and deleted from it
+        event = events[f"action-{action.id}-{key}@pmconsole"]
+        assert str(event["STATUS"]) == "CANCELLED" and event["SEQUENCE"] == 1
+        assert "VALARM" not in [c.name for c in event.subcomponents]
+    # Another incident's calendar in the file replaced is not cancelled into this one.
+    other = demo.model_copy(update={"incident": demo.incident.model_copy(
+        update={"started_at": demo.incident.started_at - timedelta(days=30)})})
+    mixed = _events(export(demo, "ics", now=NOW, previous=export(other, "ics", now=NOW)))
+    assert all(uid.endswith(f"-{key}@pmconsole") for uid in mixed)
+
+
+def test_ics_owners_with_an_email_attend_and_due_days_remind_a_day_before(demo):
+    owner = demo.actions[0].owner
+    roster = [p.model_copy(update={"email": "jonas@example.com"}) if p.name == owner else p
+              for p in demo.participants]
+    assert roster != demo.participants
+    session = demo.model_copy(update={"participants": roster})
+    events = _events(export(session, "ics", now=NOW))
+    key = session_uid_hash(demo)
+    action = events[f"action-{demo.actions[0].id}-{key}@pmconsole"]
+    attendee = action["ATTENDEE"]
+    assert str(attendee) == "mailto:jonas@example.com" and attendee.params["CN"] == owner
+    assert "ATTENDEE" not in events[f"action-{demo.actions[1].id}-{key}@pmconsole"]
+    for uid in (f"review-{key}@pmconsole", f"action-{demo.actions[0].id}-{key}@pmconsole"):
+        (alarm,) = events[uid].walk("VALARM")
+        assert alarm["TRIGGER"].dt == timedelta(days=-1) and str(alarm["ACTION"]) == "DISPLAY"
+    assert not events[f"meeting-{key}@pmconsole"].walk("VALARM")
+
+
+def test_export_ics_again_from_the_command_line_updates_the_calendar(tmp_path, capsys):
+    from conftest import run
+
+    path = tmp_path / "demo.toml"
+    path.write_bytes(DEMO.read_bytes())
+    assert run(capsys, "export", path, "--format", "ics")[0] == 0
+    out = tmp_path / "demo.ics"
+    before = _events(out.read_text(encoding="utf-8"))
+    session = load_session(path)
+    action = session.actions[0]
+    code, _, err = run(capsys, "action", "done", path, action.id)
+    assert code == 0, err
+    assert run(capsys, "export", path, "--format", "ics", "--force")[0] == 0
+    after = _events(out.read_text(encoding="utf-8"))
+    assert list(after) == list(before)
+    uid = f"action-{action.id}-{session_uid_hash(session)}@pmconsole"
+    assert after[uid]["SEQUENCE"] == 1 and str(after[uid]["SUMMARY"]).startswith("Action done")
+    assert before[uid]["SEQUENCE"] == 0
 
 # -- CSV --------------------------------------------------------------------------------------
 
@@ -808,3 +904,163 @@ def test_csv_cell_rules():
 )
 def test_clean_removes_terminal_escapes_and_controls(raw, expected):
     assert clean_text(raw) == expected
+
+
+# -- one registry of formats ------------------------------------------------------------------
+
+
+def test_every_place_that_offers_exports_reads_the_one_registry(capsys):
+    from pmconsole.cli import main
+    from pmconsole.tui.screens.wrapup import WrapUpStep
+
+    with pytest.raises(SystemExit) as exit:
+        main(["export", "--help"])
+    assert exit.value.code == 0
+    out = capsys.readouterr().out
+    choices = re.search(r"--format \{([^}]*)\}", out).group(1).split(",")
+    assert choices == list(FORMATS)
+    keys = {b.action: b.key for b in WrapUpStep.BINDINGS}
+    assert keys == {f"export('{f.name}')": f.key for f in FORMATS.values()}
+    assert len({f.key for f in FORMATS.values()}) == len(FORMATS)
+
+
+def test_the_readme_lists_the_formats_the_registry_has():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| `(\w+)` \| (\w) \| `incident(\.[\w.]+)` \| (.+) \|$", readme, re.M)
+    assert rows == [
+        (f.name, f.key, default_output(Path("incident.toml"), f.name).name[len("incident"):],
+         f.description)
+        for f in FORMATS.values()
+    ]
+
+
+def test_the_console_imports_no_format_writer_jinja_or_icalendar_at_start():
+    probe = (
+        "import sys, pmconsole.tui.app, pmconsole.tui.screens.wrapup, pmconsole.exporters; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('jinja2', 'icalendar') "
+        "or m.startswith('pmconsole.exporters.') and m != 'pmconsole.exporters.common'))"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
+# -- the roster's e-mail and tracker login -----------------------------------------------------
+
+
+@pytest.mark.parametrize("field, value", [("email", "jo at example"), ("email", "a;b@x.org"),
+                                          ("handle", "@jonas"), ("handle", "jonas weber")])
+def test_a_bad_email_or_handle_is_one_line_naming_the_file_and_line(tmp_path, capsys, field,
+                                                                    value):
+    from conftest import one_line, run
+
+    text = DEMO.read_text(encoding="utf-8")
+    at = text.index("\n", text.index("name =", text.index("[[participants]]"))) + 1
+    path = tmp_path / "roster.toml"
+    path.write_text(text[:at] + f'{field} = "{value}"\n' + text[at:], encoding="utf-8")
+    code, _, err = run(capsys, "check", path)
+    line = text[:at].count("\n") + 1
+    assert code == 2
+    assert one_line(err).startswith(f"pmconsole: {path}:{line}: participants.0.{field}: ")
+
+
+def test_email_and_handle_are_kept_and_read_back(demo):
+    roster = [demo.participants[0].model_copy(
+        update={"email": "amara.okafor@example.com", "handle": "amara-o"})]
+    session = demo.model_copy(update={"participants": roster})
+    back = Session.model_validate_json(export(session, "json", now=NOW))
+    assert (back.participants[0].email, back.participants[0].handle) == (
+        "amara.okafor@example.com", "amara-o")
+
+
+# -- the HTML printed -------------------------------------------------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+def test_html_prints_on_one_page_on_letter_and_a4_with_the_appendix_after(demo, held, tmp_path):
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install -y chromium); "
+                    "the print test did not run")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as err:
+        pytest.skip(f"playwright is not installed ({err}); the print test did not run")
+    pages: dict[tuple[str, str], int] = {}
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update"],
+        )
+        try:
+            page = browser.new_page()
+            for name, session in (("demo", demo), ("held", held)):
+                path = tmp_path / f"{name}.html"
+                path.write_text(export(session, "html", now=NOW), encoding="utf-8")
+                page.goto(path.as_uri())
+                for paper in ("Letter", "A4"):
+                    pdf = page.pdf(format=paper)  # Chromium's own print, as a user prints it
+                    pages[name, paper] = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+        finally:
+            browser.close()
+    assert pages == {("demo", "Letter"): 1, ("demo", "A4"): 1,
+                     ("held", "Letter"): 2, ("held", "A4"): 2}
+
+
+# -- the JSON's schema, and an export read back ------------------------------------------------
+
+
+def test_the_shipped_schema_is_the_models_and_every_json_export_fits_it(demo, held):
+    import jsonschema
+
+    from pmconsole.exporters.json_export import schema_text
+
+    shipped = ROOT / "docs" / "session.schema.json"
+    if os.environ.get("UPDATE_GOLDEN"):
+        shipped.write_text(schema_text(), encoding="utf-8")
+    assert shipped.read_text(encoding="utf-8") == schema_text(), (
+        "docs/session.schema.json is not the model's: regenerate it with UPDATE_GOLDEN=1")
+    schema = json.loads(schema_text())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    validator = jsonschema.Draft202012Validator(schema)
+    exports = [json.loads(p.read_text(encoding="utf-8")) for p in GOLDEN.glob("*.json")]
+    exports += [json.loads(export(s, "json", now=NOW)) for s in (held, _hostile_session(demo))]
+    assert len(exports) >= 3
+    for data in exports:
+        assert list(validator.iter_errors(data)) == []
+    wrong = {**exports[0], "incident": {**exports[0]["incident"], "severity": "SEV9"}}
+    assert list(validator.iter_errors(wrong))
+    assert list(validator.iter_errors({**exports[0], "surprise": 1}))
+
+
+def test_new_from_json_turns_an_export_back_into_the_session(demo, held, tmp_path, capsys):
+    from conftest import one_line, run
+
+    source = tmp_path / "held.json"
+    source.write_text(export(held, "json", now=NOW), encoding="utf-8")
+    path = tmp_path / "again.toml"
+    code, out, err = run(capsys, "new", path, "--from-json", source)
+    assert (code, out) == (0, f"created {path}\n"), err
+    assert load_session(path) == Session.model_validate(session_data_of(held))
+
+    bad = tmp_path / "bad.json"
+    for content, says in (('{"schema_version": 1,\n "incident": {', f"{bad}:2: is not JSON"),
+                          ('{"schema_version": 1, "incident": {"title": "x"}}',
+                           f"{bad}: incident.started_at: Field required"),
+                          ('[1, 2]', f"{bad}: is not a pmconsole JSON export")):
+        bad.write_text(content, encoding="utf-8")
+        code, _, err = run(capsys, "new", tmp_path / "no.toml", "--from-json", bad)
+        assert code == 2 and one_line(err).startswith(f"pmconsole: {says}"), err
+        assert not (tmp_path / "no.toml").exists()
+    code, _, err = run(capsys, "new", tmp_path / "no.toml", "--from-json", source, "--title", "x")
+    assert code == 2 and "leave out --title" in one_line(err)
+    code, _, err = run(capsys, "new", tmp_path / "no.toml", "--title", "x")
+    assert code == 2 and "--incident-start, --incident-end" in one_line(err)
+
+
+def session_data_of(session: Session) -> dict:
+    from pmconsole.exporters.json_export import session_data
+
+    return session_data(session)

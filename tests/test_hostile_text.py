@@ -348,7 +348,9 @@ async def test_hostile_file_names_and_keys_are_not_shown_raw_in_the_picker(tmp_p
 # -- (c) every export ------------------------------------------------------------------------------
 
 ICS_PROPERTIES = {"BEGIN", "END", "VERSION", "PRODID", "CALSCALE", "METHOD", "UID", "DTSTAMP",
-                  "DTSTART", "DTEND", "SUMMARY", "DESCRIPTION", "TRANSP"}
+                  "DTSTART", "DTEND", "SUMMARY", "DESCRIPTION", "TRANSP", "SEQUENCE",
+                  "LAST-MODIFIED", "STATUS", "ATTENDEE", "ACTION", "TRIGGER",
+                  "X-PMCONSOLE-DIGEST"}
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 

@@ -127,6 +127,13 @@ def cmd_new(args: argparse.Namespace) -> int:
     from pmconsole.storage.config import load_settings
 
     path = _session_path(args)
+    if args.from_json:
+        return _new_from_json(path, args)
+    missing = [flag for flag, value in (("--title", args.title),
+                                        ("--incident-start", args.incident_start),
+                                        ("--incident-end", args.incident_end)) if not value]
+    if missing:
+        raise UsageError(f"new needs {', '.join(missing)} (or --from-json EXPORT.json)")
     settings, _ = load_settings(locations.config_file())
     minutes = args.duration if args.duration is not None else settings.planned_minutes
     low, high = MEETING_MINUTES
@@ -162,6 +169,27 @@ def cmd_new(args: argparse.Namespace) -> int:
     except ValueError as err:  # pydantic's ValidationError is a ValueError
         raise UsageError(_first_line(err)) from None
     create_session(path, session)  # a write that fails is one line naming the file and why
+    print(f"created {path}")
+    return 0
+
+
+def _new_from_json(path: Path, args: argparse.Namespace) -> int:
+    """A new session file from a JSON export: the whole session, as exported."""
+    from pmconsole.exporters.json_export import session_from_json
+    from pmconsole.storage.toml_file import read_regular
+
+    given = [flag for flag in ("title", "incident_start", "incident_end", "detected",
+                               "mitigated", "meeting", "duration", "tag")
+             if getattr(args, flag)]
+    given += [flag for flag, default in (("severity", "SEV2"), ("timezone", "UTC"))
+              if getattr(args, flag) != default]
+    if given:
+        raise UsageError("--from-json takes the whole session from the export; leave out "
+                         + ", ".join("--" + flag.replace("_", "-") for flag in given))
+    source = Path(args.from_json)
+    session = session_from_json(read_regular(source, 64 * 1024 * 1024, "a JSON export"),
+                                source)
+    create_session(path, session)
     print(f"created {path}")
     return 0
 
@@ -435,6 +463,72 @@ def cmd_actions(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_actions_sync(args: argparse.Namespace) -> int:
+    from pmconsole.exporters.tracker_sync import SyncRefused, plan_log_sync, plan_sync
+    from pmconsole.storage.toml_file import read_regular
+
+    if len(args.paths) != (1 if args.log else 2):
+        raise UsageError("actions sync takes FILE EXPORT.csv, or --log EXPORT.csv for every "
+                         "post-mortem in the sessions folder")
+    now = datetime.now(timezone.utc)
+    sessions: dict[str, Session] = {}
+    if args.log:
+        log = _log(args)
+        try:
+            held = sorted({row.path for row in log.actions(now)})
+        finally:
+            log.close()
+        for name in held:
+            try:
+                sessions[name] = read_snapshot(Path(name))
+            except SessionFileError as err:
+                print(f"unreadable, its actions not synced: {one_line(str(err))}",
+                      file=sys.stderr)
+    else:
+        path = locations.resolve_session_path(args.paths[0],
+                                              locations.sessions_dir(args.sessions_dir))
+        sessions[str(path)] = read_snapshot(path)  # reported before the export is read
+    source = Path(args.paths[-1])
+    try:
+        text = read_regular(source, 64 * 1024 * 1024, "a tracker export").decode("utf-8-sig")
+        if args.log:
+            plans, unmatched = plan_log_sync(text, str(source), sessions, now)
+        else:
+            ((name, session),) = sessions.items()
+            plan = plan_sync(text, str(source), session, now)
+            plans, unmatched = {name: plan}, plan.unmatched
+    except UnicodeDecodeError as err:
+        raise UsageError(f"{source}: not UTF-8 text ({err.reason} at byte {err.start}); "
+                         "export the CSV as UTF-8") from None
+    except SyncRefused as err:
+        raise UsageError(str(err)) from None
+    for line in unmatched:
+        print(line, file=sys.stderr)
+    for name, plan in plans.items():
+        if not plan.changes:
+            continue
+        store = _open_for_edit(Path(name))
+        try:
+            current = {a.id: a for a in store.session.actions}
+            store.edit(*(op for change in plan.changes for op in status_ops(
+                current.get(change.action.id, change.action), change.status, change.at,
+                change.note)))
+        finally:
+            _finish(store)
+    changed = unchanged = 0
+    for name, plan in plans.items():
+        where = f" in {name}" if args.log else ""
+        for change in plan.changes:
+            print(one_line(f"{change.action.id}{where}: {change.action.status} -> "
+                           f"{change.status} ({change.note})"))
+        for line in plan.unchanged:
+            print(one_line(line + where))
+        changed, unchanged = changed + len(plan.changes), unchanged + len(plan.unchanged)
+    print(f"{changed} changed, {unchanged} as they were, {len(unmatched)} "
+          f"row{'s' if len(unmatched) != 1 else ''} not matched")
+    return 0
+
+
 def cmd_open(args: argparse.Namespace) -> int:
     return _run_console(_session_path(args), args, role="facilitator")
 
@@ -505,17 +599,31 @@ def cmd_export(args: argparse.Namespace) -> int:
     from pmconsole import exporters
 
     path = _session_path(args)
+    form = exporters.FORMATS[args.format]
+    if args.tracker and not form.trackers:
+        raise UsageError(f"--for {args.tracker}: only csv is shaped for a tracker")
+    if (args.label or args.milestone) and args.format != "gh":
+        raise UsageError("--label and --milestone are for --format gh")
     session = _looked_at(path)
+    shaped = dict(tracker=args.tracker, labels=tuple(args.label), milestone=args.milestone)
+    if args.tracker:
+        from pmconsole.exporters.trackers import TRACKERS, unmapped_owners
+
+        field = TRACKERS[args.tracker].owner_field  # the roster's email or handle
+        for owner in unmapped_owners(session, args.tracker):
+            print(f"{owner}: no {field} on the roster for {args.tracker}; named in the "
+                  "description only", file=sys.stderr)
     blocked = exporters.one_page_blocks(session)
     if blocked and not args.force:
         first = blocked[0]
         raise Refused(f"{first.rule}: {first.message} — {first.hint} (or export with --force)")
     if args.output == "-":  # as Unix tools take it: the standard output, UTF-8 as the files
         sys.stdout.flush()
-        sys.stdout.buffer.write(exporters.export(session, args.format).encode("utf-8"))
+        sys.stdout.buffer.write(exporters.export(session, args.format, **shaped).encode("utf-8"))
         sys.stdout.buffer.flush()
         return 0
-    out = Path(args.output) if args.output else exporters.default_output(path, args.format)
+    out = (Path(args.output) if args.output
+           else exporters.default_output(path, args.format, args.tracker))
     if out.resolve() == path.resolve():
         raise UsageError(f"{out}: that is the session file itself; choose another name")
     if ".pmlog" in out.resolve().name:
@@ -527,7 +635,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         raise UsageError(f"{out}: cannot write: {err.strerror or err}") from None
     if taken and not args.force:
         raise UsageError(f"{out}: already exists; use --force to replace it")
-    text = exporters.export(session, args.format)
+    previous = exporters.previous_export(out, args.format) if taken else None
+    text = exporters.export(session, args.format, previous=previous, **shaped)
     try:
         atomic_write(out, text.encode("utf-8"))
     except OSError as err:
@@ -668,9 +777,16 @@ def build_parser(only: str | None = None) -> Parser:
                             "on a terminal, import them when you say yes")
 
     if wanted("export"):
+        from pmconsole import exporters
+
         p = command("export", cmd_export, "the one-page summary, actions and calendar")
         p.add_argument("file", metavar="FILE")
-        p.add_argument("--format", required=True, choices=["md", "html", "json", "ics", "csv"])
+        p.add_argument("--format", required=True, choices=list(exporters.FORMATS))
+        p.add_argument("--for", dest="tracker", choices=exporters.FORMATS["csv"].trackers,
+                       help="csv: the columns, dates and status words of this tracker's importer")
+        p.add_argument("--label", action="append", default=[], metavar="LABEL",
+                       help="gh: a label for every issue (again for more)")
+        p.add_argument("--milestone", metavar="NAME", help="gh: the milestone of every issue")
         p.add_argument("-o", "--output", metavar="OUT",
                        help="where to write (default: beside FILE; - prints it)")
         p.add_argument("--force", action="store_true",
@@ -700,9 +816,11 @@ def build_parser(only: str | None = None) -> Parser:
     if wanted("new"):
         p = command("new", cmd_new, "create a new session file")
         p.add_argument("file", metavar="FILE")
-        p.add_argument("--title", required=True)
-        p.add_argument("--incident-start", required=True, metavar="TS")
-        p.add_argument("--incident-end", required=True, metavar="TS")
+        p.add_argument("--title", help="required unless --from-json")
+        p.add_argument("--incident-start", metavar="TS", help="required unless --from-json")
+        p.add_argument("--incident-end", metavar="TS", help="required unless --from-json")
+        p.add_argument("--from-json", metavar="EXPORT.json",
+                       help="the whole session from a JSON export (`export --format json`)")
         p.add_argument("--detected", metavar="TS")
         p.add_argument("--mitigated", metavar="TS")
         p.add_argument("--meeting", metavar="TS")
@@ -780,6 +898,14 @@ def build_parser(only: str | None = None) -> Parser:
                        help="open actions due within DAYS")
         p.add_argument("--json", action="store_true")
         p.add_argument("--now", metavar="TS", help="the time to review at (reproducible)")
+        ssub = p.add_subparsers(dest="actions_command", parser_class=Parser, metavar="ACTION")
+        p = parser_for(ssub, "sync", cmd_actions_sync, "status back from an issue tracker",
+                       "read a tracker's CSV export of the tickets made from FILE's actions "
+                       "and record each ticket's status change in its action's history")
+        p.add_argument("paths", nargs="+", metavar="[FILE] EXPORT.csv",
+                       help="the session, then the tracker's CSV export")
+        p.add_argument("--log", action="store_true",
+                       help="every post-mortem in the sessions folder (give only EXPORT.csv)")
     return parser
 
 

@@ -9,6 +9,7 @@ All times are timezone-aware and kept in UTC; display converts to the incident's
 Never import Textual here: the command line, scripts and tests use this without a screen.
 """
 
+import re
 import secrets
 from operator import attrgetter
 from datetime import date, datetime, timedelta, timezone
@@ -123,6 +124,29 @@ Text = Annotated[str, AfterValidator(clean_text)]
 Day = Annotated[date, AfterValidator(plausible_date)]
 
 
+# An e-mail address as trackers and calendars take it: one "@", a dot in the domain, nothing that
+# would end a CSV cell, an iCalendar parameter or a shell word.
+_EMAIL = re.compile(r"[^@\s\"'<>;:,()\[\]\\]+@[^@\s\"'<>;:,()\[\]\\]+\.[^@\s\"'<>;:,()\[\]\\]+")
+# A tracker login (GitHub, GitLab, Linear, a Jira user name): letters, digits, ".", "_", "-".
+_HANDLE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,98}")
+
+
+def _email(value: str) -> str:
+    if not _EMAIL.fullmatch(value):
+        raise ValueError("not an e-mail address such as name@example.com")
+    return value
+
+
+def _handle(value: str) -> str:
+    if not _HANDLE.fullmatch(value):
+        raise ValueError("a tracker login is letters, digits, '.', '_' and '-', without '@'")
+    return value
+
+
+Email = Annotated[str, AfterValidator(_email)]
+Handle = Annotated[str, AfterValidator(_handle)]
+
+
 def no_items() -> list:
     """A new empty list, the default of every list field. A function of ours rather than
     ``list``: pydantic reads a default factory's signature when it builds the model, and for a
@@ -200,6 +224,9 @@ class Participant(Record):
     role: Text = ""
     seniority: Seniority = "mid"
     involved: bool = False
+    # What issue trackers and calendars know the person by; both optional.
+    email: Email | None = None
+    handle: Handle | None = None  # a login, without "@"
 
 
 class LearningQuestion(Record):

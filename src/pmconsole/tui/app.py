@@ -661,15 +661,12 @@ class PmConsole(App[int]):
         yield SystemCommand(
             "Blame pause", "Pause (or resume) the whole meeting", console.action_pause
         )
-        for fmt, what in (
-            ("md", "Markdown one-page summary"),
-            ("html", "HTML summary with the timeline drawn"),
-            ("json", "JSON of the whole session"),
-            ("ics", "iCalendar: meeting, follow-up review, due dates"),
-            ("csv", "CSV of the action items for an issue tracker"),
-        ):
+        from pmconsole.exporters import FORMATS
+
+        for form in FORMATS.values():
             yield SystemCommand(
-                f"Export {fmt.upper()}", what, lambda f=fmt: console.export(f)
+                f"Export {form.name.upper()}", form.description[:1].upper() + form.description[1:],
+                lambda f=form.name: console.export(f),
             )
 
     def console_screen(self):

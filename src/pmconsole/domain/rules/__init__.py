@@ -21,8 +21,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timezone
 
-# The exporters and their tests read these two from here.
-from pmconsole.domain.method import OPEN_LIMIT, PAGE_WORDS  # noqa: F401
 from pmconsole.domain.model import Session
 # Each step's module registers its rules as it is imported.
 from pmconsole.domain.rules import (  # noqa: F401
@@ -62,7 +60,7 @@ from pmconsole.domain.rules.schedule import meeting_timing, next_note_taker, sin
 from pmconsole.domain.rules.wrapup import review_outside_window
 
 __all__ = [
-    "ADVANCE_GUARDS", "MEASURABLE_QUESTION_HINT", "OPEN_LIMIT", "PAGE_WORDS", "RULES", "RULE_STEPS",
+    "ADVANCE_GUARDS", "MEASURABLE_QUESTION_HINT", "RULES", "RULE_STEPS",
     "SEVERITIES", "Finding", "LogFacts", "PastSession", "Rule", "SpeakerPlan",
     "blame_phrases", "blocks", "check", "check_new_action", "evidence_late",
     "facts_one_page", "findings_for_step", "followup_review_date", "is_measurable",

@@ -283,7 +283,9 @@ class ConsoleScreen(InConsole, AwaitsFocus, Screen):
             return
         out = exporters.default_output(store.path, fmt)
         try:
-            atomic_write(out, exporters.export(store.session, fmt).encode("utf-8"))
+            previous = exporters.previous_export(out, fmt)
+            text = exporters.export(store.session, fmt, previous=previous)
+            atomic_write(out, text.encode("utf-8"))
         except OSError as err:
             self.notify(f"{out}: {err.strerror or err}", title="Not exported", severity="error",
                         markup=False)

@@ -15,6 +15,7 @@ from textual.widgets import Input, Static
 from pmconsole.domain import rules
 from pmconsole.domain.method import FOLLOWUP, FOLLOWUP_DAYS
 from pmconsole.domain.model import counted
+from pmconsole.exporters import FORMATS
 from pmconsole.tui.widgets.fields import BoundInput, FieldRef, format_tags, parse_day, parse_tags
 from pmconsole.tui.widgets.related import RelatedList
 from pmconsole.tui.widgets import show_text
@@ -27,11 +28,8 @@ class WrapUpStep(StepView, can_focus=True):  # focused itself: see take_focus
     step = 8
 
     BINDINGS = [
-        Binding("m", "export('md')", "Markdown", id="wrapup.md", show=False),
-        Binding("h", "export('html')", "HTML", id="wrapup.html", show=False),
-        Binding("j", "export('json')", "JSON", id="wrapup.json", show=False),
-        Binding("i", "export('ics')", "Calendar", id="wrapup.ics", show=False),
-        Binding("c", "export('csv')", "Actions CSV", id="wrapup.csv", show=False),
+        Binding(f.key, f"export('{f.name}')", f.label, id=f"wrapup.{f.name}", show=False)
+        for f in FORMATS.values()
     ]
 
     DEFAULT_CSS = """
@@ -59,10 +57,9 @@ class WrapUpStep(StepView, can_focus=True):  # focused itself: see take_focus
         yield Static("Anonymous feedback", classes="section")
         yield Static("", id="feedback", markup=False)
         yield Static("After the meeting", classes="section")
+        exports = " · ".join(f"{f.key} {f.description}" for f in FORMATS.values())
         yield Static(
-            "Export, written beside the session file: m the one-page summary (Markdown) · "
-            "h HTML with the timeline drawn · j JSON · i calendar (meeting, follow-up review, "
-            "due dates) · c the actions as CSV for an issue tracker (also in Ctrl+P). In a field, "
+            f"Export, written beside the session file: {exports} (also in Ctrl+P). In a field, "
             "Enter saves it and gives these keys back.\n"
             "Anonymous feedback: each participant runs `pmconsole feedback FILE` in a terminal "
             "before leaving.",
@@ -70,7 +67,7 @@ class WrapUpStep(StepView, can_focus=True):  # focused itself: see take_focus
         )
 
     def take_focus(self) -> None:
-        # The view itself, not the tags field: m, h, j, i and c export at once.
+        # The view itself, not the tags field: the export keys work at once.
         self.focus()
 
     @on(Input.Submitted)
