@@ -405,6 +405,30 @@ def cmd_log_search(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_log_stats(args: argparse.Namespace) -> int:
+    from pmconsole.domain.trends import describe, select, trends
+    from pmconsole.storage.log_index import LogQueryError, parse_since
+    from pmconsole.storage.log_sessions import read_log
+
+    now = parse_timestamp(args.now, "--now") if args.now else datetime.now(timezone.utc)
+    try:
+        since = parse_since(args.since, now) if args.since else None
+    except LogQueryError as err:
+        raise UsageError(str(err)) from None
+    folder = locations.sessions_dir(args.sessions_dir)
+    contents = read_log(folder)
+    chosen = select((s.session for s in contents.sessions), since=since, tags=args.tag or ())
+    figures = trends(chosen, now, [(str(p), e) for p, e in contents.unreadable])
+    if args.json:
+        print(json.dumps(figures.as_dict(), indent=2, ensure_ascii=False))
+        return 0
+    if not chosen:
+        print(_nothing_found("post-mortems", folder), file=sys.stderr)
+    for line in describe(figures):
+        print(one_line(line))
+    return 0
+
+
 def cmd_actions(args: argparse.Namespace) -> int:
     now = parse_timestamp(args.now, "--now") if args.now else datetime.now(timezone.utc)
     log = _log(args)
@@ -724,6 +748,15 @@ def build_parser(only: str | None = None) -> Parser:
         p.add_argument("--tag", action="append", metavar="T")
         p.add_argument("--since", metavar="AGE", help="6mo, 2w, 30d, 1y or a date")
         p.add_argument("--json", action="store_true")
+
+        p = parser_for(lsub, "stats", cmd_log_stats, "trends across post-mortems",
+                       "trends across post-mortems: incidents per month, time to detect, "
+                       "mitigate and resolve, the meeting's delay, actions done on time, "
+                       "conditions by category, recurring tags")
+        p.add_argument("--tag", action="append", metavar="T", help="only post-mortems with T")
+        p.add_argument("--since", metavar="AGE", help="6mo, 2w, 30d, 1y or a date")
+        p.add_argument("--json", action="store_true")
+        p.add_argument("--now", metavar="TS", help="the time to judge at (reproducible)")
 
     if wanted("actions"):
         p = command("actions", cmd_actions, "the follow-up review: actions across all post-mortems")
