@@ -24,6 +24,9 @@ CORE = [
     "pmconsole.importers",
     "pmconsole.startup",
     "pmconsole.domain.text",
+    "pmconsole.domain.trends",
+    "pmconsole.storage.log_sessions",
+    "pmconsole.publish.privacy",
 ]
 
 PROBE = """

@@ -315,6 +315,12 @@ def cmd_check(args: argparse.Namespace) -> int:
     session = _looked_at(path)
     now = parse_timestamp(args.now, "--now") if args.now else datetime.now(timezone.utc)
     findings = rules.check(session, now=now)
+    from pmconsole.publish.privacy import AllowListError, check_findings
+
+    try:
+        findings += check_findings(session, path)  # what publishing the log would refuse
+    except AllowListError as err:
+        raise UsageError(str(err)) from None
     blocked = rules.blocks(findings)
     if args.json:
         print(json.dumps([f.as_dict() for f in findings], indent=2, ensure_ascii=False))
