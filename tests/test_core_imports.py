@@ -27,6 +27,8 @@ CORE = [
     "pmconsole.domain.trends",
     "pmconsole.storage.log_sessions",
     "pmconsole.publish.privacy",
+    "pmconsole.publish.site",
+    "pmconsole.publish.charts",
 ]
 
 PROBE = """

@@ -435,6 +435,38 @@ def cmd_log_stats(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_log_publish(args: argparse.Namespace) -> int:
+    from pmconsole.publish.privacy import ALLOW_FILE, AllowListError
+    from pmconsole.publish.site import PrivacyRefused, PublishError, publish
+
+    now = parse_timestamp(args.now, "--now") if args.now else datetime.now(timezone.utc)
+    folder = locations.sessions_dir(args.sessions_dir)
+    try:
+        report = publish(folder, Path(args.out), now=now, redact=args.redact,
+                         include_feedback=args.include_feedback)
+    except (PublishError, AllowListError) as err:
+        raise UsageError(str(err)) from None
+    except PrivacyRefused as refused:
+        for finding in refused.findings:
+            print(f"pmconsole: {one_line(finding.sentence())}", file=sys.stderr)
+        raise Refused(
+            f"privacy: {len(refused.findings)} secret(s) or personal data found, listed above; "
+            f"nothing was published. Remove them, allow reviewed ones in {folder / ALLOW_FILE}, "
+            "or publish with --redact to mask them"
+        ) from None
+    for name, error in report.unreadable:
+        print(f"unreadable, not published: {one_line(error)}", file=sys.stderr)
+    if report.redacted:
+        print(f"{report.redacted} post-mortem(s) published with secrets or personal data masked",
+              file=sys.stderr)
+    print(one_line(
+        f"published {len(report.rebuilt) + report.kept} post-mortem(s) to {report.out}: "
+        f"{len(report.rebuilt)} page(s) built, {report.kept} unchanged"
+        + (f", {len(report.removed)} file(s) removed" if report.removed else "")
+    ))
+    return 0
+
+
 def cmd_actions(args: argparse.Namespace) -> int:
     now = parse_timestamp(args.now, "--now") if args.now else datetime.now(timezone.utc)
     log = _log(args)
@@ -755,6 +787,17 @@ def build_parser(only: str | None = None) -> Parser:
         p.add_argument("--since", metavar="AGE", help="6mo, 2w, 30d, 1y or a date")
         p.add_argument("--json", action="store_true")
 
+        p = parser_for(lsub, "publish", cmd_log_publish, "the log as a static, searchable site",
+                       "write the log as a static site with full-text search (Pagefind) into "
+                       "OUT, for any static host; only changed post-mortems are built again. "
+                       "Refused while a secret or personal data is found that the allow-list "
+                       "(docs/publishing.md) does not cover")
+        p.add_argument("out", metavar="OUT", help="the site's folder (new, or published before)")
+        p.add_argument("--redact", action="store_true",
+                       help="publish with secrets and personal data masked instead of refusing")
+        p.add_argument("--include-feedback", action="store_true",
+                       help="publish the anonymous feedback too (left out unless asked for)")
+        p.add_argument("--now", metavar="TS", help="the time to judge overdue actions at")
         p = parser_for(lsub, "stats", cmd_log_stats, "trends across post-mortems",
                        "trends across post-mortems: incidents per month, time to detect, "
                        "mitigate and resolve, the meeting's delay, actions done on time, "

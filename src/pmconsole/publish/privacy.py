@@ -251,13 +251,19 @@ def scan_session(
     return findings
 
 
-def redacted(session: Session, *, include_feedback: bool = True) -> Session:
-    """The session with every secret and piece of personal data masked as MASK."""
+def redacted(
+    session: Session, path: Path | str = "", *, include_feedback: bool = True,
+    allowed: list[Allowed] = (),
+) -> Session:
+    """The session with every secret and piece of personal data masked as MASK, but for what
+    the allow-list allows."""
     dump, places = session_texts(session, include_feedback=include_feedback)
-    for _, _, container, key in places:
+    for record, field, container, key in places:
         text = container[key]
-        for _, _, start, end in reversed(find_in_text(text)):
-            text = text[:start] + MASK + text[end:]
+        for kind, category, start, end in reversed(find_in_text(text)):
+            found = PrivacyFinding(str(path), record, field, kind, category, text[start:end])
+            if not any(a.covers(found) for a in allowed):
+                text = text[:start] + MASK + text[end:]
         container[key] = text
     return Session.model_validate(dump)
 

@@ -1,0 +1,472 @@
+"""`pmconsole log publish OUT`: the post-mortem log as a static site any static host serves.
+
+OUT holds an index (with the unreadable session files listed), one page per post-mortem, a page
+per tag, severity, team and month (the filters, readable with JavaScript off), a trends page
+with inline SVG charts, and Pagefind's search index (its binary, from the `pagefind[bin]`
+package, is run over OUT once the pages are written). Nothing loads from elsewhere.
+
+Incremental: OUT keeps a manifest (MANIFEST) of what each post-mortem page was built from; a
+page is rendered again only when that changes (its session, its related post-mortems, the
+templates). The small pages (index, filters, trends) are rendered each time and written only
+when they differ.
+
+Safe by construction: every page is a Jinja2 template with autoescape on; every file name is
+made from a slug of [a-z0-9-]; nothing is written outside OUT, nor through a link planted in
+it; OUT is refused when it is not a folder this command made (or an empty one). Before
+anything is written every text is scanned (privacy.py): a finding not on the allow-list
+refuses the publish, or is masked with ``redact``. Anonymous feedback is left out unless
+``include_feedback``.
+
+Never import Textual here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import stat
+import subprocess
+from dataclasses import dataclass, field
+from datetime import datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from pmconsole.domain.model import (
+    SEVERITY_LEVELS, STEP_NAMES, WRAP_UP, Session, format_duration,
+)
+from pmconsole.domain.rules import followup_review_date
+from pmconsole.domain.trends import DELAY_BANDS, DURATIONS, Trends, month_of, trends
+from pmconsole.publish import charts
+from pmconsole.publish.privacy import (
+    ALLOW_FILE, PrivacyFinding, not_allowed, read_allow_list, redacted, scan_session,
+)
+from pmconsole.storage.log_sessions import read_log
+from pmconsole.storage.session_store import atomic_write
+
+BUILD_VERSION = 1  # raise it when the pages change in a way the templates' hash does not show
+MANIFEST = ".pmconsole-site.json"
+TEAM_PREFIX = "team:"  # a tag "team:payments" names the team that held the post-mortem
+RELATED_LIMIT = 5
+SITE_TITLE = "Post-mortem log"
+STATIC = ("site.css", "search.js")
+_STOPWORDS = frozenset("with from after before during into that this their have when were".split())
+
+
+class PublishError(Exception):
+    """OUT cannot be written, or the search index cannot be built: the text says why."""
+
+
+class PrivacyRefused(Exception):
+    """Secrets or personal data found that no allow-list entry covers."""
+
+    def __init__(self, findings: list[PrivacyFinding]) -> None:
+        self.findings = findings
+        super().__init__(f"{len(findings)} finding(s)")
+
+
+@dataclass
+class PublishReport:
+    out: Path
+    rebuilt: list[str] = field(default_factory=list)  # session file names whose page was built
+    kept: int = 0  # post-mortem pages that had not changed
+    removed: list[str] = field(default_factory=list)  # files of OUT no longer part of the site
+    unreadable: list[tuple[str, str]] = field(default_factory=list)
+    redacted: int = 0  # sessions published with matches masked
+
+
+def slug(text: str) -> str:
+    """A file name of [a-z0-9-] for any text; a text that is not already one gets a few hex
+    digits of its hash, so two texts never share a name ("A" and "a", "c++" and "c")."""
+    plain = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60]
+    if plain == text and plain:
+        return plain
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:6]
+    return f"{plain}-{digest}" if plain else digest
+
+
+# -- what a page shows ---------------------------------------------------------------------------
+
+
+def _paragraphs(text: str) -> list[str]:
+    return [" ".join(p.split()) for p in re.split(r"\n\s*\n", text) if p.strip()]
+
+
+def _when(session: Session, moment: datetime | None) -> str:
+    return session.local(moment).strftime("%Y-%m-%d %H:%M") if moment else "not set"
+
+
+def _tag_link(tag: str) -> dict:
+    if tag.startswith(TEAM_PREFIX):
+        return {"name": tag.removeprefix(TEAM_PREFIX), "href": f"teams/{slug(tag)}.html"}
+    return {"name": tag, "href": f"tags/{slug(tag)}.html"}
+
+
+def _entry(name: str, session: Session, now: datetime) -> dict:
+    """What the lists show of one post-mortem."""
+    inc = session.incident
+    return {
+        "file": name,
+        "slug": slug(Path(name).stem),
+        "title": inc.title or "Untitled incident",
+        "severity": inc.severity,
+        "started": _when(session, inc.started_at)[:10],
+        "started_at": inc.started_at.isoformat(),
+        "month": month_of(session),
+        "tags": [_tag_link(t) for t in inc.tags if not t.startswith(TEAM_PREFIX)],
+        "teams": [t for t in inc.tags if t.startswith(TEAM_PREFIX)],
+        "open_actions": len(session.open_actions()),
+    }
+
+
+def _page_view(entry: dict, session: Session, now: datetime, include_feedback: bool) -> dict:
+    """Everything one post-mortem page shows, but its timeline drawing (made only when the
+    page is built)."""
+    inc = session.incident
+    today = session.local(now).date()
+    events = [
+        {"time": _when(session, e.at), "kind": e.kind, "text": e.text, "basis": e.basis,
+         "major": e.major, "source": e.source}
+        for e in session.sorted_timeline()
+    ]
+    groups: dict[str, list[str]] = {}
+    for f in session.factors:
+        groups.setdefault(f.category or "uncategorised", []).append(f.text)
+    actions = []
+    for a in session.actions:
+        overdue = (today - a.due).days if a.status == "open" and a.due and a.due < today else 0
+        actions.append({
+            "title": a.title, "description": a.description, "owner": a.owner,
+            "due": a.due.isoformat() if a.due else "", "criterion": a.criterion,
+            "status": a.status, "overdue": overdue,
+            "history": [{"day": _when(session, h.at)[:10], "status": h.status, "note": h.note}
+                        for h in a.history],
+        })
+    review = followup_review_date(session)
+    teams = entry["teams"]
+    return {
+        **entry,
+        "team": _tag_link(teams[0]) if teams else None,
+        "started_day": entry["started"],
+        "year": entry["started"][:4],
+        "span": f"{_when(session, inc.started_at)} to {_when(session, inc.resolved_at)}",
+        "zone": inc.timezone,
+        "meeting": _when(session, session.meeting.scheduled_at),
+        "question": _paragraphs(session.question.text),
+        "summary": _paragraphs(session.summary),
+        "durations": [(k, format_duration(v)) for k, v in session.durations().items()],
+        "events": events,
+        "factors": sorted(groups.items()),
+        "actions": actions,
+        "notes": [(_step_name(n.id), _paragraphs(n.text))
+                  for n in sorted(session.notes, key=lambda n: n.id) if n.text.strip()],
+        "followup": (f"Follow-up review of the actions: {review.isoformat()}." if review
+                     else "No follow-up review is set."),
+        "feedback": [f.model_dump(include={"rating", "comment", "unsaid"})
+                     for f in session.feedback] if include_feedback else None,
+    }
+
+
+def _step_name(step_id: str) -> str:
+    number = int(step_id) if step_id.isdigit() else 0
+    if 1 <= number <= len(STEP_NAMES):
+        return f"Step {number}: {STEP_NAMES[number - 1]}"
+    return "Wrap-up" if number == WRAP_UP else f"Step {step_id}"
+
+
+def _title_words(title: str) -> set[str]:
+    return {w for w in re.findall(r"[^\W\d_]{4,}", title.lower()) if w not in _STOPWORDS}
+
+
+def related(entries: list[dict], sessions: dict[str, Session]) -> dict[str, list[dict]]:
+    """For each post-mortem, the others that share tags or title words, most shared first."""
+    tags = {e["file"]: set(sessions[e["file"]].incident.tags) for e in entries}
+    words = {e["file"]: _title_words(e["title"]) for e in entries}
+    result = {}
+    for e in entries:
+        scored = []
+        for other in entries:
+            if other["file"] == e["file"]:
+                continue
+            shared_tags = tags[e["file"]] & tags[other["file"]]
+            shared_words = words[e["file"]] & words[other["file"]]
+            score = 2 * len(shared_tags) + len(shared_words)
+            if score:
+                why = ", ".join([*(f"#{t}" for t in sorted(shared_tags)), *sorted(shared_words)])
+                scored.append((-score, other["started_at"], other, why))
+        scored.sort(key=lambda s: s[1], reverse=True)  # newest first among equals
+        scored.sort(key=lambda s: s[0])
+        result[e["file"]] = [
+            {"slug": o["slug"], "title": o["title"], "started": o["started"], "why": why}
+            for _, _, o, why in scored[:RELATED_LIMIT]
+        ]
+    return result
+
+
+def trend_charts(t: Trends) -> list[dict]:
+    months = list(t.by_month)
+    return [
+        {"title": "Incidents per month, by severity",
+         "svg": charts.column_groups("Incidents per month by severity", months,
+                                     {s: [t.by_month[m][s] for m in months]
+                                      for s in SEVERITY_LEVELS}, stacked=True),
+         "caption": "Stacked from the bottom in the legend's order; the total is written above."},
+        {"title": "Median time from the incident's start, by month (minutes)",
+         "svg": charts.column_groups(
+             "Median minutes to detect, mitigate and resolve by month",
+             months, {f"to {d}": [t.durations_by_month[m][d].median for m in months]
+                      for d in DURATIONS}),
+         "caption": "Overall: " + "; ".join(
+             f"to {d} median {format_minutes(t.durations[d].median)}, 90th percentile "
+             f"{format_minutes(t.durations[d].p90)}" for d in DURATIONS) + "."},
+        {"title": "When the meeting was held (the method: 48-72 h after the incident ended)",
+         "svg": charts.horizontal_bars("Meetings by delay", [
+             (label, t.meeting_delay.get(band, 0)) for band, label in zip(DELAY_BANDS, (
+                 "before 48 h", "within 48-72 h", "72 h to 7 days", "after 7 days",
+                 "not scheduled"))]),
+         "caption": ""},
+        {"title": "Actions by state",
+         "svg": charts.horizontal_bars("Actions by state", [
+             ("done on time", t.actions.done_on_time), ("done late", t.actions.done_late),
+             ("open", t.actions.open), ("overdue", t.actions.overdue),
+             ("dropped", t.actions.dropped)]),
+         "caption": ""},
+        {"title": "Contributing conditions by category",
+         "svg": charts.horizontal_bars("Conditions by category", list(t.conditions.items())),
+         "caption": ""},
+    ]
+
+
+def format_minutes(value: float | None) -> str:
+    if value is None:
+        return "—"
+    from datetime import timedelta
+
+    return format_duration(timedelta(minutes=value))
+
+
+# -- writing ---------------------------------------------------------------------------------------
+
+
+class _Out:
+    """OUT, written only inside itself, a page at a time, and never through a link."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.written: set[str] = set()
+
+    def folder(self, rel: str) -> Path:
+        path = self.root
+        for part in Path(rel).parts:
+            path = path / part
+            try:
+                mode = os.lstat(path).st_mode
+            except FileNotFoundError:
+                path.mkdir(mode=0o755)
+                continue
+            if not stat.S_ISDIR(mode):
+                raise PublishError(f"{path}: not a folder (a link?); pmconsole writes only "
+                                   "inside OUT; remove it and publish again")
+        return path
+
+    def write(self, rel: str, data: bytes) -> bool:
+        """Write OUT/rel unless it already holds ``data``; True when written."""
+        self.written.add(rel)
+        parent = self.folder(str(Path(rel).parent)) if Path(rel).parent != Path(".") else self.root
+        path = parent / Path(rel).name
+        try:
+            if stat.S_ISREG(os.lstat(path).st_mode) and path.read_bytes() == data:
+                return False
+        except FileNotFoundError:
+            pass
+        atomic_write(path, data)  # replaces a link at the name itself, never its target
+        os.chmod(path, 0o644)  # a site is published to be read: by the web server too
+        return True
+
+
+def _check_out(out: Path, folder: Path) -> None:
+    try:
+        out_real, folder_real = out.resolve(), folder.resolve()
+    except (OSError, RuntimeError) as err:
+        raise PublishError(f"{out}: {err}") from None
+    if out_real == folder_real or folder_real in out_real.parents:
+        raise PublishError(f"{out}: inside the sessions folder; publish to a folder outside it")
+    if out_real in folder_real.parents:
+        raise PublishError(f"{out}: holds the sessions folder, which would be published raw; "
+                           "publish to a folder beside it")
+    if (out.exists() or out.is_symlink()) and not out.is_dir():
+        raise PublishError(f"{out}: exists and is not a folder")
+    if out.is_dir() and any(out.iterdir()) and not (out / MANIFEST).is_file():
+        raise PublishError(f"{out}: a folder pmconsole did not publish into, and not empty; "
+                           "choose a new or empty folder (nothing was written)")
+
+
+def _template_hash(env) -> str:
+    digest = hashlib.sha256(str(BUILD_VERSION).encode())
+    for name in sorted(env.list_templates()):
+        digest.update(name.encode())
+        digest.update(env.loader.get_source(env, name)[0].encode("utf-8"))
+    return digest.hexdigest()
+
+
+def _environment():
+    from jinja2 import Environment, PackageLoader, StrictUndefined
+
+    return Environment(
+        loader=PackageLoader("pmconsole.publish", "templates"),
+        autoescape=True,  # every user string escaped, in every template
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+    )
+
+
+def publish(
+    folder: Path,
+    out: Path,
+    *,
+    now: datetime,
+    redact: bool = False,
+    include_feedback: bool = False,
+    search_index: bool = True,
+) -> PublishReport:
+    """Publish the log of ``folder`` into ``out``. Raises PrivacyRefused (nothing written)
+    or PublishError."""
+    from markupsafe import Markup
+
+    folder, out = Path(folder), Path(out)
+    _check_out(out, folder)
+    contents = read_log(folder)
+    allowed = read_allow_list(folder / ALLOW_FILE)
+    report = PublishReport(out=out)
+    report.unreadable = [(p.name, e.replace(f"{folder}{os.sep}", "")) for p, e in contents.unreadable]
+
+    published: dict[str, Session] = {}
+    refused: list[PrivacyFinding] = []
+    for logged in contents.sessions:
+        found = not_allowed(
+            scan_session(logged.session, logged.path, include_feedback=include_feedback), allowed
+        )
+        session = logged.session
+        if found and redact:
+            session = redacted(session, logged.path, include_feedback=include_feedback,
+                               allowed=allowed)
+            report.redacted += 1
+        refused += found
+        published[logged.path.name] = session
+    if refused and not redact:
+        raise PrivacyRefused(refused)
+
+    env = _environment()
+    templates = _template_hash(env)
+    try:
+        manifest = json.loads((out / MANIFEST).read_text("utf-8"))
+        if manifest.get("templates") != templates:
+            manifest = {}
+    except (OSError, ValueError):
+        manifest = {}
+    old_pages: dict[str, str] = manifest.get("pages", {})
+    old_files: list[str] = manifest.get("files", [])
+
+    out.mkdir(mode=0o755, parents=True, exist_ok=True)
+    site = _Out(out)
+    entries = sorted((_entry(name, s, now) for name, s in published.items()),
+                     key=lambda e: e["started_at"], reverse=True)
+    links = related(entries, published)
+    common = {"site_title": SITE_TITLE}
+
+    pages: dict[str, str] = {}
+    for e in entries:
+        session = published[e["file"]]
+        view = _page_view(e, session, now, include_feedback)
+        key = hashlib.sha256(json.dumps(
+            [templates, view, links[e["file"]], redact, include_feedback], default=str,
+            sort_keys=True,
+        ).encode("utf-8")).hexdigest()
+        rel = f"pm/{e['slug']}.html"
+        pages[e["file"]] = key
+        if old_pages.get(e["file"]) == key and (out / rel).is_file():
+            site.written.add(rel)
+            report.kept += 1
+            continue
+        from pmconsole.exporters import timeline_svg  # escapes every text it draws
+
+        view["timeline_svg"] = Markup(timeline_svg(session))
+        html = env.get_template("postmortem.html").render(
+            pm=view, related=links[e["file"]], root="../", **common)
+        site.write(rel, html.encode("utf-8"))
+        report.rebuilt.append(e["file"])
+
+    def listing(rel: str, heading: str, items: list[dict]) -> None:
+        html = env.get_template("listing.html").render(
+            heading=heading, items=items, root="../", **common)
+        site.write(rel, html.encode("utf-8"))
+
+    def grouped(key_of) -> dict[str, list[dict]]:
+        groups: dict[str, list[dict]] = {}
+        for e in entries:
+            for k in key_of(e):
+                groups.setdefault(k, []).append(e)
+        return groups
+
+    filters: dict[str, list[dict]] = {}
+    for kind, key_of, heading, folder_name in (
+        ("severities", lambda e: [e["severity"]], "Severity {}", "severity"),
+        ("tags", lambda e: [t["name"] for t in e["tags"]], "Tag: {}", "tags"),
+        ("teams", lambda e: e["teams"], "Team: {}", "teams"),
+        ("months", lambda e: [e["month"]], "Incidents of {}", "months"),
+    ):
+        groups = grouped(key_of)
+        order = sorted(groups, reverse=kind == "months")
+        filters[kind] = []
+        for name in order:
+            file_name = name if kind == "severities" else slug(name)
+            shown = name.removeprefix(TEAM_PREFIX)
+            listing(f"{folder_name}/{file_name}.html", heading.format(shown), groups[name])
+            filters[kind].append({"name": shown, "count": len(groups[name]),
+                                  "href": f"{folder_name}/{file_name}.html"})
+
+    index = env.get_template("index.html").render(
+        items=entries, count=len(entries), since=None, unreadable=report.unreadable,
+        root="", **filters, **common)
+    site.write("index.html", index.encode("utf-8"))
+    figures = trends(published.values(), now, report.unreadable)
+    page = env.get_template("trends.html").render(
+        t=figures, charts=[{**c, "svg": Markup(c["svg"])} for c in trend_charts(figures)],
+        root="", **common)
+    site.write("trends.html", page.encode("utf-8"))
+    for name in STATIC:
+        site.write(name, resources.files("pmconsole.publish").joinpath("static", name).read_bytes())
+
+    for rel in old_files:
+        if rel not in site.written and not Path(rel).is_absolute() and ".." not in Path(rel).parts:
+            stale = out / rel
+            if stale.is_file() or stale.is_symlink():
+                stale.unlink()
+                report.removed.append(rel)
+    site.write(MANIFEST, json.dumps(
+        {"version": BUILD_VERSION, "templates": templates, "pages": pages,
+         "files": sorted(site.written | {MANIFEST})}, indent=1, sort_keys=True,
+    ).encode("utf-8"))
+    if search_index:
+        build_search_index(out)
+    return report
+
+
+def build_search_index(out: Path) -> None:
+    """Run Pagefind's binary (shipped in the pagefind-bin wheel) over the written pages."""
+    try:
+        from pagefind_bin import get_executable
+
+        binary = str(get_executable())
+    except (ImportError, FileNotFoundError):
+        raise PublishError("the search index needs Pagefind: pip install 'pagefind[bin]'") from None
+    try:
+        done = subprocess.run([binary, "--site", str(out), "--silent"], capture_output=True,
+                              text=True, timeout=900, stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.TimeoutExpired) as err:
+        raise PublishError(f"{out}: Pagefind could not index the site: {err}") from None
+    if done.returncode != 0:
+        why = (done.stderr.strip() or done.stdout.strip() or "no reason given").splitlines()[-1]
+        raise PublishError(f"{out}: Pagefind could not index the site: {why}")
