@@ -97,7 +97,7 @@ def test_a_second_publish_builds_only_the_changed_post_mortem(log, tmp_path, mak
     kept = out / "pm" / "checkout.html"
     before = kept.stat().st_mtime_ns
     again = publish(log, out, now=NOW, search_index=False)
-    assert again.rebuilt == [] and again.kept == 4
+    assert again.rebuilt == [] and again.kept == 4 and again.removed == []
     save_session(log / "login.toml", make_session(
         incident=incident("Login slow after a certificate rotation", ["auth"], 5)))
     (log / "search.toml").unlink()

@@ -226,6 +226,10 @@ def _minutes_text(value: float | None) -> str:
     return f"{value} min" if value < 60 else f"{value // 60} h {value % 60:02d} min"
 
 
+def _days(value: float | None) -> str:
+    return "—" if value is None else f"{round(value)} days"
+
+
 def describe(t: Trends) -> list[str]:
     """The figures as plain lines for a terminal (user text in them is the caller's to clean)."""
     lines = [f"{t.incidents} post-mortems"]
@@ -254,8 +258,7 @@ def describe(t: Trends) -> list[str]:
         "Actions",
         f"  agreed {a.agreed} · done {a.done} ({a.done_on_time} on time, {a.done_late} late) · "
         f"open {a.open} · overdue {a.overdue} · dropped {a.dropped}",
-        f"  open ones agreed {age.median if age.median is not None else '—'} days ago "
-        f"(median), {age.p90 if age.p90 is not None else '—'} (90th pct)",
+        f"  open ones agreed {_days(age.median)} ago (median), {_days(age.p90)} (90th pct)",
         "",
         "Contributing conditions by category",
         "  " + " · ".join(f"{c} {n}" for c, n in t.conditions.items()),

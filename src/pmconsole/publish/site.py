@@ -439,6 +439,7 @@ def publish(
     for name in STATIC:
         site.write(name, resources.files("pmconsole.publish").joinpath("static", name).read_bytes())
 
+    site.written.add(MANIFEST)  # written last, below
     for rel in old_files:
         if rel not in site.written and not Path(rel).is_absolute() and ".." not in Path(rel).parts:
             stale = out / rel
@@ -447,7 +448,7 @@ def publish(
                 report.removed.append(rel)
     site.write(MANIFEST, json.dumps(
         {"version": BUILD_VERSION, "templates": templates, "pages": pages,
-         "files": sorted(site.written | {MANIFEST})}, indent=1, sort_keys=True,
+         "files": sorted(site.written)}, indent=1, sort_keys=True,
     ).encode("utf-8"))
     if search_index:
         build_search_index(out)
