@@ -192,3 +192,20 @@ def test_the_published_site_is_searched_in_a_browser(log, tmp_path):
                 browser.close()
     finally:
         server.shutdown()
+
+
+def test_related_post_mortems_share_tags_first_then_words_nearest_in_time_first(make_session):
+    sessions = {
+        "a.toml": make_session(incident=incident("Kafka consumer lag", ["kafka", "queue"], 30)),
+        "b.toml": make_session(incident=incident("Consumer lag again", ["other"], 20)),
+        "c.toml": make_session(incident=incident("Disk full", ["kafka"], 10)),
+        "d.toml": make_session(incident=incident("Disk slow", ["kafka"], 5)),
+        "e.toml": make_session(incident=incident("Nothing alike", ["dns"], 1)),
+    }
+    from pmconsole.publish.site import _entry, related
+
+    entries = [_entry(name, s, NOW) for name, s in sessions.items()]
+    links = related(entries, sessions)
+    assert [r["title"] for r in links["a.toml"]] == ["Disk full", "Disk slow", "Consumer lag again"]
+    assert links["a.toml"][2]["why"] == "consumer"  # "lag" is too short a word to count
+    assert links["e.toml"] == []

@@ -23,11 +23,13 @@ Never import Textual here.
 from __future__ import annotations
 
 import hashlib
+import heapq
 import json
 import os
 import re
 import stat
 import subprocess
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from datetime import datetime
 from importlib import resources
@@ -50,6 +52,7 @@ BUILD_VERSION = 1  # raise it when the pages change in a way the templates' hash
 MANIFEST = ".pmconsole-site.json"
 TEAM_PREFIX = "team:"  # a tag "team:payments" names the team that held the post-mortem
 RELATED_LIMIT = 5
+RELATED_REACH = 100  # holders of a tag or word looked at on each side in time
 SITE_TITLE = "Post-mortem log"
 STATIC = ("site.css", "search.js")
 _STOPWORDS = frozenset("with from after before during into that this their have when were".split())
@@ -181,26 +184,36 @@ def _title_words(title: str) -> set[str]:
 
 
 def related(entries: list[dict], sessions: dict[str, Session]) -> dict[str, list[dict]]:
-    """For each post-mortem, the others that share tags or title words, most shared first."""
-    tags = {e["file"]: set(sessions[e["file"]].incident.tags) for e in entries}
-    words = {e["file"]: _title_words(e["title"]) for e in entries}
+    """For each post-mortem, the others that share tags or title words, most shared first,
+    then nearest in time. Found through who holds each tag and word, and for each of those only
+    among the RELATED_REACH holders nearest in time (a tag on thousands of post-mortems would
+    otherwise make the log compare every pair)."""
+    order = sorted(entries, key=lambda e: e["started_at"])
+    place = {e["file"]: i for i, e in enumerate(order)}
+    holders: dict[str, list[int]] = {}  # "#tag" or "word" -> places of the files that have it
+    own: dict[str, set[str]] = {}
+    for i, e in enumerate(order):
+        mine = {f"#{t}" for t in sessions[e["file"]].incident.tags} | _title_words(e["title"])
+        own[e["file"]] = mine
+        for key in mine:
+            holders.setdefault(key, []).append(i)  # in time order, as `order` is
     result = {}
     for e in entries:
-        scored = []
-        for other in entries:
-            if other["file"] == e["file"]:
-                continue
-            shared_tags = tags[e["file"]] & tags[other["file"]]
-            shared_words = words[e["file"]] & words[other["file"]]
-            score = 2 * len(shared_tags) + len(shared_words)
-            if score:
-                why = ", ".join([*(f"#{t}" for t in sorted(shared_tags)), *sorted(shared_words)])
-                scored.append((-score, other["started_at"], other, why))
-        scored.sort(key=lambda s: s[1], reverse=True)  # newest first among equals
-        scored.sort(key=lambda s: s[0])
+        me = place[e["file"]]
+        score: dict[int, int] = {}
+        why: dict[int, list[str]] = {}
+        for key in own[e["file"]]:
+            places = holders[key]
+            at = bisect_left(places, me)
+            for other in places[max(0, at - RELATED_REACH):at + RELATED_REACH + 1]:
+                if other != me:
+                    score[other] = score.get(other, 0) + (2 if key.startswith("#") else 1)
+                    why.setdefault(other, []).append(key)
+        best = heapq.nlargest(RELATED_LIMIT, score, key=lambda o: (score[o], -abs(o - me), o))
         result[e["file"]] = [
-            {"slug": o["slug"], "title": o["title"], "started": o["started"], "why": why}
-            for _, _, o, why in scored[:RELATED_LIMIT]
+            {"slug": order[o]["slug"], "title": order[o]["title"], "started": order[o]["started"],
+             "why": ", ".join(sorted(why[o], key=lambda k: (not k.startswith("#"), k)))}
+            for o in best
         ]
     return result
 
