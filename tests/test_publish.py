@@ -8,7 +8,7 @@ import http.server
 import json
 import os
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta, timezone
 from pathlib import Path
 
 import pytest

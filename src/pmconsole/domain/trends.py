@@ -22,7 +22,7 @@ from datetime import date, datetime, timedelta
 from statistics import median
 from typing import Iterable, Sequence
 
-from pmconsole.domain.model import FACTOR_CATEGORIES, SEVERITY_LEVELS, Session
+from pmconsole.domain.model import FACTOR_CATEGORIES, SEVERITY_LEVELS, Session, format_duration
 from pmconsole.domain.rules import POSTPONE_LIMIT, WINDOW_EARLIEST, WINDOW_LATEST
 
 DURATIONS: tuple[str, ...] = ("detect", "mitigate", "resolve")
@@ -219,11 +219,9 @@ def _recurring(counts: Counter[str]) -> list[tuple[str, int]]:
     return sorted(((k, n) for k, n in counts.items() if n >= RECURRING), key=lambda kv: (-kv[1], kv[0]))
 
 
-def _minutes_text(value: float | None) -> str:
-    if value is None:
-        return "—"
-    value = int(round(value))
-    return f"{value} min" if value < 60 else f"{value // 60} h {value % 60:02d} min"
+def minutes_text(value: float | None) -> str:
+    """A spread's minutes as durations read everywhere: 47 min, 2 h 05 min."""
+    return "—" if value is None else format_duration(timedelta(minutes=round(value)))
 
 
 def _days(value: float | None) -> str:
@@ -240,8 +238,8 @@ def describe(t: Trends) -> list[str]:
     lines += ["", "Time from the start       median      90th pct   of"]
     for name in DURATIONS:
         s = t.durations.get(name, Spread())
-        lines.append(f"  to {name:9}             {_minutes_text(s.median):>10}  "
-                     f"{_minutes_text(s.p90):>10}   {s.count}")
+        lines.append(f"  to {name:9}             {minutes_text(s.median):>10}  "
+                     f"{minutes_text(s.p90):>10}   {s.count}")
     d = t.meeting_delay
     lines += [
         "",

@@ -34,13 +34,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
 from pmconsole.domain.model import (
     SEVERITY_LEVELS, STEP_NAMES, WRAP_UP, Session, format_duration,
 )
 from pmconsole.domain.rules import followup_review_date
-from pmconsole.domain.trends import DELAY_BANDS, DURATIONS, Trends, month_of, trends
+from pmconsole.domain.trends import (
+    DELAY_BANDS, DURATIONS, Trends, minutes_text, month_of, trends,
+)
 from pmconsole.publish import charts
 from pmconsole.publish.privacy import (
     ALLOW_FILE, PrivacyFinding, not_allowed, read_allow_list, redacted, scan_session,
@@ -232,8 +233,8 @@ def trend_charts(t: Trends) -> list[dict]:
              months, {f"to {d}": [t.durations_by_month[m][d].median for m in months]
                       for d in DURATIONS}),
          "caption": "Overall: " + "; ".join(
-             f"to {d} median {format_minutes(t.durations[d].median)}, 90th percentile "
-             f"{format_minutes(t.durations[d].p90)}" for d in DURATIONS) + "."},
+             f"to {d} median {minutes_text(t.durations[d].median)}, 90th percentile "
+             f"{minutes_text(t.durations[d].p90)}" for d in DURATIONS) + "."},
         {"title": "When the meeting was held (the method: 48-72 h after the incident ended)",
          "svg": charts.horizontal_bars("Meetings by delay", [
              (label, t.meeting_delay.get(band, 0)) for band, label in zip(DELAY_BANDS, (
@@ -250,14 +251,6 @@ def trend_charts(t: Trends) -> list[dict]:
          "svg": charts.horizontal_bars("Conditions by category", list(t.conditions.items())),
          "caption": ""},
     ]
-
-
-def format_minutes(value: float | None) -> str:
-    if value is None:
-        return "—"
-    from datetime import timedelta
-
-    return format_duration(timedelta(minutes=value))
 
 
 # -- writing ---------------------------------------------------------------------------------------
@@ -441,7 +434,7 @@ def publish(
                                   "href": f"{folder_name}/{file_name}.html"})
 
     index = env.get_template("index.html").render(
-        items=entries, count=len(entries), since=None, unreadable=report.unreadable,
+        items=entries, count=len(entries), unreadable=report.unreadable,
         root="", **filters, **common)
     site.write("index.html", index.encode("utf-8"))
     figures = trends(published.values(), now, report.unreadable)
