@@ -127,7 +127,7 @@ def test_a_secret_blocks_publish_and_is_named_or_masked(log, tmp_path, capsys, m
     assert AWS not in everything and "[redacted]" in page(out, "pm/search.html")
 
 
-def test_out_is_never_a_folder_of_something_else(log, tmp_path, capsys):
+def test_out_is_never_a_folder_of_something_else(log, tmp_path, capsys, make_session):
     foreign = tmp_path / "home"
     foreign.mkdir()
     (foreign / "notes.txt").write_text("mine")
@@ -149,6 +149,23 @@ def test_out_is_never_a_folder_of_something_else(log, tmp_path, capsys):
     (tmp_path / "site" / "trends.html").symlink_to(target)
     publish(log, tmp_path / "site", now=NOW, search_index=False)
     assert target.read_text() == "keep"
+    # A folder of OUT turned into a link: its stale pages are not removed through it, and no
+    # page is written through it.
+    away = tmp_path / "away"
+    away.mkdir()
+    (away / "checkout.html").write_text("not the site's")
+    (tmp_path / "site" / "pm" / "checkout.html").unlink()
+    (tmp_path / "site" / "pm").rename(tmp_path / "pm-old")
+    (tmp_path / "site" / "pm").symlink_to(away)
+    for session_file in log.glob("*.toml"):
+        session_file.unlink()  # every page is stale, none is written
+    report = publish(log, tmp_path / "site", now=NOW, search_index=False)
+    assert "pm/checkout.html" not in report.removed
+    assert os.listdir(away) == ["checkout.html"]
+    save_session(log / "checkout.toml", make_session())
+    code, _, err = run(capsys, "--sessions-dir", log, "log", "publish", tmp_path / "site")
+    assert code == 2 and "not a folder (a link?)" in err
+    assert os.listdir(away) == ["checkout.html"]
 
 
 CHROMIUM = "/usr/bin/chromium"

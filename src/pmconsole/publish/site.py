@@ -277,6 +277,22 @@ class _Out:
                                    "inside OUT; remove it and publish again")
         return path
 
+    def inside(self, rel: str) -> bool:
+        """Whether OUT/rel names a file of OUT itself: no `..`, and no link on the way there
+        (a manifest is only a file in OUT, which anyone may have changed)."""
+        parts = Path(rel).parts
+        if not parts or Path(rel).is_absolute() or ".." in parts:
+            return False
+        path = self.root
+        for part in parts[:-1]:
+            path = path / part
+            try:
+                if not stat.S_ISDIR(os.lstat(path).st_mode):
+                    return False
+            except OSError:
+                return False
+        return True
+
     def write(self, rel: str, data: bytes) -> bool:
         """Write OUT/rel unless it already holds ``data``; True when written."""
         self.written.add(rel)
@@ -447,7 +463,7 @@ def publish(
 
     site.written.add(MANIFEST)  # written last, below
     for rel in old_files:
-        if rel not in site.written and not Path(rel).is_absolute() and ".." not in Path(rel).parts:
+        if rel not in site.written and site.inside(rel):
             stale = out / rel
             if stale.is_file() or stale.is_symlink():
                 stale.unlink()
@@ -463,6 +479,10 @@ def publish(
 
 def build_search_index(out: Path) -> None:
     """Run Pagefind's binary (shipped in the pagefind-bin wheel) over the written pages."""
+    bundle = out / "pagefind"
+    if bundle.is_symlink() or (bundle.exists() and not bundle.is_dir()):
+        raise PublishError(f"{bundle}: not a folder (a link?); pmconsole writes only inside "
+                           "OUT; remove it and publish again")
     try:
         from pagefind_bin import get_executable
 
