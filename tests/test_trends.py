@@ -137,3 +137,43 @@ def test_log_stats_command(capsys, tmp_path):
     assert "overdue 1" in out and "unreadable, not counted" in out and "broken.toml" in out
     code, out, err = run(capsys, "--sessions-dir", folder, "log", "stats", "--since", "soon")
     assert code == 2 and "--since" in err and "Traceback" not in err
+
+
+async def test_the_trends_screen_draws_the_log_from_the_palette(tmp_path):
+    from snapshot_app import console
+    from textual_plotext import PlotextPlot
+
+    folder = tmp_path / "sessions"
+    folder.mkdir()
+    for i, session in enumerate(small_log()):
+        save_session(folder / f"pm-{i}.toml", session)
+    (folder / "broken.toml").write_text("incident = [\n")
+    app = console(None, sessions_dir=folder)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.press(*"Trends across")
+        await pilot.press("enter")
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        screen = app.screen
+        assert type(screen).__name__ == "TrendsScreen"
+        assert screen.figures is not None and screen.figures.incidents == 4
+        assert str(screen.query_one("#status").render()) == "4 post-mortems · 1 unreadable, not counted"
+        assert len(screen.query(PlotextPlot)) == 4
+        figures = str(screen.query_one("#figures").render())
+        assert "overdue" in figures and "broken.toml" in figures
+        await pilot.press("escape")
+        assert type(app.screen).__name__ != "TrendsScreen"
+
+
+def test_the_console_starts_without_the_plotting_library():
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", "import sys, pmconsole.tui.app, pmconsole.cli; "
+         "print('textual_plotext' in sys.modules, 'plotext' in sys.modules)"],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert done.stdout.split() == ["False", "False"], done.stderr
