@@ -226,3 +226,12 @@ def test_related_post_mortems_share_tags_first_then_words_nearest_in_time_first(
     assert [r["title"] for r in links["a.toml"]] == ["Disk full", "Disk slow", "Consumer lag again"]
     assert links["a.toml"][2]["why"] == "consumer"  # "lag" is too short a word to count
     assert links["e.toml"] == []
+
+
+def test_a_damaged_manifest_builds_every_page_again(log, tmp_path):
+    out = tmp_path / "site"
+    publish(log, out, now=NOW, search_index=False)
+    for damaged in ('["not", "a", "manifest"]', '{"pages": 3, "files": [7, "../x"]}', "{"):
+        (out / MANIFEST).write_text(damaged)
+        report = publish(log, out, now=NOW, search_index=False)
+        assert len(report.rebuilt) == 4 and report.removed == []

@@ -384,12 +384,13 @@ def publish(
     templates = _template_hash(env)
     try:
         manifest = json.loads((out / MANIFEST).read_text("utf-8"))
-        if manifest.get("templates") != templates:
-            manifest = {}
     except (OSError, ValueError):
+        manifest = None
+    if not isinstance(manifest, dict):  # none yet, or not one of ours: build every page
         manifest = {}
-    old_pages: dict[str, str] = manifest.get("pages", {})
-    old_files: list[str] = manifest.get("files", [])
+    old_pages = manifest.get("pages") if manifest.get("templates") == templates else None
+    old_pages = old_pages if isinstance(old_pages, dict) else {}  # new templates: all pages
+    old_files = [f for f in manifest.get("files") or [] if isinstance(f, str)]
 
     out.mkdir(mode=0o755, parents=True, exist_ok=True)
     site = _Out(out)
