@@ -275,6 +275,18 @@ def cmd_action_done(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_review(args: argparse.Namespace) -> int:
+    from pmconsole.cli_review import cmd_review as review  # its own module: the prompts
+
+    return review(args)
+
+
+def _review_help() -> str:
+    from pmconsole.cli_review import HELP
+
+    return HELP
+
+
 def cmd_followup_set(args: argparse.Namespace) -> int:
     from pmconsole.domain import rules
 
@@ -772,6 +784,21 @@ def build_parser(only: str | None = None) -> Parser:
         p.add_argument("file", metavar="FILE")
         p.add_argument("date", metavar="DATE", help="YYYY-MM-DD")
 
+    if wanted("review"):
+        p = command("review", cmd_review, "the two-week review: each action's status, a report",
+                    description="hold the two-week review: record each action's status (done, still open, "
+                    "dropped) with a note in its history, mark the review as held, and write "
+                    "the progress report beside the session",
+                    formatter_class=argparse.RawDescriptionHelpFormatter)
+        p.epilog_from = _review_help  # how to answer, and how to script it
+        p.add_argument("file", metavar="FILE", nargs="?", help="the post-mortem to review")
+        p.add_argument("--all", action="store_true", help="every open action in the log")
+        p.add_argument("--status", action="append", metavar="ID=STATE",
+                       help="done, open or dropped, without asking")
+        p.add_argument("--note", action="append", metavar="ID=TEXT",
+                       help="the note kept in the action's history")
+        p.add_argument("--now", metavar="TS", help="the time the review is held at (reproducible)")
+
     if wanted("check"):
         p = command("check", cmd_check, "run the method's rules over a session")
         p.add_argument("file", metavar="FILE")
@@ -849,7 +876,7 @@ def _first_line(err: Exception) -> str:
 # Every command build_parser knows (a test holds the two together).
 COMMAND_NAMES = frozenset({
     "open", "demo", "notes", "import", "export", "feedback", "serve", "new", "timeline",
-    "action", "followup", "check", "log", "actions",
+    "action", "followup", "check", "log", "actions", "review",
 })
 
 

@@ -10,6 +10,9 @@ from __future__ import annotations
 from html import escape
 from typing import Sequence
 
+from pmconsole.domain.model import SEVERITY_LEVELS
+from pmconsole.domain.trends import DELAY_BANDS, DURATIONS, Trends, minutes_text
+
 WIDTH = 720
 ROW = 26  # the height of one horizontal bar
 LABEL = 170  # room for the labels on the left
@@ -103,3 +106,37 @@ def column_groups(
                    f"{k + 1}. {escape(name)}</text>")
     out.append("</svg>")
     return "".join(out)
+
+
+def trend_charts(t: Trends) -> list[dict]:
+    months = list(t.by_month)
+    return [
+        {"title": "Incidents per month, by severity",
+         "svg": column_groups("Incidents per month by severity", months,
+                                     {s: [t.by_month[m][s] for m in months]
+                                      for s in SEVERITY_LEVELS}, stacked=True),
+         "caption": "Stacked from the bottom in the legend's order; the total is written above."},
+        {"title": "Median time from the incident's start, by month (minutes)",
+         "svg": column_groups(
+             "Median minutes to detect, mitigate and resolve by month",
+             months, {f"to {d}": [t.durations_by_month[m][d].median for m in months]
+                      for d in DURATIONS}),
+         "caption": "Overall: " + "; ".join(
+             f"to {d} median {minutes_text(t.durations[d].median)}, 90th percentile "
+             f"{minutes_text(t.durations[d].p90)}" for d in DURATIONS) + "."},
+        {"title": "When the meeting was held (the method: 48-72 h after the incident ended)",
+         "svg": horizontal_bars("Meetings by delay", [
+             (label, t.meeting_delay.get(band, 0)) for band, label in zip(DELAY_BANDS, (
+                 "before 48 h", "within 48-72 h", "72 h to 7 days", "after 7 days",
+                 "not scheduled"))]),
+         "caption": ""},
+        {"title": "Actions by state",
+         "svg": horizontal_bars("Actions by state", [
+             ("done on time", t.actions.done_on_time), ("done late", t.actions.done_late),
+             ("open", t.actions.open), ("overdue", t.actions.overdue),
+             ("dropped", t.actions.dropped)]),
+         "caption": ""},
+        {"title": "Contributing conditions by category",
+         "svg": horizontal_bars("Conditions by category", list(t.conditions.items())),
+         "caption": ""},
+    ]

@@ -35,17 +35,14 @@ from datetime import datetime
 from importlib import resources
 from pathlib import Path
 
-from pmconsole.domain.model import (
-    SEVERITY_LEVELS, STEP_NAMES, WRAP_UP, Session, format_duration,
-)
+from pmconsole.domain.model import STEP_NAMES, WRAP_UP, Session, format_duration
 from pmconsole.domain.rules import followup_review_date
-from pmconsole.domain.trends import (
-    DELAY_BANDS, DURATIONS, Trends, minutes_text, month_of, trends,
-)
+from pmconsole.domain.trends import month_of, trends
 from pmconsole.publish import charts
 from pmconsole.publish.privacy import (
     ALLOW_FILE, PrivacyFinding, not_allowed, read_allow_list, redacted, scan_session,
 )
+from pmconsole.publish.progress import progress_counts, progress_rows
 from pmconsole.storage.log_sessions import read_log
 from pmconsole.storage.session_store import atomic_write
 
@@ -168,9 +165,19 @@ def _page_view(entry: dict, session: Session, now: datetime, include_feedback: b
                   for n in sorted(session.notes, key=lambda n: n.id) if n.text.strip()],
         "followup": (f"Follow-up review of the actions: {review.isoformat()}." if review
                      else "No follow-up review is set."),
+        "review": _review_view(session, now),
         "feedback": [f.model_dump(include={"rating", "comment", "unsaid"})
                      for f in session.feedback] if include_feedback else None,
     }
+
+
+def _review_view(session: Session, now: datetime) -> dict | None:
+    """The two-week review's progress (as its report shows it), once the review is held."""
+    if session.followup_review_held is None:
+        return None
+    rows = progress_rows(session, now)
+    return {"held": session.followup_review_held.isoformat(), "rows": rows,
+            "counts": progress_counts(rows)}
 
 
 def _step_name(step_id: str) -> str:
@@ -217,40 +224,6 @@ def related(entries: list[dict], sessions: dict[str, Session]) -> dict[str, list
             for o in best
         ]
     return result
-
-
-def trend_charts(t: Trends) -> list[dict]:
-    months = list(t.by_month)
-    return [
-        {"title": "Incidents per month, by severity",
-         "svg": charts.column_groups("Incidents per month by severity", months,
-                                     {s: [t.by_month[m][s] for m in months]
-                                      for s in SEVERITY_LEVELS}, stacked=True),
-         "caption": "Stacked from the bottom in the legend's order; the total is written above."},
-        {"title": "Median time from the incident's start, by month (minutes)",
-         "svg": charts.column_groups(
-             "Median minutes to detect, mitigate and resolve by month",
-             months, {f"to {d}": [t.durations_by_month[m][d].median for m in months]
-                      for d in DURATIONS}),
-         "caption": "Overall: " + "; ".join(
-             f"to {d} median {minutes_text(t.durations[d].median)}, 90th percentile "
-             f"{minutes_text(t.durations[d].p90)}" for d in DURATIONS) + "."},
-        {"title": "When the meeting was held (the method: 48-72 h after the incident ended)",
-         "svg": charts.horizontal_bars("Meetings by delay", [
-             (label, t.meeting_delay.get(band, 0)) for band, label in zip(DELAY_BANDS, (
-                 "before 48 h", "within 48-72 h", "72 h to 7 days", "after 7 days",
-                 "not scheduled"))]),
-         "caption": ""},
-        {"title": "Actions by state",
-         "svg": charts.horizontal_bars("Actions by state", [
-             ("done on time", t.actions.done_on_time), ("done late", t.actions.done_late),
-             ("open", t.actions.open), ("overdue", t.actions.overdue),
-             ("dropped", t.actions.dropped)]),
-         "caption": ""},
-        {"title": "Contributing conditions by category",
-         "svg": charts.horizontal_bars("Conditions by category", list(t.conditions.items())),
-         "caption": ""},
-    ]
 
 
 # -- writing ---------------------------------------------------------------------------------------
@@ -456,7 +429,7 @@ def publish(
     site.write("index.html", index.encode("utf-8"))
     figures = trends(published.values(), now, report.unreadable)
     page = env.get_template("trends.html").render(
-        t=figures, charts=[{**c, "svg": Markup(c["svg"])} for c in trend_charts(figures)],
+        t=figures, charts=[{**c, "svg": Markup(c["svg"])} for c in charts.trend_charts(figures)],
         root="", **common)
     site.write("trends.html", page.encode("utf-8"))
     for name in STATIC:
