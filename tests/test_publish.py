@@ -235,3 +235,31 @@ def test_a_damaged_manifest_builds_every_page_again(log, tmp_path):
         (out / MANIFEST).write_text(damaged)
         report = publish(log, out, now=NOW, search_index=False)
         assert len(report.rebuilt) == 4 and report.removed == []
+
+
+def test_a_publish_reads_again_only_the_sessions_that_changed(log, tmp_path, make_session,
+                                                             monkeypatch):
+    from pmconsole.publish import catalog
+
+    out = tmp_path / "site"
+    publish(log, out, now=NOW, search_index=False)
+    read: list[str] = []
+    real = catalog.read_snapshot
+    # broken.toml is read every time: an unreadable file is listed with its error as it is now
+    monkeypatch.setattr(catalog, "read_snapshot", lambda path: (
+        path.name == "broken.toml" or read.append(path.name)) and real(path) or real(path))
+    assert publish(log, out, now=NOW, search_index=False).rebuilt == [] and read == []
+    save_session(log / "search.toml", make_session(
+        incident=incident("Search index rebuild stalled", ["search"], 20),
+        summary="The zeppelin job held a lock on the index for two hours."))
+    again = publish(log, out, now=NOW, search_index=False)
+    assert again.rebuilt == ["search.toml"] and read == ["search.toml"]
+    assert "two hours" in page(out, "pm/search.html")
+    read.clear()  # the overdue days of open actions move on with the day: those pages only
+    later = publish(log, out, now=NOW + timedelta(days=30), search_index=False)
+    assert sorted(read) == sorted(later.rebuilt) == ["checkout.toml", "hostile.toml",
+                                                     "login.toml", "search.toml"]
+    read.clear()  # a new allow-list: every session scanned again
+    (log / ".privacy-allow.toml").write_text('[[allow]]\nmatch = "192.0.2.10"\nreason = "docs"\n')
+    publish(log, out, now=NOW + timedelta(days=30), search_index=False)
+    assert sorted(read) == ["checkout.toml", "hostile.toml", "login.toml", "search.toml"]

@@ -7,8 +7,9 @@ package, is run over OUT once the pages are written). Nothing loads from elsewhe
 
 Incremental: OUT keeps a manifest (MANIFEST) of what each post-mortem page was built from; a
 page is rendered again only when that changes (its session, its related post-mortems, the
-templates). The small pages (index, filters, trends) are rendered each time and written only
-when they differ.
+templates, its overdue days). A session whose file and live log are unchanged is not read again
+(catalog.py keeps what the lists need of it). The small pages (index, filters, trends) are
+rendered each time and written only when they differ.
 
 Safe by construction: every page is a Jinja2 template with autoescape on; every file name is
 made from a slug of [a-z0-9-]; nothing is written outside OUT, nor through a link planted in
@@ -39,11 +40,9 @@ from pmconsole.domain.model import STEP_NAMES, WRAP_UP, Session, format_duration
 from pmconsole.domain.rules import followup_review_date
 from pmconsole.domain.trends import month_of, trends
 from pmconsole.publish import charts
-from pmconsole.publish.privacy import (
-    ALLOW_FILE, PrivacyFinding, not_allowed, read_allow_list, redacted, scan_session,
-)
+from pmconsole.publish.catalog import Catalog, scan_key
+from pmconsole.publish.privacy import ALLOW_FILE, PrivacyFinding, read_allow_list
 from pmconsole.publish.progress import progress_counts, progress_rows
-from pmconsole.storage.log_sessions import read_log
 from pmconsole.storage.session_store import atomic_write
 
 BUILD_VERSION = 1  # raise it when the pages change in a way the templates' hash does not show
@@ -298,6 +297,10 @@ def _check_out(out: Path, folder: Path) -> None:
                            "choose a new or empty folder (nothing was written)")
 
 
+def _digest(value) -> str:
+    return hashlib.sha256(json.dumps(value, default=str, sort_keys=True).encode("utf-8")).hexdigest()
+
+
 def _template_hash(env) -> str:
     digest = hashlib.sha256(str(BUILD_VERSION).encode())
     for name in sorted(env.list_templates()):
@@ -332,27 +335,6 @@ def publish(
 
     folder, out = Path(folder), Path(out)
     _check_out(out, folder)
-    contents = read_log(folder)
-    allowed = read_allow_list(folder / ALLOW_FILE)
-    report = PublishReport(out=out)
-    report.unreadable = [(p.name, e.replace(f"{folder}{os.sep}", "")) for p, e in contents.unreadable]
-
-    published: dict[str, Session] = {}
-    refused: list[PrivacyFinding] = []
-    for logged in contents.sessions:
-        found = not_allowed(
-            scan_session(logged.session, logged.path, include_feedback=include_feedback), allowed
-        )
-        session = logged.session
-        if found and redact:
-            session = redacted(session, logged.path, include_feedback=include_feedback,
-                               allowed=allowed)
-            report.redacted += 1
-        refused += found
-        published[logged.path.name] = session
-    if refused and not redact:
-        raise PrivacyRefused(refused)
-
     env = _environment()
     templates = _template_hash(env)
     try:
@@ -365,34 +347,59 @@ def publish(
     old_pages = old_pages if isinstance(old_pages, dict) else {}  # new templates: all pages
     old_files = [f for f in manifest.get("files") or [] if isinstance(f, str)]
 
+    allowed = read_allow_list(folder / ALLOW_FILE)
+    scanned_as = scan_key(folder / ALLOW_FILE, templates, redact, include_feedback)
+    cache = manifest.get("sessions") if manifest.get("scanned_as") == scanned_as else None
+    log = Catalog(folder, cache if isinstance(cache, dict) else {}, allowed=allowed,
+                  redact=redact, include_feedback=include_feedback)
+    if log.refused and not redact:
+        raise PrivacyRefused(log.refused)
+    report = PublishReport(out=out)
+
     out.mkdir(mode=0o755, parents=True, exist_ok=True)
     site = _Out(out)
-    entries = sorted((_entry(name, s, now) for name, s in published.items()),
+    entries = sorted((_entry(name, s, now) for name, s in log.slims.items()),
                      key=lambda e: e["started_at"], reverse=True)
-    links = related(entries, published)
+    links = related(entries, log.slims)
     common = {"site_title": SITE_TITLE}
 
+    def full(name: str) -> Session | None:
+        session = log.read(name)  # kept unchanged since it was last scanned, or just read
+        if log.refused and not redact:
+            raise PrivacyRefused(log.refused)
+        return session
+
     pages: dict[str, str] = {}
+    view_keys: dict[str, str] = {}
     for e in entries:
-        session = published[e["file"]]
-        view = _page_view(e, session, now, include_feedback)
-        key = hashlib.sha256(json.dumps(
-            [templates, view, links[e["file"]], redact, include_feedback], default=str,
-            sort_keys=True,
-        ).encode("utf-8")).hexdigest()
+        name, view = e["file"], None
+        view_key = log.view_key(name, now)
+        if view_key is None:
+            if (session := full(name)) is None:
+                continue  # unreadable since the lists were made: listed as such
+            view = _page_view(e, session, now, include_feedback)
+            view_key = _digest([templates, view, redact, include_feedback])
+        view_keys[name] = view_key
+        key = _digest([view_key, links[name]])
         rel = f"pm/{e['slug']}.html"
-        pages[e["file"]] = key
-        if old_pages.get(e["file"]) == key and (out / rel).is_file():
+        pages[name] = key
+        if old_pages.get(name) == key and (out / rel).is_file():
             site.written.add(rel)
             report.kept += 1
             continue
+        if (session := full(name)) is None:
+            continue
+        view = view or _page_view(e, session, now, include_feedback)
         from pmconsole.exporters import timeline_svg  # escapes every text it draws
 
         view["timeline_svg"] = Markup(timeline_svg(session))
         html = env.get_template("postmortem.html").render(
-            pm=view, related=links[e["file"]], root="../", **common)
+            pm=view, related=links[name], root="../", **common)
         site.write(rel, html.encode("utf-8"))
-        report.rebuilt.append(e["file"])
+        report.rebuilt.append(name)
+    entries = [e for e in entries if e["file"] in log.slims]  # none unreadable since listed
+    report.unreadable = [(p.name, e.replace(f"{folder}{os.sep}", "")) for p, e in log.unreadable]
+    report.redacted = log.redacted
 
     def listing(rel: str, heading: str, items: list[dict]) -> None:
         html = env.get_template("listing.html").render(
@@ -427,7 +434,7 @@ def publish(
         items=entries, count=len(entries), unreadable=report.unreadable,
         root="", **filters, **common)
     site.write("index.html", index.encode("utf-8"))
-    figures = trends(published.values(), now, report.unreadable)
+    figures = trends(log.slims.values(), now, report.unreadable)
     page = env.get_template("trends.html").render(
         t=figures, charts=[{**c, "svg": Markup(c["svg"])} for c in charts.trend_charts(figures)],
         root="", **common)
@@ -444,7 +451,8 @@ def publish(
                 report.removed.append(rel)
     site.write(MANIFEST, json.dumps(
         {"version": BUILD_VERSION, "templates": templates, "pages": pages,
-         "files": sorted(site.written)}, indent=1, sort_keys=True,
+         "files": sorted(site.written), "scanned_as": scanned_as,
+         "sessions": log.manifest(view_keys, now)}, sort_keys=True, separators=(",", ":"),
     ).encode("utf-8"))
     if search_index:
         build_search_index(out)

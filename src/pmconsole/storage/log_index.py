@@ -3,8 +3,8 @@
 The index is SQLite FTS5 in the platform's cache folder, one per sessions folder. It is brought
 up to date whenever the log is used, by each file's modification time and size, so only changed
 files are read again (many at once, as in a cold build, on every core: index_rows.py); deleting
-it loses nothing, it is rebuilt. A file that cannot be read is
-listed with its error, never skipped in silence.
+it loses nothing, it is rebuilt. A file that cannot be read is listed with its error, never
+skipped in silence.
 
 The log answers text and tag search, related post-mortems, the follow-up review of actions
 across all post-mortems, and the history the method's rules need (how many post-mortems the
