@@ -219,7 +219,8 @@ def test_related_post_mortems_share_tags_first_then_words_nearest_in_time_first(
         "d.toml": make_session(incident=incident("Disk slow", ["kafka"], 5)),
         "e.toml": make_session(incident=incident("Nothing alike", ["dns"], 1)),
     }
-    from pmconsole.publish.site import _entry, related
+    from pmconsole.publish.related import related
+    from pmconsole.publish.site import _entry
 
     entries = [_entry(name, s, NOW) for name, s in sessions.items()]
     links = related(entries, sessions)
@@ -263,3 +264,28 @@ def test_a_publish_reads_again_only_the_sessions_that_changed(log, tmp_path, mak
     (log / ".privacy-allow.toml").write_text('[[allow]]\nmatch = "192.0.2.10"\nreason = "docs"\n')
     publish(log, out, now=NOW + timedelta(days=30), search_index=False)
     assert sorted(read) == ["checkout.toml", "hostile.toml", "login.toml", "search.toml"]
+
+
+def test_related_lists_worked_out_again_only_near_a_change_match_a_fresh_publish(
+        tmp_path, make_session, monkeypatch):
+    from pmconsole.publish import related
+
+    monkeypatch.setattr(related, "RELATED_REACH", 2)  # 40 post-mortems, the reach a small part
+    monkeypatch.setattr(related, "ALL_AT", 1)  # and 3 changed of 40 still worked out near them
+    folder = tmp_path / "sessions"
+    folder.mkdir()
+    words = ["kafka lag", "disk full", "kafka disk", "dns cache", "cache lag"]
+    for i in range(40):
+        save_session(folder / f"pm-{i:02d}.toml", make_session(incident=incident(
+            f"{words[i % 5]} {i}", [["kafka", "db", "dns"][i % 3]], 40 - i)))
+    out = tmp_path / "site"
+    publish(folder, out, now=NOW, search_index=False)
+    save_session(folder / "pm-07.toml", make_session(incident=incident("dns cache storm", ["dns"], 3)))
+    save_session(folder / "new.toml", make_session(incident=incident("kafka lag", ["kafka"], 20)))
+    (folder / "pm-20.toml").unlink()
+    publish(folder, out, now=NOW, search_index=False)
+    fresh = tmp_path / "fresh"
+    publish(folder, fresh, now=NOW, search_index=False)
+    pages = sorted(p.name for p in (fresh / "pm").iterdir())
+    assert len(pages) == 40
+    assert [page(out, f"pm/{p}") for p in pages] == [page(fresh, f"pm/{p}") for p in pages]

@@ -71,7 +71,8 @@ class Catalog:
         self.slims: dict[str, Session] = {}
         self.full: dict[str, Session] = {}
         self.stamps: dict[str, list[int]] = {}
-        self.cached: dict[str, dict] = {}  # the manifest's entries still true
+        self.previous = cache  # the manifest's entries, as the last publish left them
+        self.cached: dict[str, dict] = {}  # those still true
         self.unreadable: list[tuple[Path, str]] = []
         self.refused: list[PrivacyFinding] = []
         self.redacted = 0
@@ -124,13 +125,14 @@ class Catalog:
         key = known.get("view")
         return key if isinstance(key, str) else None
 
-    def manifest(self, view_keys: dict[str, str], now: datetime) -> dict:
-        """What the manifest keeps of each published session for the next publish."""
+    def manifest(self, view_keys: dict[str, str], now: datetime, more: dict[str, dict]) -> dict:
+        """What the manifest keeps of each published session for the next publish (with
+        ``more``: its related post-mortems, and what they were found by)."""
         kept = {}
         for name, session in self.slims.items():
             if name not in view_keys:
                 continue
-            kept[name] = {
+            kept[name] = {**more[name],
                 "stamp": self.stamps[name], "view": view_keys[name],
                 "day": _today(session, now) if day_bound(session) else None,
                 "slim": self.cached[name]["slim"] if name in self.cached

@@ -24,13 +24,11 @@ Never import Textual here.
 from __future__ import annotations
 
 import hashlib
-import heapq
 import json
 import os
 import re
 import stat
 import subprocess
-from bisect import bisect_left
 from dataclasses import dataclass, field
 from datetime import datetime
 from importlib import resources
@@ -41,6 +39,7 @@ from pmconsole.domain.rules import followup_review_date
 from pmconsole.domain.trends import month_of, trends
 from pmconsole.publish import charts
 from pmconsole.publish.catalog import Catalog, scan_key
+from pmconsole.publish.related import keys_of, related, touched
 from pmconsole.publish.privacy import ALLOW_FILE, PrivacyFinding, read_allow_list
 from pmconsole.publish.progress import progress_counts, progress_rows
 from pmconsole.storage.session_store import atomic_write
@@ -48,11 +47,8 @@ from pmconsole.storage.session_store import atomic_write
 BUILD_VERSION = 1  # raise it when the pages change in a way the templates' hash does not show
 MANIFEST = ".pmconsole-site.json"
 TEAM_PREFIX = "team:"  # a tag "team:payments" names the team that held the post-mortem
-RELATED_LIMIT = 5
-RELATED_REACH = 100  # holders of a tag or word looked at on each side in time
 SITE_TITLE = "Post-mortem log"
 STATIC = ("site.css", "search.js")
-_STOPWORDS = frozenset("with from after before during into that this their have when were".split())
 
 
 class PublishError(Exception):
@@ -184,45 +180,6 @@ def _step_name(step_id: str) -> str:
     if 1 <= number <= len(STEP_NAMES):
         return f"Step {number}: {STEP_NAMES[number - 1]}"
     return "Wrap-up" if number == WRAP_UP else f"Step {step_id}"
-
-
-def _title_words(title: str) -> set[str]:
-    return {w for w in re.findall(r"[^\W\d_]{4,}", title.lower()) if w not in _STOPWORDS}
-
-
-def related(entries: list[dict], sessions: dict[str, Session]) -> dict[str, list[dict]]:
-    """For each post-mortem, the others that share tags or title words, most shared first,
-    then nearest in time. Found through who holds each tag and word, and for each of those only
-    among the RELATED_REACH holders nearest in time (a tag on thousands of post-mortems would
-    otherwise make the log compare every pair)."""
-    order = sorted(entries, key=lambda e: e["started_at"])
-    place = {e["file"]: i for i, e in enumerate(order)}
-    holders: dict[str, list[int]] = {}  # "#tag" or "word" -> places of the files that have it
-    own: dict[str, set[str]] = {}
-    for i, e in enumerate(order):
-        mine = {f"#{t}" for t in sessions[e["file"]].incident.tags} | _title_words(e["title"])
-        own[e["file"]] = mine
-        for key in mine:
-            holders.setdefault(key, []).append(i)  # in time order, as `order` is
-    result = {}
-    for e in entries:
-        me = place[e["file"]]
-        score: dict[int, int] = {}
-        why: dict[int, list[str]] = {}
-        for key in own[e["file"]]:
-            places = holders[key]
-            at = bisect_left(places, me)
-            for other in places[max(0, at - RELATED_REACH):at + RELATED_REACH + 1]:
-                if other != me:
-                    score[other] = score.get(other, 0) + (2 if key.startswith("#") else 1)
-                    why.setdefault(other, []).append(key)
-        best = heapq.nlargest(RELATED_LIMIT, score, key=lambda o: (score[o], -abs(o - me), o))
-        result[e["file"]] = [
-            {"slug": order[o]["slug"], "title": order[o]["title"], "started": order[o]["started"],
-             "why": ", ".join(sorted(why[o], key=lambda k: (not k.startswith("#"), k)))}
-            for o in best
-        ]
-    return result
 
 
 # -- writing ---------------------------------------------------------------------------------------
@@ -360,7 +317,12 @@ def publish(
     site = _Out(out)
     entries = sorted((_entry(name, s, now) for name, s in log.slims.items()),
                      key=lambda e: e["started_at"], reverse=True)
-    links = related(entries, log.slims)
+    before = {n: (k.get("keys"), k.get("started")) for n, k in log.previous.items()
+              if isinstance(k, dict)}
+    near = touched(entries, log.slims, before)
+    links = {n: log.previous[n]["links"] for n in log.cached if near is not None
+             and n not in near and isinstance(log.previous[n].get("links"), list)}
+    links.update(related(entries, log.slims, only={e["file"] for e in entries} - links.keys()))
     common = {"site_title": SITE_TITLE}
 
     def full(name: str) -> Session | None:
@@ -452,7 +414,9 @@ def publish(
     site.write(MANIFEST, json.dumps(
         {"version": BUILD_VERSION, "templates": templates, "pages": pages,
          "files": sorted(site.written), "scanned_as": scanned_as,
-         "sessions": log.manifest(view_keys, now)}, sort_keys=True, separators=(",", ":"),
+         "sessions": log.manifest(view_keys, now, {
+             e["file"]: {"links": links[e["file"]], "started": e["started_at"],
+                         "keys": keys_of(log.slims[e["file"]], e["title"])} for e in entries})}, sort_keys=True, separators=(",", ":"),
     ).encode("utf-8"))
     if search_index:
         build_search_index(out)
