@@ -363,10 +363,24 @@ def publish(
     report.unreadable = [(p.name, e.replace(f"{folder}{os.sep}", "")) for p, e in log.unreadable]
     report.redacted = log.redacted
 
-    def listing(rel: str, heading: str, items: list[dict]) -> None:
-        html = env.get_template("listing.html").render(
-            heading=heading, items=items, root="../", **common)
+    # A list page is rendered only when what it lists changed (a log of thousands lists each
+    # post-mortem on five pages or more): the manifest keeps a hash of what each one showed.
+    old_lists = manifest.get("lists") if manifest.get("templates") == templates else None
+    old_lists = old_lists if isinstance(old_lists, dict) else {}
+    lists: dict[str, str] = {}
+    entry_keys = {e["file"]: _digest(e) for e in entries}
+
+    def render(rel: str, template: str, what: list, **context) -> None:
+        lists[rel] = _digest([template, what])
+        if old_lists.get(rel) == lists[rel] and site.inside(rel) and (out / rel).is_file():
+            site.written.add(rel)
+            return
+        html = env.get_template(template).render(**context, **common)
         site.write(rel, html.encode("utf-8"))
+
+    def listing(rel: str, heading: str, items: list[dict]) -> None:
+        render(rel, "listing.html", [heading, [entry_keys[e["file"]] for e in items]],
+               heading=heading, items=items, root="../")
 
     def grouped(key_of) -> dict[str, list[dict]]:
         groups: dict[str, list[dict]] = {}
@@ -392,15 +406,13 @@ def publish(
             filters[kind].append({"name": shown, "count": len(groups[name]),
                                   "href": f"{folder_name}/{file_name}.html"})
 
-    index = env.get_template("index.html").render(
-        items=entries, count=len(entries), unreadable=report.unreadable,
-        root="", **filters, **common)
-    site.write("index.html", index.encode("utf-8"))
+    render("index.html", "index.html",
+           [[entry_keys[e["file"]] for e in entries], report.unreadable, filters],
+           items=entries, count=len(entries), unreadable=report.unreadable, root="", **filters)
     figures = trends(log.slims.values(), now, report.unreadable)
-    page = env.get_template("trends.html").render(
-        t=figures, charts=[{**c, "svg": Markup(c["svg"])} for c in charts.trend_charts(figures)],
-        root="", **common)
-    site.write("trends.html", page.encode("utf-8"))
+    drawn = charts.trend_charts(figures)
+    render("trends.html", "trends.html", [repr(figures), drawn], t=figures,
+           charts=[{**c, "svg": Markup(c["svg"])} for c in drawn], root="")
     for name in STATIC:
         site.write(name, resources.files("pmconsole.publish").joinpath("static", name).read_bytes())
 
@@ -413,7 +425,7 @@ def publish(
                 report.removed.append(rel)
     site.write(MANIFEST, json.dumps(
         {"version": BUILD_VERSION, "templates": templates, "pages": pages,
-         "files": sorted(site.written), "scanned_as": scanned_as,
+         "files": sorted(site.written), "scanned_as": scanned_as, "lists": lists,
          "sessions": log.manifest(view_keys, now, {
              e["file"]: {"links": links[e["file"]], "started": e["started_at"],
                          "keys": keys_of(log.slims[e["file"]], e["title"])} for e in entries})}, sort_keys=True, separators=(",", ":"),
