@@ -15,11 +15,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from pmconsole.cli import (
-    UsageError, _finish, _open_for_edit, _session_path, parse_timestamp,
+    UsageError, _finish, _log, _open_for_edit, _session_path, parse_timestamp,
 )
 from pmconsole.domain.model import Session
 from pmconsole.domain.review import VERDICT_WORDS, Verdict, review_ops
-from pmconsole.storage import locations
 from pmconsole.storage.session_store import atomic_write, read_snapshot
 
 HELP = """\
@@ -59,12 +58,17 @@ def _sessions(args: argparse.Namespace) -> list[tuple[Path, Session]]:
     if args.file:
         path = _session_path(args)
         return [(path, read_snapshot(path))]
-    from pmconsole.storage.log_sessions import read_log
-
-    contents = read_log(locations.sessions_dir(args.sessions_dir))
-    for _, error in contents.unreadable:
-        print(f"pmconsole: warning: {error}; not reviewed", file=sys.stderr)
-    return [(s.path, s.session) for s in contents.sessions if s.session.open_actions()]
+    # The log's index says which post-mortems have open actions: only those are read.
+    log = _log(args)
+    try:
+        paths = sorted({row.path for row in log.actions(datetime.now(timezone.utc))
+                        if row.status == "open"})
+        for hit in log.unreadable():
+            print(f"pmconsole: warning: {hit.error}; not reviewed", file=sys.stderr)
+    finally:
+        log.close()
+    sessions = [(Path(p), read_snapshot(Path(p))) for p in paths]
+    return [(path, s) for path, s in sessions if s.open_actions()]
 
 
 def _ask(path: Path, session: Session, number: int, total: int, now: datetime) -> dict:

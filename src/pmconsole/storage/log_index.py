@@ -269,10 +269,12 @@ class PostMortemLog:
         progress: Callable[[int, int], None] | None = None,
         *,
         max_age: float = 0.0,
+        workers: int | None = None,
     ) -> UpdateReport:
         """Read again the files that changed since the index last saw them. With `max_age`, a
         check made less than that many seconds ago is enough (a search typed letter by letter
-        need not look at every file for each letter)."""
+        need not look at every file for each letter). Many files are read on ``workers``
+        processes (default: one per core)."""
         report = UpdateReport()
         now = time.monotonic()
         if max_age and self._checked_at is not None and now - self._checked_at < max_age:
@@ -305,7 +307,7 @@ class PostMortemLog:
             for path in gone:
                 self._forget(path)
                 report.removed += 1
-            for done, (path, read) in enumerate(read_for_index(changed), start=1):
+            for done, (path, read) in enumerate(read_for_index(changed, workers), start=1):
                 self._index_file(Path(path), on_disk[path], read, report)
                 if progress is not None and (done % 50 == 0 or done == len(changed)):
                     progress(done, len(changed))
