@@ -374,3 +374,16 @@ def test_a_cold_build_on_every_core_keeps_the_same_rows_as_one_core(folder, tmp_
     assert report.indexed == 40 and [p for p, _ in report.unreadable] == [str(folder / "broken.toml")]
     assert [pooled.db.execute(q).fetchall() for q in tables] == expected
     pooled.close()
+
+
+def test_related_post_mortems_carry_their_open_actions(folder):
+    log = PostMortemLog(folder)
+    log.update()
+    mine = generated_session(random.Random(1), 500, NOW)
+    mine.incident.tags = ["billing", "auth"]
+    related = log.related(mine, None, NOW)
+    assert any(h.open_actions for h in related) and not all(h.open_actions for h in related)
+    for hit in related:
+        session = load_session(Path(hit.path))
+        assert hit.open_actions == tuple(
+            (a.id, a.title, a.owner, a.due.isoformat()) for a in session.actions if a.status == "open")

@@ -130,3 +130,31 @@ def test_the_site_shows_the_review_beside_the_post_mortem(tmp_path, make_session
     page = (out / "pm" / "incident.html").read_text("utf-8")
     assert "Two-week review" in page and "Held on 2024-03-25" in page
     assert "rolled out to every region" in page and "1 done, 2 still open, 0 dropped" in page
+
+
+async def test_the_start_of_a_post_mortem_shows_the_related_ones_open_actions(tmp_path, make_session):
+    from snapshot_app import console, demo_copy
+    from pmconsole.storage.log_index import Hit
+    from pmconsole.tui.screens.log import PastPostMortem
+    from pmconsole.tui.widgets.related import RelatedList
+
+    past = tmp_path / "past.toml"
+    save_session(past, make_session())
+    app = console(demo_copy(tmp_path))
+    app.consult_log = lambda: None  # the log's answer given by hand
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        app._log_consulted(None, [Hit(
+            path=str(past), title="Checkout outage", severity="SEV2",
+            started_at="2024-03-04T09:10:00+00:00", tags=("checkout",),
+            open_actions=(("a-2", "Add the failover step [bold]", "Sam", "2024-03-20"),))])
+        await pilot.pause()
+        related = app.screen.query_one(RelatedList)
+        assert related.row_count == 2
+        assert str(related.get_row_at(1)[1]) == (
+            "  open action: Add the failover step [bold] (Sam, due 2024-03-20)")
+        related.focus()
+        related.move_cursor(row=1)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, PastPostMortem) and app.screen.path == past

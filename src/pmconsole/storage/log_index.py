@@ -22,7 +22,7 @@ import re
 import sqlite3
 import time
 from bisect import bisect_left
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from itertools import islice
 from pathlib import Path
@@ -82,6 +82,8 @@ class Hit:
     tags: tuple[str, ...]
     snippet: str = ""
     error: str = ""  # set for a file that could not be read
+    # A related post-mortem's open actions (id, title, owner, due), for the start of a new one.
+    open_actions: tuple[tuple[str, str, str, str], ...] = ()
 
     def as_dict(self) -> dict:
         return {
@@ -424,7 +426,16 @@ class PostMortemLog:
         except LogQueryError:
             return []
         me = str(path) if path else None
-        return [h for h in hits if h.path != me and not h.error][:limit]
+        hits = [h for h in hits if h.path != me and not h.error][:limit]
+        # Their actions still open: agreed once, and easily left there (the method asks that
+        # the next post-mortem sees them).
+        open_of: dict[str, list[tuple[str, str, str, str]]] = {}
+        for row in self.db.execute(
+            "SELECT path, id, title, owner, due FROM actions WHERE status = 'open' AND path IN "
+            f"({','.join('?' * len(hits))}) ORDER BY due, title", [h.path for h in hits],
+        ):
+            open_of.setdefault(row[0], []).append(tuple(row[1:]))
+        return [replace(h, open_actions=tuple(open_of.get(h.path, ()))) for h in hits]
 
     def actions(self, now: datetime) -> list[ActionRow]:
         """Every action of every post-mortem, with its days overdue (0 if not overdue)."""

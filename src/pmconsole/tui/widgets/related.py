@@ -1,5 +1,5 @@
-"""Related post-mortems from the log (shared tags or words, last six months); Enter shows one
-with its factors and actions."""
+"""Related post-mortems from the log (shared tags or words, last six months), each with its
+actions still open below it; Enter shows one with its factors and actions."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from pathlib import Path
 from textual.widgets import DataTable
 
 from pmconsole.tui.widgets import plain_cells
+
+ACTION_KEY = "\0"  # between a post-mortem's path and an action's id in an action row's key
 
 
 class RelatedList(DataTable):
@@ -33,10 +35,15 @@ class RelatedList(DataTable):
         for hit in hits:
             self.add_row(*plain_cells(hit.started_at[:10], hit.title, " ".join(hit.tags)),
                          key=hit.path)
+            for aid, title, owner, due in hit.open_actions:  # still open: seen at the start
+                self.add_row(*plain_cells("", f"  open action: {title} ({owner or 'no owner'}"
+                                              f"{', due ' + due if due else ''})", ""),
+                             key=f"{hit.path}{ACTION_KEY}{aid}")
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
         if event.row_key.value:
             from pmconsole.tui.screens.log import PastPostMortem
 
-            self.app.push_screen(PastPostMortem(Path(str(event.row_key.value))))
+            path = str(event.row_key.value).split(ACTION_KEY)[0]  # an action row: its post-mortem
+            self.app.push_screen(PastPostMortem(Path(path)))
