@@ -289,3 +289,16 @@ def test_related_lists_worked_out_again_only_near_a_change_match_a_fresh_publish
     pages = sorted(p.name for p in (fresh / "pm").iterdir())
     assert len(pages) == 40
     assert [page(out, f"pm/{p}") for p in pages] == [page(fresh, f"pm/{p}") for p in pages]
+
+
+def test_a_first_publish_holds_only_so_many_full_sessions(log, tmp_path, monkeypatch):
+    from pmconsole.publish import catalog
+
+    monkeypatch.setattr(catalog, "FULL_KEEP", 2)
+    held: list[int] = []
+    real = catalog.Catalog.done_with
+    monkeypatch.setattr(catalog.Catalog, "done_with",
+                        lambda self, name: held.append(len(self.full)) or real(self, name))
+    report = publish(log, tmp_path / "site", now=NOW, search_index=False)
+    assert len(report.rebuilt) == 4 and max(held) <= 2  # the others read again for their page
+    assert "zeppelin" in page(tmp_path / "site", "pm/search.html")

@@ -345,7 +345,7 @@ def publish(
         key = _digest([view_key, links[name]])
         rel = f"pm/{e['slug']}.html"
         pages[name] = key
-        if old_pages.get(name) == key and (out / rel).is_file():
+        if old_pages.get(name) == key and os.path.isfile(os.path.join(out, rel)):
             site.written.add(rel)
             report.kept += 1
             continue
@@ -359,6 +359,7 @@ def publish(
             pm=view, related=links[name], root="../", **common)
         site.write(rel, html.encode("utf-8"))
         report.rebuilt.append(name)
+        log.done_with(name)
     entries = [e for e in entries if e["file"] in log.slims]  # none unreadable since listed
     report.unreadable = [(p.name, e.replace(f"{folder}{os.sep}", "")) for p, e in log.unreadable]
     report.redacted = log.redacted
@@ -372,7 +373,7 @@ def publish(
 
     def render(rel: str, template: str, what: list, **context) -> None:
         lists[rel] = _digest([template, what])
-        if old_lists.get(rel) == lists[rel] and site.inside(rel) and (out / rel).is_file():
+        if old_lists.get(rel) == lists[rel] and os.path.isfile(os.path.join(out, rel)):
             site.written.add(rel)
             return
         html = env.get_template(template).render(**context, **common)
