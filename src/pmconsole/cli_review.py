@@ -109,7 +109,8 @@ def cmd_review(args: argparse.Namespace) -> int:
     for action_id in [*statuses, *notes]:
         if action_id not in known:
             names = ", ".join(known) or "none"
-            raise UsageError(f"review: no action item with id {action_id!r} (known: {names})")
+            where = sessions[0][0] if args.file else "review --all"
+            raise UsageError(f"{where}: no action item with id {action_id!r} (known: {names})")
     scripted = bool(statuses or notes)
     if not scripted and not sys.stdin.isatty():
         raise UsageError("review: not on a terminal, so give each action's status with "
