@@ -16,17 +16,17 @@ import pytest
 import pmconsole
 
 PACKAGE = Path(pmconsole.__file__).parent
-CORE_PACKAGES = ("domain", "storage", "importers", "exporters")
+CORE_PACKAGES = ("domain", "storage", "importers", "exporters", "publish")
 # Lower first: a module may import from its own layer and those before it, never after.
 LAYERS = (
     ("pmconsole.domain",),
     ("pmconsole.storage",),
-    ("pmconsole.importers", "pmconsole.exporters"),
+    ("pmconsole.importers", "pmconsole.exporters", "pmconsole.publish"),
     ("pmconsole.tui.messages", "pmconsole.tui.keys", "pmconsole.tui.in_console",
      "pmconsole.tui.widgets"),
     ("pmconsole.tui.screens", "pmconsole.tui.dialogs"),
-    ("pmconsole", "pmconsole.tui", "pmconsole.cli", "pmconsole.serve", "pmconsole.startup",
-     "pmconsole.__main__"),
+    ("pmconsole", "pmconsole.tui", "pmconsole.cli", "pmconsole.cli_review", "pmconsole.serve",
+     "pmconsole.startup", "pmconsole.__main__"),
 )
 
 

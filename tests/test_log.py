@@ -346,3 +346,44 @@ def test_a_text_saying_a_word_very_often_is_snippeted_from_its_first_matches():
     shown = snippet(text, query_terms("queue"))
     assert shown.startswith("»queue«") and "at the end" not in shown
     assert "at the end" in snippet(spaced * 3 + "queue queue queue at the end", query_terms("queue"))
+
+
+def test_a_cold_build_on_every_core_keeps_the_same_rows_as_one_core(folder, tmp_path, monkeypatch):
+    from pmconsole.storage import index_rows
+
+    (folder / "broken.toml").write_text("incident = [\n")
+    tables = ("SELECT path, error, title, tags, review_at FROM files ORDER BY path",
+              "SELECT * FROM actions ORDER BY path, id", "SELECT path, body FROM texts ORDER BY path")
+    one = PostMortemLog(folder, tmp_path / "one.sqlite")
+    one.update()
+    expected = [one.db.execute(q).fetchall() for q in tables]
+    one.close()
+    monkeypatch.setattr(index_rows, "POOL_FROM", 2)  # 41 files: a pool of worker processes
+    started: list[int] = []
+    real_pool = __import__("concurrent.futures").futures.ProcessPoolExecutor
+
+    def counted_pool(workers, **kwargs):
+        started.append(workers)
+        return real_pool(workers, **kwargs)
+
+    monkeypatch.setattr("concurrent.futures.ProcessPoolExecutor", counted_pool)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    pooled = PostMortemLog(folder, tmp_path / "pooled.sqlite")
+    report = pooled.update()
+    assert started == [2]
+    assert report.indexed == 40 and [p for p, _ in report.unreadable] == [str(folder / "broken.toml")]
+    assert [pooled.db.execute(q).fetchall() for q in tables] == expected
+    pooled.close()
+
+
+def test_related_post_mortems_carry_their_open_actions(folder):
+    log = PostMortemLog(folder)
+    log.update()
+    mine = generated_session(random.Random(1), 500, NOW)
+    mine.incident.tags = ["billing", "auth"]
+    related = log.related(mine, None, NOW)
+    assert any(h.open_actions for h in related) and not all(h.open_actions for h in related)
+    for hit in related:
+        session = load_session(Path(hit.path))
+        assert hit.open_actions == tuple(
+            (a.id, a.title, a.owner, a.due.isoformat()) for a in session.actions if a.status == "open")

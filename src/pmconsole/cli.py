@@ -302,6 +302,18 @@ def cmd_action_done(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_review(args: argparse.Namespace) -> int:
+    from pmconsole.cli_review import cmd_review as review  # its own module: the prompts
+
+    return review(args)
+
+
+def _review_help() -> str:
+    from pmconsole.cli_review import HELP
+
+    return HELP
+
+
 def cmd_followup_set(args: argparse.Namespace) -> int:
     from pmconsole.domain import rules
 
@@ -342,6 +354,12 @@ def cmd_check(args: argparse.Namespace) -> int:
     session = _looked_at(path)
     now = parse_timestamp(args.now, "--now") if args.now else datetime.now(timezone.utc)
     findings = rules.check(session, now=now)
+    from pmconsole.publish.privacy import AllowListError, check_findings
+
+    try:
+        findings += check_findings(session, path)  # what publishing the log would refuse
+    except AllowListError as err:
+        raise UsageError(str(err)) from None
     blocked = rules.blocks(findings)
     if args.json:
         print(json.dumps([f.as_dict() for f in findings], indent=2, ensure_ascii=False))
@@ -429,6 +447,62 @@ def cmd_log_search(args: argparse.Namespace) -> int:
         print(f"            {one_line(hit.path)}")
         if hit.snippet:
             print(f"            {one_line(hit.snippet)}")
+    return 0
+
+
+def cmd_log_stats(args: argparse.Namespace) -> int:
+    from pmconsole.domain.trends import describe, select, trends
+    from pmconsole.storage.log_index import LogQueryError, parse_since
+    from pmconsole.storage.log_sessions import read_log
+
+    now = parse_timestamp(args.now, "--now") if args.now else datetime.now(timezone.utc)
+    try:
+        since = parse_since(args.since, now) if args.since else None
+    except LogQueryError as err:
+        raise UsageError(str(err)) from None
+    folder = locations.sessions_dir(args.sessions_dir)
+    contents = read_log(folder)
+    chosen = select((s.session for s in contents.sessions), since=since, tags=args.tag or ())
+    figures = trends(chosen, now, [(str(p), e) for p, e in contents.unreadable])
+    if args.json:
+        print(json.dumps(figures.as_dict(), indent=2, ensure_ascii=False))
+        return 0
+    if not chosen:
+        print(_nothing_found("post-mortems", folder), file=sys.stderr)
+    for line in describe(figures):
+        print(one_line(line))
+    return 0
+
+
+def cmd_log_publish(args: argparse.Namespace) -> int:
+    from pmconsole.publish.privacy import ALLOW_FILE, AllowListError
+    from pmconsole.publish.site import PrivacyRefused, PublishError, publish
+
+    now = parse_timestamp(args.now, "--now") if args.now else datetime.now(timezone.utc)
+    folder = locations.sessions_dir(args.sessions_dir)
+    try:
+        report = publish(folder, Path(args.out), now=now, redact=args.redact,
+                         include_feedback=args.include_feedback)
+    except (PublishError, AllowListError) as err:
+        raise UsageError(str(err)) from None
+    except PrivacyRefused as refused:
+        for finding in refused.findings:
+            print(f"pmconsole: {one_line(finding.sentence())}", file=sys.stderr)
+        raise Refused(
+            f"privacy: {len(refused.findings)} secret(s) or personal data found, listed above; "
+            f"nothing was published. Remove them, allow reviewed ones in {folder / ALLOW_FILE}, "
+            "or publish with --redact to mask them"
+        ) from None
+    for name, error in report.unreadable:
+        print(f"unreadable, not published: {one_line(error)}", file=sys.stderr)
+    if report.redacted:
+        print(f"{report.redacted} post-mortem(s) published with secrets or personal data masked",
+              file=sys.stderr)
+    print(one_line(
+        f"published {len(report.rebuilt) + report.kept} post-mortem(s) to {report.out}: "
+        f"{len(report.rebuilt)} page(s) built, {report.kept} unchanged"
+        + (f", {len(report.removed)} file(s) removed" if report.removed else "")
+    ))
     return 0
 
 
@@ -872,6 +946,21 @@ def build_parser(only: str | None = None) -> Parser:
         p.add_argument("file", metavar="FILE")
         p.add_argument("date", metavar="DATE", help="YYYY-MM-DD")
 
+    if wanted("review"):
+        p = command("review", cmd_review, "the two-week review: each action's status, a report",
+                    description="hold the two-week review: record each action's status (done, still open, "
+                    "dropped) with a note in its history, mark the review as held, and write "
+                    "the progress report beside the session",
+                    formatter_class=argparse.RawDescriptionHelpFormatter)
+        p.epilog_from = _review_help  # how to answer, and how to script it
+        p.add_argument("file", metavar="FILE", nargs="?", help="the post-mortem to review")
+        p.add_argument("--all", action="store_true", help="every open action in the log")
+        p.add_argument("--status", action="append", metavar="ID=STATE",
+                       help="done, open or dropped, without asking")
+        p.add_argument("--note", action="append", metavar="ID=TEXT",
+                       help="the note kept in the action's history")
+        p.add_argument("--now", metavar="TS", help="the time the review is held at (reproducible)")
+
     if wanted("check"):
         p = command("check", cmd_check, "run the method's rules over a session")
         p.add_argument("file", metavar="FILE")
@@ -886,6 +975,26 @@ def build_parser(only: str | None = None) -> Parser:
         p.add_argument("--tag", action="append", metavar="T")
         p.add_argument("--since", metavar="AGE", help="6mo, 2w, 30d, 1y or a date")
         p.add_argument("--json", action="store_true")
+
+        p = parser_for(lsub, "publish", cmd_log_publish, "the log as a static, searchable site",
+                       "write the log as a static site with full-text search (Pagefind) into "
+                       "OUT, for any static host; only changed post-mortems are built again. "
+                       "Refused while a secret or personal data is found that the allow-list "
+                       "(docs/publishing.md) does not cover")
+        p.add_argument("out", metavar="OUT", help="the site's folder (new, or published before)")
+        p.add_argument("--redact", action="store_true",
+                       help="publish with secrets and personal data masked instead of refusing")
+        p.add_argument("--include-feedback", action="store_true",
+                       help="publish the anonymous feedback too (left out unless asked for)")
+        p.add_argument("--now", metavar="TS", help="the time to judge overdue actions at")
+        p = parser_for(lsub, "stats", cmd_log_stats, "trends across post-mortems",
+                       "trends across post-mortems: incidents per month, time to detect, "
+                       "mitigate and resolve, the meeting's delay, actions done on time, "
+                       "conditions by category, recurring tags")
+        p.add_argument("--tag", action="append", metavar="T", help="only post-mortems with T")
+        p.add_argument("--since", metavar="AGE", help="6mo, 2w, 30d, 1y or a date")
+        p.add_argument("--json", action="store_true")
+        p.add_argument("--now", metavar="TS", help="the time to judge at (reproducible)")
 
     if wanted("actions"):
         p = command("actions", cmd_actions, "the follow-up review: actions across all post-mortems")
@@ -935,7 +1044,7 @@ def _first_line(err: ValueError) -> str:
 # Every command build_parser knows (a test holds the two together).
 COMMAND_NAMES = frozenset({
     "open", "demo", "notes", "import", "export", "feedback", "serve", "new", "timeline",
-    "action", "followup", "check", "log", "actions",
+    "action", "followup", "check", "log", "actions", "review",
 })
 
 

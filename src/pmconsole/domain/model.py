@@ -325,6 +325,7 @@ class Session(Record):
     question: LearningQuestion = Field(default_factory=LearningQuestion)
     summary: Text = ""
     followup_review_at: Day | None = None
+    followup_review_held: Day | None = None  # the day the follow-up review was held
     participants: list[Participant] = Field(default_factory=no_items)
     steps: list[StepTime] = Field(default_factory=no_items)
     speaker_turns: list[SpeakerTurn] = Field(default_factory=no_items)
@@ -430,7 +431,7 @@ COLLECTIONS: dict[str, type[Record]] = {
 }
 # The single records an edit can address; "session" is the session's own plain fields.
 SINGLETONS: tuple[str, ...] = ("incident", "meeting", "question", "session")
-SESSION_FIELDS: tuple[str, ...] = ("summary", "followup_review_at")
+SESSION_FIELDS: tuple[str, ...] = ("summary", "followup_review_at", "followup_review_held")
 
 
 def counted(n: int, noun: str, plural: str | None = None) -> str:

@@ -61,6 +61,13 @@ def write(session: Session, now: datetime, options: Options = NO_OPTIONS) -> str
     return _environment().get_template("summary.html.j2").render(page(session, now))
 
 
+def timeline_svg(session: Session) -> str:
+    """The incident's timeline drawing alone, as inline SVG (the published log's pages show
+    it), from the same template as the summary's."""
+    return _environment().get_template("timeline.svg.j2").render(
+        tl=timeline_layout(session), zone=zone_label(session, session.incident.started_at))
+
+
 def page(session: Session, now: datetime) -> dict:
     """What the page shows, as plain text for the template to escape."""
     inc = session.incident

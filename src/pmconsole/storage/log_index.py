@@ -2,8 +2,9 @@
 
 The index is SQLite FTS5 in the platform's cache folder, one per sessions folder. It is brought
 up to date whenever the log is used, by each file's modification time and size, so only changed
-files are read again; deleting it loses nothing, it is rebuilt. A file that cannot be read is
-listed with its error, never skipped in silence.
+files are read again (many at once, as in a cold build, on every core: index_rows.py); deleting
+it loses nothing, it is rebuilt. A file that cannot be read is listed with its error, never
+skipped in silence.
 
 The log answers text and tag search, related post-mortems, the follow-up review of actions
 across all post-mortems, and the history the method's rules need (how many post-mortems the
@@ -21,7 +22,7 @@ import re
 import sqlite3
 import time
 from bisect import bisect_left
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from itertools import islice
 from pathlib import Path
@@ -30,8 +31,8 @@ from typing import Callable
 from pmconsole.storage import locations
 from pmconsole.domain.model import FIRST_YEAR, Session, plausible_date
 from pmconsole.domain.rules import LogFacts, PastSession
-from pmconsole.storage.oplog import read_snapshot
-from pmconsole.storage.toml_file import SessionFileError, ensure_folder
+from pmconsole.storage.index_rows import IndexRows, read_for_index
+from pmconsole.storage.toml_file import ensure_folder
 
 INDEX_VERSION = 1
 SNIPPET_OPEN, SNIPPET_CLOSE = "»", "«"
@@ -81,6 +82,8 @@ class Hit:
     tags: tuple[str, ...]
     snippet: str = ""
     error: str = ""  # set for a file that could not be read
+    # A related post-mortem's open actions (id, title, owner, due), for the start of a new one.
+    open_actions: tuple[tuple[str, str, str, str], ...] = ()
 
     def as_dict(self) -> dict:
         return {
@@ -139,16 +142,6 @@ def parse_since(text: str, now: datetime) -> date:
 def index_path_for(folder: Path) -> Path:
     key = hashlib.sha256(str(folder.resolve()).encode("utf-8")).hexdigest()[:16]
     return locations.cache_dir() / f"log-{key}.sqlite"
-
-
-def _body(session: Session) -> str:
-    """The searchable text of a session: everything people wrote about the incident."""
-    parts = [session.question.text, session.summary]
-    parts += [e.text for e in session.timeline]
-    parts += [f.text for f in session.factors]
-    parts += [f"{a.title} {a.description} {a.criterion}" for a in session.actions]
-    parts += [n.text for n in session.notes]
-    return "\n".join(p for p in parts if p)
 
 
 # -- snippets ----------------------------------------------------------------------------------
@@ -278,10 +271,12 @@ class PostMortemLog:
         progress: Callable[[int, int], None] | None = None,
         *,
         max_age: float = 0.0,
+        workers: int | None = None,
     ) -> UpdateReport:
         """Read again the files that changed since the index last saw them. With `max_age`, a
         check made less than that many seconds ago is enough (a search typed letter by letter
-        need not look at every file for each letter)."""
+        need not look at every file for each letter). Many files are read on ``workers``
+        processes (default: one per core)."""
         report = UpdateReport()
         now = time.monotonic()
         if max_age and self._checked_at is not None and now - self._checked_at < max_age:
@@ -314,8 +309,8 @@ class PostMortemLog:
             for path in gone:
                 self._forget(path)
                 report.removed += 1
-            for done, path in enumerate(changed, start=1):
-                self._index_file(Path(path), on_disk[path], report)
+            for done, (path, read) in enumerate(read_for_index(changed, workers), start=1):
+                self._index_file(Path(path), on_disk[path], read, report)
                 if progress is not None and (done % 50 == 0 or done == len(changed)):
                     progress(done, len(changed))
         report.unreadable += [
@@ -329,48 +324,23 @@ class PostMortemLog:
         self.db.execute("DELETE FROM actions WHERE path = ?", (path,))
         self.db.execute("DELETE FROM texts WHERE path = ?", (path,))
 
-    def _index_file(self, path: Path, st: os.stat_result, report: UpdateReport) -> None:
+    def _index_file(self, path: Path, st: os.stat_result, read: IndexRows | str,
+                    report: UpdateReport) -> None:
+        """Put one file's rows (or its error) in the index, in place of what it had."""
         self._forget(str(path))
-        try:
-            session = read_snapshot(path)
-        except SessionFileError as err:
+        if isinstance(read, str):
             self.db.execute(
                 "INSERT INTO files (path, mtime_ns, size, error) VALUES (?, ?, ?, ?)",
-                (str(path), st.st_mtime_ns, st.st_size, str(err)),
+                (str(path), st.st_mtime_ns, st.st_size, read),
             )
-            report.unreadable.append((str(path), str(err)))
+            report.unreadable.append((str(path), read))
             return
-        from pmconsole.domain.rules import followup_review_date
-
-        meeting = session.meeting
-        facilitator = session.participant(meeting.facilitator)
-        note_taker = session.participant(meeting.note_taker)
-        review = followup_review_date(session)
-        self.db.execute(
-            "INSERT INTO files VALUES (?, ?, ?, '', ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                str(path), st.st_mtime_ns, st.st_size,
-                session.incident.title, session.incident.severity,
-                session.incident.started_at.isoformat(),
-                meeting.scheduled_at.isoformat() if meeting.scheduled_at else "",
-                " ".join(session.incident.tags),
-                facilitator.name if facilitator else "",
-                note_taker.name if note_taker else "",
-                review.isoformat() if review else "",
-            ),
-        )
-        self.db.executemany(
-            "INSERT INTO actions VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [
-                (str(path), a.id, a.title, a.owner, a.due.isoformat() if a.due else "",
-                 a.status, a.criterion)
-                for a in session.actions
-            ],
-        )
-        self.db.execute(
-            "INSERT INTO texts (path, title, tags, body) VALUES (?, ?, ?, ?)",
-            (str(path), session.incident.title, " ".join(session.incident.tags), _body(session)),
-        )
+        self.db.execute("INSERT INTO files VALUES (?, ?, ?, '', ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (str(path), st.st_mtime_ns, st.st_size, *read.file))
+        self.db.executemany("INSERT INTO actions VALUES (?, ?, ?, ?, ?, ?, ?)",
+                            [(str(path), *a) for a in read.actions])
+        self.db.execute("INSERT INTO texts (path, title, tags, body) VALUES (?, ?, ?, ?)",
+                        (str(path), *read.text))
         report.indexed += 1
 
     # -- questions -----------------------------------------------------------------------------
@@ -456,7 +426,16 @@ class PostMortemLog:
         except LogQueryError:
             return []
         me = str(path) if path else None
-        return [h for h in hits if h.path != me and not h.error][:limit]
+        hits = [h for h in hits if h.path != me and not h.error][:limit]
+        # Their actions still open: agreed once, and easily left there (the method asks that
+        # the next post-mortem sees them).
+        open_of: dict[str, list[tuple[str, str, str, str]]] = {}
+        for row in self.db.execute(
+            "SELECT path, id, title, owner, due FROM actions WHERE status = 'open' AND path IN "
+            f"({','.join('?' * len(hits))}) ORDER BY due, title", [h.path for h in hits],
+        ):
+            open_of.setdefault(row[0], []).append(tuple(row[1:]))
+        return [replace(h, open_actions=tuple(open_of.get(h.path, ()))) for h in hits]
 
     def actions(self, now: datetime) -> list[ActionRow]:
         """Every action of every post-mortem, with its days overdue (0 if not overdue)."""

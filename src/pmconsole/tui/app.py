@@ -221,6 +221,11 @@ class PmConsole(App[int]):
 
         self.push_screen(LogScreen())
 
+    def action_show_trends(self) -> None:
+        from pmconsole.tui.screens.trends import TrendsScreen  # plotting only when asked for
+
+        self.push_screen(TrendsScreen())
+
     def action_review_actions(self) -> None:
         from pmconsole.tui.screens.log import ActionsReviewScreen
 
@@ -636,6 +641,10 @@ class PmConsole(App[int]):
         yield SystemCommand(
             "Follow-up review", "Open and overdue actions across all post-mortems",
             self.action_review_actions,
+        )
+        yield SystemCommand(
+            "Trends across post-mortems", "Detection and recovery times, actions on time, "
+            "conditions by category", self.action_show_trends,
         )
         if self.meeting is None:
             return

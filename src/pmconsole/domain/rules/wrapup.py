@@ -61,6 +61,8 @@ def followup_review(session: Session, log: LogFacts, now: datetime) -> list[Find
         findings.append(outside)  # a date set by hand in the file, or before the meeting moved
     review = followup_review_date(session)
     still_open = len(session.open_actions())
+    if session.followup_review_held:  # held (`pmconsole review`): each open action was looked at
+        return findings
     if review is None or today(session, now) <= review or not still_open:
         return findings
     findings.append(

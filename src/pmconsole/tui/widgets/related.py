@@ -1,5 +1,6 @@
-"""Related post-mortems from the log (shared tags or words, last six months); Enter asks for one
-to be shown with its factors and actions (ShowPastPostMortem, which the app handles)."""
+"""Related post-mortems from the log (shared tags or words, last six months), each with its
+actions still open below it; Enter asks for one to be shown with its factors and actions
+(ShowPastPostMortem, which the app handles)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from textual.widgets import DataTable
 
 from pmconsole.tui.messages import ShowPastPostMortem
 from pmconsole.tui.widgets import plain_cells
+
+ACTION_KEY = "\0"  # between a post-mortem's path and an action's id in an action row's key
 
 
 class RelatedList(DataTable):
@@ -34,8 +37,13 @@ class RelatedList(DataTable):
         for hit in hits:
             self.add_row(*plain_cells(hit.started_at[:10], hit.title, " ".join(hit.tags)),
                          key=hit.path)
+            for aid, title, owner, due in hit.open_actions:  # still open: seen at the start
+                self.add_row(*plain_cells("", f"  open action: {title} ({owner or 'no owner'}"
+                                              f"{', due ' + due if due else ''})", ""),
+                             key=f"{hit.path}{ACTION_KEY}{aid}")
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
         if event.row_key.value:
-            self.post_message(ShowPastPostMortem(Path(str(event.row_key.value))))
+            path = str(event.row_key.value).split(ACTION_KEY)[0]  # an action row: its post-mortem
+            self.post_message(ShowPastPostMortem(Path(path)))

@@ -1,0 +1,458 @@
+"""`pmconsole log publish OUT`: the post-mortem log as a static site any static host serves.
+
+OUT holds an index (with the unreadable session files listed), one page per post-mortem, a page
+per tag, severity, team and month (the filters, readable with JavaScript off), a trends page
+with inline SVG charts, and Pagefind's search index (its binary, from the `pagefind[bin]`
+package, is run over OUT once the pages are written). Nothing loads from elsewhere.
+
+Incremental: OUT keeps a manifest (MANIFEST) of what each post-mortem page was built from; a
+page is rendered again only when that changes (its session, its related post-mortems, the
+templates, its overdue days). A session whose file and live log are unchanged is not read again
+(catalog.py keeps what the lists need of it). The small pages (index, filters, trends) are
+rendered each time and written only when they differ.
+
+Safe by construction: every page is a Jinja2 template with autoescape on; every file name is
+made from a slug of [a-z0-9-]; nothing is written outside OUT, nor through a link planted in
+it; OUT is refused when it is not a folder this command made (or an empty one). Before
+anything is written every text is scanned (privacy.py): a finding not on the allow-list
+refuses the publish, or is masked with ``redact``. Anonymous feedback is left out unless
+``include_feedback``.
+
+Never import Textual here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import stat
+import subprocess
+from dataclasses import dataclass, field
+from datetime import datetime
+from importlib import resources
+from pathlib import Path
+
+from pmconsole.domain.model import STEP_NAMES, WRAP_UP, Session, format_duration
+from pmconsole.domain.rules import followup_review_date
+from pmconsole.domain.trends import month_of, trends
+from pmconsole.publish import charts
+from pmconsole.publish.catalog import Catalog, scan_key
+from pmconsole.publish.related import keys_of, related, touched
+from pmconsole.publish.privacy import ALLOW_FILE, PrivacyFinding, read_allow_list
+from pmconsole.publish.progress import progress_counts, progress_rows
+from pmconsole.storage.toml_file import atomic_write
+
+BUILD_VERSION = 1  # raise it when the pages change in a way the templates' hash does not show
+MANIFEST = ".pmconsole-site.json"
+TEAM_PREFIX = "team:"  # a tag "team:payments" names the team that held the post-mortem
+SITE_TITLE = "Post-mortem log"
+STATIC = ("site.css", "search.js")
+
+
+class PublishError(Exception):
+    """OUT cannot be written, or the search index cannot be built: the text says why."""
+
+
+class PrivacyRefused(Exception):
+    """Secrets or personal data found that no allow-list entry covers."""
+
+    def __init__(self, findings: list[PrivacyFinding]) -> None:
+        self.findings = findings
+        super().__init__(f"{len(findings)} finding(s)")
+
+
+@dataclass
+class PublishReport:
+    out: Path
+    rebuilt: list[str] = field(default_factory=list)  # session file names whose page was built
+    kept: int = 0  # post-mortem pages that had not changed
+    removed: list[str] = field(default_factory=list)  # files of OUT no longer part of the site
+    unreadable: list[tuple[str, str]] = field(default_factory=list)
+    redacted: int = 0  # sessions published with matches masked
+
+
+def slug(text: str) -> str:
+    """A file name of [a-z0-9-] for any text; a text that is not already one gets a few hex
+    digits of its hash, so two texts never share a name ("A" and "a", "c++" and "c")."""
+    plain = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60]
+    if plain == text and plain:
+        return plain
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:6]
+    return f"{plain}-{digest}" if plain else digest
+
+
+# -- what a page shows ---------------------------------------------------------------------------
+
+
+def _paragraphs(text: str) -> list[str]:
+    return [" ".join(p.split()) for p in re.split(r"\n\s*\n", text) if p.strip()]
+
+
+def _when(session: Session, moment: datetime | None) -> str:
+    return session.local(moment).strftime("%Y-%m-%d %H:%M") if moment else "not set"
+
+
+def _tag_link(tag: str) -> dict:
+    if tag.startswith(TEAM_PREFIX):
+        return {"name": tag.removeprefix(TEAM_PREFIX), "href": f"teams/{slug(tag)}.html"}
+    return {"name": tag, "href": f"tags/{slug(tag)}.html"}
+
+
+def _entry(name: str, session: Session, now: datetime) -> dict:
+    """What the lists show of one post-mortem."""
+    inc = session.incident
+    return {
+        "file": name,
+        "slug": slug(Path(name).stem),
+        "title": inc.title or "Untitled incident",
+        "severity": inc.severity,
+        "started": _when(session, inc.started_at)[:10],
+        "started_at": inc.started_at.isoformat(),
+        "month": month_of(session),
+        "tags": [_tag_link(t) for t in inc.tags if not t.startswith(TEAM_PREFIX)],
+        "teams": [t for t in inc.tags if t.startswith(TEAM_PREFIX)],
+        "open_actions": len(session.open_actions()),
+    }
+
+
+def _page_view(entry: dict, session: Session, now: datetime, include_feedback: bool) -> dict:
+    """Everything one post-mortem page shows, but its timeline drawing (made only when the
+    page is built)."""
+    inc = session.incident
+    today = session.local(now).date()
+    events = [
+        {"time": _when(session, e.at), "kind": e.kind, "text": e.text, "basis": e.basis,
+         "major": e.major, "source": e.source}
+        for e in session.sorted_timeline()
+    ]
+    groups: dict[str, list[str]] = {}
+    for f in session.factors:
+        groups.setdefault(f.category or "uncategorised", []).append(f.text)
+    actions = []
+    for a in session.actions:
+        overdue = (today - a.due).days if a.status == "open" and a.due and a.due < today else 0
+        actions.append({
+            "title": a.title, "description": a.description, "owner": a.owner,
+            "due": a.due.isoformat() if a.due else "", "criterion": a.criterion,
+            "status": a.status, "overdue": overdue,
+            "history": [{"day": _when(session, h.at)[:10], "status": h.status, "note": h.note}
+                        for h in a.history],
+        })
+    review = followup_review_date(session)
+    teams = entry["teams"]
+    return {
+        **entry,
+        "team": _tag_link(teams[0]) if teams else None,
+        "started_day": entry["started"],
+        "year": entry["started"][:4],
+        "span": f"{_when(session, inc.started_at)} to {_when(session, inc.resolved_at)}",
+        "zone": inc.timezone,
+        "meeting": _when(session, session.meeting.scheduled_at),
+        "question": _paragraphs(session.question.text),
+        "summary": _paragraphs(session.summary),
+        "durations": [(k, format_duration(v)) for k, v in session.durations().items()],
+        "events": events,
+        "factors": sorted(groups.items()),
+        "actions": actions,
+        "notes": [(_step_name(n.id), _paragraphs(n.text))
+                  for n in sorted(session.notes, key=lambda n: n.id) if n.text.strip()],
+        "followup": (f"Follow-up review of the actions: {review.isoformat()}." if review
+                     else "No follow-up review is set."),
+        "review": _review_view(session, now),
+        "feedback": [f.model_dump(include={"rating", "comment", "unsaid"})
+                     for f in session.feedback] if include_feedback else None,
+    }
+
+
+def _review_view(session: Session, now: datetime) -> dict | None:
+    """The two-week review's progress (as its report shows it), once the review is held."""
+    if session.followup_review_held is None:
+        return None
+    rows = progress_rows(session, now)
+    return {"held": session.followup_review_held.isoformat(), "rows": rows,
+            "counts": progress_counts(rows)}
+
+
+def _step_name(step_id: str) -> str:
+    number = int(step_id) if step_id.isdigit() else 0
+    if 1 <= number <= len(STEP_NAMES):
+        return f"Step {number}: {STEP_NAMES[number - 1]}"
+    return "Wrap-up" if number == WRAP_UP else f"Step {step_id}"
+
+
+# -- writing ---------------------------------------------------------------------------------------
+
+
+class _Out:
+    """OUT, written only inside itself, a page at a time, and never through a link."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.written: set[str] = set()
+
+    def folder(self, rel: str) -> Path:
+        path = self.root
+        for part in Path(rel).parts:
+            path = path / part
+            try:
+                mode = os.lstat(path).st_mode
+            except FileNotFoundError:
+                path.mkdir(mode=0o755)
+                continue
+            if not stat.S_ISDIR(mode):
+                raise PublishError(f"{path}: not a folder (a link?); pmconsole writes only "
+                                   "inside OUT; remove it and publish again")
+        return path
+
+    def inside(self, rel: str) -> bool:
+        """Whether OUT/rel names a file of OUT itself: no `..`, and no link on the way there
+        (a manifest is only a file in OUT, which anyone may have changed)."""
+        parts = Path(rel).parts
+        if not parts or Path(rel).is_absolute() or ".." in parts:
+            return False
+        path = self.root
+        for part in parts[:-1]:
+            path = path / part
+            try:
+                if not stat.S_ISDIR(os.lstat(path).st_mode):
+                    return False
+            except OSError:
+                return False
+        return True
+
+    def write(self, rel: str, data: bytes) -> bool:
+        """Write OUT/rel unless it already holds ``data``; True when written."""
+        self.written.add(rel)
+        parent = self.folder(str(Path(rel).parent)) if Path(rel).parent != Path(".") else self.root
+        path = parent / Path(rel).name
+        try:
+            if stat.S_ISREG(os.lstat(path).st_mode) and path.read_bytes() == data:
+                return False
+        except FileNotFoundError:
+            pass
+        atomic_write(path, data)  # replaces a link at the name itself, never its target
+        os.chmod(path, 0o644)  # a site is published to be read: by the web server too
+        return True
+
+
+def _check_out(out: Path, folder: Path) -> None:
+    try:
+        out_real, folder_real = out.resolve(), folder.resolve()
+    except (OSError, RuntimeError) as err:
+        raise PublishError(f"{out}: {err}") from None
+    if out_real == folder_real or folder_real in out_real.parents:
+        raise PublishError(f"{out}: inside the sessions folder; publish to a folder outside it")
+    if out_real in folder_real.parents:
+        raise PublishError(f"{out}: holds the sessions folder, which would be published raw; "
+                           "publish to a folder beside it")
+    if (out.exists() or out.is_symlink()) and not out.is_dir():
+        raise PublishError(f"{out}: exists and is not a folder")
+    if out.is_dir() and any(out.iterdir()) and not (out / MANIFEST).is_file():
+        raise PublishError(f"{out}: a folder pmconsole did not publish into, and not empty; "
+                           "choose a new or empty folder (nothing was written)")
+
+
+def _digest(value) -> str:
+    return hashlib.sha256(json.dumps(value, default=str, sort_keys=True).encode("utf-8")).hexdigest()
+
+
+def _template_hash(env) -> str:
+    digest = hashlib.sha256(str(BUILD_VERSION).encode())
+    for name in sorted(env.list_templates()):
+        digest.update(name.encode())
+        digest.update(env.loader.get_source(env, name)[0].encode("utf-8"))
+    return digest.hexdigest()
+
+
+def _environment():
+    from jinja2 import Environment, PackageLoader, StrictUndefined
+
+    return Environment(
+        loader=PackageLoader("pmconsole.publish", "templates"),
+        autoescape=True,  # every user string escaped, in every template
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+    )
+
+
+def publish(
+    folder: Path,
+    out: Path,
+    *,
+    now: datetime,
+    redact: bool = False,
+    include_feedback: bool = False,
+    search_index: bool = True,
+) -> PublishReport:
+    """Publish the log of ``folder`` into ``out``. Raises PrivacyRefused (nothing written)
+    or PublishError."""
+    from markupsafe import Markup
+
+    folder, out = Path(folder), Path(out)
+    _check_out(out, folder)
+    env = _environment()
+    templates = _template_hash(env)
+    try:
+        manifest = json.loads((out / MANIFEST).read_text("utf-8"))
+    except (OSError, ValueError):
+        manifest = None
+    if not isinstance(manifest, dict):  # none yet, or not one of ours: build every page
+        manifest = {}
+    old_pages = manifest.get("pages") if manifest.get("templates") == templates else None
+    old_pages = old_pages if isinstance(old_pages, dict) else {}  # new templates: all pages
+    old_files = [f for f in manifest.get("files") or [] if isinstance(f, str)]
+
+    allowed = read_allow_list(folder / ALLOW_FILE)
+    scanned_as = scan_key(folder / ALLOW_FILE, templates, redact, include_feedback)
+    cache = manifest.get("sessions") if manifest.get("scanned_as") == scanned_as else None
+    log = Catalog(folder, cache if isinstance(cache, dict) else {}, allowed=allowed,
+                  redact=redact, include_feedback=include_feedback)
+    if log.refused and not redact:
+        raise PrivacyRefused(log.refused)
+    report = PublishReport(out=out)
+
+    out.mkdir(mode=0o755, parents=True, exist_ok=True)
+    site = _Out(out)
+    entries = sorted((_entry(name, s, now) for name, s in log.slims.items()),
+                     key=lambda e: e["started_at"], reverse=True)
+    before = {n: (k.get("keys"), k.get("started")) for n, k in log.previous.items()
+              if isinstance(k, dict)}
+    near = touched(entries, log.slims, before)
+    links = {n: log.previous[n]["links"] for n in log.cached if near is not None
+             and n not in near and isinstance(log.previous[n].get("links"), list)}
+    links.update(related(entries, log.slims, only={e["file"] for e in entries} - links.keys()))
+    common = {"site_title": SITE_TITLE}
+
+    def full(name: str) -> Session | None:
+        session = log.read(name)  # kept unchanged since it was last scanned, or just read
+        if log.refused and not redact:
+            raise PrivacyRefused(log.refused)
+        return session
+
+    pages: dict[str, str] = {}
+    view_keys: dict[str, str] = {}
+    for e in entries:
+        name, view = e["file"], None
+        view_key = log.view_key(name, now)
+        if view_key is None:
+            if (session := full(name)) is None:
+                continue  # unreadable since the lists were made: listed as such
+            view = _page_view(e, session, now, include_feedback)
+            view_key = _digest([templates, view, redact, include_feedback])
+        view_keys[name] = view_key
+        key = _digest([view_key, links[name]])
+        rel = f"pm/{e['slug']}.html"
+        pages[name] = key
+        if old_pages.get(name) == key and os.path.isfile(os.path.join(out, rel)):
+            site.written.add(rel)
+            report.kept += 1
+            continue
+        if (session := full(name)) is None:
+            continue
+        view = view or _page_view(e, session, now, include_feedback)
+        from pmconsole.exporters.html import timeline_svg  # escapes every text it draws
+
+        view["timeline_svg"] = Markup(timeline_svg(session))
+        html = env.get_template("postmortem.html").render(
+            pm=view, related=links[name], root="../", **common)
+        site.write(rel, html.encode("utf-8"))
+        report.rebuilt.append(name)
+        log.done_with(name)
+    entries = [e for e in entries if e["file"] in log.slims]  # none unreadable since listed
+    report.unreadable = [(p.name, e.replace(f"{folder}{os.sep}", "")) for p, e in log.unreadable]
+    report.redacted = log.redacted
+
+    # A list page is rendered only when what it lists changed (a log of thousands lists each
+    # post-mortem on five pages or more): the manifest keeps a hash of what each one showed.
+    old_lists = manifest.get("lists") if manifest.get("templates") == templates else None
+    old_lists = old_lists if isinstance(old_lists, dict) else {}
+    lists: dict[str, str] = {}
+    entry_keys = {e["file"]: _digest(e) for e in entries}
+
+    def render(rel: str, template: str, what: list, **context) -> None:
+        lists[rel] = _digest([template, what])
+        if old_lists.get(rel) == lists[rel] and os.path.isfile(os.path.join(out, rel)):
+            site.written.add(rel)
+            return
+        html = env.get_template(template).render(**context, **common)
+        site.write(rel, html.encode("utf-8"))
+
+    def listing(rel: str, heading: str, items: list[dict]) -> None:
+        render(rel, "listing.html", [heading, [entry_keys[e["file"]] for e in items]],
+               heading=heading, items=items, root="../")
+
+    def grouped(key_of) -> dict[str, list[dict]]:
+        groups: dict[str, list[dict]] = {}
+        for e in entries:
+            for k in key_of(e):
+                groups.setdefault(k, []).append(e)
+        return groups
+
+    filters: dict[str, list[dict]] = {}
+    for kind, key_of, heading, folder_name in (
+        ("severities", lambda e: [e["severity"]], "Severity {}", "severity"),
+        ("tags", lambda e: [t["name"] for t in e["tags"]], "Tag: {}", "tags"),
+        ("teams", lambda e: e["teams"], "Team: {}", "teams"),
+        ("months", lambda e: [e["month"]], "Incidents of {}", "months"),
+    ):
+        groups = grouped(key_of)
+        order = sorted(groups, reverse=kind == "months")
+        filters[kind] = []
+        for name in order:
+            file_name = name if kind == "severities" else slug(name)
+            shown = name.removeprefix(TEAM_PREFIX)
+            listing(f"{folder_name}/{file_name}.html", heading.format(shown), groups[name])
+            filters[kind].append({"name": shown, "count": len(groups[name]),
+                                  "href": f"{folder_name}/{file_name}.html"})
+
+    render("index.html", "index.html",
+           [[entry_keys[e["file"]] for e in entries], report.unreadable, filters],
+           items=entries, count=len(entries), unreadable=report.unreadable, root="", **filters)
+    figures = trends(log.slims.values(), now, report.unreadable)
+    drawn = charts.trend_charts(figures)
+    render("trends.html", "trends.html", [repr(figures), drawn], t=figures,
+           charts=[{**c, "svg": Markup(c["svg"])} for c in drawn], root="")
+    for name in STATIC:
+        site.write(name, resources.files("pmconsole.publish").joinpath("static", name).read_bytes())
+
+    site.written.add(MANIFEST)  # written last, below
+    for rel in old_files:
+        if rel not in site.written and site.inside(rel):
+            stale = out / rel
+            if stale.is_file() or stale.is_symlink():
+                stale.unlink()
+                report.removed.append(rel)
+    site.write(MANIFEST, json.dumps(
+        {"version": BUILD_VERSION, "templates": templates, "pages": pages,
+         "files": sorted(site.written), "scanned_as": scanned_as, "lists": lists,
+         "sessions": log.manifest(view_keys, now, {
+             e["file"]: {"links": links[e["file"]], "started": e["started_at"],
+                         "keys": keys_of(log.slims[e["file"]], e["title"])} for e in entries})}, sort_keys=True, separators=(",", ":"),
+    ).encode("utf-8"))
+    if search_index:
+        build_search_index(out)
+    return report
+
+
+def build_search_index(out: Path) -> None:
+    """Run Pagefind's binary (shipped in the pagefind-bin wheel) over the written pages."""
+    bundle = out / "pagefind"
+    if bundle.is_symlink() or (bundle.exists() and not bundle.is_dir()):
+        raise PublishError(f"{bundle}: not a folder (a link?); pmconsole writes only inside "
+                           "OUT; remove it and publish again")
+    try:
+        from pagefind_bin import get_executable
+
+        binary = str(get_executable())
+    except (ImportError, FileNotFoundError):
+        raise PublishError("the search index needs Pagefind: pip install 'pagefind[bin]'") from None
+    try:
+        done = subprocess.run([binary, "--site", str(out), "--silent"], capture_output=True,
+                              text=True, timeout=900, stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.TimeoutExpired) as err:
+        raise PublishError(f"{out}: Pagefind could not index the site: {err}") from None
+    if done.returncode != 0:
+        why = (done.stderr.strip() or done.stdout.strip() or "no reason given").splitlines()[-1]
+        raise PublishError(f"{out}: Pagefind could not index the site: {why}")

@@ -1,0 +1,106 @@
+"""Session files read for the post-mortem log's index (log_index.py): the rows the index keeps
+of each, read on every core when there are many (a cold build).
+
+Never import Textual here.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from pmconsole.domain.model import Session
+from pmconsole.storage.oplog import read_snapshot
+from pmconsole.storage.toml_file import SessionFileError
+
+
+def _body(session: Session) -> str:
+    """The searchable text of a session: everything people wrote about the incident."""
+    parts = [session.question.text, session.summary]
+    parts += [e.text for e in session.timeline]
+    parts += [f.text for f in session.factors]
+    parts += [f"{a.title} {a.description} {a.criterion}" for a in session.actions]
+    parts += [n.text for n in session.notes]
+    return "\n".join(p for p in parts if p)
+
+
+# A cold build (or a folder of files changed at once) is read on every core: each worker
+# process parses its share of the files and sends back only the rows the index keeps, never
+# the sessions; the index itself is written by this process alone. A pool costs ~0.2 s to
+# start (each worker imports the model), so fewer files than this are read here.
+POOL_FROM = 200
+POOL_CHUNK = 32  # files per task: few round trips, and the work still shared out evenly
+
+
+@dataclass(frozen=True)
+class IndexRows:
+    """What the index keeps of one session: its files row (after path, time and size), its
+    actions' rows (after path) and its text row (after path)."""
+
+    file: tuple[str, ...]
+    actions: tuple[tuple[str, ...], ...]
+    text: tuple[str, str, str]
+
+
+def index_rows(path: str) -> IndexRows | str:
+    """One session file read for the index: its rows, or the error that makes it unreadable.
+    Read in full (the file and its live log): a file the log calls readable is one the
+    console opens."""
+    from pmconsole.domain.rules import followup_review_date
+
+    try:
+        session = read_snapshot(Path(path))
+    except SessionFileError as err:
+        return str(err)
+    meeting = session.meeting
+    facilitator = session.participant(meeting.facilitator)
+    note_taker = session.participant(meeting.note_taker)
+    review = followup_review_date(session)
+    inc = session.incident
+    return IndexRows(
+        file=(inc.title, inc.severity, inc.started_at.isoformat(),
+              meeting.scheduled_at.isoformat() if meeting.scheduled_at else "",
+              " ".join(inc.tags), facilitator.name if facilitator else "",
+              note_taker.name if note_taker else "", review.isoformat() if review else ""),
+        actions=tuple((a.id, a.title, a.owner, a.due.isoformat() if a.due else "", a.status,
+                       a.criterion) for a in session.actions),
+        text=(inc.title, " ".join(inc.tags), _body(session)),
+    )
+
+
+def _index_rows_of(paths: list[str]) -> list[IndexRows | str]:
+    return [index_rows(p) for p in paths]
+
+
+def read_for_index(paths: list[str], workers: int | None = None):
+    """(path, rows or error) for each of ``paths``, in order; on every core when they are many.
+    A pool that cannot start (no semaphores in a sandbox) or breaks reads them here instead."""
+    workers = workers or os.cpu_count() or 1
+    if len(paths) < POOL_FROM or workers < 2:
+        for path in paths:
+            yield path, index_rows(path)
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    chunks = [paths[i:i + POOL_CHUNK] for i in range(0, len(paths), POOL_CHUNK)]
+    try:
+        # spawn, not fork: the console calls this from a worker thread, and a forked child of
+        # a threaded process may inherit a lock held by another thread.
+        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+    except (OSError, NotImplementedError, ImportError):
+        for path in paths:
+            yield path, index_rows(path)
+        return
+    from concurrent.futures.process import BrokenProcessPool
+
+    done = 0
+    with pool:
+        try:
+            for chunk, rows in zip(chunks, pool.map(_index_rows_of, chunks)):
+                yield from zip(chunk, rows)
+                done += len(chunk)
+        except BrokenProcessPool:  # a worker killed (out of memory): the rest read here
+            for path in paths[done:]:
+                yield path, index_rows(path)
