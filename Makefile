@@ -22,8 +22,10 @@ bytecode: $(STAMP)
 demo: bytecode
 	$(VENV)/bin/pmconsole demo
 
+# Four workers on two cores: many tests wait on real processes, terminals and timers, and
+# another worker's test runs meanwhile (3 min 06 s here, against 4 min 02 s with two).
 test: $(STAMP)
-	$(PY) -m pytest -n auto --dist worksteal -q
+	$(PY) -m pytest -n 4 --dist worksteal -q
 
 bench: bytecode
 	$(PY) -m benchmarks $(ARGS)
