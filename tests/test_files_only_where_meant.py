@@ -505,6 +505,8 @@ def test_any_time_accepted_at_any_entry_round_trips_through_the_file(entry, mome
     (["serve", "{path}", "--idle-minutes", "0"], "--idle-minutes"),
     (["serve", "{path}", "--max-connections", "0"], "--max-connections"),
     (["serve", "{path}", "--max-connections", "1e3"], "--max-connections"),
+    (["serve", "{path}", "--host", ""], "--host"),
+    (["serve", "{path}", "--host", "  "], "--host"),
     (["new", "{folder}/n.toml", *NEW, "--duration", "99999999999999999999"], "--duration"),
 ], ids=lambda v: v if isinstance(v, str) else None)
 def test_a_number_out_of_bounds_exits_2_with_one_line(args, words, write_session, tmp_path,

@@ -395,12 +395,16 @@ def test_an_earlier_version_put_back_is_a_revert_said_and_undoable_in_the_consol
 
 
 async def _revert_in_an_open_console(demo, pilot, app) -> None:
-    """Rename the incident in the console, then put the file back as it was before (git)."""
-    from pmconsole.domain.ops import set_op
+    """Rename the incident and add an event in the console, then put the file back as it was
+    before (git): the revert changes the title back and deletes the event."""
+    from pmconsole.domain.model import TimelineEvent
+    from pmconsole.domain.ops import add_op, set_op
     from pmconsole.tui.dialogs.conflict import ChooseVersion
 
     first = demo.read_bytes()
-    app.store.edit(set_op("incident", "title", "Renamed in the meeting"))
+    at = app.store.session.incident.started_at
+    app.store.edit(set_op("incident", "title", "Renamed in the meeting"),
+                   add_op("timeline", TimelineEvent(id="e-typed", at=at, text="typed live")))
     app.store.checkpoint()
     demo.write_bytes(first)
     app.poll_store()
@@ -409,8 +413,20 @@ async def _revert_in_an_open_console(demo, pilot, app) -> None:
     assert "earlier version" in str(app.screen.query_one(".what", Static).render())
 
 
-@pytest.mark.parametrize("key, title_kept", [("m", "Renamed in the meeting"), ("f", None)])
-async def test_a_revert_while_the_console_is_open_asks_which_version_stays(demo, key, title_kept):
+def _has_typed_event(app) -> bool:
+    return any(e.id == "e-typed" for e in app.store.session.timeline)
+
+
+# The key, then the title and whether the event deleted by the revert is there afterwards.
+@pytest.mark.parametrize("key, title_kept, event_kept", [
+    ("m", "Renamed in the meeting", True),  # mine: as before the file changed
+    ("f", None, False),  # the file's version, its deletion included
+    ("b", None, True),  # both: the file's title, the deleted event put back
+    ("escape", None, True),  # Escape: both, so nothing acknowledged is lost
+])
+async def test_a_revert_while_the_console_is_open_asks_which_version_stays(
+    demo, key, title_kept, event_kept
+):
     from pmconsole.tui.dialogs.conflict import READ_FIRST, ChooseVersion
 
     before = load_session(demo).incident.title
@@ -421,9 +437,11 @@ async def test_a_revert_while_the_console_is_open_asks_which_version_stays(demo,
         await pilot.press(key)
         await until(pilot, lambda: not isinstance(app.screen, ChooseVersion), "an answer")
         assert app.store.session.incident.title == (title_kept or before)
-        if key == "f":  # the file's version kept: z still takes it back
+        assert _has_typed_event(app) == event_kept
+        if key != "m":  # the file's change kept: z still takes it back
             app.action_undo()
             assert app.store.session.incident.title == "Renamed in the meeting"
+            assert _has_typed_event(app)
 
 
 async def test_keys_typed_as_the_version_question_shows_do_not_answer_it(demo, monkeypatch):

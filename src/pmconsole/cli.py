@@ -723,6 +723,15 @@ def cmd_feedback(args: argparse.Namespace) -> int:
     return _run_console(_session_path(args), args, role="feedback")
 
 
+def _listen_address(text: str) -> str:
+    """An address to listen on: never empty (the web server takes "" for every interface)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError(
+            "give an address to listen on: 127.0.0.1 for this machine only, 0.0.0.0 for every "
+            "interface")
+    return text.strip()
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import asyncio
 
@@ -874,7 +883,7 @@ def build_parser(only: str | None = None) -> Parser:
         p = command("serve", cmd_serve,
                     "the note-taker view and the feedback form in a browser (one link per role)")
         p.add_argument("file", metavar="FILE")
-        p.add_argument("--host", default="127.0.0.1",
+        p.add_argument("--host", default="127.0.0.1", type=_listen_address,
                        help="address to listen on (default 127.0.0.1: this machine only)")
         p.add_argument("--port", type=bounded(int, 0, 65535), default=8765,
                        help="port (default 8765; 0 picks a free one)")

@@ -536,14 +536,20 @@ class PmConsole(App[int]):
         undo = list(notice.undo)
         said = notice.text.rstrip(".")
 
-        def chosen(mine: bool | None) -> None:
+        def chosen(which: str | None) -> None:
             self._asking_version = False
-            if mine:
+            if which == "mine":
                 self.edit(*undo)
                 self.notify("Kept your version: the change made outside pmconsole is taken "
                             "back.", markup=False)
             else:  # kept as merged; z still takes it back while the notice is up
-                self.did(f"Kept the file's version ({said})", lambda: self.edit(*undo),
+                put_back = [op for op in undo if op["op"] == "add"] if which != "file" else []
+                if put_back:
+                    self.edit(*put_back)
+                kept = ("both versions: the file's changes, and the records it deleted put back"
+                        if put_back else "the file's version")
+                rest = [op for op in undo if op not in put_back]
+                self.did(f"Kept {kept} ({said})", lambda: self.edit(*rest),
                          severity=notice.severity, timeout=30)
             self._ask_which_version()
 
@@ -602,7 +608,7 @@ class PmConsole(App[int]):
                 ["a field marked red needs a value it can take"] if fields else []) + (
                 ["the session is read-only: " + store.read_only]
                 if fields and store is not None and store.read_only else []) + (
-                ["free some disk space and they are saved on their own"]
+                ["they are saved on their own once the live log takes them again (the header says why it does not)"]
                 if uncommitted else []))
             self.notify(
                 f"Not saved yet: {'; '.join(forms + fields + uncommitted)}. "

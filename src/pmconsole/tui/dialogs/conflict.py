@@ -22,9 +22,10 @@ from textual.widgets import Button, Static
 READ_FIRST = 0.5
 
 
-class ChooseVersion(ModalScreen[bool]):
-    """Asks which version stays; dismissed with True for "mine" (take the change back),
-    False for the file's version (keep the change)."""
+class ChooseVersion(ModalScreen[str]):
+    """Asks which version stays; dismissed with "file" (keep the change as merged), "mine"
+    (take it back) or "both" (keep the change, and put back every record it deleted: nothing
+    anyone acknowledged is lost, which is why Escape chooses it)."""
 
     DEFAULT_CSS = """
     ChooseVersion { align: center middle; background: $background 70%; }
@@ -40,9 +41,9 @@ class ChooseVersion(ModalScreen[bool]):
     """
 
     BINDINGS = [
-        Binding("f", "keep_file", "Keep the file's version", id="conflict.file"),
-        Binding("m", "keep_mine", "Keep mine", id="conflict.mine"),
-        Binding("escape", "keep_file", "Decide later", show=False),
+        Binding("f", "keep('file')", "Keep the file's version", id="conflict.file"),
+        Binding("m", "keep('mine')", "Keep mine", id="conflict.mine"),
+        Binding("b,escape", "keep('both')", "Keep both", id="conflict.both"),
     ]
 
     def __init__(self, what: str) -> None:
@@ -55,17 +56,17 @@ class ChooseVersion(ModalScreen[bool]):
             yield Static("The session file was changed outside pmconsole", classes="title")
             yield Static(self.what, classes="what", markup=False)
             yield Static(
-                "Which version do you keep? The file's version is in the session now; "
-                "mine puts back what the session held before the file changed.",
+                "Which version do you keep? The file's version is in the session now; mine "
+                "puts back what the session held before the file changed; both keeps the "
+                "file's changes and puts back any record it deleted.",
                 markup=False,
             )
             with Horizontal():
-                yield Button("f  Keep the file's version", id="file", variant="primary")
-                yield Button("m  Keep mine", id="mine")
-            yield Static(
-                "Escape keeps the file's version for now; z still takes it back.",
-                classes="keys", markup=False,
-            )
+                yield Button("b  Keep both", id="both", variant="primary")
+                yield Button("f  The file's version", id="file")
+                yield Button("m  Mine", id="mine")
+            yield Static("Escape keeps both; z then still takes the file's change back.",
+                         classes="keys", markup=False)
 
     def on_mount(self) -> None:
         self._shown_at = time.monotonic()
@@ -78,10 +79,7 @@ class ChooseVersion(ModalScreen[bool]):
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
-        self.dismiss(event.button.id == "mine")
+        self.dismiss(event.button.id or "both")
 
-    def action_keep_file(self) -> None:
-        self.dismiss(False)
-
-    def action_keep_mine(self) -> None:
-        self.dismiss(True)
+    def action_keep(self, which: str) -> None:
+        self.dismiss(which)
