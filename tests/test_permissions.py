@@ -164,7 +164,7 @@ def test_the_demo_copy_is_owner_only(tmp_path, monkeypatch, capsys, open_umask):
     assert mode(demo / "demo.toml") == 0o600
 
 
-# cli.cmd_new used path.parent.mkdir(mode=0o700, parents=True): Python applies the mode to the
+# cmd_new (cli/session_commands.py) used path.parent.mkdir(mode=0o700, parents=True): Python applies the mode to the
 # last folder only, so the folders above it got 0777 & ~umask.
 def test_every_folder_new_creates_is_owner_only(tmp_path, capsys, open_umask):
     path = tmp_path / "team" / "2026" / "incident.toml"
@@ -334,7 +334,7 @@ def test_an_export_on_a_failing_disk_exits_2_and_writes_nothing(
     assert sorted(p.name for p in tmp_path.iterdir()) == before
 
 
-# cli._log (log search, actions) used to let PostMortemLog errors escape: an index folder that
+# open_log (cli/log_commands.py: log search, actions) used to let PostMortemLog errors escape: an index folder that
 # cannot be created, or a full disk during the index update, gave a traceback and exit 1.
 
 

@@ -14,13 +14,13 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
-from pmconsole.cli import (
-    UsageError, _finish, _log, _open_for_edit, _session_path, parse_timestamp,
-)
 from pmconsole.domain.model import Session
 from pmconsole.domain.review import VERDICT_WORDS, Verdict, review_ops
 from pmconsole.storage.oplog import read_snapshot
 from pmconsole.storage.toml_file import atomic_write
+from pmconsole.cli.common import finish, open_for_edit, session_path
+from pmconsole.cli.log_commands import open_log
+from pmconsole.cli.values import UsageError, parse_timestamp
 
 HELP = """\
 On a terminal, each open action is shown with its owner and due date and asked for:
@@ -57,10 +57,10 @@ def _sessions(args: argparse.Namespace) -> list[tuple[Path, Session]]:
     if args.all == bool(args.file):
         raise UsageError("review: name one session FILE, or --all for every open action")
     if args.file:
-        path = _session_path(args)
+        path = session_path(args)
         return [(path, read_snapshot(path))]
     # The log's index says which post-mortems have open actions: only those are read.
-    log = _log(args)
+    log = open_log(args)
     try:
         paths = sorted({row.path for row in log.actions(datetime.now(timezone.utc))
                         if row.status == "open"})
@@ -139,11 +139,11 @@ def cmd_review(args: argparse.Namespace) -> int:
     if not scripted:
         print()
     for path, verdicts in plan:
-        store = _open_for_edit(path)
+        store = open_for_edit(path)
         try:
             store.edit(*review_ops(store.session, verdicts, now))
         finally:
-            _finish(store)
+            finish(store)
         session = read_snapshot(path)
         markdown, html = report_paths(path)
         atomic_write(markdown, progress_markdown(session, now).encode("utf-8"))
