@@ -6,30 +6,32 @@ from __future__ import annotations
 
 import os
 import time
-from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Callable
 
-from textual import events, work
-from textual.app import App, SystemCommand
+from textual import events
+from textual.app import App
 from textual.binding import Binding
 from textual.message_pump import MessagePump
-from textual.screen import Screen
 from textual.theme import Theme
 
 from pmconsole.storage import locations
 from pmconsole.domain.clock import Clock, SystemClock
 from pmconsole.storage.config import Settings, load_settings, save_setting
-from pmconsole.tui.messages import SessionChanged, ShowPastPostMortem, StorageNews, TypingChanged
-from pmconsole.domain.model import STEP_NAMES, WRAP_UP
+from pmconsole.tui.messages import SessionChanged, StorageNews, TypingChanged
 from pmconsole.domain.text import clean_text
 from pmconsole.domain.ops import Op, OpError, set_op
-from pmconsole.tui.keys import BURST_GAP, KeyRouter
+from pmconsole.tui.commands import PaletteCommands
+from pmconsole.tui.keys import KeyRouter
+from pmconsole.tui.outside_changes import ChangesFromOutside
+from pmconsole.tui.past_postmortems import PastPostMortems
+from pmconsole.tui.quitting import SavedBeforeQuitting
+from pmconsole.tui.undo import OneUndo
 from pmconsole.tui.sync import StorageSync
 from pmconsole.startup import announce_ready, resume_collector
 from pmconsole.storage.notices import ReadOnlySession, SyncResult
 from pmconsole.storage.session_store import CHECKPOINT_EVERY, SessionStore
-from pmconsole.tui.widgets.fields import BoundInput, FieldRef, SavesSoon
+from pmconsole.tui.widgets.fields import FieldRef, SavesSoon
 
 if TYPE_CHECKING:
     from pmconsole.domain.meeting import MeetingRun
@@ -38,12 +40,6 @@ STARTED = time.perf_counter()
 POLL_SECONDS = 0.15
 # After a hang-up, how long the app may take to save and leave before the process ends anyway.
 HANGUP_GRACE = 3.0
-# Ctrl+Q with typing that cannot be saved names it; Ctrl+Q again within this quits anyway.
-QUIT_AGAIN = 8.0
-# How many one-key changes z can undo, the last first.
-UNDO_DEPTH = 50
-# How long what one key did stays on screen: shorter than other notices, over a timer.
-DID_SHOWN = 3.0
 
 HIGH_CONTRAST = Theme(
     name="pmconsole-high-contrast",
@@ -61,7 +57,9 @@ HIGH_CONTRAST = Theme(
 )
 
 
-class PmConsole(App[int]):
+class PmConsole(
+    OneUndo, SavedBeforeQuitting, ChangesFromOutside, PastPostMortems, PaletteCommands, App[int]
+):
     CSS_PATH = "pmconsole.tcss"
     TITLE = "pmconsole"
     ENABLE_COMMAND_PALETTE = True
@@ -177,59 +175,6 @@ class PmConsole(App[int]):
             self.store, self.clock, speaker_minutes=self.settings.speaker_minutes
         )
         self.open_session_screens()
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="log")
-    def consult_log(self) -> None:
-        """The team's history for the rules, and related post-mortems: after the first screen,
-        in a worker, because indexing a large log takes a moment."""
-        from pmconsole.storage.log_index import PostMortemLog
-
-        assert self.store is not None
-        session = self.store.session
-        try:
-            log = PostMortemLog(self.sessions_dir)
-            log.update()
-            facts = log.facts(exclude=self.store.path, before=session.meeting.scheduled_at)
-            related = log.related(session, self.store.path, self.clock.now())
-            log.close()
-        except Exception as err:  # the log is a help, never a reason to stop the meeting
-            self.call_from_thread(
-                self.notify, f"The post-mortem log is unavailable: {err}", markup=False
-            )
-            return
-        self.call_from_thread(self._log_consulted, facts, related)
-
-    def _log_consulted(self, facts, related) -> None:
-        if self.meeting is not None:
-            self.meeting.log = facts
-        self.related = related
-        from pmconsole.tui.widgets.related import RelatedList
-
-        # App.query looks only at the app's first screen; the lists are on pushed ones.
-        for screen in self.screen_stack:
-            for widget in screen.query(RelatedList):
-                widget.show_hits()
-        self.announce(frozenset({"log"}), local=True)
-
-    def on_show_past_post_mortem(self, message: ShowPastPostMortem) -> None:
-        from pmconsole.tui.screens.log import PastPostMortem
-
-        self.push_screen(PastPostMortem(message.path))
-
-    def action_search_log(self) -> None:
-        from pmconsole.tui.screens.log import LogScreen
-
-        self.push_screen(LogScreen())
-
-    def action_show_trends(self) -> None:
-        from pmconsole.tui.screens.trends import TrendsScreen  # plotting only when asked for
-
-        self.push_screen(TrendsScreen())
-
-    def action_review_actions(self) -> None:
-        from pmconsole.tui.screens.log import ActionsReviewScreen
-
-        self.push_screen(ActionsReviewScreen())
 
     def after_first_screen(self, callback: Callable[[], object]) -> None:
         """Run ``callback`` once the first screen is drawn: at once if it already is."""
@@ -392,57 +337,11 @@ class PmConsole(App[int]):
             self.consult_log()  # new tags or title: other post-mortems may now be related
         return True
 
-    @contextmanager
-    def undoable(
-        self,
-        said: str,
-        after: Callable[[], object] | None = None,
-        unless: Callable[[], bool] | None = None,
-    ) -> Iterator[None]:
-        """The edits made within are one step that z undoes: ``said`` says what it was.
-        ``after`` runs once they are undone (a timer that follows the records); ``unless``,
-        asked first, refuses the undo when it says so (and says why)."""
-        store = self.store
-        if store is None:
-            yield
-            return
-        store.recording = []
-        try:
-            yield
-        finally:
-            undo, store.recording = store.recording, None
-        if undo:
-            def undo_it() -> None:
-                if unless is not None and unless():
-                    return
-                self.edit(*undo)
-                if after is not None:
-                    after()
-
-            self.did(said, undo_it)
-
     def notify(self, message: str, *, title: str = "", **kwargs: Any) -> None:
         """Every notice, from any screen or widget, through the one cleaner of user text:
         notices quote file names, errors and typed values, which do not all pass through the
         session model."""
         super().notify(clean_text(message), title=clean_text(title, multiline=False), **kwargs)
-
-    def did(
-        self, said: str, undo: Callable[[], object], *, severity: str = "information",
-        timeout: float = DID_SHOWN,
-    ) -> None:
-        """Say what one key just did, and keep how to undo it: z does, the last first, in this
-        pane, while it is open."""
-        self._undo = [*self._undo[-(UNDO_DEPTH - 1):], (said, undo)]
-        self.notify(f"{said}; z undoes it.", markup=False, timeout=timeout, severity=severity)  # type: ignore[arg-type]
-
-    def action_undo(self) -> None:
-        if not self._undo:
-            self.notify("Nothing to undo.", markup=False)
-            return
-        said, undo = self._undo.pop()
-        undo()
-        self.notify(f"Undone — {said}.", markup=False)
 
     async def run_action(self, action, default_namespace=None, namespaces=None) -> bool:
         """Every key's action, the meeting's controls included: on a session open read-only
@@ -511,113 +410,6 @@ class PmConsole(App[int]):
         return [widget for screen in self.screen_stack for widget in screen.walk_children()
                 if isinstance(widget, SavesSoon) and widget.unsaved]
 
-    def tell(self, notice) -> None:
-        """Show one of the store's notices. A merge that may not be what was meant (a file put
-        back to an earlier version, a hand edit whose base cannot be told) carries its undo:
-        the facilitator chooses which version stays."""
-        if notice.undo:
-            self._versions_to_choose.append(notice)
-            self.call_later(self._ask_which_version)
-            return
-        self.notify(notice.text, severity=notice.severity, markup=False)  # type: ignore[arg-type]
-
-    def _ask_which_version(self) -> None:
-        """Ask which version stays, for the next such merge: once no key has come for a
-        moment (keys typed for a field must not answer the question) and no other is open."""
-        if not self._versions_to_choose or self._asking_version:
-            return
-        quiet = self.keys.quiet_for()
-        if quiet < BURST_GAP:
-            self.set_timer(BURST_GAP - quiet + 0.05, self._ask_which_version)
-            return
-        from pmconsole.tui.dialogs.conflict import ChooseVersion
-
-        notice = self._versions_to_choose.pop(0)
-        undo = list(notice.undo)
-        said = notice.text.rstrip(".")
-
-        def chosen(which: str | None) -> None:
-            self._asking_version = False
-            if which == "mine":
-                self.edit(*undo)
-                self.notify("Kept your version: the change made outside pmconsole is taken "
-                            "back.", markup=False)
-            else:  # kept as merged; z still takes it back while the notice is up
-                put_back = [op for op in undo if op["op"] == "add"] if which != "file" else []
-                if put_back:
-                    self.edit(*put_back)
-                kept = ("both versions: the file's changes, and the records it deleted put back"
-                        if put_back else "the file's version")
-                rest = [op for op in undo if op not in put_back]
-                self.did(f"Kept {kept} ({said})", lambda: self.edit(*rest),
-                         severity=notice.severity, timeout=30)
-            self._ask_which_version()
-
-        self._asking_version = True
-        self.push_screen(ChooseVersion(notice.text), chosen)
-
-    def save_state(self) -> str:
-        """How the header describes saving: saved, or why not."""
-        store = self.store
-        if store is None:
-            return ""
-        if store.read_only:
-            return "READ-ONLY"
-        if store.error or store.pending:
-            return "⚠ NOT SAVED, retrying"
-        typing = self._typing_fields()
-        refused = [field for field in typing if field.refused]
-        if refused:
-            return f"⚠ {len(refused)} FIELD{'S' if len(refused) > 1 else ''} NOT SAVED"
-        if isinstance(self.focused, BoundInput) and self.focused.waits_for_enter:
-            return "✎ Enter saves"  # a time or a number, checked when it is complete
-        if any(field.waiting for field in typing):
-            return "✎ saving"  # typing saved within a second (fields.COMMIT_AT_LATEST)
-        return "✓ saved"
-
-    def unsaved_typing(self) -> tuple[list[str], list[str]]:
-        """What quitting now would lose, each said in a few words: typing in a form not yet
-        saved, and fields whose typing could not be saved."""
-        # A form (RecordForm, the feedback form) says whether it holds typing not yet saved.
-        forms = [f"the open form “{screen.form_title}”" for screen in self.screen_stack
-                 if callable(getattr(screen, "has_typing", None)) and screen.has_typing()]
-        fields = [f"{field.ref.name} “{_shortened(clean_text(field.text_typed))}”"
-                  for field in self._typing_fields() if field.refused]
-        return forms, fields
-
-    async def action_quit(self) -> None:
-        """Quit, having saved what is typed. What cannot be saved (a form still open, a field
-        that is refused) is named first; Ctrl+Q again within QUIT_AGAIN seconds quits without
-        it."""
-        self.save_typing()
-        forms, fields = self.unsaved_typing()
-        store = self.store
-        uncommitted = []
-        if store is not None and (store.pending or store.error):
-            # The disk would not take them (full, gone): they are in memory only.
-            store.poll()  # one more try first
-            if store.pending:
-                uncommitted = [f"{len(store.pending)} edit(s) the disk would not take "
-                               f"({store.error or 'retrying'})"]
-        now = self.clock.monotonic()
-        if (forms or fields or uncommitted) and (
-            self._quit_warned_at is None or now - self._quit_warned_at > QUIT_AGAIN
-        ):
-            self._quit_warned_at = now
-            how = "; ".join((["Ctrl+S saves the form, Escape twice drops it"] if forms else []) + (
-                ["a field marked red needs a value it can take"] if fields else []) + (
-                ["the session is read-only: " + store.read_only]
-                if fields and store is not None and store.read_only else []) + (
-                ["they are saved on their own once the live log takes them again (the header says why it does not)"]
-                if uncommitted else []))
-            self.notify(
-                f"Not saved yet: {'; '.join(forms + fields + uncommitted)}. "
-                f"{how[:1].upper()}{how[1:].rstrip('.')}. Ctrl+Q again quits without them.",
-                title="Quit?", severity="warning", timeout=QUIT_AGAIN, markup=False,
-            )
-            return
-        self.exit()
-
     # -- actions ---------------------------------------------------------------------------
 
     def action_help(self) -> None:
@@ -638,52 +430,6 @@ class PmConsole(App[int]):
         except Exception as err:  # remembering the theme is a nicety; say why it failed
             self.notify(f"Theme not remembered: {err}", severity="warning", markup=False)
 
-    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
-        yield SystemCommand(
-            "Search the post-mortem log", "Past post-mortems by words and tags",
-            self.action_search_log,
-        )
-        yield SystemCommand(
-            "Follow-up review", "Open and overdue actions across all post-mortems",
-            self.action_review_actions,
-        )
-        yield SystemCommand(
-            "Trends across post-mortems", "Detection and recovery times, actions on time, "
-            "conditions by category", self.action_show_trends,
-        )
-        if self.meeting is None:
-            return
-        console = self.console_screen()
-        if console is None:
-            return
-        for number, name in enumerate(STEP_NAMES, start=1):
-            yield SystemCommand(
-                f"Step {number}: {name}",
-                f"Go to step {number} of the meeting",
-                lambda n=number: console.go_to(n),
-            )
-        yield SystemCommand(
-            "Start the meeting",
-            "Start the meeting clock now (again on step 1, asked first)",
-            console.action_start_meeting,
-        )
-        yield SystemCommand(
-            "End the meeting", "Stop the meeting clock and go to the wrap-up",
-            console.action_end_meeting,
-        )
-        yield SystemCommand("Wrap-up", "Go to the wrap-up", lambda: console.go_to(WRAP_UP))
-        yield SystemCommand(
-            "Blame pause", "Pause (or resume) the whole meeting", console.action_pause
-        )
-        from pmconsole.exporters import FORMATS
-
-        for form in FORMATS.values():
-            yield SystemCommand(
-                f"Export {form.name.upper()}", form.description[:1].upper() + form.description[1:],
-                lambda f=form.name: console.export(f),
-            )
-
     def console_screen(self):
         from pmconsole.tui.screens.console import ConsoleScreen
 
@@ -691,11 +437,6 @@ class PmConsole(App[int]):
             if isinstance(screen, ConsoleScreen):
                 return screen
         return None
-
-
-def _shortened(text: str, most: int = 40) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= most else f"…{text[-(most - 1):]}"
 
 
 def make_app(
