@@ -1,6 +1,6 @@
-"""The post-mortem log from inside the console: the history of the team for the rules of the method and
-the related post-mortems (read in a worker after the first screen), and the screens that search
-the log, show a past post-mortem, the follow-up review and the trends."""
+"""The post-mortem log from inside the console: the history of the team for the rules of the
+method and the related post-mortems (read in a worker after the first screen), and the screens
+that search the log, show a past post-mortem, the follow-up review and the trends."""
 
 from __future__ import annotations
 
