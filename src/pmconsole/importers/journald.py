@@ -21,7 +21,7 @@ from typing import Any, Iterable, Iterator
 from pmconsole.importers.json_records import has_keys, parse_records, text_at, time_at
 from pmconsole.importers.reading import BAD_BYTES, NOT_UTF8, Source, lines
 from pmconsole.importers.rows import MAX_TEXT_CHARS, BadRow, Row, RowProblem, shown
-from pmconsole.importers.times import ISO_VALUE, from_parts
+from pmconsole.importers.times import iso_moment
 
 _LINE = re.compile(
     r"(?P<ts>\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})) "
@@ -113,11 +113,7 @@ def _text_row(number: int, line: str, source: Source) -> Row | RowProblem:
     m = _LINE.match(line)
     if m is None:
         return RowProblem(number, "is not a journalctl short-iso line (time host program: message)")
-    iso = ISO_VALUE.fullmatch(m["ts"])
-    try:
-        at = from_parts(iso, source.zone) if iso else None
-    except ValueError:
-        at = None
+    at = iso_moment(m["ts"], source.zone)
     if at is None:
         return RowProblem(number, f"time {shown(m['ts'])} is not a real date and time")
     return Row(number, at, m["msg"], source=f"journald: {m['host']} {m['prog']}")

@@ -21,7 +21,7 @@ from typing import Iterator
 
 from pmconsole.importers.reading import BAD_BYTES, NOT_UTF8, Source, lines
 from pmconsole.importers.rows import Row, RowProblem, shown
-from pmconsole.importers.times import ISO_VALUE, MONTHS, from_parts, syslog_year
+from pmconsole.importers.times import MONTHS, iso_moment, syslog_year
 
 _PRI = re.compile(r"<(?P<pri>\d{1,3})>")
 _RFC5424 = re.compile(
@@ -58,11 +58,7 @@ def _row(number: int, line: str, source: Source) -> Row | RowProblem:
     severity = int(pri["pri"]) % 8
     kind = "alert" if severity <= 2 else "observation"
     if m := _RFC5424.match(line, pri.end()):
-        iso = ISO_VALUE.fullmatch(m["ts"])
-        try:
-            at = from_parts(iso, source.zone) if iso else None
-        except ValueError:
-            at = None
+        at = iso_moment(m["ts"], source.zone)
         if at is None:
             return RowProblem(number, f"time {shown(m['ts'])} is not an RFC 5424 time")
         msg = (m["msg"] or "").removeprefix("\ufeff")  # RFC 5424 marks UTF-8 with a BOM

@@ -61,6 +61,16 @@ def from_parts(m: re.Match[str], zone: tzinfo) -> datetime:
     )
 
 
+def iso_moment(text: str, zone: tzinfo) -> datetime | None:
+    """The moment a whole ISO 8601 time names (in ``zone`` when it names no offset); None when
+    the text is not one, or names no real moment."""
+    m = ISO_VALUE.fullmatch(text)
+    try:
+        return from_parts(m, zone) if m else None
+    except ValueError:
+        return None
+
+
 def from_epoch(value: float | int, quoted: str) -> datetime:
     """Unix time in seconds, or milli-, micro- or nanoseconds (told apart by size)."""
     if not math.isfinite(value) or not 1e8 <= abs(value) < 1e20:
