@@ -58,6 +58,14 @@ SAMPLES = {
          "Note added: Failing over to db-replica-1"),
         (utc(2026, 11, 23, 17, 38), "action", "PagerDuty: checkout-api", "Resolved by Sam"),
     ]),
+    "pagerduty-incidents.csv": ("pagerduty-csv", {}, [
+        (utc(2026, 11, 23, 13, 51), "alert", "PagerDuty: checkout-api",
+         "#1234 triggered (high urgency): Replication lag over 30 s on db-replica-2"),
+        (utc(2026, 11, 23, 13, 55, 30), "action", "PagerDuty: checkout-api", "#1234 acknowledged"),
+        (utc(2026, 11, 23, 14, 2, 10), "alert", "PagerDuty: database",
+         "#1235 triggered (low urgency): Disk 91% full on db-replica-2, /var/lib/postgresql"),
+        (utc(2026, 11, 23, 17, 38), "action", "PagerDuty: checkout-api", "#1234 resolved"),
+    ]),
     "alertmanager-webhook.json": ("alertmanager", {}, [
         (utc(2026, 11, 23, 13, 50, 45), "alert", "Alertmanager: db-replica-2:9187",
          "FIRING: ReplicationLagHigh: Replication lag over 30 s on db-replica-2"),
@@ -391,6 +399,28 @@ def test_preview_shows_what_an_import_would_add_and_writes_nothing(
     assert out[-2].startswith("alertmanager: 2 events taken") and out[-2].endswith("(times shown in UTC)")
     assert out[-1] == "preview only: nothing written"
     assert path.read_bytes() == before and not list(path.parent.glob("*.pmlog*"))
+
+
+def test_a_pagerduty_incident_with_a_bad_cell_is_skipped_with_its_line(session, tmp_path):
+    source = tmp_path / "incidents.csv"
+    source.write_text(
+        "incident_number,description,service_name,created_on,resolved_on,seconds_to_first_ack\n"
+        "1,Lag,db,2026-11-23T14:51:00+01:00,,soon\n"
+        "2,Disk,db,yesterday,,\n"
+        "3,CPU,db,2026-11-23T15:00:00+01:00,2026-11-23T15:30:00Z,60.5\n"
+    )
+    result = import_timeline(source, session)
+    assert result.format == "pagerduty-csv"
+    assert [str(p) for p in result.problems] == [
+        "line 2: seconds_to_first_ack 'soon' is not a number of seconds",
+        "line 3: created_on: time 'yesterday' is not a date and time "
+        + result.problems[1].message.split("date and time ", 1)[1],
+    ]
+    assert [(e.at, e.text) for e in result.events] == [
+        (utc(2026, 11, 23, 14), "#3 triggered: CPU"),
+        (utc(2026, 11, 23, 14, 1, 0, 500_000), "#3 acknowledged"),
+        (utc(2026, 11, 23, 15, 30), "#3 resolved"),
+    ]
 
 
 def test_a_source_in_no_known_format_is_refused_with_the_formats_and_the_flag(session, tmp_path):

@@ -64,6 +64,7 @@ from pmconsole.importers.log_lines import NO_TIME_AT_START, parse_log
 from pmconsole.importers.markdown import looks_like_markdown, parse_markdown
 from pmconsole.importers.opsgenie import looks_like_opsgenie, parse_opsgenie
 from pmconsole.importers.pagerduty import looks_like_pagerduty, parse_pagerduty
+from pmconsole.importers.pagerduty_csv import looks_like_pagerduty_csv, parse_pagerduty_csv
 from pmconsole.importers.reading import (
     DEFAULT_LIMIT_BYTES,
     HEAD_BYTES,
@@ -118,7 +119,8 @@ def _json(detect: Callable[[str], bool]) -> Callable[[str, str], bool]:
 
 
 # In the order the content is tested: the vendors' JSON by their keys before any JSON, JSON
-# Lines before a JSON document, a JSON array before a CSV header; the log last, as the fallback.
+# Lines before a JSON document, a JSON array before a CSV header, PagerDuty's incidents CSV before
+# any CSV; the log last, as the fallback.
 REGISTRY: tuple[ImportFormat, ...] = (
     ImportFormat("slack", "a Slack export: the .zip Slack delivers or its folder (--channel "
                  "picks one of several channels), one channel's folder, or one day file",
@@ -150,6 +152,9 @@ REGISTRY: tuple[ImportFormat, ...] = (
     ImportFormat("markdown", "Markdown timelines: timed bullets (- 13:42 UTC — ...) or a table; "
                  "the date from a heading, else the incident's day",
                  parse_markdown, looks_like_markdown, (".md", ".markdown")),
+    ImportFormat("pagerduty-csv", "PagerDuty's incidents CSV (the Incidents page's download): "
+                 "triggered, acknowledged and resolved for each incident",
+                 parse_pagerduty_csv, lambda head, first: looks_like_pagerduty_csv(first)),
     ImportFormat("csv", "CSV with a header row naming a time and a text column",
                  parse_csv, lambda head, first: looks_like_csv(first), (".csv", ".tsv")),
     ImportFormat("log", "log lines that start with a time (ISO 8601, Python logging, BSD syslog)",

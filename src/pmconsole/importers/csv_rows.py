@@ -70,6 +70,22 @@ def parse_csv(source: Source) -> Iterator[Row | RowProblem]:
     zone = zone_in_header(cells[fields["time"]]) or source.zone  # "Time (UTC)" says the zone
     basis_column = normal_name(cells[fields["basis"]]) if "basis" in fields else ""
     width = len(cells)
+    for start, record in csv_records(numbered, header_line, delimiter, width):
+        if isinstance(record, RowProblem):
+            yield record
+            continue
+        values = {name: record[i] if i < len(record) else "" for name, i in fields.items()}
+        try:
+            yield row_from_fields(start, values, basis_column, zone)
+        except BadRow as bad:
+            yield RowProblem(start, bad.message)
+
+
+def csv_records(
+    numbered: Iterator[tuple[int, str]], header_line: int, delimiter: str, width: int
+) -> Iterator[tuple[int, list[str] | RowProblem]]:
+    """The records after a header of ``width`` cells on ``header_line``, each with the line it
+    starts on; a record that cannot be read is a RowProblem. Blank records are left out."""
     # strict: a stray quote is a problem row, not a field silently glued to the next one.
     reader = csv.reader((text for _, text in numbered), delimiter=delimiter, strict=True)
     while True:
@@ -80,22 +96,18 @@ def parse_csv(source: Source) -> Iterator[Row | RowProblem]:
         except StopIteration:
             return
         except csv.Error as err:
-            yield RowProblem(start, f"is not valid CSV: {err}")
+            yield start, RowProblem(start, f"is not valid CSV: {err}")
             continue
         if not any(cell.strip() for cell in record):
             continue  # blank rows are spacing in a spreadsheet, not data
         if any(BAD_BYTES.search(cell) for cell in record):
-            yield RowProblem(start, NOT_UTF8)
+            yield start, RowProblem(start, NOT_UTF8)
             continue
         if len(record) > width and any(cell.strip() for cell in record[width:]):
-            yield RowProblem(
+            yield start, RowProblem(
                 start,
                 f"has {len(record)} cells but the header has {width} "
                 "(a delimiter inside text that is not quoted?)",
             )
             continue
-        values = {name: record[i] if i < len(record) else "" for name, i in fields.items()}
-        try:
-            yield row_from_fields(start, values, basis_column, zone)
-        except BadRow as bad:
-            yield RowProblem(start, bad.message)
+        yield start, record
