@@ -12,6 +12,7 @@ from textual.widgets import DataTable, Input
 from pmconsole.domain import rules
 from pmconsole.domain.ops import set_op
 from session_files import load_session, save_session
+from pmconsole.tui.dialogs.import_preview import ImportPreview
 from pmconsole.tui.dialogs.record_form import RecordForm
 from pmconsole.tui.widgets.keys_footer import KeysFooter
 from pmconsole.tui.widgets.timeline_table import TimelineTable
@@ -457,6 +458,8 @@ async def test_an_import_from_step_4_is_recorded_as_evidence_and_its_message_lea
         await fill(pilot, source=str(IMPORT_CSV))
         await app.workers.wait_for_complete()
         await pilot.pause()
+        await pilot.press("y")  # the preview's question
+        await pilot.pause()
         session = app.store.session
         taken = len(session.timeline) - events
         assert taken > 0
@@ -500,6 +503,8 @@ async def test_the_rows_an_import_skipped_are_listed_on_step_4_and_its_notice_st
         await fill(pilot, source=str(source))
         await app.workers.wait_for_complete()
         await pilot.pause()
+        await pilot.press("y")  # the preview's question
+        await pilot.pause()
         report = str(app.screen.query_one("#import-report").render())
         assert "Skipped in mixed.csv:" in report
         assert "line 3: time 'not a time 0'" in report and "… and 2 more skipped rows" in report
@@ -508,6 +513,47 @@ async def test_the_rows_an_import_skipped_are_listed_on_step_4_and_its_notice_st
         (toast,) = app.screen.query("Toast")
         assert "7 rows skipped" in str(toast.render())
         assert toast.region.height <= 8 and not toast.region.overlaps(footer.region)
+
+
+async def test_an_import_from_step_4_shows_what_it_would_add_and_writes_only_when_confirmed(
+    demo, tmp_path
+):
+    source = tmp_path / "mixed.csv"
+    source.write_text(
+        "time,text\n"
+        "2026-11-23T13:45:00Z,Canary pods reported healthy\n"
+        "2026-11-23T13:45:00Z,Canary pods reported healthy\n"
+        "not a time,bad row\n"
+    )
+    app = console(demo)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await go_to(pilot, 4)
+        before = app.store.session.model_copy(deep=True)
+        for answer in ("n", "y"):
+            app.screen.query_one("#evidence", DataTable).focus()
+            await pilot.press("i")
+            await pilot.pause()
+            await fill(pilot, source=str(source))
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            # Nothing written yet: the events it would add, the rows it would skip with the
+            # reason, and the duplicates are shown first.
+            assert isinstance(app.screen, ImportPreview)
+            assert app.store.session.timeline == before.timeline
+            preview = str(app.screen.query_one("#preview").render())
+            assert "1 event taken, 1 row skipped, 1 already there" in preview
+            assert "observation  —: Canary pods reported healthy" in preview
+            assert "line 4: time 'not a time' is not a date and time" in preview
+            await pilot.press(answer)
+            await pilot.pause()
+            assert not isinstance(app.screen, ImportPreview)
+            if answer == "n":
+                session = app.store.session
+                assert (session.timeline, session.evidence) == (before.timeline, before.evidence)
+        session = app.store.session
+        assert [e.text for e in session.timeline if e not in before.timeline] == [
+            "Canary pods reported healthy"]
+        assert len(session.evidence) == len(before.evidence) + 1
 
 
 # -- one key removes, z brings it back ---------------------------------------------------------------

@@ -278,10 +278,8 @@ def cmd_import(args: argparse.Namespace) -> int:
 def _confirmed_after_preview(result, zone) -> bool:
     """--preview: the events an import would add, in the session's zone, then the question
     (asked only on a terminal; anywhere else nothing is written)."""
-    for event in result.events:
-        at = event.at.astimezone(zone)
-        print(one_line(f"{at:%Y-%m-%d %H:%M:%S}  {event.kind:<11}  "
-                       f"{event.source or '—'}: {event.text}"))
+    for line in result.preview_lines(zone):
+        print(one_line(line))
     print(f"{result.summary()} (times shown in {zone.key})")
     if not result.events or not sys.stdin.isatty():
         print("preview only: nothing written")

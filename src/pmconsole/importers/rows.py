@@ -7,7 +7,7 @@ Never import Textual here: the command line, scripts and tests use this without 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timezone, tzinfo
 from pathlib import Path
 from typing import Sequence
 
@@ -68,6 +68,15 @@ class ImportResult:
             # Never a silent guess: a time without a zone is read in one, and the summary says which.
             said += f"; {counted(self.zoneless, 'time')} without a zone read in {self.zone}"
         return said
+
+    def preview_lines(self, zone: tzinfo) -> list[str]:
+        """The events an import would add, one line each with its time in ``zone`` (the
+        session's), its kind and source: what a preview lists before anything is written."""
+        return [
+            f"{event.at.astimezone(zone):%Y-%m-%d %H:%M:%S}  {event.kind:<11}  "
+            f"{event.source or '—'}: {event.text}"
+            for event in self.events
+        ]
 
     def as_evidence(self, source: Path, who: str, at: datetime) -> Evidence:
         """The import as an item of step 4's evidence: which file, how many events it brought,

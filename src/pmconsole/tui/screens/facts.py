@@ -19,12 +19,12 @@ from pmconsole.tui.widgets.fields import FieldRef, format_local_time, parse_loca
 from pmconsole.tui.widgets.text_field import BoundTextArea
 from pmconsole.tui.keys import key_hint
 from pmconsole.tui.widgets import plain_cells, show_text
+from pmconsole.tui.dialogs.import_preview import SKIPPED_SHOWN, ImportPreview
 from pmconsole.tui.dialogs.record_form import RecordForm
 from pmconsole.tui.widgets.form import FormField, required
 from pmconsole.tui.screens.base import StepView
 
 EVIDENCE_KINDS = ("timeline", "log", "screenshot", "note", "link")
-SKIPPED_SHOWN = 5  # skipped rows of an import listed on the step
 
 
 def page_count_text(text: str) -> tuple[str, bool]:
@@ -202,28 +202,44 @@ class FactsStep(StepView):
             self.notify(message.error, title="Not imported", severity="error", markup=False)
             return
         result = message.result
-        if result.events:  # type: ignore[attr-defined]
+        if not result.events:  # type: ignore[attr-defined]
+            self._imported(message.source, result)  # all already there: nothing to ask
+            return
+
+        def answered(confirmed: bool | None) -> None:
+            if confirmed:
+                self._imported(message.source, result)
+            else:
+                self.notify(f"Nothing imported from {message.source.name}",
+                            title="Import cancelled", markup=False)
+
+        # Nothing is written before the facilitator has seen what would come in.
+        self.app.push_screen(
+            ImportPreview(message.source.name, result, self.session.zone()),  # type: ignore[arg-type]
+            answered,
+        )
+
+    def _imported(self, source: Path, result) -> None:
+        """Writes what an import previewed, and says what came in."""
+        # The question may have stood while another pane added the same events: not twice.
+        there = {e.id for e in self.session.timeline}
+        events = [e for e in result.events if e.id not in there]
+        if events:
             # The file is evidence too, brought now by whoever runs the console: recorded with
             # the events, in the same edit, so the deadline rule sees it like any other item.
-            item = result.as_evidence(  # type: ignore[attr-defined]
-                message.source, self._importer(), self.app.clock.now()
-            )
-            self.edit(
-                *(add_op("timeline", e) for e in result.events),  # type: ignore[attr-defined]
-                add_op("evidence", item),
-            )
+            item = result.as_evidence(source, self._importer(), self.app.clock.now())
+            self.edit(*(add_op("timeline", e) for e in events), add_op("evidence", item))
         # The notice says what came in, in a few lines: at 80x24 a notice listing the skipped
         # rows covered half the step. The rows are listed on the step, under the evidence.
-        problems = result.problems  # type: ignore[attr-defined]
-        notice = result.summary()  # type: ignore[attr-defined]
+        problems = result.problems
+        notice = result.summary()
         if problems:
             notice += "; the skipped rows are listed under the evidence"
-        self.notify(notice, title=f"Imported {message.source.name}", markup=False, timeout=10)
+        self.notify(notice, title=f"Imported {source.name}", markup=False, timeout=10)
         report = self.query_one("#import-report", Static)
-        lines = [f"Skipped in {message.source.name}:"] if problems else []
+        lines = [f"Skipped in {source.name}:"] if problems else []
         for problem in problems[:SKIPPED_SHOWN]:
-            where = f"{problem.where}:" if problem.where else ""
-            lines.append(f"  {where}line {problem.line}: {problem.message}")
+            lines.append(f"  {problem}")
         if len(problems) > SKIPPED_SHOWN:
             lines.append(f"  … and {len(problems) - SKIPPED_SHOWN} more skipped rows")
         show_text(report, "\n".join(lines))
