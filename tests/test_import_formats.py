@@ -347,8 +347,10 @@ def test_a_cloudtrail_document_of_5000_records_in_bounded_time_and_memory(sessio
     assert peak < 80 * 2**20  # about 50 MiB here: the document, its records, the events
 
 
-# -- fuzzing the new parsers (150 examples each, not the 1,000 issue 20 asks for: 1,000 would
-# add about a minute of CPU to a suite that must stay under 4 minutes on 2 cores) ---------------
+# -- fuzzing the new parsers: 1,000 examples each, as issue 20 asks. Measured on the 2-core
+# machine: about 1.2 ms an example, 14-15 s of CPU for the 12 formats (most of it Hypothesis
+# drawing and mutating, a tenth the import); one session for all and the byte choices drawn
+# from one strategy keep it there ------------------------------------------------------------
 
 NEW_FORMATS = [f for f in FORMATS if f not in ("csv", "jsonl", "log", "slack")]
 SEEDS = [(DATA / s).read_bytes()[:1500] for s in SAMPLES if s != "slack-export.zip"]
@@ -356,12 +358,27 @@ FUZZ_SESSION = Incident(title="x", timezone="Europe/Berlin", started_at=utc(2026
                         resolved_at=utc(2026, 11, 23, 17))
 
 
+_FUZZ_SESSIONS: list = []
+
+
+def fuzz_session(make_session):
+    """One session for all the examples: an import never modifies it, and building one for
+    each of 12,000 examples took an eighth of their time."""
+    if not _FUZZ_SESSIONS:
+        _FUZZ_SESSIONS.append(make_session(incident=FUZZ_SESSION, timeline=[]))
+    return _FUZZ_SESSIONS[0]
+
+
+# Bytes that mean something to one parser or another, and one that is never UTF-8.
+_MEANINGFUL_BYTES = st.sampled_from(list(b'"{}[]:,<>|-\n\x00 0123456789TZ') + [0xff])
+
+
 @st.composite
 def mutated(draw) -> bytes:
     data = bytearray(draw(st.sampled_from(SEEDS)))
     for _ in range(draw(st.integers(1, 4))):
         i = draw(st.integers(0, len(data)))
-        byte = draw(st.sampled_from(list(b'"{}[]:,<>|-\n\x00 0123456789TZ') + [0xff]))
+        byte = draw(_MEANINGFUL_BYTES)
         if draw(st.booleans()) and i < len(data):
             data[i] = byte
         else:
@@ -370,15 +387,15 @@ def mutated(draw) -> bytes:
 
 
 @pytest.mark.parametrize("fmt", NEW_FORMATS)
-@settings(max_examples=150, deadline=None,
+@settings(max_examples=1000, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(data=st.binary(max_size=800) | mutated())
 def test_fuzz_each_new_format(fmt, data, make_session, tmp_path):
     source = tmp_path / "fuzz.src"
     source.write_bytes(data)
     try:
-        result = import_timeline(source, make_session(incident=FUZZ_SESSION, timeline=[]),
-                                 fmt=fmt, limit_bytes=100_000)
+        result = import_timeline(source, fuzz_session(make_session), fmt=fmt,
+                                 limit_bytes=100_000)
     except ImportRefused as refused:
         assert str(refused).startswith(str(source)) and "\n" not in str(refused)
     else:
