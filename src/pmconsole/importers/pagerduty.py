@@ -1,6 +1,6 @@
 """PagerDuty: an incident's log entries as the REST API v2 returns them
-(``GET /incidents/{id}/log_entries`` or ``GET /log_entries``: ``{"log_entries": […]}``), and the
-incidents CSV the web app's Incidents page downloads.
+(``GET /incidents/{id}/log_entries`` or ``GET /log_entries``: ``{"log_entries": […]}``). The
+incidents CSV the web app's Incidents page downloads is pagerduty_csv.py.
 
 Log entries: https://developer.pagerduty.com/api-reference/c661e065403b5-list-log-entries and
 https://developer.pagerduty.com/docs/log-entries — each has a ``type`` (``trigger_log_entry``,

@@ -69,13 +69,14 @@ class ImportResult:
             said += f"; {counted(self.zoneless, 'time')} without a zone read in {self.zone}"
         return said
 
-    def preview_lines(self, zone: tzinfo) -> list[str]:
-        """The events an import would add, one line each with its time in ``zone`` (the
-        session's), its kind and source: what a preview lists before anything is written."""
+    def preview_lines(self, zone: tzinfo, limit: int | None = None) -> list[str]:
+        """The events an import would add (the first ``limit`` of them), one line each with its
+        time in ``zone`` (the session's), its kind and source: what a preview lists before
+        anything is written."""
         return [
             f"{event.at.astimezone(zone):%Y-%m-%d %H:%M:%S}  {event.kind:<11}  "
             f"{event.source or '—'}: {event.text}"
-            for event in self.events
+            for event in self.events[:limit]
         ]
 
     def as_evidence(self, source: Path, who: str, at: datetime) -> Evidence:

@@ -29,10 +29,9 @@ def preview_text(result: ImportResult, zone: tzinfo) -> str:
     """The dialog's body: the summary, the first events, the first skipped rows."""
     key = getattr(zone, "key", str(zone))
     lines = [f"{result.summary()} (times shown in {key})", ""]
-    shown = result.preview_lines(zone)
-    lines += shown[:EVENTS_SHOWN]
-    if len(shown) > EVENTS_SHOWN:
-        lines.append(f"… and {counted(len(shown) - EVENTS_SHOWN, 'more event')}")
+    lines += result.preview_lines(zone, EVENTS_SHOWN)
+    if len(result.events) > EVENTS_SHOWN:
+        lines.append(f"… and {counted(len(result.events) - EVENTS_SHOWN, 'more event')}")
     if result.problems:
         lines += ["", "Skipped:"]
         lines += [f"  {problem}" for problem in result.problems[:SKIPPED_SHOWN]]
