@@ -18,7 +18,7 @@ from pmconsole.tui.widgets.keys_footer import KeysFooter
 from pmconsole.tui.widgets.timeline_table import TimelineTable
 from pmconsole.tui.screens.timeline_panel import TimelinePanel, event_time_parser
 from snapshot_app import console, demo_copy
-from typing_helpers import go_to, seven_open
+from typing_helpers import answer, go_to, seven_open
 
 SIZE = (120, 40)
 
@@ -458,7 +458,7 @@ async def test_an_import_from_step_4_is_recorded_as_evidence_and_its_message_lea
         await fill(pilot, source=str(IMPORT_CSV))
         await app.workers.wait_for_complete()
         await pilot.pause()
-        await pilot.press("y")  # the preview's question
+        await answer(pilot, "y")  # the preview's question
         await pilot.pause()
         session = app.store.session
         taken = len(session.timeline) - events
@@ -503,7 +503,7 @@ async def test_the_rows_an_import_skipped_are_listed_on_step_4_and_its_notice_st
         await fill(pilot, source=str(source))
         await app.workers.wait_for_complete()
         await pilot.pause()
-        await pilot.press("y")  # the preview's question
+        await answer(pilot, "y")  # the preview's question
         await pilot.pause()
         report = str(app.screen.query_one("#import-report").render())
         assert "Skipped in mixed.csv:" in report
@@ -529,7 +529,7 @@ async def test_an_import_from_step_4_shows_what_it_would_add_and_writes_only_whe
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await go_to(pilot, 4)
         before = app.store.session.model_copy(deep=True)
-        for answer in ("n", "y"):
+        for reply in ("n", "y"):
             app.screen.query_one("#evidence", DataTable).focus()
             await pilot.press("i")
             await pilot.pause()
@@ -544,10 +544,10 @@ async def test_an_import_from_step_4_shows_what_it_would_add_and_writes_only_whe
             assert "1 event taken, 1 row skipped, 1 already there" in preview
             assert "observation  —: Canary pods reported healthy" in preview
             assert "line 4: time 'not a time' is not a date and time" in preview
-            await pilot.press(answer)
+            await answer(pilot, reply)
             await pilot.pause()
             assert not isinstance(app.screen, ImportPreview)
-            if answer == "n":
+            if reply == "n":
                 session = app.store.session
                 assert (session.timeline, session.evidence) == (before.timeline, before.evidence)
         session = app.store.session

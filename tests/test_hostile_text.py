@@ -49,6 +49,7 @@ from pmconsole.storage.oplog import read_snapshot
 from pmconsole.storage.session_store import SessionStore
 from session_files import load_session, save_session
 from snapshot_app import MEETING_TIME, console, demo_copy
+from typing_helpers import answer
 
 # -- the table -------------------------------------------------------------------------------------
 
@@ -651,6 +652,8 @@ async def test_a_console_import_of_hostile_rows_is_cleaned_and_its_notices_are_l
         before = len(app.store.session.timeline)
         facts._import(source, None)
         await app.workers.wait_for_complete()
+        await pilot.pause()
+        await answer(pilot, "y")  # the preview's question: import them
         await pilot.pause()
         timeline = app.store.session.timeline
         assert len(timeline) == before + len(ALL)

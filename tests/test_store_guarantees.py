@@ -427,7 +427,8 @@ def _has_typed_event(app) -> bool:
 async def test_a_revert_while_the_console_is_open_asks_which_version_stays(
     demo, key, title_kept, event_kept
 ):
-    from pmconsole.tui.dialogs.conflict import READ_FIRST, ChooseVersion
+    from pmconsole.tui.dialogs.conflict import ChooseVersion
+    from pmconsole.tui.dialogs.read_first import READ_FIRST
 
     before = load_session(demo).incident.title
     app = console(demo)
@@ -446,10 +447,10 @@ async def test_a_revert_while_the_console_is_open_asks_which_version_stays(
 
 async def test_keys_typed_as_the_version_question_shows_do_not_answer_it(demo, monkeypatch):
     """Keys in the question's first moment were on their way before it was seen: not used."""
-    from pmconsole.tui.dialogs import conflict
+    from pmconsole.tui.dialogs import read_first
     from pmconsole.tui.dialogs.conflict import ChooseVersion
 
-    monkeypatch.setattr(conflict, "READ_FIRST", 30.0)  # the first moment lasts the test
+    monkeypatch.setattr(read_first, "READ_FIRST", 30.0)  # the first moment lasts the test
     app = console(demo)
     async with app.run_test(size=SIZE) as pilot:
         await _revert_in_an_open_console(demo, pilot, app)

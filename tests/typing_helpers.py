@@ -31,6 +31,15 @@ async def go_to(pilot, step: int, *, start: bool = False) -> None:
     await until(pilot, lambda: view.complete, f"step {step} complete")
 
 
+async def answer(pilot, key: str) -> None:
+    """Answer a question that appeared on its own (an import to confirm, a merge to decide),
+    as a person does: after reading it, not in its first moment (dialogs/read_first.py)."""
+    from pmconsole.tui.dialogs.read_first import READ_FIRST
+
+    await pilot.pause(READ_FIRST)
+    await pilot.press(key)
+
+
 def burst(app, *keys: str) -> None:
     """Keys as a terminal delivers a burst (tmux send-keys, a paste over ssh): all queued
     before the first is handled. A key is a character, or a name in angle brackets (<tab>,

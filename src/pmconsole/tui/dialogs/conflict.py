@@ -9,20 +9,16 @@ app waits for that), and keys in its first moment are not used."""
 
 from __future__ import annotations
 
-import time
 
-from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
-# Keys this soon after the dialog shows were typed before it was seen: not used.
-READ_FIRST = 0.5
+from pmconsole.tui.dialogs.read_first import ReadFirst
 
-
-class ChooseVersion(ModalScreen[str]):
+class ChooseVersion(ReadFirst, ModalScreen[str]):
     """Asks which version stays; dismissed with "file" (keep the change as merged), "mine"
     (take it back) or "both" (keep the change, and put back every record it deleted: nothing
     anyone acknowledged is lost, which is why Escape chooses it)."""
@@ -49,7 +45,6 @@ class ChooseVersion(ModalScreen[str]):
     def __init__(self, what: str) -> None:
         super().__init__()
         self.what = what
-        self._shown_at = float("inf")
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -67,15 +62,6 @@ class ChooseVersion(ModalScreen[str]):
                 yield Button("m  Mine", id="mine")
             yield Static("Escape keeps both; z then still takes the file's change back.",
                          classes="keys", markup=False)
-
-    def on_mount(self) -> None:
-        self._shown_at = time.monotonic()
-
-    def on_key(self, event: events.Key) -> None:
-        """A key in the dialog's first moment was on its way before the dialog was seen."""
-        if time.monotonic() - self._shown_at < READ_FIRST:
-            event.stop()
-            event.prevent_default()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()

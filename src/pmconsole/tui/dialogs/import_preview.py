@@ -17,6 +17,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from pmconsole.domain.model import counted
+from pmconsole.tui.dialogs.read_first import ReadFirst
 
 if TYPE_CHECKING:  # the importers are imported when an import starts, not with the console
     from pmconsole.importers.rows import ImportResult
@@ -40,7 +41,7 @@ def preview_text(result: ImportResult, zone: tzinfo) -> str:
     return "\n".join(lines)
 
 
-class ImportPreview(ModalScreen[bool]):
+class ImportPreview(ReadFirst, ModalScreen[bool]):
     """Asks whether to import what a source would add; dismissed with True to import it."""
 
     DEFAULT_CSS = """
@@ -79,6 +80,7 @@ class ImportPreview(ModalScreen[bool]):
                 yield Button("n  Cancel: nothing written", id="cancel")
 
     def on_mount(self) -> None:
+        super().on_mount()  # ReadFirst: when it was shown
         self.query_one("#import", Button).focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
