@@ -806,3 +806,51 @@ def test_a_pane_that_polls_keeps_its_hold_on_the_log_when_a_command_comes_and_go
     finally:
         reader.close()
         pane.close()
+
+
+def test_records_put_back_by_an_undo_go_back_where_they_were(write_session):
+    """An undo of deletions (z, or 'mine' and 'both' after a revert) puts each record back in
+    its place, in whatever order the deletions came: the order of actions is the order of the
+    summary, the tracker files and the gh script."""
+    from pmconsole.domain.ops import LiveSession, del_op, inverse
+
+    session = load_session(write_session())
+    for n in range(6):
+        session.actions.append(session.actions[0].model_copy(update={"id": f"a-{n}"}))
+    order = [a.id for a in session.actions]
+    for gone in ([order[1], order[0], order[3]], order[::-1], order[2::2] + order[1::2]):
+        live = LiveSession(session.model_copy(deep=True))
+        ops = [del_op("actions", record_id) for record_id in gone]
+        undo = inverse(live, ops)
+        for op in ops:
+            live.apply(op)
+        for op in undo:
+            live.apply(op)
+        assert [a.id for a in live.session.actions] == order, gone
+
+
+def test_with_the_facilitator_s_pane_open_the_notes_pane_leaves_a_revert_to_it(write_session):
+    """Which version stays is asked on the facilitator's screen: a notes pane that sees a
+    revert first neither merges it nor writes over the file; the facilitator's pane merges it
+    and carries the question (its notice has the undo)."""
+    from conftest import RESOLVED
+    from pmconsole.domain.model import TimelineEvent
+    from pmconsole.domain.ops import add_op
+
+    path = write_session()
+    facilitator = SessionStore(path)
+    first = path.read_bytes()
+    facilitator.edit(add_op("timeline", TimelineEvent(at=RESOLVED, text="typed live")))
+    facilitator.checkpoint()
+    notes = SessionStore(path, role="notes")
+    notes.poll()
+    facilitator.poll()  # both heartbeats are in
+    path.write_bytes(first)  # git checkout of the version before the event
+    assert notes.poll().notices == []
+    assert not notes.checkpoint() and path.read_bytes() == first
+    told = facilitator.poll().notices
+    assert any("earlier version" in n.text and n.undo for n in told)
+    notes.poll()
+    assert notes.poll().notices == [] and not notes.merge_left_to_facilitator
+    notes.close()
+    facilitator.close()

@@ -41,8 +41,13 @@ def set_op(collection: str, field: str, value: Any, record_id: str | None = None
     return op
 
 
-def add_op(collection: str, record: BaseModel) -> Op:
-    return {"op": "add", "c": collection, "v": record.model_dump(mode="json")}
+def add_op(collection: str, record: BaseModel, before: list[str] | None = None) -> Op:
+    """Add ``record`` at the end of its list, or, with ``before``, just before the first of
+    those records still there (an undo puts a deleted record back where it was)."""
+    op: Op = {"op": "add", "c": collection, "v": record.model_dump(mode="json")}
+    if before:
+        op["before"] = before
+    return op
 
 
 def del_op(collection: str, record_id: str) -> Op:
@@ -66,6 +71,15 @@ class LiveSession:
             name: {r.id: r for r in getattr(session, name)}  # type: ignore[attr-defined]
             for name in COLLECTIONS
         }
+
+    def _place(self, c: str, items: list[Record], before: list[str] | None) -> int:
+        """Where a new record goes: before the first of ``before`` still in the list, else at
+        the end."""
+        for record_id in before or ():
+            follower = self._index[c].get(record_id)  # type: ignore[index]
+            if follower is not None:
+                return _position(items, follower)
+        return len(items)
 
     def get(self, collection: str, record_id: str) -> Record | None:
         return self._index[collection].get(record_id)
@@ -97,7 +111,10 @@ class LiveSession:
                 record = model.model_validate(op.get("v"))
             except ValidationError as err:
                 raise OpError(error_line(err)) from None
-            return add_op(c, record)  # type: ignore[arg-type]
+            before = op.get("before")
+            if not (isinstance(before, list) and all(isinstance(b, str) for b in before)):
+                before = None
+            return add_op(c, record, before)  # type: ignore[arg-type]
         if kind == "del":
             if c not in COLLECTIONS:
                 raise OpError(f"cannot delete from {c!r}")
@@ -137,7 +154,7 @@ class LiveSession:
                 if old is not None:
                     items[_position(items, old)] = record
                 else:
-                    items.append(record)
+                    items.insert(self._place(c, items, op.get("before")), record)
                 self._index[c][record.id] = record  # type: ignore[attr-defined, index]
                 return True
             if kind == "del":
@@ -162,9 +179,13 @@ class LiveSession:
         return False
 
 
+# How many of the records that followed a deleted one its undo remembers, to put it back there.
+BEFORE_KEPT = 20
+
+
 def inverse(live: LiveSession, ops: list[Op]) -> list[Op]:
     """The operations that undo ``ops`` (normalised, not yet applied to ``live``), in the order
-    to apply them. What comes back after a delete goes at the end of its list."""
+    to apply them. What comes back after a delete goes back where it was in its list."""
     undo: list[Op] = []
     for op in ops:
         c, kind = op["c"], op["op"]
@@ -179,7 +200,9 @@ def inverse(live: LiveSession, ops: list[Op]) -> list[Op]:
         record_id = op["v"]["id"] if kind == "add" else op["id"]
         old = live.get(c, record_id)
         if old is not None:
-            undo.append(add_op(c, old))
+            items = getattr(live.session, c)
+            at = _position(items, old)
+            undo.append(add_op(c, old, [r.id for r in items[at + 1:at + 1 + BEFORE_KEPT]]))
         elif kind == "add":
             undo.append(del_op(c, record_id))
     return undo[::-1]

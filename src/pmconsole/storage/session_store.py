@@ -100,6 +100,8 @@ class SessionStore(LogRecovery):
         self._data_version: int | None = None
         self._last_heartbeat = 0.0
         self._file_stat: tuple[int, int, int] | None = None
+        # A change to the file left for the facilitator's pane to merge (see _merge_file_change).
+        self.merge_left_to_facilitator = False
         self._unreadable_file = False  # read-only until the file changed on disk reads again
         self._log_identity: tuple[int, int] | None = None  # the live log's device and inode
         self._log_size = 0  # its size at the last look (see oplog.damaged_in_place)
@@ -398,6 +400,8 @@ class SessionStore(LogRecovery):
                 self._sync_ops()
                 if self._file_changed() and self._merge_file_change(locked=True):
                     return True  # merged, and written back at once
+                if self.merge_left_to_facilitator and self._file_changed():
+                    return False  # the facilitator's pane decides on the file first
                 # Unchanged, or another pane's (or this pane's replica's) checkpoint: ours may
                 # hold later edits.
                 return self._write_checkpoint(force=force)
@@ -457,6 +461,7 @@ class SessionStore(LogRecovery):
         assert self._conn is not None
         data = read_bytes(self.path)
         self._remember_file_stat()
+        self.merge_left_to_facilitator = False
         sha = hashlib.sha256(data).hexdigest()
         known = oplog.checkpoint_of(self._conn, sha)
         newest = oplog.latest_base(self._conn)
@@ -473,6 +478,15 @@ class SessionStore(LogRecovery):
             return [Notice(self.read_only, "error")]
         plan = hand_edits.work_out(self._conn, self.path, data, edited, revert=bool(known),
                                    keep_acknowledged=self.keep_acknowledged)
+        if plan.unsure and self.role == "notes" and "facilitator" in presence.other_panes(
+            self._conn, self.origin
+        ):
+            # Which version stays is the facilitator's question, asked on the shared screen:
+            # their pane merges it (within a poll) and asks; this one looks again meanwhile,
+            # and writes no checkpoint over the file until then.
+            self._file_stat = None
+            self.merge_left_to_facilitator = True
+            return []
         ops, what = plan.ops, plan.what
         undo = inverse(self.live, ops) if plan.unsure else []
         self.pending.extend(ops)
