@@ -70,6 +70,15 @@ def test_the_review_asks_on_a_terminal_and_records_nothing_when_input_ends(
     assert path.read_bytes() == before
     assert load_session(path).followup_review_held is None
 
+    def interrupted(prompt: str = "") -> str:
+        raise KeyboardInterrupt  # Ctrl+C at a question
+
+    monkeypatch.setattr(builtins, "input", interrupted)
+    code, out, err = run(capsys, "review", path, "--now", AFTER_DUE.isoformat())
+    assert code == 130 and "nothing was recorded" in one_line(err)
+    assert path.read_bytes() == before
+
+    monkeypatch.setattr(builtins, "input", typed)
     answers = iter(["d", "merged in #412", "", "", "r", "replaced by a-1"])
     code, out, err = run(capsys, "review", path, "--now", AFTER_DUE.isoformat())
     assert (code, err) == (0, "")

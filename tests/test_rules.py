@@ -580,6 +580,8 @@ def test_facts_deadline_flags_each_late_item():
         ("warn", 4, "ev-later"),
     ]
     assert '"grafana.png"' in findings[0].message
+    assert "less than 24 h before the meeting" in findings[0].message
+    assert "came in after the meeting" in findings[1].message  # not "less than 24 h before"
 
 
 def test_page_usage_counts_words_and_wrapped_lines():

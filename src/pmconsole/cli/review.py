@@ -133,6 +133,11 @@ def cmd_review(args: argparse.Namespace) -> int:
             except EOFError:
                 raise UsageError("review: the input ended before the last answer; nothing "
                                  "was recorded") from None
+            except KeyboardInterrupt:
+                print()  # the question's line ends where Ctrl+C was pressed
+                print("pmconsole: review: stopped before the last answer; nothing was recorded",
+                      file=sys.stderr)
+                return 130
         if verdicts or not args.all:
             plan.append((path, verdicts))
 

@@ -30,8 +30,9 @@ def facts_deadline(session: Session, log: LogFacts, now: datetime) -> list[Findi
     return [
         Finding(
             "facts.deadline", "warn", STEP,
-            f"Evidence {quote(item.reference)} came in less than {_LEAD_HOURS} h before the "
-            "meeting.",
+            f"Evidence {quote(item.reference)} came in "
+            + ("after the meeting." if item.submitted_at > session.meeting.scheduled_at  # type: ignore[operator]
+               else f"less than {_LEAD_HOURS} h before the meeting."),
             f"Ask for evidence {_LEAD_HOURS} hours ahead so everyone can read it; mention it "
             "came late.",
             item.id,
