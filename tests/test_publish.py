@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from conftest import NOW, run
-from pmconsole.domain.model import Feedback, Incident, StepNote
+from pmconsole.domain.model import ContributingFactor, Feedback, Incident, StepNote
 from pmconsole.publish.site import MANIFEST, publish, slug
 from session_files import save_session
 
@@ -302,3 +302,21 @@ def test_a_first_publish_holds_only_so_many_full_sessions(log, tmp_path, monkeyp
     report = publish(log, tmp_path / "site", now=NOW, search_index=False)
     assert len(report.rebuilt) == 4 and max(held) <= 2  # the others read again for their page
     assert "zeppelin" in page(tmp_path / "site", "pm/search.html")
+
+
+def test_a_condition_that_points_at_a_person_is_said_when_its_page_is_published(
+    log, tmp_path, capsys, make_session
+):
+    """Only people take blame out of a condition, so it is published as written, but publish
+    says so, naming the post-mortem and the condition (the console's rule factors.systemic)."""
+    blaming = "Sam should have noticed the failover, his mistake"
+    save_session(log / "login.toml", make_session(
+        incident=incident("Login slow", ["auth"], 5, "SEV3"),
+        factors=[ContributingFactor(text=blaming, category="process")]))
+    out = tmp_path / "site"
+    code, stdout, err = run(capsys, "--sessions-dir", log, "log", "publish", out)
+    assert code == 0, err
+    warning = next(line for line in err.splitlines() if "points at a person" in line)
+    assert "login.toml" in warning and blaming in warning and "published as written" in warning
+    code, stdout, err = run(capsys, "--sessions-dir", log, "log", "publish", out)
+    assert "points at a person" not in err  # said when the page is built, not every time

@@ -133,6 +133,9 @@ def cmd_log_publish(args: argparse.Namespace) -> int:
     if report.redacted:
         print(f"{report.redacted} post-mortem(s) published with secrets or personal data masked",
               file=sys.stderr)
+    for sentence in report.blame:
+        print(f"warning: {one_line(sentence)}; published as written: reframe it as a "
+              "condition of the system, and publish again", file=sys.stderr)
     print(one_line(
         f"published {len(report.rebuilt) + report.kept} post-mortem(s) to {report.out}: "
         f"{len(report.rebuilt)} page(s) built, {report.kept} unchanged"

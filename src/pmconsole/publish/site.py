@@ -36,6 +36,7 @@ from pathlib import Path
 
 from pmconsole.domain.model import STEP_NAMES, WRAP_UP, Session, format_duration
 from pmconsole.domain.rules import followup_review_date
+from pmconsole.domain.rules.phrasing import blame_phrases
 from pmconsole.domain.trends import month_of, trends
 from pmconsole.publish import charts
 from pmconsole.publish.catalog import Catalog, scan_key
@@ -67,6 +68,9 @@ class PrivacyRefused(Exception):
 class PublishReport:
     out: Path
     rebuilt: list[str] = field(default_factory=list)  # session file names whose page was built
+    # Conditions on the pages built that point at a person (the method's rule factors.systemic):
+    # published as written, since only people can take blame out, but said.
+    blame: list[str] = field(default_factory=list)
     kept: int = 0  # post-mortem pages that had not changed
     removed: list[str] = field(default_factory=list)  # files of OUT no longer part of the site
     unreadable: list[tuple[str, str]] = field(default_factory=list)
@@ -359,6 +363,10 @@ def publish(
             pm=view, related=links[name], root="../", **common)
         site.write(rel, html.encode("utf-8"))
         report.rebuilt.append(name)
+        names = [p.name for p in session.participants]
+        report.blame += [f"{name}: the condition “{f.text}” points at a person "
+                         f"({', '.join(found)})" for f in session.factors
+                         if (found := blame_phrases(f.text, names))]
         log.done_with(name)
     entries = [e for e in entries if e["file"] in log.slims]  # none unreadable since listed
     report.unreadable = [(p.name, e.replace(f"{folder}{os.sep}", "")) for p, e in log.unreadable]
