@@ -201,6 +201,26 @@ def test_linear_and_gitlab_exports_are_read_too_and_a_reopened_ticket_reopens(de
     assert change.note.startswith("reopened: ENG-0 in linear.csv: Todo")
 
 
+def test_a_ticket_reopened_in_the_tracker_does_not_reopen_an_eighth_action(demo):
+    """The method's limit holds however actions are reopened: past seven open, a reopening is
+    said, not made; a ticket closed in the same export makes room first."""
+    from pmconsole.exporters.tracker_sync import plan_sync
+
+    done = [demo.actions[0].model_copy(update={"id": f"a-done-{n}", "status": "done"}) for n in range(2)]
+    opened = [demo.actions[0].model_copy(update={"id": f"a-open-{n}", "status": "open"}) for n in range(7)]
+    session = demo.model_copy(update={"actions": opened + done})
+    rows = [f'{a.id},t,Todo,"pmconsole action: {a.id}"' for a in done]
+    export = "Issue key,Summary,Status,Description\r\n" + "\r\n".join(rows) + "\r\n"
+    plan = plan_sync(export, "jira.csv", session, NOW)
+    assert plan.changes == [] and len(plan.refused) == 2
+    assert "a-done-0: not reopened" in plan.refused[0] and "7 actions" in plan.refused[0]
+    closing = export + f'X,t,Done,"pmconsole action: {opened[0].id}"\r\n'
+    plan = plan_sync(closing, "jira.csv", session, NOW)
+    assert [(c.action.id, c.status) for c in plan.changes] == [
+        ("a-open-0", "done"), ("a-done-0", "open")]
+    assert len(plan.refused) == 1
+
+
 @pytest.mark.parametrize("content, says", [
     ("Name,Owner\r\nx,y\r\n", ":1: no Description (or Body) and Status (or State) column"),
     ("Summary,Status,Description\r\n"

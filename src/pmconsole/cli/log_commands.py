@@ -217,6 +217,8 @@ def cmd_actions_sync(args: argparse.Namespace) -> int:
     for line in unmatched:
         print(line, file=sys.stderr)
     for name, plan in plans.items():
+        for line in plan.refused:
+            print(one_line(f"{name + ': ' if args.log else ''}{line}"), file=sys.stderr)
         if not plan.changes:
             continue
         store = open_for_edit(Path(name))

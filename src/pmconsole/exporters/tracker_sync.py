@@ -17,6 +17,7 @@ import io
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
+from pmconsole.domain.method import OPEN_LIMIT
 from pmconsole.domain.model import ActionItem, Session
 from pmconsole.exporters.trackers import action_ids_in
 
@@ -51,6 +52,7 @@ class SyncPlan:
     changes: list[Change] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)  # "a-1: done, as in the session"
     unmatched: list[str] = field(default_factory=list)  # "line 4: …: skipped"
+    refused: list[str] = field(default_factory=list)  # reopenings past the limit of open actions
 
 
 def _column(header: list[str], names: tuple[str, ...]) -> int | None:
@@ -152,10 +154,32 @@ def plan_log_sync(text: str, source: str, sessions: dict[str, Session], now: dat
         # A ticket closed in the tracker changed on the day it was closed; one reopened, now.
         at = _when(cell(closed), now) if status != "open" else now
         plan.changes.append(Change(action, status, at, note))
+    for name, plan in plans.items():
+        _keep_within_the_open_limit(plan, sessions[name])
     if not plans:
         raise SyncRefused(f"{source}: no row names an action of {what} (by a "
                           "'pmconsole action: <id>' line in its description); nothing changed")
     return plans, unmatched
+
+
+def _keep_within_the_open_limit(plan: SyncPlan, session: Session) -> None:
+    """A ticket reopened in the tracker reopens its action only while fewer than OPEN_LIMIT
+    actions are open, the method's hard limit; the others are said, not made. Tickets closed in
+    the same export make room first."""
+    open_now = len(session.open_actions())
+    kept = []
+    for change in sorted(plan.changes, key=lambda c: c.status == "open"):
+        if change.status == "open":
+            if open_now >= OPEN_LIMIT:
+                plan.refused.append(
+                    f"{change.action.id}: not reopened ({change.note}): {OPEN_LIMIT} actions "
+                    "are already open, the method's limit; close or drop one first")
+                continue
+            open_now += 1
+        elif change.action.status == "open":
+            open_now -= 1
+        kept.append(change)
+    plan.changes = kept
 
 
 def _records(text: str, source: str) -> list[tuple[int, list[str]]]:
