@@ -1,24 +1,28 @@
 """A session file changed outside pmconsole (an editor, ``git pull``, an earlier version put
 back): what it changed, as edits, against the checkpoint it was made from.
 
-``SessionStore`` notices the change, holds the file lock while it merges, and commits what this
-module works out. Kept apart because it is the subtlest rule of the store and is read on its own:
-which checkpoint the file came from, and when that cannot be told for sure.
+``MergesHandEdits``, a part of ``SessionStore``, notices the change, holds the file lock while it
+merges, and commits what ``work_out`` makes of it. Kept apart because it is the subtlest rule of
+the store and is read on its own: which checkpoint the file came from, when that cannot be told
+for sure, and which pane asks the facilitator which version stays.
 
 Never import Textual here.
 """
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pmconsole.domain.model import Session
-from pmconsole.domain.ops import Op, diff
-from pmconsole.storage import oplog
-from pmconsole.storage.toml_file import SessionFileError, atomic_write, parse_session
+from pmconsole.domain.ops import LiveSession, Op, diff, inverse
+from pmconsole.storage import oplog, presence
+from pmconsole.storage.notices import Notice
+from pmconsole.storage.toml_file import SessionFileError, atomic_write, parse_session, read_bytes
 
 
 @dataclass
@@ -115,3 +119,93 @@ def changes_from_bases(
         # what it lacks may be edits made since, not deletions.
         unsure = True
     return nearest, unsure
+
+
+class MergesHandEdits:
+    """The part of ``SessionStore`` that notices a change to the file and merges it; it works on
+    the store's own state and is never used alone."""
+
+    if TYPE_CHECKING:  # the SessionStore state this works on
+        path: Path
+        lock_path: Path
+        role: str
+        origin: str
+        live: LiveSession
+        pending: list[Op]
+        notices: list[Notice]
+        error: str
+        read_only: str
+        keep_acknowledged: bool
+        merge_left_to_facilitator: bool
+        _unreadable_file: bool
+        _file_stat: tuple[int, int, int] | None
+        _conn: sqlite3.Connection | None
+
+        def _flush(self) -> bool: ...
+        def _write_checkpoint(self, *, force: bool = False) -> bool: ...
+
+    def _stat(self) -> tuple[int, int, int] | None:
+        try:
+            st = self.path.stat()
+        except OSError:
+            return None
+        return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+    def _remember_file_stat(self) -> None:
+        self._file_stat = self._stat()
+
+    def _file_changed(self) -> bool:
+        return self._stat() != self._file_stat
+
+    def _merge_file_change(self, *, locked: bool = False) -> list[Notice]:
+        """Merge a TOML file changed outside pmconsole: its difference from the checkpoint it
+        was made from becomes edits in the log. An unreadable file makes the session read-only
+        instead. The file is read under the file lock, so a checkpoint another pane is writing
+        this instant is never taken for a change."""
+        if not locked:
+            with oplog.file_lock(self.lock_path):
+                return self._merge_file_change(locked=True)
+        assert self._conn is not None
+        data = read_bytes(self.path)
+        self._remember_file_stat()
+        self.merge_left_to_facilitator = False
+        sha = hashlib.sha256(data).hexdigest()
+        known = oplog.checkpoint_of(self._conn, sha)
+        newest = oplog.latest_base(self._conn)
+        if known and (newest is None or known[0] >= newest[0]):
+            return []  # our own checkpoint, or another pane's
+        try:
+            edited = parse_session(data, self.path)
+        except SessionFileError as err:
+            self.read_only = (
+                f"{err} — the file was changed outside pmconsole and cannot be read; "
+                "edits are paused so it is not overwritten, and go on once it can be read."
+            )
+            self._unreadable_file = True
+            return [Notice(self.read_only, "error")]
+        plan = work_out(self._conn, self.path, data, edited, revert=bool(known),
+                                   keep_acknowledged=self.keep_acknowledged)
+        if plan.unsure and self.role == "notes" and "facilitator" in presence.other_panes(
+            self._conn, self.origin
+        ):
+            # Which version stays is the facilitator's question, asked on the shared screen:
+            # their pane merges it (within a poll) and asks; this one looks again meanwhile,
+            # and writes no checkpoint over the file until then.
+            self._file_stat = None
+            self.merge_left_to_facilitator = True
+            return []
+        ops, what = plan.ops, plan.what
+        undo = inverse(self.live, ops) if plan.unsure else []
+        self.pending.extend(ops)
+        if not self._flush():
+            return [Notice(f"{what}; {self.error}", "error")]
+        # Write the merged state back at once: the file on disk must always be a checkpoint the
+        # log knows, or a later open would not know which edits it already holds.
+        self._write_checkpoint(force=True)
+        text = f"{what}; {len(ops)} change(s) merged"
+        if plan.aside:
+            text += (f", nothing acknowledged deleted or overwritten by a value it may not have "
+                     f"meant; the file as it was is kept as {plan.aside}")
+        notice = Notice(text + ".", "warning", undo=undo, merged=True, ops=ops)
+        self.notices.append(notice)
+        return [notice]

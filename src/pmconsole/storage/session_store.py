@@ -35,6 +35,7 @@ from pmconsole.domain.model import Session
 from pmconsole.domain.ops import LiveSession, Op, describe, inverse
 from pmconsole.storage import hand_edits, oplog, presence
 from pmconsole.storage.notices import Notice, ReadOnlySession, SyncResult
+from pmconsole.storage.hand_edits import MergesHandEdits
 from pmconsole.storage.recovery import LogRecovery
 from pmconsole.storage.oplog import log_path_for
 from pmconsole.storage.toml_file import (
@@ -50,7 +51,7 @@ CHECKPOINT_EVERY = 200  # edits between TOML checkpoints, at the latest
 CONFLICT_WINDOW = 10.0  # seconds in which another pane's write over ours earns a notice
 
 
-class SessionStore(LogRecovery):
+class SessionStore(LogRecovery, MergesHandEdits):
     """One open session: the live model, the log it is kept in, and the TOML checkpoint.
 
     Use from one thread: each store owns its SQLite connection and its model. ``edit``
@@ -436,72 +437,6 @@ class SessionStore(LogRecovery):
         return False
 
     # -- hand edits and git ----------------------------------------------------------------
-
-    def _stat(self) -> tuple[int, int, int] | None:
-        try:
-            st = self.path.stat()
-        except OSError:
-            return None
-        return (st.st_mtime_ns, st.st_size, st.st_ino)
-
-    def _remember_file_stat(self) -> None:
-        self._file_stat = self._stat()
-
-    def _file_changed(self) -> bool:
-        return self._stat() != self._file_stat
-
-    def _merge_file_change(self, *, locked: bool = False) -> list[Notice]:
-        """Merge a TOML file changed outside pmconsole: its difference from the checkpoint it
-        was made from becomes edits in the log. An unreadable file makes the session read-only
-        instead. The file is read under the file lock, so a checkpoint another pane is writing
-        this instant is never taken for a change."""
-        if not locked:
-            with oplog.file_lock(self.lock_path):
-                return self._merge_file_change(locked=True)
-        assert self._conn is not None
-        data = read_bytes(self.path)
-        self._remember_file_stat()
-        self.merge_left_to_facilitator = False
-        sha = hashlib.sha256(data).hexdigest()
-        known = oplog.checkpoint_of(self._conn, sha)
-        newest = oplog.latest_base(self._conn)
-        if known and (newest is None or known[0] >= newest[0]):
-            return []  # our own checkpoint, or another pane's
-        try:
-            edited = parse_session(data, self.path)
-        except SessionFileError as err:
-            self.read_only = (
-                f"{err} — the file was changed outside pmconsole and cannot be read; "
-                "edits are paused so it is not overwritten, and go on once it can be read."
-            )
-            self._unreadable_file = True
-            return [Notice(self.read_only, "error")]
-        plan = hand_edits.work_out(self._conn, self.path, data, edited, revert=bool(known),
-                                   keep_acknowledged=self.keep_acknowledged)
-        if plan.unsure and self.role == "notes" and "facilitator" in presence.other_panes(
-            self._conn, self.origin
-        ):
-            # Which version stays is the facilitator's question, asked on the shared screen:
-            # their pane merges it (within a poll) and asks; this one looks again meanwhile,
-            # and writes no checkpoint over the file until then.
-            self._file_stat = None
-            self.merge_left_to_facilitator = True
-            return []
-        ops, what = plan.ops, plan.what
-        undo = inverse(self.live, ops) if plan.unsure else []
-        self.pending.extend(ops)
-        if not self._flush():
-            return [Notice(f"{what}; {self.error}", "error")]
-        # Write the merged state back at once: the file on disk must always be a checkpoint the
-        # log knows, or a later open would not know which edits it already holds.
-        self._write_checkpoint(force=True)
-        text = f"{what}; {len(ops)} change(s) merged"
-        if plan.aside:
-            text += (f", nothing acknowledged deleted or overwritten by a value it may not have "
-                     f"meant; the file as it was is kept as {plan.aside}")
-        notice = Notice(text + ".", "warning", undo=undo, merged=True, ops=ops)
-        self.notices.append(notice)
-        return [notice]
 
     # -- closing ---------------------------------------------------------------------------
 
