@@ -55,14 +55,19 @@ def _header_complaint(line: str) -> str:
     return f"the header row has no {missing} column (name one of: {names})"
 
 
-def parse_csv(source: Source) -> Iterator[Row | RowProblem]:
-    path = source.path
-    numbered = lines(path, source.progress)
+def first_line(source: Source) -> tuple[Iterator[tuple[int, str]], int, str]:
+    """The file's numbered lines, and the first that is not blank (a CSV's header) with its
+    line number; the lines go on after it. An empty file is refused."""
+    numbered = lines(source.path, source.progress)
     for header_line, first in numbered:
         if first.strip():
-            break
-    else:
-        raise ImportRefused(path, "is empty")
+            return numbered, header_line, first
+    raise ImportRefused(source.path, "is empty")
+
+
+def parse_csv(source: Source) -> Iterator[Row | RowProblem]:
+    path = source.path
+    numbered, header_line, first = first_line(source)
     header = csv_header(first)
     if header is None:
         raise ImportRefused(path, _header_complaint(first), header_line)

@@ -27,9 +27,9 @@ import math
 from datetime import timedelta, tzinfo
 from typing import Iterator
 
-from pmconsole.importers.csv_rows import csv_records
+from pmconsole.importers.csv_rows import csv_records, first_line
 from pmconsole.importers.fields import normal_name
-from pmconsole.importers.reading import Source, lines
+from pmconsole.importers.reading import Source
 from pmconsole.importers.rows import BadRow, ImportRefused, Row, RowProblem, shown
 from pmconsole.importers.times import parse_time, zone_in_header
 
@@ -101,12 +101,7 @@ def _rows(
 
 def parse_pagerduty_csv(source: Source) -> Iterator[Row | RowProblem]:
     path = source.path
-    numbered = lines(path, source.progress)
-    for header_line, first in numbered:
-        if first.strip():
-            break
-    else:
-        raise ImportRefused(path, "is empty")
+    numbered, header_line, first = first_line(source)
     try:
         header = next(csv.reader([first]), [])
     except csv.Error as err:
