@@ -469,3 +469,100 @@ def test_a_zone_named_in_a_tables_header_is_used_and_is_no_guess(session, tmp_pa
     result = import_timeline(source, session)
     assert [e.at for e in result.events] == [utc(2026, 11, 23, 14)]
     assert "without a zone" not in result.summary()
+
+
+# -- 100,000 records of every format --------------------------------------------------------------
+
+GROW = r'''
+import json, resource, sys, time
+from pathlib import Path
+from pmconsole.importers import import_timeline
+from pmconsole.storage.toml_file import parse_session, read_bytes
+
+N = 100_000
+demo, data, folder, samples = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3]), sys.argv[4]
+session = parse_session(read_bytes(Path(demo)), Path(demo))
+
+
+def grown(source, out):
+    """The sample with its records repeated to N: a JSON document's records (the list at its
+    top, or the longest list of objects in its envelope), the lines under a CSV's header, the
+    lines of a log or of JSON Lines, a Markdown timeline's bullets."""
+    text = source.read_text(encoding="utf-8")
+    try:
+        document = json.loads(text) if source.suffix == ".json" else None
+    except ValueError:  # one JSON object a line (journald -o json): lines, as a log's
+        document = None
+    if document is not None:
+        items = max(lists_of_records(document), key=len)
+        items[:] = [items[i % len(items)] for i in range(N)]
+        out.write_text(json.dumps(document), encoding="utf-8")
+        return
+    lines = text.splitlines()
+    if source.suffix == ".md":
+        head = [line for line in lines if not line.startswith(("- ", "* "))]
+        body = [line for line in lines if line.startswith(("- ", "* "))]
+    elif source.suffix == ".csv":
+        head, body = lines[:1], lines[1:]
+    else:
+        head, body = [], lines
+    body = [line for line in body if line.strip()]
+    out.write_text("\n".join(head + [body[i % len(body)] for i in range(N)]) + "\n",
+                   encoding="utf-8")
+
+
+def lists_of_records(value):
+    """Every list of objects in a JSON document, however deep its envelope keeps it."""
+    if isinstance(value, list):
+        if value and all(isinstance(item, dict) for item in value):
+            yield value
+        for item in value:
+            yield from lists_of_records(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from lists_of_records(item)
+
+
+took = {}
+for name, options in json.loads(samples):
+    out = folder / name
+    grown(data / name, out)
+    began = time.perf_counter()
+    result = import_timeline(out, session, limit_bytes=256 * 1024 * 1024, **options)
+    took[name] = [time.perf_counter() - began, result.format]
+    out.unlink()
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+print(json.dumps({"took": took, "peak": peak}))
+'''
+
+
+def test_a_file_of_100000_records_of_every_format_imports_in_bounded_time_and_memory(tmp_path):
+    """Each sample grown to 100,000 records, imported one after the other in a process of its
+    own (its peak memory is the import's, not the suite's). The records repeat the sample's, so
+    most are duplicates: every one is read and parsed; distinct events at scale are the
+    30,000-line log's test (test_importers.py)."""
+    import subprocess
+    import sys
+
+    from pmconsole.storage import locations
+
+    samples = [[name, options] for name, (_, options, _) in SAMPLES.items()
+               if not name.endswith(".zip")]  # a Slack zip's messages are in its day files
+    done = subprocess.run(
+        [sys.executable, "-c", GROW, str(locations.bundled_demo()), str(DATA), str(tmp_path),
+         json.dumps(samples)],
+        capture_output=True, text=True, timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    figures = json.loads(done.stdout.strip().splitlines()[-1])
+    print("\n100,000 records: " + ", ".join(
+        f"{fmt} {seconds:.1f} s" for seconds, fmt in figures["took"].values())
+        + f"; peak {figures['peak'] / 2**20:.0f} MiB")
+    formats = {name: fmt for name, (fmt, _, _) in SAMPLES.items()}
+    for name, (seconds, fmt) in figures["took"].items():
+        assert fmt == formats[name]  # read as its own format at that size too
+        # About 0.5-3.5 s each on a 2-core machine; a cost growing faster than the records
+        # would take minutes.
+        assert seconds < 60, (name, seconds)
+    assert len(figures["took"]) == len(samples)
+    assert figures["peak"] < 1024 * 2**20, figures["peak"]  # one 70 MB JSON document at most
