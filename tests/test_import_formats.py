@@ -149,11 +149,11 @@ SAMPLES = {
         (utc(2026, 11, 23, 17, 40), "observation", "", "Resolved: checkout works again"),
     ]),
     "slack-export.zip": ("slack", {"channel": "incidents"}, [
-        (utc(2026, 11, 23, 13, 58, 10), "observation", "Jun Park",
+        (utc(2026, 11, 23, 13, 58, 10), "observation", "Slack: Jun Park",
          "Checkout fails for some customers, @Sam Rivera is the replica lagging?"),
-        (utc(2026, 11, 23, 13, 59, 10), "observation", "Sam Rivera",
+        (utc(2026, 11, 23, 13, 59, 10), "observation", "Slack: Sam Rivera",
          "shared a file: replication-lag.png"),
-        (utc(2026, 11, 23, 14), "observation", "Sam Rivera", "Lag is 30 min & growing"),
+        (utc(2026, 11, 23, 14), "observation", "Slack: Sam Rivera", "Lag is 30 min & growing"),
     ]),
 }
 

@@ -150,13 +150,16 @@ def test_slack_folder_sample():
     assert (result.rows, result.problems, result.ignored) == (5, [], 1)  # the channel join
     got = [(e.at.replace(microsecond=0), e.source, e.text) for e in result.events]
     assert got == [
-        (utc(2026, 11, 23, 13, 58, 10), "Jun Park",
+        (utc(2026, 11, 23, 13, 58, 10), "Slack: Jun Park",
          "Seeing timeouts on checkout, @U03SAM can you look at the db dashboard "
          "(https://grafana.example.com/d/db)?"),
-        (utc(2026, 11, 23, 14, 0), "sam", "Lag is 30 min & growing, failing over"),
-        (utc(2026, 11, 23, 14, 15), "PagerDuty", "RESOLVED: replication lag on db-replica-2"),
-        (utc(2026, 11, 23, 14, 16), "noah", "Status page: status.example.com updated, @here"),
-        (utc(2026, 11, 24, 8, 0), "U01FATIMA", "Post-mortem booked for Wednesday in #incidents"),
+        (utc(2026, 11, 23, 14, 0), "Slack: sam", "Lag is 30 min & growing, failing over"),
+        (utc(2026, 11, 23, 14, 15), "Slack: PagerDuty",
+         "RESOLVED: replication lag on db-replica-2"),
+        (utc(2026, 11, 23, 14, 16), "Slack: noah",
+         "Status page: status.example.com updated, @here"),
+        (utc(2026, 11, 24, 8, 0), "Slack: U01FATIMA",
+         "Post-mortem booked for Wednesday in #incidents"),
     ]
     assert all(e.kind == "observation" for e in result.events)
     assert result.summary() == (
@@ -310,7 +313,8 @@ def test_slack_author_order(tmp_path):
     ]
     path = write(tmp_path, "day.json", json.dumps(day))
     result = import_timeline(path, make_session())
-    assert [e.source for e in result.events] == ["Real", "display", "un", "U1", ""]
+    assert [e.source for e in result.events] == [
+        "Slack: Real", "Slack: display", "Slack: un", "Slack: U1", "Slack"]
 
 
 # -- bad rows ----------------------------------------------------------------------------------
@@ -608,9 +612,9 @@ def test_escape_sequences_are_stripped_from_text_and_source_in_every_format(tmp_
         [{"ts": "1795442400", "text": text, "user_profile": {"real_name": source}}]
     ))
     log_path = write(tmp_path, "e.log", f"Nov 23 15:00:00 host {source}: {text}\n")
-    for path in (csv_path, jsonl_path, slack_path):
+    for path, tool in ((csv_path, ""), (jsonl_path, ""), (slack_path, "Slack: ")):
         event = import_timeline(path, make_session()).events[0]
-        assert (event.text, event.source) == expected, path
+        assert (event.text, event.source) == (expected[0], tool + expected[1]), path
     # In a syslog line the escape breaks the tag, so the whole rest is the text.
     event = import_timeline(log_path, make_session()).events[0]
     assert event.text == "ops: red link abc"

@@ -285,5 +285,7 @@ def _days(
             if not text.strip():
                 yield RowProblem(index, "has no text", where)
                 continue
-            yield Row(index, at, _readable(text, users), source=_author(message, users),
-                      where=where)
+            # The tool and who wrote it, as every importer names its source ("PagerDuty: …").
+            author = _author(message, users)
+            yield Row(index, at, _readable(text, users),
+                      source=f"Slack: {author}" if author else "Slack", where=where)
