@@ -398,6 +398,17 @@ async def test_every_picker_column_is_on_screen_and_a_long_title_is_cut(tmp_path
         assert table.ordered_columns[0].width == title_width + 20  # the title has the room
 
 
+async def import_from_step_4(pilot, source) -> None:
+    """On step 4, i and the source's path, as a facilitator imports: back once the import has
+    been read and its preview is shown (nothing is written before it is answered)."""
+    pilot.app.screen.query_one("#evidence", DataTable).focus()
+    await pilot.press("i")
+    await pilot.pause()
+    await fill(pilot, source=str(source))
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
 async def test_a_new_session_from_the_picker_needs_no_file_name(tmp_path):
     from datetime import datetime, timezone
 
@@ -452,12 +463,7 @@ async def test_an_import_from_step_4_is_recorded_as_evidence_and_its_message_lea
         await go_to(pilot, 4)
         session = app.store.session
         evidence, events = len(session.evidence), len(session.timeline)
-        app.screen.query_one("#evidence", DataTable).focus()
-        await pilot.press("i")
-        await pilot.pause()
-        await fill(pilot, source=str(IMPORT_CSV))
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await import_from_step_4(pilot, IMPORT_CSV)
         await answer(pilot, "y")  # the preview's question
         await pilot.pause()
         session = app.store.session
@@ -497,12 +503,7 @@ async def test_the_rows_an_import_skipped_are_listed_on_step_4_and_its_notice_st
     app = console(demo)
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await go_to(pilot, 4)
-        app.screen.query_one("#evidence", DataTable).focus()
-        await pilot.press("i")
-        await pilot.pause()
-        await fill(pilot, source=str(source))
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await import_from_step_4(pilot, source)
         await answer(pilot, "y")  # the preview's question
         await pilot.pause()
         report = str(app.screen.query_one("#import-report").render())
@@ -530,12 +531,7 @@ async def test_an_import_from_step_4_shows_what_it_would_add_and_writes_only_whe
         await go_to(pilot, 4)
         before = app.store.session.model_copy(deep=True)
         for reply in ("n", "y"):
-            app.screen.query_one("#evidence", DataTable).focus()
-            await pilot.press("i")
-            await pilot.pause()
-            await fill(pilot, source=str(source))
-            await app.workers.wait_for_complete()
-            await pilot.pause()
+            await import_from_step_4(pilot, source)
             # Nothing written yet: the events it would add, the rows it would skip with the
             # reason, and the duplicates are shown first.
             assert isinstance(app.screen, ImportPreview)
