@@ -28,6 +28,8 @@ from pmconsole.importers.rows import BadRow, Row, RowProblem
 _ACTION = re.compile(r"\b(acknowledged|closed|assigned|escalated|snoozed|unacknowledged|"
                      r"took ownership|executed)\b", re.IGNORECASE)
 _CREATED = re.compile(r"\b(created|reopened)\b", re.IGNORECASE)
+# An incident timeline's entry types, with their words split: "Incident Resolved", "Alert Acked".
+_TIMELINE_ACTION = re.compile(r"\b(Resolved|Acked)\b")
 
 
 def looks_like_opsgenie(head: str) -> bool:
@@ -46,17 +48,8 @@ def _rows(number: int, entry: dict[str, Any], source: Source) -> Iterable[Row]:
     text = text_at(entry, "log")
     if not text:
         raise BadRow("has no log text")
-    if text_at(entry, "type") == "note":
-        kind = "observation"
-    elif _CREATED.search(text):
-        kind = "alert"
-    elif _ACTION.search(text):
-        kind = "action"
-    else:
-        kind = "observation"
-    owner = text_at(entry, "owner")
-    return [Row(number, at, text, kind=kind,
-                source=f"Opsgenie: {owner}" if owner else "Opsgenie")]
+    return [_row(number, at, text, _kind(text, note=text_at(entry, "type") == "note", also=None),
+                 text_at(entry, "owner"))]
 
 
 def _timeline_rows(number: int, entry: Any, source: Source) -> list[Row]:
@@ -64,22 +57,29 @@ def _timeline_rows(number: int, entry: Any, source: Source) -> list[Row]:
         raise BadRow("has a timeline entry that is not a JSON object")
     at = time_at(entry, source, "eventTime")
     what = text_at(entry, "type")
-    text = text_at(entry, "description.content", "description.name") or re.sub(
-        r"(?<=[a-z])(?=[A-Z])", " ", what)
+    words = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", what)  # "IncidentResolved": "Incident Resolved"
+    text = text_at(entry, "description.content", "description.name") or words
     if not text:
         raise BadRow("has no description or type")
-    words = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", what)
-    if what == "CustomUserEntry":
-        kind = "observation"
-    elif _CREATED.search(words):
-        kind = "alert"
-    elif _ACTION.search(words) or re.search(r"\b(Resolved|Acked)\b", words):
-        kind = "action"
-    else:
-        kind = "observation"
-    actor = text_at(entry, "actor.name")
-    return [Row(number, at, text, kind=kind,
-                source=f"Opsgenie: {actor}" if actor else "Opsgenie")]
+    return [_row(number, at, text, _kind(words, note=what == "CustomUserEntry",
+                                         also=_TIMELINE_ACTION),
+                 text_at(entry, "actor.name"))]
+
+
+def _kind(words: str, *, note: bool, also: re.Pattern[str] | None) -> str:
+    """Created (or reopened) is an alert; acknowledged, closed, resolved and the like by someone
+    an action (and what ``also`` matches); a note and the rest an observation."""
+    if note:
+        return "observation"
+    if _CREATED.search(words):
+        return "alert"
+    if _ACTION.search(words) or (also is not None and also.search(words)):
+        return "action"
+    return "observation"
+
+
+def _row(number: int, at, text: str, kind: str, who: str) -> Row:
+    return Row(number, at, text, kind=kind, source=f"Opsgenie: {who}" if who else "Opsgenie")
 
 
 def parse_opsgenie(source: Source) -> Iterator[Row | RowProblem | object]:
