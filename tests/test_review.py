@@ -88,6 +88,21 @@ def test_the_review_asks_on_a_terminal_and_records_nothing_when_input_ends(
     assert followup_findings(path) == []
 
 
+def test_a_status_and_its_note_typed_on_one_line_are_both_kept(write_session, capsys, monkeypatch):
+    path = write_session()
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: True)
+    # a-1's status and note on one line; a-2 still open with its note; a-3 dropped, note asked
+    answers = iter(["d merged in #412", "still open: waiting on the vendor", "r", "replaced by a-1"])
+    monkeypatch.setattr(builtins, "input", lambda prompt="": next(answers))
+    code, out, err = run(capsys, "review", path, "--now", AFTER_DUE.isoformat())
+    assert (code, err) == (0, "")
+    session = load_session(path)
+    assert [a.status for a in session.actions] == ["done", "open", "dropped"]
+    assert [a.history[-1].note for a in session.actions] == [
+        "merged in #412", "waiting on the vendor", "replaced by a-1"]
+    assert "  note: merged in #412" in out
+
+
 def test_review_all_walks_every_open_action_of_the_log(tmp_path, make_session, make_action, capsys):
     folder = tmp_path / "sessions"
     folder.mkdir()

@@ -24,7 +24,8 @@ from pmconsole.cli.values import UsageError, parse_timestamp
 
 HELP = """\
 On a terminal, each open action is shown with its owner and due date and asked for:
-d done, o still open (Enter), r dropped, then a note for its history. Nothing is recorded
+d done, o still open (Enter), r dropped, then a note for its history; the note may follow
+the status on the same line ("d merged in #412"). Nothing is recorded
 until the last answer; Ctrl-C or Ctrl-D before that leaves every file as it was.
 
 From a script: --status ID=STATE (STATE: done, open, dropped) and --note ID=TEXT, each as often
@@ -89,13 +90,31 @@ def _ask(path: Path, session: Session, number: int, total: int, now: datetime) -
               + (f" ({late} days overdue)" if late else "")
               + (f" · done when: {action.criterion}" if action.criterion else ""))
         while True:
-            answer = input(PROMPT).strip().lower() or "o"
-            if answer in VERDICT_WORDS:
+            status, note = _status_and_note(input(PROMPT))
+            if status is not None:
                 break
-            print("  type d, o or r (or press Enter for still open)")
-        note = input("  note: ").strip()
-        verdicts[action.id] = Verdict(VERDICT_WORDS[answer], note)
+            print("  type d, o or r (or press Enter for still open), then a note if you like")
+        if note:
+            print(f"  note: {note}")
+        else:
+            note = input("  note: ").strip()
+        verdicts[action.id] = Verdict(status, note)
     return verdicts
+
+
+def _status_and_note(answer: str) -> tuple[str | None, str]:
+    """An answer to the status prompt: a status word alone ("d", "", "still open"), or followed
+    by the note on the same line ("d merged in #412"), as people type when they know both.
+    (None, "") when it starts with no status word."""
+    text = answer.strip()
+    if not text:
+        return "open", ""
+    for size in (2, 1):  # "still open merged" reads as still open, then the note
+        words = text.split(maxsplit=size)
+        head = " ".join(words[:size]).lower().rstrip(":,.-")
+        if len(words) >= size and head in VERDICT_WORDS:
+            return VERDICT_WORDS[head], " ".join(words[size:]).lstrip(":,.- ")
+    return None, ""
 
 
 def cmd_review(args: argparse.Namespace) -> int:
