@@ -455,7 +455,7 @@ async def test_the_related_list_shows_the_logs_answer_when_it_comes_after_the_li
         assert "looking in the post-mortem log" in str(related.get_row_at(0)[1])
         app._log_consulted(None, [])
         await pilot.pause()
-        assert "none in the last six months" in str(related.get_row_at(0)[1])
+        assert "none from six months before this incident on" in str(related.get_row_at(0)[1])
 
 
 async def test_the_severity_is_chosen_with_the_arrows_or_a_click_and_saved(demo):

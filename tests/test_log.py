@@ -224,6 +224,19 @@ def test_related_post_mortems_share_tags_or_words_within_six_months(folder):
         assert "billing" in hit.tags or "kafka" in hit.title.lower() or "kafka" in hit.snippet.lower()
 
 
+def test_related_post_mortems_are_those_of_the_six_months_before_its_incident(tmp_path):
+    rng = random.Random(5)
+    for name, days_ago in (("within", 300), ("too-old", 420)):
+        past = generated_session(rng, 1, NOW - timedelta(days=days_ago))
+        past.incident.title, past.incident.tags = f"Ledger replica {name}", ["ledger"]
+        save_session(tmp_path / f"{name}.toml", past)
+    log = PostMortemLog(tmp_path)
+    log.update()
+    mine = generated_session(rng, 2, NOW - timedelta(days=200))  # held late, opened today
+    mine.incident.title, mine.incident.tags = "Ledger writes stalled", ["ledger"]
+    assert [Path(h.path).stem for h in log.related(mine, None, NOW)] == ["within"]
+
+
 def test_actions_overdue_lists_exactly_the_overdue_open_actions(folder, monkeypatch, capsys):
     log = PostMortemLog(folder)
     log.update()

@@ -415,8 +415,10 @@ class PostMortemLog:
         ]
 
     def related(self, session: Session, path: Path | None, now: datetime, limit: int = 5) -> list[Hit]:
-        """Post-mortems of the last six months that share a tag or key words with this one."""
-        since = (now - timedelta(days=183)).date()
+        """Post-mortems that share a tag or key words with this one, from the six months before
+        its incident on (the method's window for reusing findings): a post-mortem of an incident
+        of a year ago, opened today, is shown those of its own time."""
+        since = (min(now, session.incident.started_at) - timedelta(days=183)).date()
         words = [w for w in re.findall(r"[^\W\d_]{4,}", session.incident.title.lower())][:8]
         terms = [f'"{w}"' for w in words] + [f'tags:"{t}"' for t in session.incident.tags]
         if not terms:

@@ -124,7 +124,7 @@ class ScheduleStep(StepView):
         table: DataTable = DataTable(id="roster", cursor_type="row", zebra_stripes=True)
         table.add_columns(*plain_cells("Name", "Role", "Seniority", "Involved"))
         yield table
-        yield Static("Related post-mortems, last six months (Enter shows one)", classes="section")
+        yield Static("Related post-mortems: shared tags or words (Enter shows one)", classes="section")
         yield RelatedList(id="related")
 
     def show_session(self, changed: frozenset[str] | None = None) -> None:

@@ -52,7 +52,7 @@ class WrapUpStep(StepView, can_focus=True):  # focused itself: see take_focus
         yield Static("", id="next", markup=False)
         yield Static("Findings across the meeting", classes="section")
         yield Static("", id="findings-all", markup=False)
-        yield Static("Related post-mortems, last six months (Enter shows one)", classes="section")
+        yield Static("Related post-mortems: shared tags or words (Enter shows one)", classes="section")
         yield RelatedList(id="related")
         yield Static("Anonymous feedback", classes="section")
         yield Static("", id="feedback", markup=False)

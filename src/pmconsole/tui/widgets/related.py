@@ -1,6 +1,6 @@
-"""Related post-mortems from the log (shared tags or words, last six months), each with its
-actions still open below it; Enter asks for one to be shown with its factors and actions
-(ShowPastPostMortem, which the app handles)."""
+"""Related post-mortems from the log (shared tags or words, from six months before the
+incident on), each with its actions still open below it; Enter asks for one to be shown with
+its factors and actions (ShowPastPostMortem, which the app handles)."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ class RelatedList(DataTable):
             self.add_row(*plain_cells("", "looking in the post-mortem log…", ""))
             return
         if not hits:
-            self.add_row(*plain_cells("", "none in the last six months", ""))
+            self.add_row(*plain_cells("", "none from six months before this incident on", ""))
         for hit in hits:
             self.add_row(*plain_cells(hit.started_at[:10], hit.title, " ".join(hit.tags)),
                          key=hit.path)
