@@ -473,6 +473,9 @@ def _refusal_cases(tmp_path: Path) -> dict[str, tuple[Path, dict]]:
     (slack_root / "channels.json").write_text("[]")
     no_days = tmp_path / "no-days"
     no_days.mkdir()
+    above = tmp_path / "unpacked"  # the zip unpacked into a folder of its own
+    (above / "export" / "general").mkdir(parents=True)
+    (above / "export" / "channels.json").write_text("[]")
     (no_days / "readme.txt").write_text("hello")
     return {
         "missing": (tmp_path / "nope.csv", {}),
@@ -495,6 +498,7 @@ def _refusal_cases(tmp_path: Path) -> dict[str, tuple[Path, dict]]:
         "slack not an array": (write(tmp_path, "o.json", '{"ts": "1"}'), {"fmt": "slack"}),
         "slack workspace root": (slack_root, {}),
         "slack folder without days": (no_days, {}),
+        "slack export one level down": (above, {}),
         "device": (Path("/dev/null"), {}),
     }
 
@@ -504,7 +508,7 @@ REFUSALS = [
     "empty",
     "only whitespace", "unknown format", "every row bad", "header only", "no header",
     "no usable log line", "slack not json", "slack not an array", "slack workspace root",
-    "slack folder without days", "device",
+    "slack folder without days", "slack export one level down", "device",
 ]
 
 
@@ -539,14 +543,17 @@ def test_refusals_name_the_path_and_leave_the_session_alone(tmp_path, case):
         ("no header", "nt.csv:1: the first row is not a header with a time and a text column"),
         ("slack not json", "s.json:3: is not valid JSON"),
         ("slack workspace root", "is a whole Slack workspace export"),
-        ("slack folder without days", "has no Slack day files"),
+        ("slack folder without days", "has no Slack day files (named like"),
+        ("slack export one level down",
+         "has no Slack day files itself; the Slack export is in {tmp}/unpacked/export: name "
+         "that folder"),
     ],
 )
 def test_refusal_messages(tmp_path, case, expected):
     path, options = _refusal_cases(tmp_path)[case]
     with pytest.raises(ImportRefused) as caught:
         import_timeline(path, make_session(), **options)
-    assert expected in str(caught.value)
+    assert expected.format(tmp=tmp_path) in str(caught.value)
 
 
 def test_refusal_when_every_row_is_bad_carries_the_problems(tmp_path):

@@ -167,6 +167,16 @@ def _pick(path: Path, channels: dict[str, list[str]], channel: str) -> str:
                               f"--channel (it has: {names})")
 
 
+def _holds_an_export(folder: Path) -> bool:
+    """Whether ``folder`` is a Slack export's or a channel's folder."""
+    try:
+        return folder.is_dir() and (
+            (folder / "channels.json").exists() or (folder / "users.json").exists()
+            or any(_DAY_FILE.fullmatch(f.name) for f in folder.iterdir()))
+    except OSError:  # a folder we may not read is not the export
+        return False
+
+
 def day_files(folder: Path, channel: str = "") -> list[Path]:
     """The day files to read from a channel's folder, or from the channel of a workspace
     export's folder; ImportRefused when there are none."""
@@ -178,6 +188,12 @@ def day_files(folder: Path, channel: str = "") -> list[Path]:
                  for f in d.iterdir() if f.is_file()]
         chosen = _pick(folder, _channel_days(names), channel)
         return [folder / name for name in _channel_days(names)[chosen]]
+    inner = sorted(d.name for d in folder.iterdir() if _holds_an_export(d))
+    if inner:
+        # A folder one level above the export (the zip unpacked into a folder of its own).
+        raise ImportRefused(folder, f"has no Slack day files itself; the Slack export is in "
+                                    f"{' or '.join(str(folder / d) for d in inner[:3])}: "
+                                    f"name that folder")
     raise ImportRefused(folder, "has no Slack day files (named like 2026-11-23.json)")
 
 
