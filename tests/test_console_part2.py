@@ -308,7 +308,7 @@ async def test_exports_from_the_console_are_written_beside_the_session(demo):
         screen = app.console_screen()
         for fmt in ("md", "html", "json", "ics", "csv"):
             screen.export(fmt)
-        await pilot.pause()
+        await app.workers.wait_for_complete()  # the files are written in a thread
     names = sorted(p.name for p in demo.parent.iterdir() if p.name.startswith("demo."))
     assert {"demo.summary.md", "demo.html", "demo.json", "demo.ics", "demo.actions.csv"} <= set(names)
     assert "Recovery took" in (demo.parent / "demo.summary.md").read_text()
@@ -321,6 +321,7 @@ async def test_an_export_over_one_page_is_refused_with_the_reason(demo):
     app = console(demo)
     async with app.run_test(size=SIZE) as pilot:
         app.console_screen().export("md")
+        await app.workers.wait_for_complete()
         await pilot.pause()
         assert any("facts.one_page" in str(n.title) for n in app.told)
     assert not (demo.parent / "demo.summary.md").exists()
@@ -332,7 +333,7 @@ async def test_the_wrap_up_exports_with_one_key(demo):
         await go_to(pilot, 8)
         await pilot.pause()
         await pilot.press("m", "c")
-        await pilot.pause()
+        await app.workers.wait_for_complete()
     assert (demo.parent / "demo.summary.md").exists()
     assert (demo.parent / "demo.actions.csv").read_text().startswith("Title,")
 

@@ -99,7 +99,7 @@ async def test_the_console_export_replaces_a_planted_link_never_its_target(tmp_p
     app = console(path)
     async with app.run_test(size=(120, 40)) as pilot:
         app.console_screen().export("html")
-        await pilot.pause()
+        await app.workers.wait_for_complete()  # the file is written in a thread
         assert app.is_running
     assert victim.read_bytes() == VICTIM, "the console wrote through the planted link"
     assert not link.is_symlink() and b"<html" in link.read_bytes().lower()

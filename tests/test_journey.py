@@ -206,7 +206,7 @@ async def test_a_whole_meeting_from_the_picker_to_the_exports(tmp_path):
         # -- the wrap-up: the exports -----------------------------------------------------
         await next_step(pilot, 8)
         await pilot.press("m", "h", "j", "i", "c")
-        await pilot.pause()
+        await app.workers.wait_for_complete()  # the exports are written in a thread
     stem = path.with_suffix("")
     for suffix in (".summary.md", ".html", ".json", ".ics", ".actions.csv"):
         assert stem.with_name(stem.name + suffix).exists(), suffix

@@ -458,6 +458,7 @@ async def test_a_failing_console_export_is_reported_and_writes_nothing(
         with monkeypatch.context() as m:
             fail_with(m, "mkstemp", code)
             app.console_screen().export("html")
+            await app.workers.wait_for_complete()  # the file is written in a thread
             await pilot.pause()
         last = list(app.told)[-1]
         assert "Not exported" in str(last.title) and os.strerror(code) in str(last.message)

@@ -3,7 +3,9 @@ and the keys that start, move, pause and end the meeting."""
 
 from __future__ import annotations
 
-from textual import on
+from pathlib import Path
+
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -269,9 +271,9 @@ class ConsoleScreen(InConsole, AwaitsFocus, Screen):
     # -- exports -----------------------------------------------------------------------------
 
     def export(self, fmt: str) -> None:
-        """Write one export beside the session file and say where."""
+        """Write one export beside the session file and say where. The file is read and
+        written in a thread: the console never waits on the disk."""
         from pmconsole import exporters
-        from pmconsole.storage.toml_file import atomic_write
 
         store = self.app.session_store
         self.app.save_typing()
@@ -281,16 +283,30 @@ class ConsoleScreen(InConsole, AwaitsFocus, Screen):
             self.notify(f"{first.message} — {first.hint}", title=f"Not exported: {first.rule}",
                         severity="error", markup=False)
             return
-        out = exporters.default_output(store.path, fmt)
+        self._write_export(exporters.default_output(store.path, fmt), fmt)
+
+    @work(thread=True, group="export", exit_on_error=False)
+    def _write_export(self, out: Path, fmt: str) -> None:
+        from pmconsole import exporters
+        from pmconsole.storage.toml_file import atomic_write
+
         try:
-            previous = exporters.previous_export(out, fmt)
-            text = exporters.export(store.session, fmt, previous=previous)
+            previous = exporters.previous_export(out, fmt)  # a calendar's entries go on from it
+            # The session is the event loop's own: the text is written out there, the file here.
+            text = self.app.call_from_thread(self._export_text, fmt, previous)
             atomic_write(out, text.encode("utf-8"))
         except OSError as err:
-            self.notify(f"{out}: {err.strerror or err}", title="Not exported", severity="error",
-                        markup=False)
+            self.app.call_from_thread(
+                self.notify, f"{out}: {err.strerror or err}", title="Not exported",
+                severity="error", markup=False)
             return
-        self.notify(str(out), title=f"Exported {fmt.upper()}", markup=False)
+        self.app.call_from_thread(self.notify, str(out), title=f"Exported {fmt.upper()}",
+                                  markup=False)
+
+    def _export_text(self, fmt: str, previous) -> str:
+        from pmconsole import exporters
+
+        return exporters.export(self.app.session_store.session, fmt, previous=previous)
 
     # -- redrawing ---------------------------------------------------------------------------
 
