@@ -182,3 +182,7 @@ async def test_the_start_of_a_post_mortem_shows_the_related_ones_open_actions(tm
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, PastPostMortem) and app.screen.path == past
+        await app.screen.workers.wait_for_complete()  # read in a thread
+        await pilot.pause()
+        shown = str(app.screen.query_one("#past").render())
+        assert load_session(past).incident.title in shown and "Contributing factors" in shown

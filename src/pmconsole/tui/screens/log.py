@@ -62,8 +62,17 @@ class PastPostMortem(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
-            yield Static(past_text(self.path))
+            yield Static(f"Reading {self.path.name} …", id="past", markup=False)
         yield KeysFooter()
+
+    def on_mount(self) -> None:
+        self._read()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="past")
+    def _read(self) -> None:
+        """The file is read in a thread: the console never waits on the disk."""
+        text = past_text(self.path)
+        self.app.call_from_thread(self.query_one("#past", Static).update, text)
 
     def action_close(self) -> None:
         self.dismiss(None)
