@@ -4,6 +4,7 @@ incident summary with a live word and line count against the page limit."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -25,6 +26,9 @@ from pmconsole.tui.widgets.form import FormField, required
 from pmconsole.tui.screens.base import StepView
 
 EVIDENCE_KINDS = ("timeline", "log", "screenshot", "note", "link")
+
+if TYPE_CHECKING:  # the importers are loaded when an import starts, not with the console
+    from pmconsole.importers.rows import ImportResult
 
 
 def page_count_text(text: str) -> tuple[str, bool]:
@@ -202,7 +206,8 @@ class FactsStep(StepView):
             self.notify(message.error, title="Not imported", severity="error", markup=False)
             return
         result = message.result
-        if not result.events:  # type: ignore[attr-defined]
+        assert result is not None  # no error: the import's result
+        if not result.events:
             self._imported(message.source, result)  # all already there: nothing to ask
             return
 
@@ -258,7 +263,7 @@ class FactsStep(StepView):
 
 
 class ImportDone(Message):
-    def __init__(self, source: Path, result: object, error: str) -> None:
+    def __init__(self, source: Path, result: ImportResult | None, error: str) -> None:
         super().__init__()
         self.source = source
         self.result = result

@@ -23,12 +23,13 @@ from pmconsole.domain.text import clean_text
 from pmconsole.domain.trends import DURATIONS, Trends, describe, trends
 from pmconsole.storage.log_sessions import read_log
 from pmconsole.storage.toml_file import SessionFileError
+from pmconsole.tui.in_console import InConsole
 from pmconsole.tui.widgets.keys_footer import KeysFooter
 
 PLOTS = ("by-month", "durations", "actions", "conditions")
 
 
-class TrendsScreen(Screen):
+class TrendsScreen(InConsole, Screen):
     """Trends across every post-mortem of the sessions folder."""
 
     BINDINGS = [Binding("escape", "close", "Back", id="trends.close")]
@@ -60,7 +61,7 @@ class TrendsScreen(Screen):
     def load(self) -> None:
         now = self.now or datetime.now(timezone.utc)
         try:
-            contents = read_log(self.app.sessions_dir)  # type: ignore[attr-defined]
+            contents = read_log(self.app.sessions_dir)
         except SessionFileError as err:
             self.app.call_from_thread(self._failed, str(err))
             return
