@@ -10,7 +10,7 @@ from textual.notifications import Notify
 from textual.widgets import DataTable, OptionList
 
 from pmconsole.domain.model import ContributingFactor
-from pmconsole.domain.ops import add_op
+from pmconsole.domain.ops import add_op, del_op
 from pmconsole.tui.dialogs.record_form import RecordForm
 from pmconsole.tui.widgets.timeline_table import TimelineTable
 from snapshot_app import console, demo_copy
@@ -251,6 +251,39 @@ async def test_the_key_hints_show_a_remapped_key_as_remapped(demo):
         await pilot.press("y")
         await pilot.pause()
         assert isinstance(app.screen, RecordForm)  # the remapped key opens the form
+
+
+async def test_a_key_with_nothing_to_act_on_says_so_with_the_keys_as_bound(demo):
+    """x on an action dropped already, and d or x with no action at all, say why they did
+    nothing, naming the keys as the user bound them; nothing changes."""
+    from pmconsole.storage.config import Settings
+    from pmconsole.tui.app import make_app
+    from pmconsole.domain.clock import FakeClock
+    from snapshot_app import MEETING_TIME
+
+    said = Said()
+    app = make_app(demo, role="facilitator", clock=FakeClock(wall=MEETING_TIME), poll=False,
+                   settings=Settings(keys={"actions.add": "y", "actions.done": "o"}))
+    async with app.run_test(size=SIZE, message_hook=said) as pilot:
+        await on_the_actions(pilot)
+        await pilot.press("x")
+        await pilot.pause()
+        title = app.store.session.actions[0].title
+        assert app.store.session.actions[0].status == "dropped"
+        before = dumped(app, "actions")
+        app.keys.burst_gap = 0  # each key its own, not the refused one's burst
+        await pilot.press("x")
+        await until(pilot, lambda: "dropped already" in said.last(), "the notice")
+        assert said.last().startswith(f"“{title[:10]}") and said.last().endswith(
+            "dropped already: o opens it again.")
+        assert dumped(app, "actions") == before
+        for action in list(app.store.session.actions):  # no action left
+            app.edit(del_op("actions", action.id))
+        await pilot.pause()
+        for key, what in (("o", "mark done"), ("x", "drop")):
+            await pilot.press(key)
+            await until(pilot, lambda: f"No action to {what}" in said.last(), "the notice")
+            assert said.last() == f"No action to {what}: y agrees one."
 
 
 async def test_the_help_names_the_keys_as_they_are_bound(demo):

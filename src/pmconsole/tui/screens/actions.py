@@ -18,7 +18,7 @@ from pmconsole.domain.method import (
 )
 from pmconsole.domain.model import ActionItem, ActionStatus, Session
 from pmconsole.domain.ops import OpError, add_op, set_op
-from pmconsole.tui.keys import key_hint
+from pmconsole.tui.keys import key_hint, key_of
 from pmconsole.tui.widgets import plain_cells, short, show_text
 from pmconsole.tui.widgets.fields import parse_day
 from pmconsole.tui.dialogs.record_form import RecordForm
@@ -196,7 +196,7 @@ class ActionsStep(StepView):
     def action_edit_action(self) -> None:
         action = self._selected()
         if action is None:
-            self.refuse_key("No action to edit: a agrees one.")
+            self.refuse_key(f"No action to edit: {key_of(self, 'actions.add')} agrees one.")
             return
 
         def edited(values):
@@ -246,6 +246,7 @@ class ActionsStep(StepView):
     def action_toggle_done(self) -> None:
         action = self._selected()
         if action is None:
+            self.refuse_key(f"No action to mark done: {key_of(self, 'actions.add')} agrees one.")
             return
         if action.status == "open":
             self.refuse([])
@@ -262,12 +263,18 @@ class ActionsStep(StepView):
 
     def action_drop_action(self) -> None:
         action = self._selected()
-        if action is not None and action.status != "dropped":
-            self.refuse([])
-            back = action.status
-            with self.app.undoable(f"Dropped “{short(action.title)}”",
-                                   unless=lambda: self._cannot_come_back(action.id, back)):
-                self._set_status(action, "dropped")
+        if action is None:
+            self.refuse_key(f"No action to drop: {key_of(self, 'actions.add')} agrees one.")
+            return
+        if action.status == "dropped":
+            self.refuse_key(f"“{short(action.title)}” is dropped already: "
+                            f"{key_of(self, 'actions.done')} opens it again.")
+            return
+        self.refuse([])
+        back = action.status
+        with self.app.undoable(f"Dropped “{short(action.title)}”",
+                               unless=lambda: self._cannot_come_back(action.id, back)):
+            self._set_status(action, "dropped")
 
     def _cannot_come_back(self, action_id: str, status: str) -> bool:
         """Whether a dropped action cannot be what it was again (saying why): open again

@@ -15,7 +15,7 @@ from pmconsole.domain.model import FACTOR_CATEGORIES, ContributingFactor, Sessio
 from pmconsole.domain.ops import add_op, del_op, set_op
 from pmconsole.domain.method import FACTORS_PER_EVENT, span
 from pmconsole.domain.rules import blame_phrases, reframe_hint
-from pmconsole.tui.keys import key_hint
+from pmconsole.tui.keys import key_hint, key_of
 from pmconsole.tui.widgets import plain_cells, short, show_text
 from pmconsole.tui.dialogs.record_form import RecordForm
 from pmconsole.tui.widgets.form import FormField, required
@@ -172,7 +172,7 @@ class FactorsStep(StepView):
     def action_edit_factor(self) -> None:
         factor = self._selected_factor()
         if factor is None:
-            self.refuse_key("No condition to edit here: a adds one.")
+            self.refuse_key(f"No condition to edit here: {key_of(self, 'factors.add')} adds one.")
             return
 
         def edited(values):

@@ -18,7 +18,7 @@ from pmconsole.domain.method import EVIDENCE_LEAD, PAGE_LINES, PAGE_WORDS, hours
 from pmconsole.domain.rules import evidence_late, page_usage
 from pmconsole.tui.widgets.fields import FieldRef, format_local_time, parse_local_time
 from pmconsole.tui.widgets.text_field import BoundTextArea
-from pmconsole.tui.keys import key_hint
+from pmconsole.tui.keys import key_hint, key_of
 from pmconsole.tui.widgets import plain_cells, show_text
 from pmconsole.tui.dialogs.import_preview import SKIPPED_SHOWN, ImportPreview
 from pmconsole.tui.dialogs.record_form import RecordForm
@@ -142,7 +142,7 @@ class FactsStep(StepView):
     def action_edit_evidence(self) -> None:
         item = self._selected_evidence()
         if item is None:
-            self.refuse_key("No evidence to edit: a adds some.")
+            self.refuse_key(f"No evidence to edit: {key_of(self, 'facts.add')} adds some.")
             return
 
         def edited(values):
