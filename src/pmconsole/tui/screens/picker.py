@@ -58,7 +58,7 @@ class PickerScreen(InConsole, Screen):
         Binding("n", "new_session", "New session", id="picker.new"),
         Binding("l", "search_log", "Search the log", id="picker.log"),
         Binding("r", "app.review_actions", "Follow-up review", id="picker.review"),
-        Binding("v", "review_selected", "Two-week review", id="picker.hold_review"),
+        Binding("v", "review_selected", "Two-week review", id="picker.hold_review", show=False),
         Binding("enter", "open_selected", "Open", id="picker.open", show=False),
     ]
 

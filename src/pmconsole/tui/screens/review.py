@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 from typing import get_args
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Vertical, VerticalScroll
@@ -23,7 +23,7 @@ from pmconsole.domain.model import ActionItem, ActionStatus, counted
 from pmconsole.domain.review import Verdict, held_day, held_op, verdict_ops
 from pmconsole.domain.review import walk_order
 from pmconsole.tui.in_console import InConsole
-from pmconsole.tui.keys import AwaitsFocus, KeysInOrder, key_hint
+from pmconsole.tui.keys import AwaitsFocus, KeysInOrder, bound_key, key_hint, router_of
 from pmconsole.tui.messages import SessionChanged
 from pmconsole.tui.screens.actions import within_open_limit
 from pmconsole.tui.widgets import short, show_text
@@ -62,15 +62,51 @@ class ReviewNote(KeysInOrder, PastesCleanText, SavesSoon, Input):
         if self.review.record():
             self._dirty = False
 
+    async def action_submit(self) -> None:
+        """Enter records and goes on at once, not through a message behind the keys typed
+        after it: the next action's status key must not land in this note."""
+        self.review.note_entered()
+
+
+class StatusChoice(ChoiceBar):
+    """The status the review records, one of those an action can have: its keys (d, o, r as
+    the command line's prompt), Tab and Enter to the note act as they come, in the order
+    typed; keys that reach it after the focus left it go where the focus is (keys.py)."""
+
+    BINDINGS = [
+        Binding("d", "choose('done')", "Done", id="review.done", show=False),
+        Binding("o", "choose('open')", "Still open", id="review.still_open", show=False),
+        Binding("r", "choose('dropped')", "Dropped", id="review.dropped", show=False),
+    ]
+
+    def action_choose(self, status: str) -> None:
+        self.show_value(status)
+
+    async def on_key(self, event: events.Key) -> None:
+        router = router_of(self)
+        target = self.screen.focused
+        if target is not self:
+            if router is not None and target is not None and not router.typed_before_a_move(event):
+                event.stop()
+                event.prevent_default()
+                router.give(event, target)
+            return
+        if event.key in ("tab", "enter", "shift+tab"):
+            event.stop()
+            event.prevent_default()
+            self.screen.focus_previous() if event.key == "shift+tab" else self.screen.focus_next()
+            return
+        bound = self.screen.active_bindings.get(event.key)
+        if bound is not None and bound.node is self and bound.enabled:
+            event.stop()
+            event.prevent_default()
+            await self.app.run_action(bound.binding.action, self)
+
 
 class ReviewScreen(InConsole, AwaitsFocus, Screen):
     """The review of the open session, action by action; an end page once past the last."""
 
     BINDINGS = [
-        Binding("d", "status('done')", "Done", id="review.done", show=False),
-        Binding("o", "status('open')", "Still open", id="review.still_open", show=False),
-        Binding("r", "status('dropped')", "Dropped", id="review.dropped", show=False),
-        Binding("enter", "to_note", "Note", id="review.to_note", show=False),
         Binding("pageup", "move(-1)", "Previous", id="review.previous"),
         Binding("pagedown", "move(1)", "Skip", id="review.skip"),
         Binding("w", "write_report", "Report", id="review.report"),
@@ -122,7 +158,7 @@ class ReviewScreen(InConsole, AwaitsFocus, Screen):
                 labels = Static("Status\n\nNote", markup=False)
                 labels.styles.row_span = 2
                 yield labels
-                yield ChoiceBar(STATUSES, "open", id="status")
+                yield StatusChoice(STATUSES, "open", id="status")
                 yield ReviewNote(self, id="note", placeholder="what the review says of it",
                                  compact=True)
             yield Static("", id="refusal", classes="-none", markup=False)
@@ -135,8 +171,10 @@ class ReviewScreen(InConsole, AwaitsFocus, Screen):
         yield KeysFooter()
 
     def _card_hint(self) -> str:
-        keys = key_hint(self, ("review.done", "done"), ("review.still_open", "still open"),
-                        ("review.dropped", "dropped"))
+        keys = " · ".join(f"{bound_key(self.app, [StatusChoice], binding_id)} {what}"
+                          for binding_id, what in (("review.done", "done"),
+                                                   ("review.still_open", "still open"),
+                                                   ("review.dropped", "dropped")))
         return (f"{keys} (or ← →) · Tab or Enter to the note · Enter in the note records "
                 "both and goes on · Ctrl+Z undoes")
 
@@ -171,9 +209,12 @@ class ReviewScreen(InConsole, AwaitsFocus, Screen):
             self.walk.pop(self.at)
             self.show_action()
             return
-        self.query_one("#status", ChoiceBar).show_value(action.status)
+        status = self.query_one("#status", StatusChoice)
+        status.show_value(action.status)
         self._show_card(action)
-        self.query_one("#status", ChoiceBar).focus()
+        # At once (Widget.focus waits a turn): the keys typed after an Enter in the note are
+        # for this action's status.
+        self.set_focus(status)
 
     def _show_card(self, action: ActionItem) -> None:
         session = self.session
@@ -239,26 +280,16 @@ class ReviewScreen(InConsole, AwaitsFocus, Screen):
     # -- keys ----------------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """The report is written at the end; the status keys work on an action (dimmed, or
-        gone, otherwise)."""
+        """The report is written at the end (dimmed before); past the end there is no next."""
         ended = self.at >= len(self.walk)
         if action == "write_report":
             return True if ended else None
-        if ended and (action in ("status", "to_note") or (action, parameters) == ("move", (1,))):
+        if ended and (action, parameters) == ("move", (1,)):
             return False
         return True
 
-    def action_status(self, status: str) -> None:
-        if self.current() is not None:
-            self.query_one("#status", ChoiceBar).show_value(status)
-
-    def action_to_note(self) -> None:
-        if self.current() is not None:
-            self.query_one("#note", ReviewNote).focus()
-
-    @on(Input.Submitted, "#note")
-    def _note_entered(self, event: Input.Submitted) -> None:
-        event.stop()
+    def note_entered(self) -> None:
+        """Enter in the note: record the status and the note, and go on to the next action."""
         if self.record():
             self.query_one("#note", ReviewNote)._dirty = False
             self.action_move(1)
@@ -284,7 +315,7 @@ class ReviewScreen(InConsole, AwaitsFocus, Screen):
         action = self.current()
         if action is None:
             return False
-        status: ActionStatus = self.query_one("#status", ChoiceBar).value  # type: ignore[assignment]
+        status: ActionStatus = self.query_one("#status", StatusChoice).value  # type: ignore[assignment]
         note = self.query_one("#note", ReviewNote).value.strip()
         reopened = status == "open" and action.status != "open"
         meeting_day = self._meeting_day()
