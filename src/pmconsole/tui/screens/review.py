@@ -23,7 +23,7 @@ from pmconsole.domain.model import ActionItem, ActionStatus, counted
 from pmconsole.domain.review import Verdict, held_day, held_op, verdict_ops
 from pmconsole.domain.review import walk_order
 from pmconsole.tui.in_console import InConsole
-from pmconsole.tui.keys import AwaitsFocus, KeysInOrder, bound_key, key_hint, router_of
+from pmconsole.tui.keys import AwaitsFocus, KeysInOrder, bound_key, key_hint
 from pmconsole.tui.messages import SessionChanged
 from pmconsole.tui.screens.actions import within_open_limit
 from pmconsole.tui.widgets import short, show_text
@@ -68,10 +68,10 @@ class ReviewNote(KeysInOrder, PastesCleanText, SavesSoon, Input):
         self.review.note_entered()
 
 
-class StatusChoice(ChoiceBar):
-    """The status the review records, one of those an action can have: its keys (d, o, r as
-    the command line's prompt), Tab and Enter to the note act as they come, in the order
-    typed; keys that reach it after the focus left it go where the focus is (keys.py)."""
+class StatusChoice(KeysInOrder, ChoiceBar):
+    """The status the review records, one of those an action can have. Its letters (d, o, r,
+    as the command line's prompt has them) and Enter, to the note, act as they come, as Tab
+    does (``KeysInOrder``): a status, a Tab and a note typed in one burst land where typed."""
 
     BINDINGS = [
         Binding("d", "choose('done')", "Done", id="review.done", show=False),
@@ -83,21 +83,16 @@ class StatusChoice(ChoiceBar):
         self.show_value(status)
 
     async def on_key(self, event: events.Key) -> None:
-        router = router_of(self)
-        target = self.screen.focused
-        if target is not self:
-            if router is not None and target is not None and not router.typed_before_a_move(event):
-                event.stop()
-                event.prevent_default()
-                router.give(event, target)
+        # Then KeysInOrder's own (Textual calls each class's handler), unless taken here.
+        if self.screen.focused is not self:
             return
-        if event.key in ("tab", "enter", "shift+tab"):
+        if event.key == "enter":
             event.stop()
             event.prevent_default()
-            self.screen.focus_previous() if event.key == "shift+tab" else self.screen.focus_next()
+            self.screen.focus_next()
             return
         bound = self.screen.active_bindings.get(event.key)
-        if bound is not None and bound.node is self and bound.enabled:
+        if event.is_printable and bound is not None and bound.node is self and bound.enabled:
             event.stop()
             event.prevent_default()
             await self.app.run_action(bound.binding.action, self)
