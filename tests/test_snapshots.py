@@ -192,3 +192,21 @@ def test_console_with_5000_events(snap_compare, big, screen, size):
         await settle(pilot, big.parent)
 
     assert snap_compare(console(big), terminal_size=size, run_before=run_before)
+
+
+# -- the two-week review ---------------------------------------------------------------------
+
+
+def test_two_week_review(snap_compare, demo):
+    """The first action once recorded done with a note, and come back to: its history."""
+
+    async def run_before(pilot) -> None:
+        pilot.app.action_hold_review()
+        await pilot.pause()
+        await pilot.press("d", "tab", *"merged", "space", *"#412", "enter")
+        await pilot.pause()
+        await pilot.press("pageup")
+        pilot.app.clear_notifications()  # "Recorded …; z undoes it." would hide the keys
+        await settle(pilot, demo.parent)
+
+    assert snap_compare(console(demo), terminal_size=(80, 24), run_before=run_before)

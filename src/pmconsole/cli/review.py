@@ -17,7 +17,6 @@ from pathlib import Path
 from pmconsole.domain.model import Session
 from pmconsole.domain.review import VERDICT_WORDS, Verdict, review_ops
 from pmconsole.storage.oplog import read_snapshot
-from pmconsole.storage.toml_file import atomic_write
 from pmconsole.cli.common import finish, open_for_edit, session_path
 from pmconsole.cli.log_commands import open_log
 from pmconsole.cli.values import UsageError, parse_timestamp
@@ -118,8 +117,7 @@ def _status_and_note(answer: str) -> tuple[str | None, str]:
 
 
 def cmd_review(args: argparse.Namespace) -> int:
-    from pmconsole.publish.progress import progress_counts, progress_html, progress_markdown
-    from pmconsole.publish.progress import progress_rows, report_paths
+    from pmconsole.publish.progress import progress_counts, progress_rows, write_report
 
     now = parse_timestamp(args.now, "--now") if args.now else datetime.now(timezone.utc)
     statuses = {k: _verdict_word(v, f"--status {k}") for k, v in _pairs(args.status, "--status").items()}
@@ -169,9 +167,7 @@ def cmd_review(args: argparse.Namespace) -> int:
         finally:
             finish(store)
         session = read_snapshot(path)
-        markdown, html = report_paths(path)
-        atomic_write(markdown, progress_markdown(session, now).encode("utf-8"))
-        atomic_write(html, progress_html(session, now).encode("utf-8"))
+        markdown, html = write_report(path, session, now)
         print(f"{path.name}: review held on {session.followup_review_held.isoformat()}: "
               f"{progress_counts(progress_rows(session, now))}; the report is in "
               f"{markdown.name} and {html.name}")

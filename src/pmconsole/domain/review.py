@@ -39,14 +39,31 @@ def review_ops(session: Session, verdicts: dict[str, Verdict], now: datetime) ->
     ops: list[Op] = []
     for action in session.actions:
         verdict = verdicts.get(action.id)
-        if verdict is None:
-            continue
-        change = StatusChange(status=verdict.status, at=now, note=verdict.note)
-        if verdict.status != action.status:
-            ops.append(set_op("actions", "status", verdict.status, action.id))
-        ops.append(set_op("actions", "history", [*action.history, change], action.id))
-    ops.append(set_op("session", "followup_review_held", held_day(session, now)))
+        if verdict is not None:
+            ops += verdict_ops(action, verdict, now)
+    return [*ops, held_op(session, now)]
+
+
+def verdict_ops(action: ActionItem, verdict: Verdict, now: datetime) -> list[Op]:
+    """The edits of what the review says of one action: its history entry, and its status
+    where it changed (the console records them action by action, as it walks them)."""
+    change = StatusChange(status=verdict.status, at=now, note=verdict.note)
+    ops: list[Op] = []
+    if verdict.status != action.status:
+        ops.append(set_op("actions", "status", verdict.status, action.id))
+    ops.append(set_op("actions", "history", [*action.history, change], action.id))
     return ops
+
+
+def held_op(session: Session, now: datetime) -> Op:
+    """The edit that marks the review as held on the day of ``now``."""
+    return set_op("session", "followup_review_held", held_day(session, now))
+
+
+def walk_order(session: Session) -> list[ActionItem]:
+    """The actions in the order the review walks them: the open ones first, as the command
+    line asks them, then those done or dropped (to reopen one, within the open limit)."""
+    return [*session.open_actions(), *(a for a in session.actions if a.status != "open")]
 
 
 def reviewed_at_review(session: Session, action: ActionItem) -> StatusChange | None:

@@ -78,3 +78,14 @@ def progress_html(session: Session, now: datetime) -> str:
         title=session.incident.title or "Untitled incident", held=session.followup_review_held,
         rows=rows, counts=progress_counts(rows),
     )
+
+
+def write_report(session_path: Path, session: Session, now: datetime) -> tuple[Path, Path]:
+    """Write the progress report of ``session`` beside it, Markdown and HTML, each atomically
+    (the command line's review and the console's write the same files); where they went."""
+    from pmconsole.storage.toml_file import atomic_write
+
+    markdown, html = report_paths(session_path)
+    atomic_write(markdown, progress_markdown(session, now).encode("utf-8"))
+    atomic_write(html, progress_html(session, now).encode("utf-8"))
+    return markdown, html

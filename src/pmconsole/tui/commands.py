@@ -52,6 +52,10 @@ class PaletteCommands:
         )
         yield SystemCommand("Wrap-up", "Go to the wrap-up", lambda: console.go_to(WRAP_UP))
         yield SystemCommand(
+            "Two-week review", "Walk this post-mortem's actions: a status and a note for "
+            "each, the review held, the progress report written", self.action_hold_review,
+        )
+        yield SystemCommand(
             "Blame pause", "Pause (or resume) the whole meeting", console.action_pause
         )
         from pmconsole.exporters import FORMATS

@@ -1,6 +1,7 @@
 """The post-mortem log from inside the console: the history of the team for the rules of the
 method and the related post-mortems (read in a worker after the first screen), and the screens
-that search the log, show a past post-mortem, the follow-up review and the trends."""
+that search the log, show a past post-mortem, the follow-up review and the trends; and the
+two-week review of the open post-mortem."""
 
 from __future__ import annotations
 
@@ -66,3 +67,14 @@ class PastPostMortems:
         from pmconsole.tui.screens.log import ActionsReviewScreen
 
         self.push_screen(ActionsReviewScreen())
+
+    def action_hold_review(self) -> None:
+        """The two-week review of the post-mortem open (the wrap-up's key, the palette, the
+        picker's key once it has opened the one chosen)."""
+        from pmconsole.tui.screens.review import ReviewScreen
+
+        if self.store is None:
+            self.notify("Open a post-mortem first: its review walks its actions.", markup=False)
+            return
+        if not isinstance(self.screen, ReviewScreen):
+            self.push_screen(ReviewScreen())

@@ -226,16 +226,7 @@ class ActionsStep(StepView):
         self.action_edit_action()
 
     def _within_open_limit(self, action: ActionItem):
-        """The open limit, checked by the store in the commit's own transaction: an add from
-        another pane or the command line a moment before ours counts."""
-
-        def check(session) -> None:
-            found = [f for f in rules.check_new_action(session, action, self._meeting_day())
-                     if f.rule == "actions.open_limit"]
-            if found:
-                raise OpError(f"{found[0].message} — {found[0].hint}")
-
-        return check
+        return within_open_limit(action, self._meeting_day())
 
     def _set_status(self, action: ActionItem, status: ActionStatus) -> bool:
         ops = status_ops(action, status, self.app.clock.now())
@@ -287,6 +278,20 @@ class ActionsStep(StepView):
             return False
         reopened = action.model_copy(update={"status": "open"})
         return self.refuse([f for f in self._blocks(reopened) if f.rule == "actions.open_limit"])
+
+
+def within_open_limit(action: ActionItem, meeting_day: date):
+    """The open limit for ``action`` open (agreed or open again), checked by the store in the
+    commit's own transaction: an add from another pane or the command line a moment before
+    ours counts. The actions step and the two-week review both guard with it."""
+
+    def check(session: Session) -> None:
+        found = [f for f in rules.check_new_action(session, action, meeting_day)
+                 if f.rule == "actions.open_limit"]
+        if found:
+            raise OpError(f"{found[0].message} — {found[0].hint}")
+
+    return check
 
 
 def _required_day(text: str) -> date:

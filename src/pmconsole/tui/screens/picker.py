@@ -20,6 +20,7 @@ from pmconsole.tui.widgets import plain_cells, redraw_when_measured
 from pmconsole.tui.dialogs.record_form import RecordForm
 from pmconsole.tui.widgets.form import FormField, required
 from pmconsole.tui.widgets.keys_footer import KeysFooter
+from pmconsole.tui.keys import key_hint
 from pmconsole.tui.in_console import InConsole
 
 
@@ -57,6 +58,7 @@ class PickerScreen(InConsole, Screen):
         Binding("n", "new_session", "New session", id="picker.new"),
         Binding("l", "search_log", "Search the log", id="picker.log"),
         Binding("r", "app.review_actions", "Follow-up review", id="picker.review"),
+        Binding("v", "review_selected", "Two-week review", id="picker.hold_review", show=False),
         Binding("enter", "open_selected", "Open", id="picker.open", show=False),
     ]
 
@@ -82,10 +84,10 @@ class PickerScreen(InConsole, Screen):
         return self.app.sessions_dir
 
     def on_mount(self) -> None:
-        self.query_one("#where", Static).update(
-            f"Sessions in {self.folder} · Enter opens · n new · l search the log · "
-            "r follow-up review"
-        )
+        keys = key_hint(self, ("picker.new", "new"), ("picker.log", "search the log"),
+                        ("picker.review", "follow-up review"),
+                        ("picker.hold_review", "holds its two-week review"))
+        self.query_one("#where", Static).update(f"Sessions in {self.folder} · Enter opens · {keys}")
         self.load_sessions()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="picker")
@@ -150,19 +152,35 @@ class PickerScreen(InConsole, Screen):
         self._open(Path(str(event.row_key.value)))
 
     def action_open_selected(self) -> None:
-        table = self.query_one("#sessions", DataTable)
-        if table.row_count:
-            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-            self._open(Path(str(key)))
+        path = self._selected()
+        if path is not None:
+            self._open(path)
 
-    def _open(self, path: Path) -> None:
+    def _selected(self) -> Path | None:
+        table = self.query_one("#sessions", DataTable)
+        if not table.row_count:
+            return None
+        return Path(str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value))
+
+    def _open(self, path: Path) -> bool:
         try:
             read_snapshot(path)
         except SessionFileError as err:
             self.notify(str(err), severity="error", markup=False)
-            return
+            return False
         self.app.pop_screen()
         self.app.open_session(path)
+        return True
+
+    def action_review_selected(self) -> None:
+        """Open the session highlighted, and hold its two-week review over its console."""
+        path = self._selected()
+        if path is None:
+            self.notify("No session to review here yet.", markup=False)
+            return
+        app = self.app
+        if self._open(path):
+            app.action_hold_review()
 
     def action_search_log(self) -> None:
         from pmconsole.tui.screens.log import LogScreen

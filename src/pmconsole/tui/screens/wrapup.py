@@ -16,6 +16,7 @@ from pmconsole.domain import rules
 from pmconsole.domain.method import FOLLOWUP, FOLLOWUP_DAYS
 from pmconsole.domain.model import counted
 from pmconsole.exporters import FORMATS
+from pmconsole.tui.keys import key_hint
 from pmconsole.tui.widgets.fields import BoundInput, FieldRef, format_tags, parse_day, parse_tags
 from pmconsole.tui.widgets.related import RelatedList
 from pmconsole.tui.widgets import show_text
@@ -28,8 +29,9 @@ class WrapUpStep(StepView, can_focus=True):  # focused itself: see take_focus
     step = 8
 
     BINDINGS = [
-        Binding(f.key, f"export('{f.name}')", f.label, id=f"wrapup.{f.name}", show=False)
-        for f in FORMATS.values()
+        *(Binding(f.key, f"export('{f.name}')", f.label, id=f"wrapup.{f.name}", show=False)
+          for f in FORMATS.values()),
+        Binding("v", "app.hold_review", "Two-week review", id="wrapup.review", show=False),
     ]
 
     DEFAULT_CSS = """
@@ -62,7 +64,9 @@ class WrapUpStep(StepView, can_focus=True):  # focused itself: see take_focus
             f"Export, written beside the session file: {exports} (also in Ctrl+P). In a field, "
             "Enter saves it and gives these keys back.\n"
             "Anonymous feedback: each participant runs `pmconsole feedback FILE` in a terminal "
-            "before leaving.",
+            "before leaving.\n"
+            f"Two-week review: {key_hint(self, ('wrapup.review', 'walks'))} each action for its "
+            "status and a note, marks the review held and writes the progress report.",
             classes="hint",
         )
 
