@@ -23,7 +23,7 @@ class PaletteCommands:
             self.action_search_log,
         )
         yield SystemCommand(
-            "Follow-up review", "Open and overdue actions across all post-mortems",
+            "Actions in the log", "Open and overdue actions across all post-mortems",
             self.action_review_actions,
         )
         yield SystemCommand(

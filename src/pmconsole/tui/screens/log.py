@@ -187,7 +187,7 @@ class LogScreen(InConsole, Screen):
 
 
 class ActionsReviewScreen(InConsole, Screen):
-    """The follow-up review across the log: every action, overdue first; o shows only open,
+    """Every action in the log, for the follow-up review across post-mortems:, overdue first; o shows only open,
     d only overdue."""
 
     BINDINGS = [
@@ -206,7 +206,7 @@ class ActionsReviewScreen(InConsole, Screen):
         self.only = "open"
 
     def compose(self) -> ComposeResult:
-        yield Static("Follow-up review: looking at the post-mortem log…", id="status",
+        yield Static("Actions in the log: looking at the post-mortem log…", id="status",
                      markup=False)
         table: DataTable = DataTable(id="review", cursor_type="row", zebra_stripes=True)
         table.add_columns("Due", "Overdue", "Status", "Owner", "Action", "Post-mortem")
@@ -238,7 +238,7 @@ class ActionsReviewScreen(InConsole, Screen):
         rows = sorted(rows, key=lambda r: (-r.days_overdue, r.due or "9999"))
         overdue = sum(r.days_overdue > 0 for r in rows)
         self.query_one("#status", Static).update(
-            f"Follow-up review ({self.only}): {counted(len(rows), 'action')}, {overdue} overdue "
+            f"Actions in the log ({self.only}): {counted(len(rows), 'action')}, {overdue} overdue "
             "· o open · d overdue · a all · Escape back"
         )
         table = self.query_one("#review", DataTable)

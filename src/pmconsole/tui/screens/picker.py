@@ -57,7 +57,7 @@ class PickerScreen(InConsole, Screen):
     BINDINGS = [
         Binding("n", "new_session", "New session", id="picker.new"),
         Binding("l", "search_log", "Search the log", id="picker.log"),
-        Binding("r", "app.review_actions", "Follow-up review", id="picker.review"),
+        Binding("r", "app.review_actions", "Actions in the log", id="picker.review"),
         Binding("v", "review_selected", "Two-week review", id="picker.hold_review", show=False),
         Binding("enter", "open_selected", "Open", id="picker.open", show=False),
     ]
@@ -85,7 +85,7 @@ class PickerScreen(InConsole, Screen):
 
     def on_mount(self) -> None:
         keys = key_hint(self, ("picker.new", "new"), ("picker.log", "search the log"),
-                        ("picker.review", "follow-up review"),
+                        ("picker.review", "every action in the log"),
                         ("picker.hold_review", "holds its two-week review"))
         self.query_one("#where", Static).update(f"Sessions in {self.folder} · Enter opens · {keys}")
         self.load_sessions()
