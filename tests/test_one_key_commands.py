@@ -302,3 +302,21 @@ async def test_the_help_names_the_keys_as_they_are_bound(demo):
         said = " ".join(str(s.render()) for s in app.screen.query("Static"))
         assert "F12 blame pause" in said and "F2 blame pause" not in said
         assert "j starts the next speaker" in said and "F12 pauses the meeting" in said
+
+
+
+async def test_the_help_opens_on_every_step_with_its_keys_as_bound(demo):
+    """F1 on each step, the wrap-up's too: every «binding id» of its text is a key now."""
+    from pmconsole.tui.screens.help import STEP_HELP, HelpScreen
+
+    app = console(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        for step in range(1, 9):
+            await go_to(pilot, step)
+            await pilot.press("f1")
+            await pilot.pause()
+            assert isinstance(app.screen, HelpScreen), step
+            said = " ".join(str(s.render()) for s in app.screen.query("Static"))
+            assert "«" not in said and STEP_HELP[step].split("«")[0][:40] in said, step
+            await pilot.press("escape")
+            await pilot.pause()

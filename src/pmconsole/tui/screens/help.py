@@ -56,7 +56,8 @@ STEP_HELP = {
     f"{OPEN_LIMIT} open at once («actions.add» add, «actions.edit» edit, «actions.done» done or "
     "open again, «actions.drop» drop, «pmconsole.undo» undo).",
     8: f"Export the summary and the action items, set the follow-up review (within {FOLLOWUP}), "
-    "and offer the anonymous feedback form.",
+    "and offer the anonymous feedback form. At the review, «wrapup.review» walks each action "
+    "for its status and a note and writes the progress report.",
 }
 
 NOTES_HELP = (
@@ -98,9 +99,10 @@ def with_keys(text: str, app: App) -> str:
     from pmconsole.tui.screens.safety import SafetyStep
     from pmconsole.tui.screens.schedule import ScheduleStep
     from pmconsole.tui.screens.timeline_panel import TimelinePanel
+    from pmconsole.tui.screens.wrapup import WrapUpStep
 
     owners = (type(app), ConsoleScreen, NotesScreen, ScheduleStep, SafetyStep, FactsStep,
-              TimelinePanel, FactorsStep, ActionsStep)
+              TimelinePanel, FactorsStep, ActionsStep, WrapUpStep)
     return _BOUND.sub(lambda m: bound_key(app, owners, m.group(1), spoken=True), text)
 
 
