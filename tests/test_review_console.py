@@ -88,9 +88,13 @@ async def test_a_status_and_a_note_are_recorded_through_the_store_and_z_undoes(
         await until(pilot, lambda: app.store.session.actions[0].status == "dropped",
                     "the first action recorded again")
         assert app.screen.at == 1
+        # The note typed straight after the status letter, no Tab: the letter chooses, the
+        # rest is the note (its d's and r's are text, not statuses).
+        burst(app, "oreordered: due after the freeze", "<enter>")
+        await until(pilot, lambda: app.screen.at == 2, "the third action")
     saved = load_session(path)
     assert [(a.status, a.history[-1].note) for a in saved.actions] == [
-        ("dropped", "not worth it"), ("open", ""), ("open", "")]
+        ("dropped", "not worth it"), ("open", "reordered: due after the freeze"), ("open", "")]
 
 
 async def test_the_end_of_the_walk_holds_the_review_and_w_writes_the_report(write_session):

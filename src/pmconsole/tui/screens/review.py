@@ -45,6 +45,18 @@ class ReviewNote(KeysInOrder, PastesCleanText, SavesSoon, Input):
         self.review = screen
         self.ref = FieldRef("actions", "history")  # named "history" where quitting names it
         self._dirty = False
+        # A status letter brought the focus here: a Tab typed after it, as the hint of old
+        # taught ("d, Tab, the note"), stays here rather than going back to the status.
+        self.after_status = False
+
+    async def on_key(self, event: events.Key) -> None:
+        # Before KeysInOrder's own handler (Textual calls the subclass's first).
+        if self.screen.focused is not self:
+            return
+        if event.key == "tab" and self.after_status:
+            event.stop()
+            event.prevent_default()
+        self.after_status = False
 
     @property
     def text_typed(self) -> str:
@@ -80,7 +92,12 @@ class StatusChoice(KeysInOrder, ChoiceBar):
     ]
 
     def action_choose(self, status: str) -> None:
+        """A status letter chooses, and the note is next, as at the command line's prompt:
+        what is typed after the letter is the note, never more status letters."""
         self.show_value(status)
+        note = self.screen.query_one(ReviewNote)
+        note.after_status = True
+        self.screen.set_focus(note)  # at once: the keys typed next are the note's
 
     async def on_key(self, event: events.Key) -> None:
         # Then KeysInOrder's own (Textual calls each class's handler), unless taken here.
@@ -170,8 +187,8 @@ class ReviewScreen(InConsole, AwaitsFocus, Screen):
                           for binding_id, what in (("review.done", "done"),
                                                    ("review.still_open", "still open"),
                                                    ("review.dropped", "dropped")))
-        return (f"{keys} (or ← →) · Tab or Enter to the note · Enter in the note records "
-                "both and goes on · Ctrl+Z undoes")
+        return (f"{keys}, then type the note · Enter records both and goes on · "
+                "Shift+Tab back to the status · Ctrl+Z undoes")
 
     def on_mount(self) -> None:
         super().on_mount()
