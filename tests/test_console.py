@@ -726,3 +726,23 @@ async def test_findings_fit_their_lines_at_80_columns_and_none_is_cut_unsaid():
         shown = sum(f"Finding number {n} " in text for n in range(1, 10))
         assert 0 < shown < 9 and f"… {9 - shown} more findings: F1 shows them all" in text
         assert bar.size.height <= FindingsBar.MAX_LINES
+
+
+async def test_a_block_before_the_meeting_starts_says_it_will_block_once_it_runs(demo):
+    """Preparing, the facilitator may visit any step: a block refuses nothing yet, and its
+    badge says so; once the meeting runs the same finding is a block."""
+    from pmconsole.tui.widgets.findings import FindingsBar
+    from session_files import save_session
+    from typing_helpers import go_to
+
+    session = load_session(demo)
+    session.question.text = ""  # question.one blocks leaving step 2 without one
+    save_session(demo, session)
+    app = console(demo)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await go_to(pilot, 2)
+        bar = app.screen.query_one("#findings", FindingsBar)
+        assert str(bar.render()).startswith("■ WILL BLOCK")
+        app.console_screen().action_start_meeting()
+        await pilot.pause()
+        assert str(bar.render()).startswith("■ BLOCK ")

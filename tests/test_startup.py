@@ -197,6 +197,27 @@ async def test_step_1_has_its_meeting_and_roster_once_the_first_screen_is_drawn(
         assert planned[0].value == str(session.meeting.planned_minutes)
 
 
+async def test_a_console_closed_while_step_1_mounts_its_lower_part_closes_quietly(demo):
+    """Ctrl+Q as the console opens: the lower part of step 1 (mounted just after the first
+    screen) may be taken away again while it is mounted; drawing it then must not fail."""
+    app = console(demo)
+    app.after_first_screen = lambda callback: None  # held back: the test runs step 1's
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        view = app.screen.query_one(ScheduleStep)
+        mount_all = view.mount_all
+
+        async def closed_meanwhile(widgets, **kwargs):
+            await mount_all(widgets, **kwargs)
+            for widget in widgets:  # as the console's close takes them away
+                await widget.remove()
+
+        view.mount_all = closed_meanwhile
+        await view._mount_below()  # step 1's: what after_first_screen was given for it
+        assert not view.complete
+    # Leaving run_test raised nothing: an error in the view would have been raised here.
+
+
 async def test_the_first_control_has_focus_and_the_step_stays_at_its_top(demo, monkeypatch):
     focused_views = []
     monkeypatch.setattr(ScheduleStep, "_on_focus", lambda self, event: focused_views.append(self))

@@ -75,6 +75,8 @@ class StepView(InConsole, VerticalScroll, can_focus=False):
             self.complete = True
             return
         await self.mount_all(below)
+        if not all(widget.is_attached for widget in below):
+            return  # the console closed while they were mounted (Ctrl+Q at once)
         self.complete = True
         self.show_session(None)
 

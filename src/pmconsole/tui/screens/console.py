@@ -326,7 +326,8 @@ class ConsoleScreen(InConsole, AwaitsFocus, Screen):
 
     def _show_findings(self) -> None:
         findings = rules.findings_for_step(self.meeting.findings(), self.meeting.step)
-        self.query_one("#findings", FindingsBar).show(findings)
+        self.query_one("#findings", FindingsBar).show(
+            findings, preparing=not self.meeting.started)
 
     def refresh_header(self) -> None:
         self.query_one(MeetingHeader).show_meeting(

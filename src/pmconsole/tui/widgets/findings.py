@@ -9,6 +9,9 @@ from pmconsole.domain.rules import Finding
 from pmconsole.tui.widgets import show_text
 
 MARK = {"block": "■ BLOCK", "warn": "▲ WARN", "info": "● INFO"}
+# Before the meeting starts the method's blocks refuse nothing (the facilitator prepares any
+# step): a block says it will, once the meeting runs.
+PREPARING_BLOCK = "■ WILL BLOCK"
 
 
 class FindingsBar(Static):
@@ -26,9 +29,12 @@ class FindingsBar(Static):
     MAX_LINES = 6
 
     _findings: list[Finding] = []
+    _preparing = False
 
-    def show(self, findings: list[Finding]) -> None:
+    def show(self, findings: list[Finding], *, preparing: bool = False) -> None:
+        """``preparing``: the meeting has not started, so blocks do not refuse yet."""
         self._findings = findings
+        self._preparing = preparing
         self.set_class(not findings, "-empty")
         self._draw()
 
@@ -41,11 +47,13 @@ class FindingsBar(Static):
         for f in self._findings:
             by_rule.setdefault(f.rule, []).append(f)
         width = self.content_size.width
-        with_hints = [self._line(group, hint=True) for group in by_rule.values()]
+        with_hints = [self._line(group, hint=True, preparing=self._preparing)
+                      for group in by_rule.values()]
         if not width or self._height(with_hints, width) <= self.MAX_LINES:
             show_text(self, Content("\n").join(with_hints))
             return
-        lines = [self._line(group, hint=False) for group in by_rule.values()]
+        lines = [self._line(group, hint=False, preparing=self._preparing)
+                 for group in by_rule.values()]
         if self._height(lines, width) <= self.MAX_LINES:
             # Say where the hints went, when there is room for it.
             told = [*lines[:-1], lines[-1] + Content.styled(" · F1: the hints", "dim")]
@@ -65,13 +73,13 @@ class FindingsBar(Static):
         return sum(len(line.wrap(width)) for line in lines)
 
     @staticmethod
-    def _line(group: list[Finding], *, hint: bool) -> Content:
+    def _line(group: list[Finding], *, hint: bool, preparing: bool) -> Content:
         f = group[0]
         style = {"block": "$error", "warn": "$warning", "info": "$text-muted"}[f.severity]
         more = f" (and {len(group) - 1} more like it)" if len(group) > 1 else ""
         return Content.from_markup(
             f"[bold {style}]$mark [/]$message$more" + (" [dim]— $hint[/]" if hint else ""),
-            mark=MARK[f.severity],
+            mark=PREPARING_BLOCK if preparing and f.severity == "block" else MARK[f.severity],
             message=f.message,
             more=more,
             hint=f.hint,
