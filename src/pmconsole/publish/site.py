@@ -2,14 +2,17 @@
 
 OUT holds an index (with the unreadable session files listed), one page per post-mortem, a page
 per tag, severity, team and month (the filters, readable with JavaScript off), a trends page
-with inline SVG charts, and Pagefind's search index (its binary, from the `pagefind[bin]`
-package, is run over OUT once the pages are written). Nothing loads from elsewhere.
+with inline SVG charts, and Pagefind's search index in bundles (search_index.py: its binary,
+from the `pagefind[bin]` package, is run once the pages are written). Nothing loads from
+elsewhere.
 
 Incremental: OUT keeps a manifest (MANIFEST) of what each post-mortem page was built from; a
 page is rendered again only when that changes (its session, its related post-mortems, the
 templates, its overdue days). A session whose file and live log are unchanged is not read again
-(catalog.py keeps what the lists need of it). The small pages (index, filters, trends) are
-rendered each time and written only when they differ.
+(catalog.py keeps what the lists need of it). A list page (index, filters) is rendered only when
+what it lists changed, the trends only when a session's figures or a day changed, and a search
+bundle is built again only when a page in it changed. Nothing is read back to be compared: the
+manifest's keys say what changed.
 
 Safe by construction: every page is a Jinja2 template with autoescape on; every file name is
 made from a slug of [a-z0-9-]; nothing is written outside OUT, nor through a link planted in
@@ -28,7 +31,6 @@ import json
 import os
 import re
 import stat
-import subprocess
 from dataclasses import dataclass, field
 from datetime import datetime
 from importlib import resources
@@ -42,6 +44,8 @@ from pmconsole.publish import charts
 from pmconsole.publish.catalog import Catalog, scan_key
 from pmconsole.publish.related import keys_of, related, touched
 from pmconsole.publish.privacy import ALLOW_FILE, PrivacyFinding, read_allow_list
+from pmconsole.publish.search_index import (
+    SearchIndexError, bundle_paths, pagefind_version, shard_of, update as search_update)
 from pmconsole.publish.progress import progress_counts, progress_rows
 from pmconsole.storage.toml_file import atomic_write
 
@@ -75,6 +79,7 @@ class PublishReport:
     removed: list[str] = field(default_factory=list)  # files of OUT no longer part of the site
     unreadable: list[tuple[str, str]] = field(default_factory=list)
     redacted: int = 0  # sessions published with matches masked
+    search_built: list[str] = field(default_factory=list)  # search bundles built (by shard)
 
 
 def slug(text: str) -> str:
@@ -226,19 +231,14 @@ class _Out:
                 return False
         return True
 
-    def write(self, rel: str, data: bytes) -> bool:
-        """Write OUT/rel unless it already holds ``data``; True when written."""
+    def write(self, rel: str, data: bytes) -> None:
+        """Write OUT/rel (the caller knows it changed: by the manifest's keys, not by reading
+        the file back)."""
         self.written.add(rel)
         parent = self.folder(str(Path(rel).parent)) if Path(rel).parent != Path(".") else self.root
         path = parent / Path(rel).name
-        try:
-            if stat.S_ISREG(os.lstat(path).st_mode) and path.read_bytes() == data:
-                return False
-        except FileNotFoundError:
-            pass
         atomic_write(path, data)  # replaces a link at the name itself, never its target
         os.chmod(path, 0o644)  # a site is published to be read: by the web server too
-        return True
 
 
 def _check_out(out: Path, folder: Path) -> None:
@@ -319,14 +319,17 @@ def publish(
 
     out.mkdir(mode=0o755, parents=True, exist_ok=True)
     site = _Out(out)
-    entries = sorted((_entry(name, s, now) for name, s in log.slims.items()),
-                     key=lambda e: e["started_at"], reverse=True)
+    # What the lists show of an unchanged session, and what relates it to others, are kept.
+    entries = sorted((log.cached[n]["entry"] if n in log.cached else _entry(n, log.slims[n], now)
+                      for n in log.slims), key=lambda e: e["started_at"], reverse=True)
+    keys = {e["file"]: log.cached[e["file"]]["keys"] if e["file"] in log.cached
+            else keys_of(log.slims[e["file"]], e["title"]) for e in entries}
     before = {n: (k.get("keys"), k.get("started")) for n, k in log.previous.items()
               if isinstance(k, dict)}
-    near = touched(entries, log.slims, before)
+    near = touched(entries, keys, before)
     links = {n: log.previous[n]["links"] for n in log.cached if near is not None
              and n not in near and isinstance(log.previous[n].get("links"), list)}
-    links.update(related(entries, log.slims, only={e["file"] for e in entries} - links.keys()))
+    links.update(related(entries, keys, only={e["file"] for e in entries} - links.keys()))
     common = {"site_title": SITE_TITLE}
 
     def full(name: str) -> Session | None:
@@ -346,7 +349,10 @@ def publish(
             view = _page_view(e, session, now, include_feedback)
             view_key = _digest([templates, view, redact, include_feedback])
         view_keys[name] = view_key
-        key = _digest([view_key, links[name]])
+        unchanged = name in log.cached and view_key == log.cached[name].get("view") and (
+            links[name] is log.previous[name].get("links"))  # its related list was kept
+        key = old_pages.get(name) if unchanged else None
+        key = key if isinstance(key, str) else _digest([view_key, links[name]])
         rel = f"pm/{e['slug']}.html"
         pages[name] = key
         if old_pages.get(name) == key and os.path.isfile(os.path.join(out, rel)):
@@ -377,7 +383,10 @@ def publish(
     old_lists = manifest.get("lists") if manifest.get("templates") == templates else None
     old_lists = old_lists if isinstance(old_lists, dict) else {}
     lists: dict[str, str] = {}
-    entry_keys = {e["file"]: _digest(e) for e in entries}
+    entry_keys = {}
+    for e in entries:
+        kept = log.cached.get(e["file"], {}).get("entry_key")
+        entry_keys[e["file"]] = kept if isinstance(kept, str) else _digest(e)
 
     def render(rel: str, template: str, what: list, **context) -> None:
         lists[rel] = _digest([template, what])
@@ -415,15 +424,35 @@ def publish(
             filters[kind].append({"name": shown, "count": len(groups[name]),
                                   "href": f"{folder_name}/{file_name}.html"})
 
+    # The search bundles (search_index.py): the index page names those that hold pages.
+    shard_pages: dict[str, list[str]] = {}
+    shard_keys: dict[str, list] = {}
+    for e in entries:
+        shard_pages.setdefault(shard := shard_of(e["file"]), []).append(e["slug"])
+        shard_keys.setdefault(shard, []).append((e["file"], pages[e["file"]]))
+    bundles = bundle_paths(list(shard_pages))
     render("index.html", "index.html",
-           [[entry_keys[e["file"]] for e in entries], report.unreadable, filters],
-           items=entries, count=len(entries), unreadable=report.unreadable, root="", **filters)
-    figures = trends(log.slims.values(), now, report.unreadable)
-    drawn = charts.trend_charts(figures)
-    render("trends.html", "trends.html", [repr(figures), drawn], t=figures,
-           charts=[{**c, "svg": Markup(c["svg"])} for c in drawn], root="")
+           [[entry_keys[e["file"]] for e in entries], report.unreadable, filters, bundles],
+           items=entries, count=len(entries), unreadable=report.unreadable, root="",
+           bundles=bundles, **filters)
+    trends_key = log.trends_key(now, report.unreadable)
+    if old_lists.get("trends.html") == trends_key and os.path.isfile(out / "trends.html"):
+        lists["trends.html"] = trends_key  # worked out over every session: only when changed
+        site.written.add("trends.html")
+    else:
+        figures = trends(log.slims.values(), now, report.unreadable)
+        drawn = [{**c, "svg": Markup(c["svg"])} for c in charts.trend_charts(figures)]
+        site.write("trends.html", env.get_template("trends.html").render(
+            t=figures, charts=drawn, root="", **common).encode("utf-8"))
+        lists["trends.html"] = trends_key
     for name in STATIC:
-        site.write(name, resources.files("pmconsole.publish").joinpath("static", name).read_bytes())
+        data = resources.files("pmconsole.publish").joinpath("static", name).read_bytes()
+        render_key = hashlib.sha256(data).hexdigest()
+        lists[name] = render_key
+        if old_lists.get(name) == render_key and os.path.isfile(out / name):
+            site.written.add(name)
+        else:
+            site.write(name, data)
 
     site.written.add(MANIFEST)  # written last, below
     for rel in old_files:
@@ -432,35 +461,28 @@ def publish(
             if stale.is_file() or stale.is_symlink():
                 stale.unlink()
                 report.removed.append(rel)
-    site.write(MANIFEST, json.dumps(
-        {"version": BUILD_VERSION, "templates": templates, "pages": pages,
-         "files": sorted(site.written), "scanned_as": scanned_as, "lists": lists,
-         "sessions": log.manifest(view_keys, now, {
-             e["file"]: {"links": links[e["file"]], "started": e["started_at"],
-                         "keys": keys_of(log.slims[e["file"]], e["title"])} for e in entries})}, sort_keys=True, separators=(",", ":"),
-    ).encode("utf-8"))
-    if search_index:
-        build_search_index(out)
+    # A bundle is built again when the pages in it changed (their keys), or Pagefind did.
+    version = pagefind_version()
+    wanted = {s: _digest([version, sorted(k)]) for s, k in shard_keys.items()}
+    old_search = manifest.get("search") if manifest.get("templates") == templates else None
+    search = {s: k for s, k in (old_search if isinstance(old_search, dict) else {}).items()
+              if wanted.get(s) == k}  # those still true
+    try:
+        if search_index:
+            changed = {s for s in wanted if s not in search
+                       or not (out / "pagefind" / s / "pagefind-entry.json").is_file()}
+            report.search_built = search_update(out, shard_pages, changed)
+            search = wanted
+    except SearchIndexError as err:
+        raise PublishError(str(err)) from None
+    finally:
+        site.write(MANIFEST, json.dumps(
+            {"version": BUILD_VERSION, "templates": templates, "pages": pages,
+             "files": sorted(site.written), "scanned_as": scanned_as, "lists": lists,
+             "search": search, "sessions": log.manifest(view_keys, now, {
+                 e["file"]: {"links": links[e["file"]], "started": e["started_at"],
+                             "keys": keys[e["file"]], "entry": e,
+                             "entry_key": entry_keys[e["file"]]} for e in entries}),
+             }, separators=(",", ":")).encode("utf-8"))
     return report
 
-
-def build_search_index(out: Path) -> None:
-    """Run Pagefind's binary (shipped in the pagefind-bin wheel) over the written pages."""
-    bundle = out / "pagefind"
-    if bundle.is_symlink() or (bundle.exists() and not bundle.is_dir()):
-        raise PublishError(f"{bundle}: not a folder (a link?); pmconsole writes only inside "
-                           "OUT; remove it and publish again")
-    try:
-        from pagefind_bin import get_executable
-
-        binary = str(get_executable())
-    except (ImportError, FileNotFoundError):
-        raise PublishError("the search index needs Pagefind: pip install 'pagefind[bin]'") from None
-    try:
-        done = subprocess.run([binary, "--site", str(out), "--silent"], capture_output=True,
-                              text=True, timeout=900, stdin=subprocess.DEVNULL)
-    except (OSError, subprocess.TimeoutExpired) as err:
-        raise PublishError(f"{out}: Pagefind could not index the site: {err}") from None
-    if done.returncode != 0:
-        why = (done.stderr.strip() or done.stdout.strip() or "no reason given").splitlines()[-1]
-        raise PublishError(f"{out}: Pagefind could not index the site: {why}")
