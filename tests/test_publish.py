@@ -37,7 +37,8 @@ def log(tmp_path, make_session) -> Path:
     folder.mkdir()
     sessions = {
         "checkout.toml": make_session(incident=incident(
-            "Checkout database failover", ["db", "checkout", "team:payments"], 40, "SEV1")),
+            "Checkout database failover", ["db", "checkout", "team:payments"], 40, "SEV1"),
+            summary="The walrus replica fell behind and the failover promoted it."),
         "search.toml": make_session(
             incident=incident("Search index rebuild stalled", ["search"], 20),
             summary="The zeppelin job held a lock on the index for an hour."),
@@ -115,6 +116,35 @@ def test_a_second_publish_builds_only_the_changed_post_mortem(log, tmp_path, mak
         "checkout.toml", "hostile.toml", "login.toml"}
 
 
+def test_one_changed_session_rewrites_only_its_page_and_its_search_bundle(
+        log, tmp_path, make_session):
+    out = tmp_path / "site"
+    publish(log, out, now=NOW)
+
+    def files() -> dict[str, int]:  # every file of the site, with the inode it is written to
+        return {str(p.relative_to(out)): p.stat().st_ino for p in out.rglob("*") if p.is_file()}
+
+    before = files()
+    assert publish(log, out, now=NOW).search_built == []  # nothing changed: nothing built
+    assert files() == before
+    save_session(log / "login.toml", make_session(
+        incident=incident("Login slow", ["auth"], 5, "SEV3"), summary="A retry storm."))
+    report = publish(log, out, now=NOW)
+    assert report.rebuilt == ["login.toml"] and report.search_built == [shard_of("login.toml")]
+    after = files()
+    bundle = f"pagefind/{shard_of('login.toml')}/"
+    changed = {rel for rel in before.keys() | after.keys() if before.get(rel) != after.get(rel)}
+    assert changed - {rel for rel in changed if rel.startswith(bundle)} == {
+        "pm/login.html", MANIFEST}
+    assert any(rel.startswith(bundle) for rel in changed)
+    # A session deleted: its bundle is removed with its last page; the page that listed it as
+    # related is built again, and so is that page's bundle.
+    (log / "checkout.toml").unlink()
+    report = publish(log, out, now=NOW)
+    assert not (out / "pagefind" / shard_of("checkout.toml")).exists()
+    assert report.rebuilt == ["hostile.toml"] and report.search_built == [shard_of("hostile.toml")]
+
+
 def test_a_secret_blocks_publish_and_is_named_or_masked(log, tmp_path, capsys, make_session):
     save_session(log / "search.toml", make_session(
         incident=incident("Search index rebuild stalled", ["search"], 20),
@@ -176,21 +206,27 @@ def test_out_is_never_a_folder_of_something_else(log, tmp_path, capsys, make_ses
 CHROMIUM = "/usr/bin/chromium"
 
 
-def test_the_published_site_is_searched_in_a_browser(log, tmp_path):
+def test_the_published_site_is_searched_in_a_browser(log, tmp_path, make_session):
+    """Served below a folder of the host (as GitHub Pages serves a project), searched over
+    every bundle: a word from a post-mortem in any bundle finds it, its link opens it; after
+    one session changed and another was deleted, the changed one is found by its new words
+    and the deleted one by none."""
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} is not installed (apt-get install -y chromium)")
     sync_api = pytest.importorskip("playwright.sync_api")
     out = tmp_path / "site"
     publish(log, out, now=NOW)
+    # The four post-mortems are in three bundles: the search box merges them.
+    assert len({shard_of(n) for n in ("checkout.toml", "search.toml", "login.toml")}) == 3
 
     class Quiet(http.server.SimpleHTTPRequestHandler):
         def log_message(self, *args) -> None:
             pass
 
     server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(Quiet, directory=str(out)))
+        ("127.0.0.1", 0), functools.partial(Quiet, directory=str(tmp_path)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{server.server_address[1]}/"
+    url = f"http://127.0.0.1:{server.server_address[1]}/site/"
     try:
         with sync_api.sync_playwright() as playwright:
             browser = playwright.chromium.launch(
@@ -199,16 +235,35 @@ def test_the_published_site_is_searched_in_a_browser(log, tmp_path):
                 tab = browser.new_page()
                 dialogs = []
                 tab.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-                tab.goto(url + "index.html")
-                tab.fill(".pagefind-ui__search-input", "zeppelin")
-                tab.wait_for_selector(".pagefind-ui__result-link", timeout=20_000)
-                found = tab.locator(".pagefind-ui__result-link").all_inner_texts()
-                assert found == ["Search index rebuild stalled"]
+
+                def search(word: str) -> list[str]:
+                    tab.goto(url + "index.html")
+                    tab.fill(".pagefind-ui__search-input", word)
+                    # done when the message counts the results ("No results", "1 result")
+                    tab.locator(".pagefind-ui__message", has_text="result").wait_for(
+                        timeout=20_000)
+                    return tab.locator(".pagefind-ui__result-link").all_inner_texts()
+
+                assert search("zeppelin") == ["Search index rebuild stalled"]
+                assert search("walrus") == ["Checkout database failover"]
+                tab.locator(".pagefind-ui__result-link").first.click()
+                tab.wait_for_url(url + "pm/checkout.html")
+                assert tab.locator("h1").inner_text() == "Checkout database failover"
                 tab.goto(url + "pm/hostile.html")
                 assert HOSTILE in tab.locator("h1").inner_text()
                 tab.goto(url + "tags/db.html")
                 titles = tab.locator("table.log td:nth-child(3)").all_inner_texts()
                 assert sorted(titles) == sorted(["Checkout database failover", HOSTILE])
+
+                save_session(log / "login.toml", make_session(
+                    incident=incident("Login slow", ["auth"], 5, "SEV3"),
+                    summary="A quasar of retries from the mobile app."))
+                (log / "search.toml").unlink()
+                report = publish(log, out, now=NOW)
+                assert report.search_built == [shard_of("login.toml")]
+                assert search("quasar") == ["Login slow"]
+                assert search("zeppelin") == []
+                assert search("walrus") == ["Checkout database failover"]
                 assert dialogs == []  # no planted script ran
             finally:
                 browser.close()

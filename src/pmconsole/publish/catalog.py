@@ -213,7 +213,7 @@ class Catalog:
         """What the manifest keeps of each published session for the next publish (with
         ``more``: its entry, its related post-mortems, and what they were found by)."""
         kept = {}
-        for name in self.slims:
+        for name in self.stamps:  # the folder's order: the same manifest for the same log
             if name not in view_keys:
                 continue
             if name in self.cached:  # its page still true: so is the day it was made for

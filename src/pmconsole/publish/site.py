@@ -36,6 +36,8 @@ from datetime import datetime
 from importlib import resources
 from pathlib import Path
 
+from pydantic_core import from_json, to_json
+
 from pmconsole.domain.model import STEP_NAMES, WRAP_UP, Session, format_duration
 from pmconsole.domain.rules import followup_review_date
 from pmconsole.domain.rules.phrasing import blame_phrases
@@ -200,6 +202,19 @@ class _Out:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.written: set[str] = set()
+        self.files: dict[str, set[str]] = {}  # each folder's plain files (not links), listed once
+
+    def has(self, rel: str) -> bool:
+        """Whether OUT/rel is a plain file (a page kept from the last publish): one listing
+        of its folder, not a system call for each of thousands of pages."""
+        folder, _, name = rel.rpartition("/")
+        if folder not in self.files:
+            try:
+                with os.scandir(os.path.join(self.root, folder)) as found:
+                    self.files[folder] = {e.name for e in found if e.is_file(follow_symlinks=False)}
+            except OSError:
+                self.files[folder] = set()
+        return name in self.files[folder]
 
     def folder(self, rel: str) -> Path:
         path = self.root
@@ -299,9 +314,10 @@ def publish(
     env = _environment()
     templates = _template_hash(env)
     try:
-        manifest = json.loads((out / MANIFEST).read_text("utf-8"))
+        kept_bytes = (out / MANIFEST).read_bytes()
+        manifest = from_json(kept_bytes)
     except (OSError, ValueError):
-        manifest = None
+        kept_bytes, manifest = b"", None
     if not isinstance(manifest, dict):  # none yet, or not one of ours: build every page
         manifest = {}
     old_pages = manifest.get("pages") if manifest.get("templates") == templates else None
@@ -355,7 +371,7 @@ def publish(
         key = key if isinstance(key, str) else _digest([view_key, links[name]])
         rel = f"pm/{e['slug']}.html"
         pages[name] = key
-        if old_pages.get(name) == key and os.path.isfile(os.path.join(out, rel)):
+        if old_pages.get(name) == key and site.has(rel):
             site.written.add(rel)
             report.kept += 1
             continue
@@ -390,7 +406,7 @@ def publish(
 
     def render(rel: str, template: str, what: list, **context) -> None:
         lists[rel] = _digest([template, what])
-        if old_lists.get(rel) == lists[rel] and os.path.isfile(os.path.join(out, rel)):
+        if old_lists.get(rel) == lists[rel] and site.has(rel):
             site.written.add(rel)
             return
         html = env.get_template(template).render(**context, **common)
@@ -436,7 +452,7 @@ def publish(
            items=entries, count=len(entries), unreadable=report.unreadable, root="",
            bundles=bundles, **filters)
     trends_key = log.trends_key(now, report.unreadable)
-    if old_lists.get("trends.html") == trends_key and os.path.isfile(out / "trends.html"):
+    if old_lists.get("trends.html") == trends_key and site.has("trends.html"):
         lists["trends.html"] = trends_key  # worked out over every session: only when changed
         site.written.add("trends.html")
     else:
@@ -449,7 +465,7 @@ def publish(
         data = resources.files("pmconsole.publish").joinpath("static", name).read_bytes()
         render_key = hashlib.sha256(data).hexdigest()
         lists[name] = render_key
-        if old_lists.get(name) == render_key and os.path.isfile(out / name):
+        if old_lists.get(name) == render_key and site.has(name):
             site.written.add(name)
         else:
             site.write(name, data)
@@ -476,13 +492,15 @@ def publish(
     except SearchIndexError as err:
         raise PublishError(str(err)) from None
     finally:
-        site.write(MANIFEST, json.dumps(
+        state = to_json(  # pydantic's JSON: a manifest of 10,000 sessions is tens of MB
             {"version": BUILD_VERSION, "templates": templates, "pages": pages,
              "files": sorted(site.written), "scanned_as": scanned_as, "lists": lists,
              "search": search, "sessions": log.manifest(view_keys, now, {
                  e["file"]: {"links": links[e["file"]], "started": e["started_at"],
                              "keys": keys[e["file"]], "entry": e,
                              "entry_key": entry_keys[e["file"]]} for e in entries}),
-             }, separators=(",", ":")).encode("utf-8"))
+             })
+        if state != kept_bytes or not site.has(MANIFEST):
+            site.write(MANIFEST, state)
     return report
 
