@@ -145,6 +145,26 @@ def test_one_changed_session_rewrites_only_its_page_and_its_search_bundle(
     assert report.rebuilt == ["hostile.toml"] and report.search_built == [shard_of("hostile.toml")]
 
 
+def test_trends_worked_out_again_when_a_sessions_figures_change_match_a_fresh_publish(
+        tmp_path, make_session):
+    folder = tmp_path / "sessions"
+    folder.mkdir()
+    for i, title in enumerate(["Disk full", "Login slow", "Queue backlog", "Cache cold"]):
+        # nothing alike, and no action due: the unchanged pages are kept as they are, and
+        # their sessions taken from the manifest unparsed
+        save_session(folder / f"pm-{i}.toml", make_session(
+            incident=incident(title, [f"tag{i}"], 5 + i), actions=[]))
+    out, fresh = tmp_path / "site", tmp_path / "fresh"
+    publish(folder, out, now=NOW, search_index=False)
+    save_session(folder / "pm-1.toml", make_session(  # its severity: a figure of the trends
+        incident=incident("Login slow", ["tag1"], 6, "SEV1"), actions=[]))
+    (folder / "pm-2.toml").unlink()
+    publish(folder, out, now=NOW, search_index=False)
+    publish(folder, fresh, now=NOW, search_index=False)
+    assert page(out, "trends.html") == page(fresh, "trends.html")
+    assert "Login slow" in page(out, "severity/SEV1.html")
+
+
 def test_a_secret_blocks_publish_and_is_named_or_masked(log, tmp_path, capsys, make_session):
     save_session(log / "search.toml", make_session(
         incident=incident("Search index rebuild stalled", ["search"], 20),

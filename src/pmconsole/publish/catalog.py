@@ -98,8 +98,9 @@ class Slims(Mapping):
         return self.parsed[name]
 
     def __iter__(self) -> Iterator[str]:
-        yield from self.parsed
-        yield from self.kept
+        # Snapshots: reading a slim while iterating (as values() does) moves it to parsed.
+        yield from list(self.parsed)
+        yield from list(self.kept)
 
     def __len__(self) -> int:
         return len(self.parsed) + len(self.kept)
