@@ -7,8 +7,9 @@ incident, the meeting's time, the conditions' categories, the actions), what the
 it (its entry) and a hash of what its page shows. A session whose stamp is unchanged is taken
 from there, and its slim form is not even parsed unless the trends must be worked out again;
 only when its own page must be built again (its related post-mortems changed, or its overdue
-days moved on with the day) is it read in full. A changed allow-list, a different --redact or --include-feedback, or new
-templates read and scan every session again, as does a manifest that is not ours.
+days moved on with the day) is it read in full. A changed allow-list, a different --redact or
+--include-feedback, or new templates read and scan every session again, as does a manifest that
+is not ours.
 
 Never import Textual here.
 """

@@ -16,6 +16,7 @@ Never import Textual here.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import stat
@@ -58,7 +59,8 @@ def _binary() -> str:
 
         return str(get_executable())
     except (ImportError, FileNotFoundError):
-        raise SearchIndexError("the search index needs Pagefind: pip install 'pagefind[bin]'") from None
+        raise SearchIndexError(
+            "the search index needs Pagefind: pip install 'pagefind[bin]'") from None
 
 
 def _owned_folder(path: Path) -> bool:
@@ -101,23 +103,62 @@ def _build(binary: str, out: Path, shard: str, slugs: list[str]) -> None:
     _remove(old)
 
 
-def update(out: Path, pages: dict[str, list[str]], changed: set[str]) -> list[str]:
-    """Build the bundles named in ``changed`` from their pages (``pages``: each shard's page
-    slugs), remove what else OUT/pagefind holds (emptied bundles, a bundle of an older
-    layout); returns the bundles built. Several are built at once, one per core."""
-    root = out / FOLDER
-    if root.is_symlink() or (root.exists() and not root.is_dir()):
-        raise SearchIndexError(f"{root}: not a folder (a link?); pmconsole writes only inside "
-                               "OUT; remove it and publish again")
-    root.mkdir(mode=0o755, exist_ok=True)
-    build = sorted(s for s in changed if pages.get(s))
-    if build:
-        binary = _binary()
-        with ThreadPoolExecutor(max_workers=min(len(build), os.cpu_count() or 1)) as pool:
-            for future in [pool.submit(_build, binary, out, s, pages[s]) for s in build]:
+def plan(entries: list[dict], page_keys: dict[str, str],
+         kept: object) -> tuple[dict[str, list[str]], dict[str, str], dict[str, str]]:
+    """Each bundle's pages (their slugs), what each bundle is to be built from (a hash of its
+    pages' keys and Pagefind's version: a new Pagefind builds every bundle again), and of the
+    bundles the last publish built (``kept``, from its manifest) those still true."""
+    pages: dict[str, list[str]] = {}
+    keys: dict[str, list] = {}
+    for e in entries:
+        pages.setdefault(shard := shard_of(e["file"]), []).append(e["slug"])
+        keys.setdefault(shard, []).append((e["file"], page_keys[e["file"]]))
+    version = pagefind_version()
+    wanted = {s: hashlib.sha256(json.dumps([version, sorted(k)]).encode()).hexdigest()
+              for s, k in keys.items()}
+    still = {s: k for s, k in (kept if isinstance(kept, dict) else {}).items()
+             if wanted.get(s) == k}
+    return pages, wanted, still
+
+
+class Builds:
+    """The bundles named in ``changed`` being built from their pages (``pages``: each shard's
+    page slugs), several at once (one per core), while the rest of the site is written."""
+
+    def __init__(self, out: Path, pages: dict[str, list[str]], changed: set[str]) -> None:
+        self.out, self.pages = out, pages
+        self.built = sorted(s for s in changed if pages.get(s))
+        self.error: str | None = None
+        self.futures = []
+        self.pool = None
+        root = out / FOLDER
+        try:
+            if root.is_symlink() or (root.exists() and not root.is_dir()):
+                raise SearchIndexError(f"{root}: not a folder (a link?); pmconsole writes only "
+                                       "inside OUT; remove it and publish again")
+            root.mkdir(mode=0o755, exist_ok=True)
+            if self.built:
+                binary = _binary()
+                self.pool = ThreadPoolExecutor(min(len(self.built), os.cpu_count() or 1))
+                self.futures = [self.pool.submit(_build, binary, out, s, pages[s])
+                                for s in self.built]
+        except SearchIndexError as err:
+            self.error = str(err)
+
+    def wait(self) -> str | None:
+        """Wait for every build, then remove what else OUT/pagefind holds (emptied bundles, a
+        bundle of an older layout). Returns why a bundle could not be built, or None."""
+        for future in self.futures:
+            try:
                 future.result()
-    keep = {s for s, slugs in pages.items() if slugs}
-    for entry in os.listdir(root):
-        if entry not in keep:
-            _remove(root / entry)
-    return build
+            except SearchIndexError as err:
+                self.error = self.error or str(err)
+        if self.pool is not None:
+            self.pool.shutdown()
+        if self.error is None:
+            keep = {s for s, slugs in self.pages.items() if slugs}
+            root = self.out / FOLDER
+            for entry in os.listdir(root):
+                if entry not in keep:
+                    _remove(root / entry)
+        return self.error

@@ -46,8 +46,7 @@ from pmconsole.publish import charts
 from pmconsole.publish.catalog import Catalog, scan_key
 from pmconsole.publish.related import keys_of, related, touched
 from pmconsole.publish.privacy import ALLOW_FILE, PrivacyFinding, read_allow_list
-from pmconsole.publish.search_index import (
-    SearchIndexError, bundle_paths, pagefind_version, shard_of, update as search_update)
+from pmconsole.publish.search_index import Builds, bundle_paths, plan as search_plan
 from pmconsole.publish.progress import progress_counts, progress_rows
 from pmconsole.storage.toml_file import atomic_write
 
@@ -391,6 +390,11 @@ def publish(
                          if (found := blame_phrases(f.text, names))]
         log.done_with(name)
     entries = [e for e in entries if e["file"] in log.slims]  # none unreadable since listed
+    # The search bundles (search_index.py) whose pages changed are built while the lists are
+    # written; the index page names those that hold pages.
+    shard_pages, wanted, search = search_plan(
+        entries, pages, manifest.get("search") if manifest.get("templates") == templates else {})
+    bundles = bundle_paths(list(shard_pages))
     report.unreadable = [(p.name, e.replace(f"{folder}{os.sep}", "")) for p, e in log.unreadable]
     report.redacted = log.redacted
 
@@ -403,104 +407,90 @@ def publish(
     for e in entries:
         kept = log.cached.get(e["file"], {}).get("entry_key")
         entry_keys[e["file"]] = kept if isinstance(kept, str) else _digest(e)
-
-    def render(rel: str, template: str, what: list, **context) -> None:
-        lists[rel] = _digest([template, what])
-        if old_lists.get(rel) == lists[rel] and site.has(rel):
-            site.written.add(rel)
-            return
-        html = env.get_template(template).render(**context, **common)
-        site.write(rel, html.encode("utf-8"))
-
-    def listing(rel: str, heading: str, items: list[dict]) -> None:
-        render(rel, "listing.html", [heading, [entry_keys[e["file"]] for e in items]],
-               heading=heading, items=items, root="../")
-
-    def grouped(key_of) -> dict[str, list[dict]]:
-        groups: dict[str, list[dict]] = {}
-        for e in entries:
-            for k in key_of(e):
-                groups.setdefault(k, []).append(e)
-        return groups
-
-    filters: dict[str, list[dict]] = {}
-    for kind, key_of, heading, folder_name in (
-        ("severities", lambda e: [e["severity"]], "Severity {}", "severity"),
-        ("tags", lambda e: [t["name"] for t in e["tags"]], "Tag: {}", "tags"),
-        ("teams", lambda e: e["teams"], "Team: {}", "teams"),
-        ("months", lambda e: [e["month"]], "Incidents of {}", "months"),
-    ):
-        groups = grouped(key_of)
-        order = sorted(groups, reverse=kind == "months")
-        filters[kind] = []
-        for name in order:
-            file_name = name if kind == "severities" else slug(name)
-            shown = name.removeprefix(TEAM_PREFIX)
-            listing(f"{folder_name}/{file_name}.html", heading.format(shown), groups[name])
-            filters[kind].append({"name": shown, "count": len(groups[name]),
-                                  "href": f"{folder_name}/{file_name}.html"})
-
-    # The search bundles (search_index.py): the index page names those that hold pages.
-    shard_pages: dict[str, list[str]] = {}
-    shard_keys: dict[str, list] = {}
-    for e in entries:
-        shard_pages.setdefault(shard := shard_of(e["file"]), []).append(e["slug"])
-        shard_keys.setdefault(shard, []).append((e["file"], pages[e["file"]]))
-    bundles = bundle_paths(list(shard_pages))
-    render("index.html", "index.html",
-           [[entry_keys[e["file"]] for e in entries], report.unreadable, filters, bundles],
-           items=entries, count=len(entries), unreadable=report.unreadable, root="",
-           bundles=bundles, **filters)
-    trends_key = log.trends_key(now, report.unreadable)
-    if old_lists.get("trends.html") == trends_key and site.has("trends.html"):
-        lists["trends.html"] = trends_key  # worked out over every session: only when changed
-        site.written.add("trends.html")
-    else:
-        figures = trends(log.slims.values(), now, report.unreadable)
-        drawn = [{**c, "svg": Markup(c["svg"])} for c in charts.trend_charts(figures)]
-        site.write("trends.html", env.get_template("trends.html").render(
-            t=figures, charts=drawn, root="", **common).encode("utf-8"))
-        lists["trends.html"] = trends_key
-    for name in STATIC:
-        data = resources.files("pmconsole.publish").joinpath("static", name).read_bytes()
-        render_key = hashlib.sha256(data).hexdigest()
-        lists[name] = render_key
-        if old_lists.get(name) == render_key and site.has(name):
-            site.written.add(name)
-        else:
-            site.write(name, data)
-
-    site.written.add(MANIFEST)  # written last, below
-    for rel in old_files:
-        if rel not in site.written and site.inside(rel):
-            stale = out / rel
-            if stale.is_file() or stale.is_symlink():
-                stale.unlink()
-                report.removed.append(rel)
-    # A bundle is built again when the pages in it changed (their keys), or Pagefind did.
-    version = pagefind_version()
-    wanted = {s: _digest([version, sorted(k)]) for s, k in shard_keys.items()}
-    old_search = manifest.get("search") if manifest.get("templates") == templates else None
-    search = {s: k for s, k in (old_search if isinstance(old_search, dict) else {}).items()
-              if wanted.get(s) == k}  # those still true
+    builds = Builds(out, shard_pages, {s for s in wanted if s not in search or not site.has(
+        f"pagefind/{s}/pagefind-entry.json")}) if search_index else None
     try:
-        if search_index:
-            changed = {s for s in wanted if s not in search
-                       or not (out / "pagefind" / s / "pagefind-entry.json").is_file()}
-            report.search_built = search_update(out, shard_pages, changed)
-            search = wanted
-    except SearchIndexError as err:
-        raise PublishError(str(err)) from None
-    finally:
-        state = to_json(  # pydantic's JSON: a manifest of 10,000 sessions is tens of MB
-            {"version": BUILD_VERSION, "templates": templates, "pages": pages,
-             "files": sorted(site.written), "scanned_as": scanned_as, "lists": lists,
-             "search": search, "sessions": log.manifest(view_keys, now, {
-                 e["file"]: {"links": links[e["file"]], "started": e["started_at"],
-                             "keys": keys[e["file"]], "entry": e,
-                             "entry_key": entry_keys[e["file"]]} for e in entries}),
-             })
-        if state != kept_bytes or not site.has(MANIFEST):
-            site.write(MANIFEST, state)
+        def render(rel: str, template: str, what: list, **context) -> None:
+            lists[rel] = _digest([template, what])
+            if old_lists.get(rel) == lists[rel] and site.has(rel):
+                site.written.add(rel)
+                return
+            html = env.get_template(template).render(**context, **common)
+            site.write(rel, html.encode("utf-8"))
+
+        def listing(rel: str, heading: str, items: list[dict]) -> None:
+            render(rel, "listing.html", [heading, [entry_keys[e["file"]] for e in items]],
+                   heading=heading, items=items, root="../")
+
+        def grouped(key_of) -> dict[str, list[dict]]:
+            groups: dict[str, list[dict]] = {}
+            for e in entries:
+                for k in key_of(e):
+                    groups.setdefault(k, []).append(e)
+            return groups
+
+        filters: dict[str, list[dict]] = {}
+        for kind, key_of, heading, folder_name in (
+            ("severities", lambda e: [e["severity"]], "Severity {}", "severity"),
+            ("tags", lambda e: [t["name"] for t in e["tags"]], "Tag: {}", "tags"),
+            ("teams", lambda e: e["teams"], "Team: {}", "teams"),
+            ("months", lambda e: [e["month"]], "Incidents of {}", "months"),
+        ):
+            groups = grouped(key_of)
+            order = sorted(groups, reverse=kind == "months")
+            filters[kind] = []
+            for name in order:
+                file_name = name if kind == "severities" else slug(name)
+                shown = name.removeprefix(TEAM_PREFIX)
+                listing(f"{folder_name}/{file_name}.html", heading.format(shown), groups[name])
+                filters[kind].append({"name": shown, "count": len(groups[name]),
+                                      "href": f"{folder_name}/{file_name}.html"})
+
+        render("index.html", "index.html",
+               [[entry_keys[e["file"]] for e in entries], report.unreadable, filters, bundles],
+               items=entries, count=len(entries), unreadable=report.unreadable, root="",
+               bundles=bundles, **filters)
+        trends_key = log.trends_key(now, report.unreadable)
+        if old_lists.get("trends.html") == trends_key and site.has("trends.html"):
+            lists["trends.html"] = trends_key  # worked out over every session: only when changed
+            site.written.add("trends.html")
+        else:
+            figures = trends(log.slims.values(), now, report.unreadable)
+            drawn = [{**c, "svg": Markup(c["svg"])} for c in charts.trend_charts(figures)]
+            site.write("trends.html", env.get_template("trends.html").render(
+                t=figures, charts=drawn, root="", **common).encode("utf-8"))
+            lists["trends.html"] = trends_key
+        for name in STATIC:
+            data = resources.files("pmconsole.publish").joinpath("static", name).read_bytes()
+            render_key = hashlib.sha256(data).hexdigest()
+            lists[name] = render_key
+            if old_lists.get(name) == render_key and site.has(name):
+                site.written.add(name)
+            else:
+                site.write(name, data)
+
+        site.written.add(MANIFEST)  # written last, below
+        for rel in old_files:
+            if rel not in site.written and site.inside(rel):
+                stale = out / rel
+                if stale.is_file() or stale.is_symlink():
+                    stale.unlink()
+                    report.removed.append(rel)
+    finally:  # the bundles waited for, whatever happened
+        failed = builds.wait() if builds is not None else None
+    if builds is not None and failed is None:
+        report.search_built, search = builds.built, wanted
+    state = to_json(  # pydantic's JSON: a manifest of 10,000 sessions is tens of MB
+        {"version": BUILD_VERSION, "templates": templates, "pages": pages,
+         "files": sorted(site.written), "scanned_as": scanned_as, "lists": lists,
+         "search": search, "sessions": log.manifest(view_keys, now, {
+             e["file"]: {"links": links[e["file"]], "started": e["started_at"],
+                         "keys": keys[e["file"]], "entry": e,
+                         "entry_key": entry_keys[e["file"]]} for e in entries}),
+         })
+    if state != kept_bytes or not site.has(MANIFEST):
+        site.write(MANIFEST, state)
+    if failed:
+        raise PublishError(failed)  # the pages are published; the search stays as it was
     return report
 
