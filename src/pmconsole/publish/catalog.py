@@ -89,13 +89,19 @@ class Slims(Mapping):
     """Every readable session's slim form, parsed from the manifest's entry only when asked for
     (parsing 10,000 of them is most of what a publish of one change would otherwise cost)."""
 
-    def __init__(self) -> None:
+    def __init__(self, reread) -> None:
         self.parsed: dict[str, Session] = {}
         self.kept: dict[str, dict] = {}  # name: the manifest's slim, not parsed yet
+        self.reread = reread  # a session whose kept slim is not one (a manifest changed by hand)
 
     def __getitem__(self, name: str) -> Session:
         if name not in self.parsed:
-            self.parsed[name] = Session.model_validate(self.kept.pop(name))
+            try:
+                self.parsed[name] = Session.model_validate(self.kept[name])
+            except ValueError:
+                if self.reread(name) is None:
+                    raise KeyError(name) from None
+            self.kept.pop(name, None)
         return self.parsed[name]
 
     def __iter__(self) -> Iterator[str]:
@@ -126,7 +132,7 @@ class Catalog:
                  include_feedback: bool) -> None:
         self.folder = folder
         self.allowed, self.redact, self.include_feedback = allowed, redact, include_feedback
-        self.slims = Slims()
+        self.slims = Slims(self.read)
         self.full: dict[str, Session] = {}
         self.stamps: dict[str, list[int]] = {}
         self.previous = cache  # the manifest's entries, as the last publish left them
