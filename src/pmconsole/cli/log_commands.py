@@ -140,6 +140,7 @@ def cmd_log_publish(args: argparse.Namespace) -> int:
         f"published {len(report.rebuilt) + report.kept} post-mortem(s) to {report.out}: "
         f"{len(report.rebuilt)} page(s) built, {report.kept} unchanged"
         + (f", {len(report.removed)} file(s) removed" if report.removed else "")
+        + (f", {len(report.search_built)} search bundle(s) built" if report.search_built else "")
     ))
     return 0
 

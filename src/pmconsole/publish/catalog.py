@@ -3,11 +3,13 @@ unchanged session is not read again (a log of 10,000 post-mortems takes a minute
 
 OUT's manifest keeps, for each session file: its stamp (time and size of the file and of its
 live log), the session cut down to what the lists, related post-mortems and trends need (the
-incident, the meeting's time, the conditions' categories, the actions), and a hash of what its
-page shows. A session whose stamp is unchanged is taken from there; only when its own page must
-be built again (its related post-mortems changed, or its overdue days moved on with the day) is
-it read in full. A changed allow-list, a different --redact or --include-feedback, or new
-templates read and scan every session again, as does a manifest that is not ours.
+incident, the meeting's time, the conditions' categories, the actions), what the lists show of
+it (its entry) and a hash of what its page shows. A session whose stamp is unchanged is taken
+from there, and its slim form is not even parsed unless the trends must be worked out again;
+only when its own page must be built again (its related post-mortems changed, or its overdue
+days moved on with the day) is it read in full. A changed allow-list, a different --redact or
+--include-feedback, or new templates read and scan every session again, as does a manifest that
+is not ours.
 
 Never import Textual here.
 """
@@ -15,9 +17,12 @@ Never import Textual here.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+from collections.abc import Iterator, Mapping
 from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from pmconsole.domain.model import LearningQuestion, Session
 from pmconsole.publish.privacy import PrivacyFinding, not_allowed, redacted, scan_session
@@ -71,6 +76,54 @@ def day_bound(session: Session) -> bool:
     return any(a.due for a in session.open_actions())
 
 
+def slim_json(session: Session) -> dict:
+    """The slim form as the manifest keeps it: what differs from the defaults."""
+    return session.model_dump(mode="json", exclude_defaults=True)
+
+
+def slim_key(kept) -> str:
+    return hashlib.sha256(json.dumps(kept, sort_keys=True).encode("utf-8")).hexdigest()
+
+
+class Slims(Mapping):
+    """Every readable session's slim form, parsed from the manifest's entry only when asked for
+    (parsing 10,000 of them is most of what a publish of one change would otherwise cost)."""
+
+    def __init__(self, reread) -> None:
+        self.parsed: dict[str, Session] = {}
+        self.kept: dict[str, dict] = {}  # name: the manifest's slim, not parsed yet
+        self.reread = reread  # a session whose kept slim is not one (a manifest changed by hand)
+
+    def __getitem__(self, name: str) -> Session:
+        if name not in self.parsed:
+            try:
+                self.parsed[name] = Session.model_validate(self.kept[name])
+            except ValueError:
+                if self.reread(name) is None:
+                    raise KeyError(name) from None
+            self.kept.pop(name, None)
+        return self.parsed[name]
+
+    def __iter__(self) -> Iterator[str]:
+        # Snapshots: reading a slim while iterating (as values() does) moves it to parsed.
+        yield from list(self.parsed)
+        yield from list(self.kept)
+
+    def __len__(self) -> int:
+        return len(self.parsed) + len(self.kept)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.parsed or name in self.kept
+
+    def put(self, name: str, session: Session) -> None:
+        self.kept.pop(name, None)
+        self.parsed[name] = session
+
+    def pop(self, name: str) -> None:
+        self.kept.pop(name, None)
+        self.parsed.pop(name, None)
+
+
 class Catalog:
     """The log's sessions for one publish: every one's slim form, and the full (published:
     redacted where asked) form of those read this time."""
@@ -79,7 +132,7 @@ class Catalog:
                  include_feedback: bool) -> None:
         self.folder = folder
         self.allowed, self.redact, self.include_feedback = allowed, redact, include_feedback
-        self.slims: dict[str, Session] = {}
+        self.slims = Slims(self.read)
         self.full: dict[str, Session] = {}
         self.stamps: dict[str, list[int]] = {}
         self.previous = cache  # the manifest's entries, as the last publish left them
@@ -100,13 +153,12 @@ class Catalog:
             name = path.name
             self.stamps[name] = stamp(path, present)
             known = cache.get(name)
-            if isinstance(known, dict) and known.get("stamp") == self.stamps[name]:
-                try:
-                    self.slims[name] = Session.model_validate(known["slim"])
-                    self.cached[name] = known
-                    continue
-                except (KeyError, ValueError):
-                    pass  # a manifest changed by hand: read the session
+            if (isinstance(known, dict) and known.get("stamp") == self.stamps[name]
+                    and isinstance(known.get("slim"), dict) and isinstance(known.get("entry"), dict)
+                    and isinstance(known.get("keys"), list)):
+                self.slims.kept[name] = known["slim"]
+                self.cached[name] = known
+                continue
             self.read(name)
 
     def read(self, name: str) -> Session | None:
@@ -119,7 +171,7 @@ class Catalog:
             session = read_snapshot(path)
         except SessionFileError as err:
             self.unreadable.append((path, str(err)))
-            self.slims.pop(name, None)
+            self.slims.pop(name)
             return None
         found = not_allowed(scan_session(session, path, include_feedback=self.include_feedback),
                             self.allowed)
@@ -130,7 +182,7 @@ class Catalog:
         self.refused += found
         if len(self.full) < FULL_KEEP:
             self.full[name] = session
-        self.slims[name] = slim(session)
+        self.slims.put(name, slim(session))
         self.cached.pop(name, None)
         return session
 
@@ -146,19 +198,40 @@ class Catalog:
         key = known.get("view")
         return key if isinstance(key, str) else None
 
+    def kept_slim(self, name: str) -> dict:
+        """The slim form as the manifest keeps it (taken from it when unchanged)."""
+        if name in self.cached:
+            return self.cached[name]["slim"]
+        return slim_json(self.slims[name])
+
+    def slim_key(self, name: str) -> str:
+        known = self.cached.get(name, {}).get("slim_key")
+        return known if isinstance(known, str) else slim_key(self.kept_slim(name))
+
+    def trends_key(self, now: datetime, unreadable: list) -> str:
+        """What the trends are worked out from: every slim form (by its kept hash) and the
+        day it is in each session's time zone (open actions grow older, fall overdue)."""
+        zones = {(self.slims.parsed[n].incident.timezone if n in self.slims.parsed else
+                  self.slims.kept[n].get("incident", {}).get("timezone", "UTC"))
+                 for n in self.slims}
+        days = sorted((z, now.astimezone(ZoneInfo(z)).date().isoformat()) for z in zones)
+        return slim_key([sorted((n, self.slim_key(n)) for n in self.slims), days, unreadable])
+
     def manifest(self, view_keys: dict[str, str], now: datetime, more: dict[str, dict]) -> dict:
         """What the manifest keeps of each published session for the next publish (with
-        ``more``: its related post-mortems, and what they were found by)."""
+        ``more``: its entry, its related post-mortems, and what they were found by)."""
         kept = {}
-        for name, session in self.slims.items():
+        for name in self.stamps:  # the folder's order: the same manifest for the same log
             if name not in view_keys:
                 continue
-            kept[name] = {**more[name],
-                "stamp": self.stamps[name], "view": view_keys[name],
-                "day": _today(session, now) if day_bound(session) else None,
-                "slim": self.cached[name]["slim"] if name in self.cached
-                else session.model_dump(mode="json"),
-            }
+            if name in self.cached:  # its page still true: so is the day it was made for
+                day, slim_form = self.cached[name].get("day"), self.cached[name]["slim"]
+            else:
+                session = self.slims[name]
+                day = _today(session, now) if day_bound(session) else None
+                slim_form = slim_json(session)
+            kept[name] = {**more[name], "stamp": self.stamps[name], "view": view_keys[name],
+                          "day": day, "slim": slim_form, "slim_key": self.slim_key(name)}
         return kept
 
 

@@ -38,17 +38,18 @@ def _holders(order: list[str], keys: dict[str, list[str]]) -> dict[str, list[str
     return holders
 
 
-def related(entries: list[dict], sessions: dict[str, Session],
+def related(entries: list[dict], keys: dict[str, list[str]],
             only: set[str] | None = None) -> dict[str, list[dict]]:
     """For each post-mortem (or those named in ``only``), the others that share tags or title
-    words, most shared first, then nearest in time. Found through who holds each tag and word,
-    and for each of those only among the RELATED_REACH holders nearest in time (a tag on
-    thousands of post-mortems would otherwise make the log compare every pair)."""
+    words (``keys``: each one's keys_of), most shared first, then nearest in time. Found
+    through who holds each tag and word, and for each of those only among the RELATED_REACH
+    holders nearest in time (a tag on thousands of post-mortems would otherwise make the log
+    compare every pair)."""
     order = sorted(entries, key=lambda e: (e["started_at"], e["file"]))
     by_name = {e["file"]: e for e in order}
     place = {e["file"]: i for i, e in enumerate(order)}
     at_time = {e["file"]: datetime.fromisoformat(e["started_at"]).timestamp() for e in order}
-    own = {e["file"]: keys_of(sessions[e["file"]], e["title"]) for e in order}
+    own = {e["file"]: keys[e["file"]] for e in order}
     holders = {k: [place[n] for n in names]
                for k, names in _holders([e["file"] for e in order], own).items()}
     result = {}
@@ -77,15 +78,16 @@ def related(entries: list[dict], sessions: dict[str, Session],
     return result
 
 
-def touched(entries: list[dict], sessions: dict[str, Session],
+def touched(entries: list[dict], keys: dict[str, list[str]],
             before: dict[str, tuple[list[str], str]]) -> set[str] | None:
     """The post-mortems whose related list may differ from the last publish's, given each one's
-    keys and start then (``before``); None when so much changed that all are worked out again.
+    keys now (``keys``) and its keys and start then (``before``); None when so much changed
+    that all are worked out again.
 
     A list changes only where a post-mortem that shares one of its keys came, went or changed
     near it in time: within RELATED_REACH (and one, for the shift) of it among that key's
     holders, before or now."""
-    now = {e["file"]: (keys_of(sessions[e["file"]], e["title"]), e["started_at"]) for e in entries}
+    now = {e["file"]: (keys[e["file"]], e["started_at"]) for e in entries}
     dirty = {n for n, v in now.items() if before.get(n) != v} | (before.keys() - now.keys())
     if len(dirty) * ALL_AT > len(now):
         return None

@@ -2,14 +2,17 @@
 
 OUT holds an index (with the unreadable session files listed), one page per post-mortem, a page
 per tag, severity, team and month (the filters, readable with JavaScript off), a trends page
-with inline SVG charts, and Pagefind's search index (its binary, from the `pagefind[bin]`
-package, is run over OUT once the pages are written). Nothing loads from elsewhere.
+with inline SVG charts, and Pagefind's search index in bundles (search_index.py: its binary,
+from the `pagefind[bin]` package, is run once the pages are written). Nothing loads from
+elsewhere.
 
 Incremental: OUT keeps a manifest (MANIFEST) of what each post-mortem page was built from; a
 page is rendered again only when that changes (its session, its related post-mortems, the
 templates, its overdue days). A session whose file and live log are unchanged is not read again
-(catalog.py keeps what the lists need of it). The small pages (index, filters, trends) are
-rendered each time and written only when they differ.
+(catalog.py keeps what the lists need of it). A list page (index, filters) is rendered only when
+what it lists changed, the trends only when a session's figures or a day changed, and a search
+bundle is built again only when a page in it changed. Nothing is read back to be compared: the
+manifest's keys say what changed.
 
 Safe by construction: every page is a Jinja2 template with autoescape on; every file name is
 made from a slug of [a-z0-9-]; nothing is written outside OUT, nor through a link planted in
@@ -28,11 +31,12 @@ import json
 import os
 import re
 import stat
-import subprocess
 from dataclasses import dataclass, field
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
+
+from pydantic_core import from_json, to_json
 
 from pmconsole.domain.model import STEP_NAMES, WRAP_UP, Session, format_duration
 from pmconsole.domain.rules import followup_review_date
@@ -42,6 +46,7 @@ from pmconsole.publish import charts
 from pmconsole.publish.catalog import Catalog, scan_key
 from pmconsole.publish.related import keys_of, related, touched
 from pmconsole.publish.privacy import ALLOW_FILE, PrivacyFinding, read_allow_list
+from pmconsole.publish.search_index import Builds, bundle_paths, plan as search_plan
 from pmconsole.publish.progress import progress_counts, progress_rows
 from pmconsole.storage.toml_file import atomic_write
 
@@ -75,6 +80,7 @@ class PublishReport:
     removed: list[str] = field(default_factory=list)  # files of OUT no longer part of the site
     unreadable: list[tuple[str, str]] = field(default_factory=list)
     redacted: int = 0  # sessions published with matches masked
+    search_built: list[str] = field(default_factory=list)  # search bundles built (by shard)
 
 
 def slug(text: str) -> str:
@@ -195,6 +201,19 @@ class _Out:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.written: set[str] = set()
+        self.files: dict[str, set[str]] = {}  # each folder's plain files (not links), listed once
+
+    def has(self, rel: str) -> bool:
+        """Whether OUT/rel is a plain file (a page kept from the last publish): one listing
+        of its folder, not a system call for each of thousands of pages."""
+        folder, _, name = rel.rpartition("/")
+        if folder not in self.files:
+            try:
+                with os.scandir(os.path.join(self.root, folder)) as found:
+                    self.files[folder] = {e.name for e in found if e.is_file(follow_symlinks=False)}
+            except OSError:
+                self.files[folder] = set()
+        return name in self.files[folder]
 
     def folder(self, rel: str) -> Path:
         path = self.root
@@ -226,19 +245,14 @@ class _Out:
                 return False
         return True
 
-    def write(self, rel: str, data: bytes) -> bool:
-        """Write OUT/rel unless it already holds ``data``; True when written."""
+    def write(self, rel: str, data: bytes) -> None:
+        """Write OUT/rel (the caller knows it changed: by the manifest's keys, not by reading
+        the file back)."""
         self.written.add(rel)
         parent = self.folder(str(Path(rel).parent)) if Path(rel).parent != Path(".") else self.root
         path = parent / Path(rel).name
-        try:
-            if stat.S_ISREG(os.lstat(path).st_mode) and path.read_bytes() == data:
-                return False
-        except FileNotFoundError:
-            pass
         atomic_write(path, data)  # replaces a link at the name itself, never its target
         os.chmod(path, 0o644)  # a site is published to be read: by the web server too
-        return True
 
 
 def _check_out(out: Path, folder: Path) -> None:
@@ -299,9 +313,10 @@ def publish(
     env = _environment()
     templates = _template_hash(env)
     try:
-        manifest = json.loads((out / MANIFEST).read_text("utf-8"))
+        kept_bytes = (out / MANIFEST).read_bytes()
+        manifest = from_json(kept_bytes)
     except (OSError, ValueError):
-        manifest = None
+        kept_bytes, manifest = b"", None
     if not isinstance(manifest, dict):  # none yet, or not one of ours: build every page
         manifest = {}
     old_pages = manifest.get("pages") if manifest.get("templates") == templates else None
@@ -319,14 +334,17 @@ def publish(
 
     out.mkdir(mode=0o755, parents=True, exist_ok=True)
     site = _Out(out)
-    entries = sorted((_entry(name, s, now) for name, s in log.slims.items()),
-                     key=lambda e: e["started_at"], reverse=True)
+    # What the lists show of an unchanged session, and what relates it to others, are kept.
+    entries = sorted((log.cached[n]["entry"] if n in log.cached else _entry(n, log.slims[n], now)
+                      for n in log.slims), key=lambda e: e["started_at"], reverse=True)
+    keys = {e["file"]: log.cached[e["file"]]["keys"] if e["file"] in log.cached
+            else keys_of(log.slims[e["file"]], e["title"]) for e in entries}
     before = {n: (k.get("keys"), k.get("started")) for n, k in log.previous.items()
               if isinstance(k, dict)}
-    near = touched(entries, log.slims, before)
+    near = touched(entries, keys, before)
     links = {n: log.previous[n]["links"] for n in log.cached if near is not None
              and n not in near and isinstance(log.previous[n].get("links"), list)}
-    links.update(related(entries, log.slims, only={e["file"] for e in entries} - links.keys()))
+    links.update(related(entries, keys, only={e["file"] for e in entries} - links.keys()))
     common = {"site_title": SITE_TITLE}
 
     def full(name: str) -> Session | None:
@@ -346,10 +364,13 @@ def publish(
             view = _page_view(e, session, now, include_feedback)
             view_key = _digest([templates, view, redact, include_feedback])
         view_keys[name] = view_key
-        key = _digest([view_key, links[name]])
+        unchanged = name in log.cached and view_key == log.cached[name].get("view") and (
+            links[name] is log.previous[name].get("links"))  # its related list was kept
+        key = old_pages.get(name) if unchanged else None
+        key = key if isinstance(key, str) else _digest([view_key, links[name]])
         rel = f"pm/{e['slug']}.html"
         pages[name] = key
-        if old_pages.get(name) == key and os.path.isfile(os.path.join(out, rel)):
+        if old_pages.get(name) == key and site.has(rel):
             site.written.add(rel)
             report.kept += 1
             continue
@@ -369,6 +390,11 @@ def publish(
                          if (found := blame_phrases(f.text, names))]
         log.done_with(name)
     entries = [e for e in entries if e["file"] in log.slims]  # none unreadable since listed
+    # The search bundles (search_index.py) whose pages changed are built while the lists are
+    # written; the index page names those that hold pages.
+    shard_pages, wanted, search = search_plan(
+        entries, pages, manifest.get("search") if manifest.get("templates") == templates else {})
+    bundles = bundle_paths(list(shard_pages))
     report.unreadable = [(p.name, e.replace(f"{folder}{os.sep}", "")) for p, e in log.unreadable]
     report.redacted = log.redacted
 
@@ -377,90 +403,94 @@ def publish(
     old_lists = manifest.get("lists") if manifest.get("templates") == templates else None
     old_lists = old_lists if isinstance(old_lists, dict) else {}
     lists: dict[str, str] = {}
-    entry_keys = {e["file"]: _digest(e) for e in entries}
+    entry_keys = {}
+    for e in entries:
+        kept = log.cached.get(e["file"], {}).get("entry_key")
+        entry_keys[e["file"]] = kept if isinstance(kept, str) else _digest(e)
+    builds = Builds(out, shard_pages, {s for s in wanted if s not in search or not site.has(
+        f"pagefind/{s}/pagefind-entry.json")}) if search_index else None
+    try:
+        def render(rel: str, template: str, what: list, **context) -> None:
+            lists[rel] = _digest([template, what])
+            if old_lists.get(rel) == lists[rel] and site.has(rel):
+                site.written.add(rel)
+                return
+            html = env.get_template(template).render(**context, **common)
+            site.write(rel, html.encode("utf-8"))
 
-    def render(rel: str, template: str, what: list, **context) -> None:
-        lists[rel] = _digest([template, what])
-        if old_lists.get(rel) == lists[rel] and os.path.isfile(os.path.join(out, rel)):
-            site.written.add(rel)
-            return
-        html = env.get_template(template).render(**context, **common)
-        site.write(rel, html.encode("utf-8"))
+        def listing(rel: str, heading: str, items: list[dict]) -> None:
+            render(rel, "listing.html", [heading, [entry_keys[e["file"]] for e in items]],
+                   heading=heading, items=items, root="../")
 
-    def listing(rel: str, heading: str, items: list[dict]) -> None:
-        render(rel, "listing.html", [heading, [entry_keys[e["file"]] for e in items]],
-               heading=heading, items=items, root="../")
+        def grouped(key_of) -> dict[str, list[dict]]:
+            groups: dict[str, list[dict]] = {}
+            for e in entries:
+                for k in key_of(e):
+                    groups.setdefault(k, []).append(e)
+            return groups
 
-    def grouped(key_of) -> dict[str, list[dict]]:
-        groups: dict[str, list[dict]] = {}
-        for e in entries:
-            for k in key_of(e):
-                groups.setdefault(k, []).append(e)
-        return groups
+        filters: dict[str, list[dict]] = {}
+        for kind, key_of, heading, folder_name in (
+            ("severities", lambda e: [e["severity"]], "Severity {}", "severity"),
+            ("tags", lambda e: [t["name"] for t in e["tags"]], "Tag: {}", "tags"),
+            ("teams", lambda e: e["teams"], "Team: {}", "teams"),
+            ("months", lambda e: [e["month"]], "Incidents of {}", "months"),
+        ):
+            groups = grouped(key_of)
+            order = sorted(groups, reverse=kind == "months")
+            filters[kind] = []
+            for name in order:
+                file_name = name if kind == "severities" else slug(name)
+                shown = name.removeprefix(TEAM_PREFIX)
+                listing(f"{folder_name}/{file_name}.html", heading.format(shown), groups[name])
+                filters[kind].append({"name": shown, "count": len(groups[name]),
+                                      "href": f"{folder_name}/{file_name}.html"})
 
-    filters: dict[str, list[dict]] = {}
-    for kind, key_of, heading, folder_name in (
-        ("severities", lambda e: [e["severity"]], "Severity {}", "severity"),
-        ("tags", lambda e: [t["name"] for t in e["tags"]], "Tag: {}", "tags"),
-        ("teams", lambda e: e["teams"], "Team: {}", "teams"),
-        ("months", lambda e: [e["month"]], "Incidents of {}", "months"),
-    ):
-        groups = grouped(key_of)
-        order = sorted(groups, reverse=kind == "months")
-        filters[kind] = []
-        for name in order:
-            file_name = name if kind == "severities" else slug(name)
-            shown = name.removeprefix(TEAM_PREFIX)
-            listing(f"{folder_name}/{file_name}.html", heading.format(shown), groups[name])
-            filters[kind].append({"name": shown, "count": len(groups[name]),
-                                  "href": f"{folder_name}/{file_name}.html"})
+        render("index.html", "index.html",
+               [[entry_keys[e["file"]] for e in entries], report.unreadable, filters, bundles],
+               items=entries, count=len(entries), unreadable=report.unreadable, root="",
+               bundles=bundles, **filters)
+        trends_key = log.trends_key(now, report.unreadable)
+        if old_lists.get("trends.html") == trends_key and site.has("trends.html"):
+            lists["trends.html"] = trends_key  # worked out over every session: only when changed
+            site.written.add("trends.html")
+        else:
+            figures = trends(log.slims.values(), now, report.unreadable)
+            drawn = [{**c, "svg": Markup(c["svg"])} for c in charts.trend_charts(figures)]
+            site.write("trends.html", env.get_template("trends.html").render(
+                t=figures, charts=drawn, root="", **common).encode("utf-8"))
+            lists["trends.html"] = trends_key
+        for name in STATIC:
+            data = resources.files("pmconsole.publish").joinpath("static", name).read_bytes()
+            render_key = hashlib.sha256(data).hexdigest()
+            lists[name] = render_key
+            if old_lists.get(name) == render_key and site.has(name):
+                site.written.add(name)
+            else:
+                site.write(name, data)
 
-    render("index.html", "index.html",
-           [[entry_keys[e["file"]] for e in entries], report.unreadable, filters],
-           items=entries, count=len(entries), unreadable=report.unreadable, root="", **filters)
-    figures = trends(log.slims.values(), now, report.unreadable)
-    drawn = charts.trend_charts(figures)
-    render("trends.html", "trends.html", [repr(figures), drawn], t=figures,
-           charts=[{**c, "svg": Markup(c["svg"])} for c in drawn], root="")
-    for name in STATIC:
-        site.write(name, resources.files("pmconsole.publish").joinpath("static", name).read_bytes())
-
-    site.written.add(MANIFEST)  # written last, below
-    for rel in old_files:
-        if rel not in site.written and site.inside(rel):
-            stale = out / rel
-            if stale.is_file() or stale.is_symlink():
-                stale.unlink()
-                report.removed.append(rel)
-    site.write(MANIFEST, json.dumps(
+        site.written.add(MANIFEST)  # written last, below
+        for rel in old_files:
+            if rel not in site.written and site.inside(rel):
+                stale = out / rel
+                if stale.is_file() or stale.is_symlink():
+                    stale.unlink()
+                    report.removed.append(rel)
+    finally:  # the bundles waited for, whatever happened
+        failed = builds.wait() if builds is not None else None
+    if builds is not None and failed is None:
+        report.search_built, search = builds.built, wanted
+    state = to_json(  # pydantic's JSON: a manifest of 10,000 sessions is tens of MB
         {"version": BUILD_VERSION, "templates": templates, "pages": pages,
          "files": sorted(site.written), "scanned_as": scanned_as, "lists": lists,
-         "sessions": log.manifest(view_keys, now, {
+         "search": search, "sessions": log.manifest(view_keys, now, {
              e["file"]: {"links": links[e["file"]], "started": e["started_at"],
-                         "keys": keys_of(log.slims[e["file"]], e["title"])} for e in entries})}, sort_keys=True, separators=(",", ":"),
-    ).encode("utf-8"))
-    if search_index:
-        build_search_index(out)
+                         "keys": keys[e["file"]], "entry": e,
+                         "entry_key": entry_keys[e["file"]]} for e in entries}),
+         })
+    if state != kept_bytes or not site.has(MANIFEST):
+        site.write(MANIFEST, state)
+    if failed:
+        raise PublishError(failed)  # the pages are published; the search stays as it was
     return report
 
-
-def build_search_index(out: Path) -> None:
-    """Run Pagefind's binary (shipped in the pagefind-bin wheel) over the written pages."""
-    bundle = out / "pagefind"
-    if bundle.is_symlink() or (bundle.exists() and not bundle.is_dir()):
-        raise PublishError(f"{bundle}: not a folder (a link?); pmconsole writes only inside "
-                           "OUT; remove it and publish again")
-    try:
-        from pagefind_bin import get_executable
-
-        binary = str(get_executable())
-    except (ImportError, FileNotFoundError):
-        raise PublishError("the search index needs Pagefind: pip install 'pagefind[bin]'") from None
-    try:
-        done = subprocess.run([binary, "--site", str(out), "--silent"], capture_output=True,
-                              text=True, timeout=900, stdin=subprocess.DEVNULL)
-    except (OSError, subprocess.TimeoutExpired) as err:
-        raise PublishError(f"{out}: Pagefind could not index the site: {err}") from None
-    if done.returncode != 0:
-        why = (done.stderr.strip() or done.stdout.strip() or "no reason given").splitlines()[-1]
-        raise PublishError(f"{out}: Pagefind could not index the site: {why}")
