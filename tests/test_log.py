@@ -177,6 +177,69 @@ def test_an_unreadable_session_is_listed_with_its_error(folder):
     assert len(listed) == 1 and "broken.toml" in listed[0].error and "TOML" in listed[0].error
 
 
+def test_a_changed_file_is_read_again_and_what_it_said_before_is_forgotten(folder):
+    log = PostMortemLog(folder)
+    log.update()
+    path = folder / "pm-007.toml"
+    text = path.read_text()
+    before = os.stat(path)
+    # The same size, and a later time: the new words are found and the old ones are not.
+    path.write_text(text.replace("Incident 7:", "Aardvark 7:"))
+    assert os.stat(path).st_size == before.st_size
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns + 1_000_000_000))
+    assert log.update().indexed == 1
+    assert [h.path for h in log.search("aardvark")] == [str(path)]
+    assert all(h.path != str(path) for h in log.search('"Incident 7"'))
+    # Unreadable now: its text and its actions leave the index with it.
+    path.write_text("title = [\n")
+    assert [p for p, _ in log.update().unreadable] == [str(path)]
+    assert [h.path for h in log.search("aardvark") if not h.error] == []
+    assert all(row.path != str(path) for row in log.actions(NOW))
+    path.unlink()
+    (folder / "pm-008.toml").unlink()
+    report = log.update()
+    assert report.removed == 2 and not report.unreadable
+    counts = [log.db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+              for table in ("files", "texts", "actions")]
+    assert counts == [38, 38, 38]
+
+
+def test_an_index_made_by_an_earlier_version_is_made_again(folder, tmp_path):
+    import sqlite3
+
+    index = tmp_path / "old.sqlite"
+    old = sqlite3.connect(index)
+    old.executescript(
+        "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);"
+        "INSERT INTO meta VALUES ('version', '1');"
+        "CREATE TABLE files (path TEXT PRIMARY KEY, mtime_ns INTEGER NOT NULL, "
+        "size INTEGER NOT NULL, error TEXT NOT NULL DEFAULT '');"  # version 1's, cut short
+        "CREATE VIRTUAL TABLE texts USING fts5(path UNINDEXED, title, tags, body);"
+    )
+    old.close()
+    log = PostMortemLog(folder, index)
+    assert log.update().indexed == 40
+    assert log.search("certificate")
+
+
+def test_the_log_index_module_imports_no_model_and_a_fresh_index_reads_no_file(folder, monkeypatch):
+    # `log search` on an up-to-date index stats each file and reads none: what reads session
+    # files (pydantic, the model, the rules) is imported only when one has changed.
+    code = ("import sys, pmconsole.storage.log_index; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'pydantic' "
+            "or m.startswith(('pmconsole.domain', 'pmconsole.storage.index_rows'))))")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                         check=True).stdout
+    assert out.strip() == "[]"
+    log = PostMortemLog(folder)
+    log.update()
+    from pmconsole.storage import index_rows
+
+    monkeypatch.setattr(index_rows, "index_rows", lambda path: pytest.fail(f"read {path}"))
+    assert log.update().indexed == 0 and log.search("certificate")
+
+
 def test_actions_name_a_session_they_could_not_read(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("PMCONSOLE_CACHE_DIR", str(tmp_path / "cache"))
     sessions = tmp_path / "s"
