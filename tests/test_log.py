@@ -26,6 +26,8 @@ from pmconsole.domain.model import (
     TimelineEvent,
 )
 from pmconsole.domain.rules import check
+from pmconsole.storage.oplog import read_snapshot
+from pmconsole.storage.toml_file import SessionFileError, dump_session
 from session_files import load_session, save_session
 
 UTC = timezone.utc
@@ -175,6 +177,43 @@ def test_an_unreadable_session_is_listed_with_its_error(folder):
     assert [Path(p).name for p, _ in report.unreadable] == ["broken.toml"]
     listed = [h for h in log.search("database") if h.error]
     assert len(listed) == 1 and "broken.toml" in listed[0].error and "TOML" in listed[0].error
+
+
+def _valid_text() -> str:
+    session = generated_session(random.Random(5), 1, NOW - timedelta(days=3))
+    return dump_session(session).decode("utf-8")
+
+
+# Each a file the console refuses, made from a valid one; the index reads files with a faster
+# TOML parser (tomli) and must still refuse each, in the console's own words.
+INVALID_FILES = {
+    "not TOML": lambda text: text + "\ntitle = [\n",
+    "a severity the model does not know": lambda text: text.replace('"SEV2"', '"SEV9"', 1),
+    "a key the model does not know": lambda text: 'colour = "red"\n' + text,
+    "a time without its zone": lambda text: text.replace("+00:00", "", 1),
+    "two actions with one id": lambda text: text + text[text.index("[[actions]]"):],
+    # tomllib reads arrays nested 450 deep; tomli refuses them: the console's verdict holds.
+    "arrays nested deeper than tomli reads": lambda text: "deep = " + "[" * 450 + "]" * 450
+    + "\n" + text,
+    "empty": lambda text: "",
+    "no schema_version": lambda text: text.replace("schema_version = 1\n", "", 1),
+}
+
+
+@pytest.mark.parametrize("how", INVALID_FILES)
+def test_an_invalid_session_is_listed_unreadable_with_the_consoles_own_error(how, tmp_path):
+    folder = tmp_path / "sessions"
+    folder.mkdir()
+    valid = _valid_text()
+    (folder / "good.toml").write_text(valid)
+    bad = folder / "bad.toml"
+    bad.write_text(INVALID_FILES[how](valid))
+    with pytest.raises(SessionFileError) as refused:
+        read_snapshot(bad)  # as the console reads it
+    log = PostMortemLog(folder, tmp_path / "index.sqlite")
+    report = log.update()
+    assert report.indexed == 1 and report.unreadable == [(str(bad), str(refused.value))]
+    assert [(h.path, h.error) for h in log.search() if h.error] == [(str(bad), str(refused.value))]
 
 
 def test_a_changed_file_is_read_again_and_what_it_said_before_is_forgotten(folder):
