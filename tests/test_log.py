@@ -478,6 +478,34 @@ def test_a_cold_build_on_every_core_keeps_the_same_rows_as_one_core(folder, tmp_
     pooled.close()
 
 
+def test_a_cold_build_in_the_console_reads_on_every_core(folder, tmp_path):
+    # In the console sys.stderr is Textual's capture of prints, with no file descriptor (-1);
+    # the pool's first lock starts multiprocessing's resource tracker, which is handed stderr's
+    # descriptor. It starts once a process, so in a process of its own. (Before, the pool did
+    # not start and the Log screen said "Indexing the post-mortem log…" for ever.)
+    code = f"""
+import resource, sys
+from pathlib import Path
+from pmconsole.storage import index_rows
+from pmconsole.storage.log_index import PostMortemLog
+
+class Captured:  # as Textual's capture of prints
+    def write(self, text): return len(text)
+    def flush(self): pass
+    def fileno(self): return -1
+
+sys.stderr = Captured()
+index_rows.POOL_FROM = 2
+report = PostMortemLog(Path({str(folder)!r}), Path({str(tmp_path / "index.sqlite")!r})).update(workers=2)
+used = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(report.indexed, used.ru_utime + used.ru_stime > 0)
+"""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                          timeout=120)
+    assert done.stdout.split() == ["40", "True"], done.stderr[-2000:]
+
+
 def test_related_post_mortems_carry_their_open_actions(folder):
     log = PostMortemLog(folder)
     log.update()

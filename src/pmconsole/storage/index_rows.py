@@ -6,7 +6,9 @@ Never import Textual here.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
 import tomllib
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -103,10 +105,15 @@ def read_for_index(paths: list[str], workers: int | None = None):
 
     chunks = [paths[i:i + POOL_CHUNK] for i in range(0, len(paths), POOL_CHUNK)]
     try:
-        # spawn, not fork: the console calls this from a worker thread, and a forked child of
-        # a threaded process may inherit a lock held by another thread.
-        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
-    except (OSError, NotImplementedError, ImportError):
+        # The pool's first lock starts multiprocessing's resource tracker, a process handed
+        # stderr's file descriptor. In the console sys.stderr is Textual's capture of prints,
+        # which has none (-1), and the tracker would not start ("bad value(s) in
+        # fds_to_keep"): the real stderr stands in while the pool is made.
+        with contextlib.redirect_stderr(sys.__stderr__ or sys.stderr):
+            # spawn, not fork: the console calls this from a worker thread, and a forked child
+            # of a threaded process may inherit a lock held by another thread.
+            pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+    except (OSError, NotImplementedError, ImportError, ValueError):
         for path in paths:
             yield path, index_rows(path)
         return
