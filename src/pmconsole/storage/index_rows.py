@@ -30,9 +30,10 @@ def _body(session: Session) -> str:
 
 # A cold build (or a folder of files changed at once) is read on every core: each worker
 # process parses its share of the files and sends back only the rows the index keeps, never
-# the sessions; the index itself is written by this process alone. A pool costs ~0.2 s to
-# start (each worker imports the model), so fewer files than this are read here.
-POOL_FROM = 200
+# the sessions; the index itself is written by this process alone. A pool costs each core
+# ~0.25 s to start (each worker imports the model) and a file costs ~0.5 ms to read, so fewer
+# files than this are read here (on a busy machine a pool of two paid only from a few thousand).
+POOL_FROM = 1000
 POOL_CHUNK = 32  # files per task: few round trips, and the work still shared out evenly
 
 
