@@ -30,13 +30,10 @@ from typing import TYPE_CHECKING, Callable
 
 from pmconsole.storage import locations
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # imported where used: a search of an up-to-date index reads no session file
     from pmconsole.domain.model import Session
     from pmconsole.domain.rules import LogFacts
     from pmconsole.storage.index_rows import IndexRows
-
-# What a search needs is imported here; the model, the rules and the reading of session files
-# only where they are used (`log search` on an up-to-date index reads no session file).
 
 # 2: a text's row id is its file's id, so a changed file's text is found without a scan.
 INDEX_VERSION = 2
@@ -298,10 +295,8 @@ class PostMortemLog:
         # The freshness check, made before every search: one stat a file (from os.scandir's
         # entries) and the index's kept times and sizes, compared as two dicts.
         on_disk = self._on_disk()
-        known = {
-            path: (mtime_ns, size)
-            for path, mtime_ns, size in self.db.execute("SELECT path, mtime_ns, size FROM files")
-        }
+        known = {path: (mtime_ns, size) for path, mtime_ns, size
+                 in self.db.execute("SELECT path, mtime_ns, size FROM files")}
         changed: list[str] = []
         if on_disk != known:
             changed = [p for p, seen in on_disk.items() if known.get(p) != seen]
@@ -317,11 +312,8 @@ class PostMortemLog:
                     if progress is not None and (done % 50 == 0 or done == len(changed)):
                         progress(done, len(changed))
         read_again = set(changed)
-        report.unreadable += [
-            (p, error)
-            for p, error in self.db.execute("SELECT path, error FROM files WHERE error != ''")
-            if p in on_disk and p not in read_again
-        ]
+        errors = self.db.execute("SELECT path, error FROM files WHERE error != ''")
+        report.unreadable += [(p, e) for p, e in errors if p in on_disk and p not in read_again]
         return report
 
     def _on_disk(self) -> dict[str, tuple[int, int]]:
@@ -330,8 +322,7 @@ class PostMortemLog:
         try:
             with os.scandir(self.folder) as entries:
                 for entry in entries:
-                    name = entry.name
-                    if name.endswith(".toml") and not name.startswith("."):
+                    if entry.name.endswith(".toml") and not entry.name.startswith("."):
                         try:
                             st = entry.stat()
                         except OSError:
