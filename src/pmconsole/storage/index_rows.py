@@ -7,11 +7,12 @@ Never import Textual here.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import sys
 import tomllib
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, Callable, NamedTuple
 
 from pmconsole.domain.model import Session
 from pmconsole.storage.oplog import read_snapshot
@@ -54,13 +55,18 @@ def toml_loads(text: str) -> dict[str, Any]:
     tomli refuses is parsed again by tomllib, so an unreadable file is named in the console's
     own words, and one tomllib reads is read."""
     try:
-        import tomli
-    except ImportError:
-        return tomllib.loads(text)
-    try:
-        return tomli.loads(text)
+        return _fast_loads()(text)
     except Exception:  # noqa: BLE001 (tomllib says what is wrong, as the console does)
         return tomllib.loads(text)
+
+
+@functools.cache
+def _fast_loads() -> Callable[[str], dict[str, Any]]:
+    try:
+        import tomli
+    except ImportError:  # looked for once, not for every file
+        return tomllib.loads
+    return tomli.loads
 
 
 def index_rows(path: str) -> IndexRows | str:
