@@ -1,8 +1,13 @@
-"""search_ms_p95: a text query over a log of 2,000 sessions (and the cold index build)."""
+"""search_ms_p95: a text query over a log of 2,000 sessions (and the cold index build); and
+log_search_process_ratio: `pmconsole log search` as a whole process at 10,000 sessions against
+`pmconsole --help`."""
 
 from __future__ import annotations
 
+import os
 import random
+import subprocess
+import sys
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -76,3 +81,29 @@ def measure(folder: Path, index: Path, queries: int) -> tuple[list[float], float
         checks.append(checked - began)
     log.close()
     return times, cold, checks
+
+
+def process_pairs(folder: Path, cache: Path, pairs: int, word: str) -> tuple[list[float], list[float], float]:
+    """Seconds of whole `pmconsole log search WORD --sessions-dir FOLDER` processes and of
+    `pmconsole --help` ones, in pairs (which goes first alternating: a pair sees the same
+    machine), and the seconds of the first search, which builds the index (in ``cache``) from
+    nothing. Every later search finds the index up to date, so what it does before searching is
+    the freshness check of every file."""
+    env = {**os.environ, "PMCONSOLE_CACHE_DIR": str(cache),
+           "PMCONSOLE_CONFIG": str(cache / "none.toml")}
+    search = [sys.executable, "-m", "pmconsole", "log", "search", word, "--sessions-dir",
+              str(folder)]
+    help_ = [sys.executable, "-m", "pmconsole", "--help"]
+
+    def seconds(args: list[str]) -> float:
+        began = time.perf_counter()
+        subprocess.run(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                       check=True)
+        return time.perf_counter() - began
+
+    cold = seconds(search)
+    searches, helps = [], []
+    for i in range(pairs):
+        for args in ((search, help_) if i % 2 else (help_, search)):
+            (searches if args is search else helps).append(seconds(args))
+    return searches, helps, cold

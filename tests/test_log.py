@@ -26,6 +26,8 @@ from pmconsole.domain.model import (
     TimelineEvent,
 )
 from pmconsole.domain.rules import check
+from pmconsole.storage.oplog import read_snapshot
+from pmconsole.storage.toml_file import SessionFileError, dump_session
 from session_files import load_session, save_session
 
 UTC = timezone.utc
@@ -175,6 +177,106 @@ def test_an_unreadable_session_is_listed_with_its_error(folder):
     assert [Path(p).name for p, _ in report.unreadable] == ["broken.toml"]
     listed = [h for h in log.search("database") if h.error]
     assert len(listed) == 1 and "broken.toml" in listed[0].error and "TOML" in listed[0].error
+
+
+def _valid_text() -> str:
+    session = generated_session(random.Random(5), 1, NOW - timedelta(days=3))
+    return dump_session(session).decode("utf-8")
+
+
+# Each a file the console refuses, made from a valid one; the index reads files with a faster
+# TOML parser (tomli) and must still refuse each, in the console's own words.
+INVALID_FILES = {
+    "not TOML": lambda text: text + "\ntitle = [\n",
+    "a severity the model does not know": lambda text: text.replace('"SEV2"', '"SEV9"', 1),
+    "a key the model does not know": lambda text: 'colour = "red"\n' + text,
+    "a time without its zone": lambda text: text.replace("+00:00", "", 1),
+    "two actions with one id": lambda text: text + text[text.index("[[actions]]"):],
+    # tomllib reads arrays nested 450 deep; tomli refuses them: the console's verdict holds.
+    "arrays nested deeper than tomli reads": lambda text: "deep = " + "[" * 450 + "]" * 450
+    + "\n" + text,
+    "empty": lambda text: "",
+    "no schema_version": lambda text: text.replace("schema_version = 1\n", "", 1),
+}
+
+
+@pytest.mark.parametrize("how", INVALID_FILES)
+def test_an_invalid_session_is_listed_unreadable_with_the_consoles_own_error(how, tmp_path):
+    folder = tmp_path / "sessions"
+    folder.mkdir()
+    valid = _valid_text()
+    (folder / "good.toml").write_text(valid)
+    bad = folder / "bad.toml"
+    bad.write_text(INVALID_FILES[how](valid))
+    with pytest.raises(SessionFileError) as refused:
+        read_snapshot(bad)  # as the console reads it
+    log = PostMortemLog(folder, tmp_path / "index.sqlite")
+    report = log.update()
+    assert report.indexed == 1 and report.unreadable == [(str(bad), str(refused.value))]
+    assert [(h.path, h.error) for h in log.search() if h.error] == [(str(bad), str(refused.value))]
+
+
+def test_a_changed_file_is_read_again_and_what_it_said_before_is_forgotten(folder):
+    log = PostMortemLog(folder)
+    log.update()
+    path = folder / "pm-007.toml"
+    text = path.read_text()
+    before = os.stat(path)
+    # The same size, and a later time: the new words are found and the old ones are not.
+    path.write_text(text.replace("Incident 7:", "Aardvark 7:"))
+    assert os.stat(path).st_size == before.st_size
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns + 1_000_000_000))
+    assert log.update().indexed == 1
+    assert [h.path for h in log.search("aardvark")] == [str(path)]
+    assert all(h.path != str(path) for h in log.search('"Incident 7"'))
+    # Unreadable now: its text and its actions leave the index with it.
+    path.write_text("title = [\n")
+    assert [p for p, _ in log.update().unreadable] == [str(path)]
+    assert [h.path for h in log.search("aardvark") if not h.error] == []
+    assert all(row.path != str(path) for row in log.actions(NOW))
+    path.unlink()
+    (folder / "pm-008.toml").unlink()
+    report = log.update()
+    assert report.removed == 2 and not report.unreadable
+    counts = [log.db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+              for table in ("files", "texts", "actions")]
+    assert counts == [38, 38, 38]
+
+
+def test_an_index_made_by_an_earlier_version_is_made_again(folder, tmp_path):
+    import sqlite3
+
+    index = tmp_path / "old.sqlite"
+    old = sqlite3.connect(index)
+    old.executescript(
+        "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);"
+        "INSERT INTO meta VALUES ('version', '1');"
+        "CREATE TABLE files (path TEXT PRIMARY KEY, mtime_ns INTEGER NOT NULL, "
+        "size INTEGER NOT NULL, error TEXT NOT NULL DEFAULT '');"  # version 1's, cut short
+        "CREATE VIRTUAL TABLE texts USING fts5(path UNINDEXED, title, tags, body);"
+    )
+    old.close()
+    log = PostMortemLog(folder, index)
+    assert log.update().indexed == 40
+    assert log.search("certificate")
+
+
+def test_the_log_index_module_imports_no_model_and_a_fresh_index_reads_no_file(folder, monkeypatch):
+    # `log search` on an up-to-date index stats each file and reads none: what reads session
+    # files (pydantic, the model, the rules) is imported only when one has changed.
+    code = ("import sys, pmconsole.storage.log_index; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'pydantic' "
+            "or m.startswith(('pmconsole.domain', 'pmconsole.storage.index_rows'))))")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                         check=True).stdout
+    assert out.strip() == "[]"
+    log = PostMortemLog(folder)
+    log.update()
+    from pmconsole.storage import index_rows
+
+    monkeypatch.setattr(index_rows, "index_rows", lambda path: pytest.fail(f"read {path}"))
+    assert log.update().indexed == 0 and log.search("certificate")
 
 
 def test_actions_name_a_session_they_could_not_read(tmp_path, monkeypatch, capsys):
@@ -387,6 +489,34 @@ def test_a_cold_build_on_every_core_keeps_the_same_rows_as_one_core(folder, tmp_
     assert report.indexed == 40 and [p for p, _ in report.unreadable] == [str(folder / "broken.toml")]
     assert [pooled.db.execute(q).fetchall() for q in tables] == expected
     pooled.close()
+
+
+def test_a_cold_build_in_the_console_reads_on_every_core(folder, tmp_path):
+    # In the console sys.stderr is Textual's capture of prints, with no file descriptor (-1);
+    # the pool's first lock starts multiprocessing's resource tracker, which is handed stderr's
+    # descriptor. It starts once a process, so in a process of its own. (Before, the pool did
+    # not start and the Log screen said "Indexing the post-mortem log…" for ever.)
+    code = f"""
+import resource, sys
+from pathlib import Path
+from pmconsole.storage import index_rows
+from pmconsole.storage.log_index import PostMortemLog
+
+class Captured:  # as Textual's capture of prints
+    def write(self, text): return len(text)
+    def flush(self): pass
+    def fileno(self): return -1
+
+sys.stderr = Captured()
+index_rows.POOL_FROM = 2
+report = PostMortemLog(Path({str(folder)!r}), Path({str(tmp_path / "index.sqlite")!r})).update(workers=2)
+used = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(report.indexed, used.ru_utime + used.ru_stime > 0)
+"""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                          timeout=120)
+    assert done.stdout.split() == ["40", "True"], done.stderr[-2000:]
 
 
 def test_related_post_mortems_carry_their_open_actions(folder):

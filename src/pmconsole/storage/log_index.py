@@ -26,21 +26,24 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from itertools import islice
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from pmconsole.storage import locations
-from pmconsole.domain.model import FIRST_YEAR, Session, plausible_date
-from pmconsole.domain.rules import LogFacts, PastSession
-from pmconsole.storage.index_rows import IndexRows, read_for_index
-from pmconsole.storage.toml_file import ensure_folder
 
-INDEX_VERSION = 1
+if TYPE_CHECKING:  # imported where used: a search of an up-to-date index reads no session file
+    from pmconsole.domain.model import Session
+    from pmconsole.domain.rules import LogFacts
+    from pmconsole.storage.index_rows import IndexRows
+
+# 2: a text's row id is its file's id, so a changed file's text is found without a scan.
+INDEX_VERSION = 2
 SNIPPET_OPEN, SNIPPET_CLOSE = "»", "«"
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS files (
-    path TEXT PRIMARY KEY,
+    id INTEGER PRIMARY KEY,  -- its text's row id in texts
+    path TEXT NOT NULL UNIQUE,
     mtime_ns INTEGER NOT NULL,
     size INTEGER NOT NULL,
     error TEXT NOT NULL DEFAULT '',
@@ -121,6 +124,8 @@ class UpdateReport:
 
 def parse_since(text: str, now: datetime) -> date:
     """`6mo`, `2w`, `30d`, `1y`, or a date `2026-05-01`: the earliest incident day to include."""
+    from pmconsole.domain.model import FIRST_YEAR, plausible_date
+
     text = text.strip().lower()
     match = re.fullmatch(r"(\d{1,12})\s*(d|w|mo|m|y)", text)
     if match:
@@ -235,6 +240,8 @@ class PostMortemLog:
         self.folder = Path(folder)
         self.index = index or index_path_for(self.folder)
         self._checked_at: float | None = None
+        from pmconsole.storage.toml_file import ensure_folder
+
         ensure_folder(self.index.parent)
         if not self.index.exists():
             os.close(os.open(self.index, os.O_CREAT | os.O_RDWR, 0o600))
@@ -250,15 +257,18 @@ class PostMortemLog:
         # One thread at a time, but not always the same one (the Log screen's search worker).
         db = sqlite3.connect(self.index, timeout=10.0, check_same_thread=False)
         db.execute("PRAGMA journal_mode=WAL")
-        db.executescript(SCHEMA)
-        # The ranking: a match in the title counts most, then the tags, then the text.
-        db.execute("INSERT INTO texts(texts, rank) VALUES ('rank', 'bm25(0, 10.0, 5.0, 1.0)')")
+        db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
         version = db.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
-        if version is None or int(version[0]) != INDEX_VERSION:
-            with db:
-                for table in ("files", "actions", "texts"):
-                    db.execute(f"DELETE FROM {table}")
-                db.execute("INSERT OR REPLACE INTO meta VALUES ('version', ?)", (INDEX_VERSION,))
+        if version is None or version[0] != str(INDEX_VERSION):
+            # New, or made by another version of pmconsole: its tables are made again (an
+            # older one's tables may lack a column), and filled by the next update.
+            for table in ("files", "actions", "texts"):
+                db.execute(f"DROP TABLE IF EXISTS {table}")
+            db.executescript(SCHEMA)
+            # The ranking: a match in the title counts most, then the tags, then the text.
+            db.execute("INSERT INTO texts(texts, rank) VALUES ('rank', 'bm25(0, 10.0, 5.0, 1.0)')")
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('version', ?)", (str(INDEX_VERSION),))
+            db.commit()
         return db
 
     def close(self) -> None:
@@ -282,65 +292,79 @@ class PostMortemLog:
         if max_age and self._checked_at is not None and now - self._checked_at < max_age:
             return report
         self._checked_at = now
-        on_disk: dict[str, os.stat_result] = {}
+        # The freshness check, made before every search: one stat a file (from os.scandir's
+        # entries) and the index's kept times and sizes, compared as two dicts.
+        on_disk = self._on_disk()
+        known = {path: (mtime_ns, size) for path, mtime_ns, size
+                 in self.db.execute("SELECT path, mtime_ns, size FROM files")}
+        changed: list[str] = []
+        if on_disk != known:
+            changed = [p for p, seen in on_disk.items() if known.get(p) != seen]
+            gone = [p for p in known if p not in on_disk]
+            from pmconsole.storage.index_rows import read_for_index
+
+            with self.db:
+                for path in gone:
+                    self._forget(path)
+                    report.removed += 1
+                for done, (path, read) in enumerate(read_for_index(changed, workers), start=1):
+                    self._index_file(Path(path), on_disk[path], read, report, path in known)
+                    if progress is not None and (done % 50 == 0 or done == len(changed)):
+                        progress(done, len(changed))
+        read_again = set(changed)
+        errors = self.db.execute("SELECT path, error FROM files WHERE error != ''")
+        report.unreadable += [(p, e) for p, e in errors if p in on_disk and p not in read_again]
+        return report
+
+    def _on_disk(self) -> dict[str, tuple[int, int]]:
+        """Each session file's modification time and size, by path."""
+        on_disk: dict[str, tuple[int, int]] = {}
         try:
             with os.scandir(self.folder) as entries:
                 for entry in entries:
                     if entry.name.endswith(".toml") and not entry.name.startswith("."):
                         try:
-                            on_disk[entry.path] = entry.stat()
+                            st = entry.stat()
                         except OSError:
                             try:  # a link to nothing: listed as unreadable, not left out
-                                on_disk[entry.path] = entry.stat(follow_symlinks=False)
+                                st = entry.stat(follow_symlinks=False)
                             except OSError:
                                 continue
+                        on_disk[entry.path] = (st.st_mtime_ns, st.st_size)
         except OSError:
             pass  # no sessions folder yet: an empty log
-        known = {
-            row[0]: (row[1], row[2], row[3])
-            for row in self.db.execute("SELECT path, mtime_ns, size, error FROM files")
-        }
-        changed = [
-            p for p, st in on_disk.items()
-            if known.get(p, (None, None, ""))[:2] != (st.st_mtime_ns, st.st_size)
-        ]
-        gone = [p for p in known if p not in on_disk]
-        with self.db:
-            for path in gone:
-                self._forget(path)
-                report.removed += 1
-            for done, (path, read) in enumerate(read_for_index(changed, workers), start=1):
-                self._index_file(Path(path), on_disk[path], read, report)
-                if progress is not None and (done % 50 == 0 or done == len(changed)):
-                    progress(done, len(changed))
-        report.unreadable += [
-            (p, error) for p, (_, _, error) in known.items()
-            if error and p in on_disk and p not in changed
-        ]
-        return report
+        return on_disk
 
     def _forget(self, path: str) -> None:
+        # By the text's row id: texts is FTS5, where a search by path would read every row.
+        self.db.execute("DELETE FROM texts WHERE rowid = (SELECT id FROM files WHERE path = ?)",
+                        (path,))
         self.db.execute("DELETE FROM files WHERE path = ?", (path,))
         self.db.execute("DELETE FROM actions WHERE path = ?", (path,))
-        self.db.execute("DELETE FROM texts WHERE path = ?", (path,))
 
-    def _index_file(self, path: Path, st: os.stat_result, read: IndexRows | str,
-                    report: UpdateReport) -> None:
-        """Put one file's rows (or its error) in the index, in place of what it had."""
-        self._forget(str(path))
+    def _index_file(self, path: Path, seen: tuple[int, int], read: IndexRows | str,
+                    report: UpdateReport, known: bool = True) -> None:
+        """Put one file's rows (or its error) in the index, in place of what it had (a file
+        not ``known`` to the index has nothing to take out)."""
+        if known:
+            self._forget(str(path))
         if isinstance(read, str):
             self.db.execute(
                 "INSERT INTO files (path, mtime_ns, size, error) VALUES (?, ?, ?, ?)",
-                (str(path), st.st_mtime_ns, st.st_size, read),
+                (str(path), *seen, read),
             )
             report.unreadable.append((str(path), read))
             return
-        self.db.execute("INSERT INTO files VALUES (?, ?, ?, '', ?, ?, ?, ?, ?, ?, ?, ?)",
-                        (str(path), st.st_mtime_ns, st.st_size, *read.file))
+        file_id = self.db.execute(
+            "INSERT INTO files (path, mtime_ns, size, error, title, severity, started_at, "
+            "meeting_at, tags, facilitator, note_taker, review_at) "
+            "VALUES (?, ?, ?, '', ?, ?, ?, ?, ?, ?, ?, ?)",
+            (str(path), *seen, *read.file),
+        ).lastrowid
         self.db.executemany("INSERT INTO actions VALUES (?, ?, ?, ?, ?, ?, ?)",
                             [(str(path), *a) for a in read.actions])
-        self.db.execute("INSERT INTO texts (path, title, tags, body) VALUES (?, ?, ?, ?)",
-                        (str(path), *read.text))
+        self.db.execute("INSERT INTO texts (rowid, path, title, tags, body) VALUES (?, ?, ?, ?, ?)",
+                        (file_id, str(path), *read.text))
         report.indexed += 1
 
     # -- questions -----------------------------------------------------------------------------
@@ -367,7 +391,7 @@ class PostMortemLog:
             # snippet() tokenised every shown text again, and cost more than the ranking.
             if params:
                 inner = (
-                    "SELECT texts.rowid FROM texts JOIN files f ON f.path = texts.path "
+                    "SELECT texts.rowid FROM texts JOIN files f ON f.id = texts.rowid "
                     f"WHERE texts MATCH ? AND {' AND '.join(where)} ORDER BY rank LIMIT ?"
                 )
             else:
@@ -375,7 +399,7 @@ class PostMortemLog:
             args = [query, *params, limit]
         else:
             inner = (
-                "SELECT texts.rowid FROM files f JOIN texts ON texts.path = f.path "
+                "SELECT texts.rowid FROM files f JOIN texts ON texts.rowid = f.id "
                 f"WHERE {' AND '.join(where)} ORDER BY f.started_at DESC LIMIT ?"
             )
             args = [*params, limit]
@@ -394,7 +418,7 @@ class PostMortemLog:
             r[0]: r[1:]
             for r in self.db.execute(
                 "SELECT texts.rowid, f.path, f.title, f.severity, f.started_at, f.tags, "
-                "texts.body FROM texts JOIN files f ON f.path = texts.path "
+                "texts.body FROM texts JOIN files f ON f.id = texts.rowid "
                 f"WHERE texts.rowid IN ({','.join('?' * len(order))})",
                 order,
             )
@@ -456,6 +480,8 @@ class PostMortemLog:
 
     def facts(self, exclude: Path | None = None, before: datetime | None = None) -> LogFacts:
         """What the rules need from the log: the earlier post-mortems of the team."""
+        from pmconsole.domain.rules import LogFacts, PastSession
+
         past = []
         for path, meeting_at, facilitator, note_taker in self.db.execute(
             "SELECT path, meeting_at, facilitator, note_taker FROM files "

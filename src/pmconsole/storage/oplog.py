@@ -17,10 +17,11 @@ import json
 import os
 import sqlite3
 import time
+import tomllib
 import zlib
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Callable, Iterator
 
 from pmconsole.domain.model import Session
 from pmconsole.domain.ops import LiveSession, Op
@@ -262,14 +263,18 @@ def some_bases_let_go(conn: sqlite3.Connection) -> bool:
 # -- reading without opening -------------------------------------------------------------------
 
 
-def read_snapshot(path: Path | str, said: list[str] | None = None) -> Session:
+def read_snapshot(
+    path: Path | str, said: list[str] | None = None, *,
+    loads: Callable[[str], dict[str, Any]] = tomllib.loads,
+) -> Session:
     """The session as every open pane sees it (the file plus the log beyond its checkpoint),
     read without creating or writing anything: for commands that only look, or look first.
     A file changed outside pmconsole is shown as it is on disk (merging it is a write, left to
-    the next command that edits); ``said``, when given, gets a sentence saying so."""
+    the next command that edits); ``said``, when given, gets a sentence saying so. ``loads``
+    is the TOML parser (``parse_session``)."""
     path = Path(path)
     data = read_bytes(path)
-    session = parse_session(data, path)
+    session = parse_session(data, path, loads=loads)
     log = log_path_for(path)
     if not log.exists() or not all(map(is_regular_or_absent, log_files(log))):
         return session  # no log, or one that is not a file of ours: the file is what we know

@@ -17,7 +17,7 @@ import stat
 import tempfile
 import tomllib
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Callable
 
 import tomli_w
 from pydantic import ValidationError
@@ -131,8 +131,13 @@ def is_regular_or_absent(path: Path) -> bool:
         return True
 
 
-def parse_session(data: bytes, path: Path, *, allow_newer: bool = False) -> Session:
-    """Bytes of a session file to a Session, or a SessionFileError naming the line."""
+def parse_session(
+    data: bytes, path: Path, *, allow_newer: bool = False,
+    loads: Callable[[str], dict[str, Any]] = tomllib.loads,
+) -> Session:
+    """Bytes of a session file to a Session, or a SessionFileError naming the line. ``loads``
+    is the TOML parser: tomllib's, or one that reads TOML as it does and raises its errors (the
+    log's index: index_rows.py)."""
     if not data.strip():
         raise SessionFileError(path, "is empty; expected a pmconsole session (TOML)")
     try:
@@ -141,7 +146,7 @@ def parse_session(data: bytes, path: Path, *, allow_newer: bool = False) -> Sess
         line = data[: err.start].count(b"\n") + 1
         raise SessionFileError(path, "is not UTF-8 text", line) from None
     try:
-        raw = tomllib.loads(text)
+        raw = loads(text)
     except RecursionError:
         raise SessionFileError(path, "is not a session file: its arrays or tables nest too deeply") from None
     except tomllib.TOMLDecodeError as err:
