@@ -3,17 +3,20 @@ factors and actions one key away."""
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 from pathlib import Path
 
 from rich.text import Text
 from textual import on, work
+from textual.worker import get_current_worker
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Input, Static
 
-from pmconsole.storage.log_index import Hit, LogQueryError, PostMortemLog
+from pmconsole.storage.log_index import Hit, LogQueryError, PostMortemLog, index_path_for
 from pmconsole.domain.model import counted
 from pmconsole.storage.oplog import read_snapshot
 from pmconsole.storage.toml_file import SessionFileError
@@ -111,6 +114,8 @@ class LogScreen(InConsole, Screen):
         super().__init__()
         self.can_open = can_open
         self.hits: list[Hit] = []
+        self._searching = threading.Lock()
+        self._closed = False
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="filters"):
@@ -126,37 +131,67 @@ class LogScreen(InConsole, Screen):
 
     def on_mount(self) -> None:
         self.query_one("#query", Input).focus()
-        self.run_search()
+        self._search()
 
     @on(Input.Changed)
     def _typed(self) -> None:
-        self.run_search()
+        self._search()
+
+    def _search(self) -> None:
+        """Search for what the two fields say now (read here: the search runs in a thread)."""
+        query = self.query_one("#query", Input).value
+        tags = tuple(t.strip() for t in self.query_one("#tags", Input).value.split(",")
+                     if t.strip())
+        self.run_search(query, tags)
 
     @on(Input.Submitted)
     def _to_results(self) -> None:
         self.query_one("#hits", DataTable).focus()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="log-search")
-    def run_search(self) -> None:
-        query = self.query_one("#query", Input).value
-        tags = tuple(t.strip() for t in self.query_one("#tags", Input).value.split(",") if t.strip())
-        if self.index is None:
-            self.index = PostMortemLog(self.app.sessions_dir)
-        try:
-            # Each letter typed searches again; the files are checked at most once a second.
-            report = self.index.update(max_age=1.0)
-            hits = self.index.search(query, tags=tags)
-            status = f"{sum(not h.error for h in hits)} post-mortems"
-            if report.indexed:
-                status += f" · {report.indexed} indexed just now"
-        except LogQueryError as err:
-            hits, status = [], str(err)
-        self.app.call_from_thread(self._show, hits, status)
+    def run_search(self, query: str, tags: tuple[str, ...]) -> None:
+        # One search at a time on the one index: a search a newer letter cancelled still runs
+        # to its end in its thread, and its results are not shown.
+        with self._searching:
+            if self._closed:
+                return
+            try:
+                if self.index is None:
+                    self.index = PostMortemLog(self.app.sessions_dir)
+                # Each letter typed searches again; the files are checked at most once a second.
+                report = self.index.update(max_age=1.0)
+                hits = self.index.search(query, tags=tags)
+                status = f"{sum(not h.error for h in hits)} post-mortems"
+                if report.indexed:
+                    status += f" · {report.indexed} indexed just now"
+            except LogQueryError as err:
+                hits, status = [], str(err)
+            except (OSError, sqlite3.Error) as err:
+                reason = getattr(err, "strerror", None) or str(err)
+                hits, status = [], (f"{index_path_for(self.app.sessions_dir)}: the post-mortem "
+                                    f"log's index cannot be read or written: {reason}")
+        if self._closed:  # the screen went while this ran, and could not close the index
+            with self._searching:
+                self._close_index()
+            return
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._show, hits, status)
 
     def on_unmount(self) -> None:
         self.workers.cancel_group(self, "log-search")
+        # Closed here, or by the search still running (a cold build can take seconds): the
+        # console never waits for it.
+        self._closed = True
+        if self._searching.acquire(blocking=False):
+            try:
+                self._close_index()
+            finally:
+                self._searching.release()
+
+    def _close_index(self) -> None:
         if self.index is not None:
             self.index.close()
+            self.index = None
 
     def _show(self, hits: list[Hit], status: str) -> None:
         self.hits = hits
