@@ -1,5 +1,5 @@
 """search_ms_p95: a text query over a log of 2,000 sessions (and the cold index build); and
-log_search_process_ratio: `pmconsole log search` as a whole process at 10,000 sessions against
+log_search_ratio: `pmconsole log search` as a whole process at 10,000 sessions against
 `pmconsole --help`."""
 
 from __future__ import annotations
