@@ -173,6 +173,28 @@ async def test_the_collector_paused_for_the_start_runs_again_once_the_screen_is_
         gc.enable()
 
 
+def walked_by_the_collector(thing) -> bool:
+    """Whether full collections walk ``thing`` (what is set aside is in no generation)."""
+    return any(obj is thing for obj in gc.get_objects())
+
+
+async def test_a_step_once_drawn_is_set_aside_from_collections_until_the_console_leaves(demo):
+    gc.unfreeze()  # nothing set aside by an earlier test
+    app = console(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await step_1_whole(pilot)
+        await pilot.press("f4")
+        view = app.screen.query_one("#step-2")
+        for _ in range(100):
+            if view.complete:
+                break
+            await pilot.pause()
+        await pilot.pause()  # set aside once drawn
+        assert not walked_by_the_collector(view)
+        assert not walked_by_the_collector(app.screen.query_one("#step-1"))
+    assert walked_by_the_collector(view)  # the console left: collections may free it
+
+
 def test_a_collector_someone_else_turned_off_stays_off():
     gc.disable()
     try:

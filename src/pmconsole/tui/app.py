@@ -28,7 +28,7 @@ from pmconsole.tui.past_postmortems import PastPostMortems
 from pmconsole.tui.quitting import SavedBeforeQuitting
 from pmconsole.tui.undo import OneUndo
 from pmconsole.tui.sync import StorageSync
-from pmconsole.startup import announce_ready, resume_collector
+from pmconsole.startup import announce_ready, give_back, resume_collector
 from pmconsole.storage.notices import ReadOnlySession, SyncResult
 from pmconsole.storage.session_store import CHECKPOINT_EVERY, SessionStore
 from pmconsole.tui.widgets.fields import FieldRef, SavesSoon
@@ -295,6 +295,7 @@ class PmConsole(
                     widget.commit()
 
     def on_unmount(self) -> None:
+        give_back()  # what was set aside while the console ran (startup.py)
         if self.sync is not None:
             self.sync.stop()
         if self.store is not None:

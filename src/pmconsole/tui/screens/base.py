@@ -12,6 +12,7 @@ from textual.widgets import Select, Static
 from textual.widgets.select import InvalidSelectValueError
 
 from pmconsole.domain.model import Session
+from pmconsole.startup import set_aside_what_lasts
 from pmconsole.tui.widgets.fields import BoundInput
 from pmconsole.tui.in_console import InConsole
 
@@ -71,12 +72,14 @@ class StepView(InConsole, VerticalScroll, can_focus=False):
         if not self.is_attached:
             return
         below = compose(self, self.compose_below())
-        if not below:
-            self.complete = True
-            return
-        await self.mount_all(below)
+        if below:
+            await self.mount_all(below)
         self.complete = True
-        self.show_session(None)
+        if below:
+            self.show_session(None)
+        # The view stays for as long as the console runs: once drawn, the collector need not
+        # walk it again (startup.py).
+        self.call_after_refresh(set_aside_what_lasts)
 
     def take_focus(self) -> None:
         """Focus this step's first control, so its keys work as soon as it is shown. The step
