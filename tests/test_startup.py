@@ -195,6 +195,45 @@ async def test_a_step_once_drawn_is_set_aside_from_collections_until_the_console
     assert walked_by_the_collector(view)  # the console left: collections may free it
 
 
+async def test_a_step_shown_again_has_its_findings_and_the_focus_before_it_is_drawn(demo):
+    """Each done after the next refresh would lay out and draw the whole screen once more."""
+    from pmconsole.domain import rules
+    from pmconsole.tui.widgets.findings import FindingsBar
+
+    app = console(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await step_1_whole(pilot)
+        for _ in range(3):
+            await pilot.press("f4")
+            await pilot.pause()
+        screen = app.screen
+        bar = screen.query_one(FindingsBar)
+        on_4 = list(bar._findings)
+        screen.action_previous_step()  # step 3 is mounted already; nothing awaited from here
+        on_3 = rules.findings_for_step(app.meeting.findings(), 3)
+        assert on_3 and on_3 != on_4
+        assert bar._findings == on_3
+        assert screen.focused is not None
+        assert screen.query_one("#step-3") in screen.focused.ancestors
+
+
+async def test_the_steps_views_are_imported_once_the_first_screen_is_drawn(demo, monkeypatch):
+    from pmconsole.tui.screens import console as console_screen
+
+    asked = []
+    view_class = console_screen.view_class
+    monkeypatch.setattr(console_screen, "view_class",
+                        lambda step: asked.append(step) or view_class(step))
+    app = console(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await step_1_whole(pilot)
+        for _ in range(100):
+            if len(asked) > 8:
+                break
+            await pilot.pause()
+        assert sorted(set(asked)) == list(range(1, 9))  # the seven steps and the wrap-up
+
+
 def test_a_collector_someone_else_turned_off_stays_off():
     gc.disable()
     try:
