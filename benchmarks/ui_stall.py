@@ -8,6 +8,18 @@ it wakes. The anchor, in the same run, is the same step changes with no storage 
 commit of the step change itself: what redrawing the steps costs on this machine now, which no
 change to storage can remove.
 
+What is in it (session 9, measured with the loop's processor time per callback): a step change
+lays out and draws the whole screen two or three times (the new step, then the widgets whose
+size changed with it: the findings, the countdown), ~10-25 ms of processor time each, the most
+on a step's first visit, when its widgets are drawn for the first time; a first visit also
+composes and mounts the step (its module is imported once the first screen is drawn). Full
+collections of the garbage collector, which walked every object of the steps' views and took
+~30 ms of processor time in about every other step change, no longer walk a view once drawn
+(startup.set_aside_what_lasts). The storage thread's checkpoint, 0.6 s after a step change, is
+~150 ms of Python that shares the interpreter with the loop. On a busy machine the loop also
+waits for the processor: the stall is then up to two or three times the loop's own work
+(``busiest``).
+
 python -m benchmarks.ui_stall FILE prints the figure for one session file."""
 
 from __future__ import annotations
