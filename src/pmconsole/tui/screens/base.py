@@ -12,7 +12,6 @@ from textual.widgets import Select, Static
 from textual.widgets.select import InvalidSelectValueError
 
 from pmconsole.domain.model import Session
-from pmconsole.startup import set_aside_what_lasts
 from pmconsole.tui.widgets.fields import BoundInput
 from pmconsole.tui.in_console import InConsole
 
@@ -78,8 +77,8 @@ class StepView(InConsole, VerticalScroll, can_focus=False):
         if below:
             self.show_session(None)
         # The view stays for as long as the console runs: once drawn, the collector need not
-        # walk it again (startup.py).
-        self.call_after_refresh(set_aside_what_lasts)
+        # walk it again.
+        self.call_after_refresh(self.app.set_aside_what_lasts)
 
     def take_focus(self) -> None:
         """Focus this step's first control, so its keys work as soon as it is shown. The step
