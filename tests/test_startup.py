@@ -234,6 +234,26 @@ async def test_the_steps_views_are_imported_once_the_first_screen_is_drawn(demo,
         assert sorted(set(asked)) == list(range(1, 9))  # the seven steps and the wrap-up
 
 
+async def test_a_step_redrawn_with_the_rows_its_table_shows_keeps_them(demo, monkeypatch):
+    from pmconsole.domain.ops import set_op
+
+    app = console(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        view = await step_1_whole(pilot)
+        roster = view.query_one("#roster", DataTable)
+        cleared = []
+        clear = DataTable.clear
+        monkeypatch.setattr(DataTable, "clear",
+                            lambda table, *a, **k: cleared.append(table) or clear(table, *a, **k))
+        view.show_session(None)
+        assert cleared == []
+        person = app.store.session.participants[0]
+        app.edit(set_op("participants", "role", "Incident commander", person.id))
+        await pilot.pause()
+        assert cleared == [roster]
+        assert roster.get_row(person.id)[1].plain == "Incident commander"
+
+
 def test_a_collector_someone_else_turned_off_stays_off():
     gc.disable()
     try:
