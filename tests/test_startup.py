@@ -173,6 +173,87 @@ async def test_the_collector_paused_for_the_start_runs_again_once_the_screen_is_
         gc.enable()
 
 
+def walked_by_the_collector(thing) -> bool:
+    """Whether full collections walk ``thing`` (what is set aside is in no generation)."""
+    return any(obj is thing for obj in gc.get_objects())
+
+
+async def test_a_step_once_drawn_is_set_aside_from_collections_until_the_console_leaves(demo):
+    gc.unfreeze()  # nothing set aside by an earlier test
+    app = console(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await step_1_whole(pilot)
+        await pilot.press("f4")
+        view = app.screen.query_one("#step-2")
+        for _ in range(100):
+            if view.complete:
+                break
+            await pilot.pause()
+        await pilot.pause()  # set aside once drawn
+        assert not walked_by_the_collector(view)
+        assert not walked_by_the_collector(app.screen.query_one("#step-1"))
+    assert walked_by_the_collector(view)  # the console left: collections may free it
+
+
+async def test_a_step_shown_again_has_its_findings_and_the_focus_before_it_is_drawn(demo):
+    """Each done after the next refresh would lay out and draw the whole screen once more."""
+    from pmconsole.domain import rules
+    from pmconsole.tui.widgets.findings import FindingsBar
+
+    app = console(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await step_1_whole(pilot)
+        for _ in range(3):
+            await pilot.press("f4")
+            await pilot.pause()
+        screen = app.screen
+        bar = screen.query_one(FindingsBar)
+        on_4 = list(bar._findings)
+        screen.action_previous_step()  # step 3 is mounted already; nothing awaited from here
+        on_3 = rules.findings_for_step(app.meeting.findings(), 3)
+        assert on_3 and on_3 != on_4
+        assert bar._findings == on_3
+        assert screen.focused is not None
+        assert screen.query_one("#step-3") in screen.focused.ancestors
+
+
+async def test_the_steps_views_are_imported_once_the_first_screen_is_drawn(demo, monkeypatch):
+    from pmconsole.tui.screens import console as console_screen
+
+    asked = []
+    view_class = console_screen.view_class
+    monkeypatch.setattr(console_screen, "view_class",
+                        lambda step: asked.append(step) or view_class(step))
+    app = console(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await step_1_whole(pilot)
+        for _ in range(100):
+            if len(asked) > 8:
+                break
+            await pilot.pause()
+        assert sorted(set(asked)) == list(range(1, 9))  # the seven steps and the wrap-up
+
+
+async def test_a_step_redrawn_with_the_rows_its_table_shows_keeps_them(demo, monkeypatch):
+    from pmconsole.domain.ops import set_op
+
+    app = console(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        view = await step_1_whole(pilot)
+        roster = view.query_one("#roster", DataTable)
+        cleared = []
+        clear = DataTable.clear
+        monkeypatch.setattr(DataTable, "clear",
+                            lambda table, *a, **k: cleared.append(table) or clear(table, *a, **k))
+        view.show_session(None)
+        assert cleared == []
+        person = app.store.session.participants[0]
+        app.edit(set_op("participants", "role", "Incident commander", person.id))
+        await pilot.pause()
+        assert cleared == [roster]
+        assert roster.get_row(person.id)[1].plain == "Incident commander"
+
+
 def test_a_collector_someone_else_turned_off_stays_off():
     gc.disable()
     try:

@@ -28,7 +28,9 @@ from pmconsole.tui.past_postmortems import PastPostMortems
 from pmconsole.tui.quitting import SavedBeforeQuitting
 from pmconsole.tui.undo import OneUndo
 from pmconsole.tui.sync import StorageSync
-from pmconsole.startup import announce_ready, resume_collector
+from pmconsole.startup import (
+    announce_ready, give_back, resume_collector, set_aside_what_lasts,
+)
 from pmconsole.storage.notices import ReadOnlySession, SyncResult
 from pmconsole.storage.session_store import CHECKPOINT_EVERY, SessionStore
 from pmconsole.tui.widgets.fields import FieldRef, SavesSoon
@@ -183,6 +185,11 @@ class PmConsole(
         else:
             self._after_first_screen.append(callback)
 
+    def set_aside_what_lasts(self) -> None:
+        """What the console built to keep while it runs (a step's view, drawn) is left out of
+        the collector's full collections from now on, as start-up's is (startup.py)."""
+        set_aside_what_lasts()
+
     def on_ready(self) -> None:
         self.log.info(f"pmconsole ready in {time.perf_counter() - STARTED:.3f} s")
         self._ready_done = True
@@ -295,6 +302,7 @@ class PmConsole(
                     widget.commit()
 
     def on_unmount(self) -> None:
+        give_back()  # what was set aside while the console ran (startup.py)
         if self.sync is not None:
             self.sync.stop()
         if self.store is not None:

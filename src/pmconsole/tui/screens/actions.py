@@ -19,7 +19,7 @@ from pmconsole.domain.method import (
 from pmconsole.domain.model import ActionItem, ActionStatus, Session
 from pmconsole.domain.ops import OpError, add_op, set_op
 from pmconsole.tui.keys import key_hint, key_of
-from pmconsole.tui.widgets import plain_cells, short, show_text
+from pmconsole.tui.widgets import plain_cells, short, show_rows, show_text
 from pmconsole.tui.widgets.fields import parse_day
 from pmconsole.tui.dialogs.record_form import RecordForm
 from pmconsole.tui.widgets.form import FormField, required
@@ -82,16 +82,16 @@ class ActionsStep(StepView):
         show_text(self.query_one("#gauge", Static), gauge(session))
         table = self.query_one("#actions", DataTable)
         row = table.cursor_row
-        table.clear()
-        for a in session.actions:
-            table.add_row(
-                *plain_cells(
-                    a.status, a.due.isoformat() if a.due else "—", a.owner, a.title, a.criterion
-                ),
-                key=a.id,
-            )
+        show_rows(table, [
+            (a.id, plain_cells(a.status, a.due.isoformat() if a.due else "—", a.owner, a.title,
+                               a.criterion))
+            for a in session.actions
+        ])
         if table.row_count:
             table.move_cursor(row=min(row, table.row_count - 1))
+        # The selected action's detail: a change to what the table does not show (its staging
+        # check) leaves the rows, and the cursor, as they were.
+        self._highlighted()
 
     def _meeting_day(self) -> date:
         return rules.meeting_day(self.session) or self.app.clock.now().date()

@@ -71,14 +71,16 @@ class StepView(InConsole, VerticalScroll, can_focus=False):
         if not self.is_attached:
             return
         below = compose(self, self.compose_below())
-        if not below:
-            self.complete = True
-            return
-        await self.mount_all(below)
-        if not all(widget.is_attached for widget in below):
-            return  # the console closed while they were mounted (Ctrl+Q at once)
+        if below:
+            await self.mount_all(below)
+            if not all(widget.is_attached for widget in below):
+                return  # the console closed while they were mounted (Ctrl+Q at once)
         self.complete = True
-        self.show_session(None)
+        if below:
+            self.show_session(None)
+        # The view stays for as long as the console runs: once drawn, the collector need not
+        # walk it again.
+        self.call_after_refresh(self.app.set_aside_what_lasts)
 
     def take_focus(self) -> None:
         """Focus this step's first control, so its keys work as soon as it is shown. The step

@@ -27,7 +27,13 @@ from pmconsole.tui.in_console import InConsole
 
 
 def view_for(step: int) -> StepView:
-    """The view of one step; imported when first needed, to keep start-up short."""
+    """The view of one step."""
+    return view_class(step)(id=f"step-{step}")
+
+
+def view_class(step: int) -> type[StepView]:
+    """The class of one step's view. Not imported at start, to keep start-up short: the
+    console imports them once its first screen is drawn (ConsoleScreen._import_views)."""
     if step == 1:
         from pmconsole.tui.screens.schedule import ScheduleStep as view
     elif step == 2:
@@ -44,7 +50,7 @@ def view_for(step: int) -> StepView:
         from pmconsole.tui.screens.actions import ActionsStep as view
     else:
         from pmconsole.tui.screens.wrapup import WrapUpStep as view
-    return view(id=f"step-{step}")
+    return view
 
 
 class ConsoleScreen(InConsole, AwaitsFocus, Screen):
@@ -113,10 +119,19 @@ class ConsoleScreen(InConsole, AwaitsFocus, Screen):
         # The method's findings for the step: just after the first screen, as the parts of
         # step 1 below it (running every rule is ~2 ms of the start).
         self.app.after_first_screen(self._show_findings)
+        self.app.after_first_screen(self._import_views)
         self.refresh_header()
         self.set_interval(0.25, self.refresh_header)
         if self.meeting.paused:
             self.call_after_refresh(self._show_pause_banner)
+
+    def _import_views(self, step: int = 1) -> None:
+        """Import the other steps' views, one a turn of the event loop, once the first screen
+        is drawn: a step's first visit then does not wait for its module and the widgets it
+        brings (step 4's, with Textual's TextArea, ~30 ms)."""
+        if step <= WRAP_UP:
+            view_class(step)
+            self.call_later(self._import_views, step + 1)
 
     def shown_view(self) -> StepView | None:
         """The view of the current step, once it is mounted."""
@@ -138,17 +153,21 @@ class ConsoleScreen(InConsole, AwaitsFocus, Screen):
         switcher = self.query_one("#steps", ContentSwitcher)
         view_id = f"step-{step}"
         found = switcher.query(f"#{view_id}")
-        if found:
-            view = found.first()
-            self.call_after_refresh(view.take_focus)
-            self.call_after_refresh(self._redraw_view, None)
-        else:
+        if not found:
             # A new view draws itself and takes focus once its controls are mounted
             # (StepView.on_mount); focusing it before that would focus the whole step.
             switcher.mount(view_for(step))
-            self.call_after_refresh(self._show_findings)
         switcher.current = view_id
         self._show_timer(step)
+        # Everything the step shows is in place before the screen is laid out again: the
+        # view up to date, its findings, the focus. Done after the next refresh instead, each
+        # would lay out and draw the whole screen once more (benchmarks/ui_stall.py).
+        if found:
+            view = found.first()
+            view.take_focus()
+            self._redraw_view(None)
+        else:
+            self._show_findings()
 
     def _show_timer(self, step: int) -> None:
         self.query_one("#step-timer", CountdownDisplay).countdown = self.meeting.step_countdown(

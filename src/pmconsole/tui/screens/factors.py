@@ -16,7 +16,7 @@ from pmconsole.domain.ops import add_op, del_op, set_op
 from pmconsole.domain.method import FACTORS_PER_EVENT, span
 from pmconsole.domain.rules import blame_phrases, reframe_hint
 from pmconsole.tui.keys import key_hint, key_of
-from pmconsole.tui.widgets import plain_cells, short, show_text
+from pmconsole.tui.widgets import plain_cells, short, show_rows, show_text
 from pmconsole.tui.dialogs.record_form import RecordForm
 from pmconsole.tui.widgets.form import FormField, required
 from pmconsole.tui.screens.base import StepView
@@ -116,8 +116,8 @@ class FactorsStep(StepView):
         question = self.query_one("#question", Static)
         table = self.query_one("#conditions", DataTable)
         row = table.cursor_row
-        table.clear()
         if event is None:
+            show_rows(table, [])
             show_text(question, "No major events yet: mark them with m on the timeline (step 5).")
             self._highlighted()
             return
@@ -125,8 +125,7 @@ class FactorsStep(StepView):
         show_text(question,
             f"What conditions enabled this?  {counter(len(factors))}\n{event.text}"
         )
-        for f in factors:
-            table.add_row(*plain_cells(f.category or "— none —", f.text), key=f.id)
+        show_rows(table, [(f.id, plain_cells(f.category or "— none —", f.text)) for f in factors])
         if factors:
             table.move_cursor(row=min(row, len(factors) - 1))
         # The full text of the condition under the cursor: of this event's, not the last one's

@@ -19,7 +19,7 @@ from pmconsole.domain.rules import evidence_late, page_usage
 from pmconsole.tui.widgets.fields import FieldRef, format_local_time, parse_local_time
 from pmconsole.tui.widgets.text_field import BoundTextArea
 from pmconsole.tui.keys import key_hint, key_of
-from pmconsole.tui.widgets import plain_cells, show_text
+from pmconsole.tui.widgets import plain_cells, show_rows, show_text
 from pmconsole.tui.dialogs.import_preview import SKIPPED_SHOWN, ImportPreview
 from pmconsole.tui.dialogs.record_form import RecordForm
 from pmconsole.tui.widgets.form import FormField, required
@@ -81,15 +81,12 @@ class FactsStep(StepView):
         fmt = format_local_time(session.zone())
         table = self.query_one("#evidence", DataTable)
         row = table.cursor_row
-        table.clear()
-        for item in session.evidence:
-            late = "▲ LATE" if evidence_late(session, item) else ""
-            table.add_row(
-                *plain_cells(
-                    late, fmt(item.submitted_at), item.kind, item.submitted_by, item.reference
-                ),
-                key=item.id,
-            )
+        show_rows(table, [
+            (item.id, plain_cells("▲ LATE" if evidence_late(session, item) else "",
+                                  fmt(item.submitted_at), item.kind, item.submitted_by,
+                                  item.reference))
+            for item in session.evidence
+        ])
         if table.row_count:
             table.move_cursor(row=min(row, table.row_count - 1))
         self._show_count(self.query_one("#summary", BoundTextArea).text)

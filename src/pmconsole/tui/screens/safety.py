@@ -14,7 +14,7 @@ from pmconsole.domain.method import SAFETY_STEP, SPEAKER_MINUTES
 from pmconsole.domain.model import counted
 from pmconsole.domain.ops import set_op
 from pmconsole.tui.widgets.countdown import CountdownDisplay
-from pmconsole.tui.widgets import plain_cells, show_text
+from pmconsole.tui.widgets import plain_cells, show_rows, show_text
 from pmconsole.tui.widgets.fields import parse_int
 from pmconsole.tui.dialogs.record_form import RecordForm
 from pmconsole.tui.widgets.form import FormField, required
@@ -74,7 +74,7 @@ class SafetyStep(StepView):
         current = self.meeting.current_turn() if self.meeting else None
         table = self.query_one("#queue", DataTable)
         row = table.cursor_row
-        table.clear()
+        rows = []
         for number, turn in enumerate(session.speaker_queue(), start=1):
             person = session.participant(turn.participant_id)
             if turn.skipped:
@@ -87,16 +87,14 @@ class SafetyStep(StepView):
                 state = "next"
             else:
                 state = "waiting"
-            table.add_row(
-                *plain_cells(
-                    number,
-                    person.name if person else "(not on the roster)",
-                    person.seniority if person else "",
-                    "open round" if turn.open_round else turn.planned_minutes,
-                    state,
-                ),
-                key=turn.id,
-            )
+            rows.append((turn.id, plain_cells(
+                number,
+                person.name if person else "(not on the roster)",
+                person.seniority if person else "",
+                "open round" if turn.open_round else turn.planned_minutes,
+                state,
+            )))
+        show_rows(table, rows)
         if table.row_count:
             table.move_cursor(row=min(row, table.row_count - 1))
         timer.redraw()

@@ -25,7 +25,7 @@ from pmconsole.tui.widgets.fields import (
     parse_tags,
 )
 from pmconsole.tui.keys import key_hint
-from pmconsole.tui.widgets import plain_cells, show_text
+from pmconsole.tui.widgets import plain_cells, show_rows, show_text
 from pmconsole.tui.widgets.choice import ChoiceBar
 from pmconsole.tui.screens.base import StepView, field_rows, set_select
 
@@ -153,11 +153,10 @@ class ScheduleStep(StepView):
     def _fill_roster(self, session: Session) -> None:
         table: DataTable = self.query_one("#roster")  # type: ignore[assignment]
         row = table.cursor_row
-        table.clear()
-        for p in session.participants:
-            table.add_row(
-                *plain_cells(p.name, p.role, p.seniority, "yes" if p.involved else "no"), key=p.id
-            )
+        show_rows(table, [
+            (p.id, plain_cells(p.name, p.role, p.seniority, "yes" if p.involved else "no"))
+            for p in session.participants
+        ])
         if session.participants:
             table.move_cursor(row=min(row, len(session.participants) - 1))
 

@@ -17,6 +17,18 @@ def short(text: str, cells: int = 40) -> str:
     return text if len(text) <= cells else text[: cells - 1] + "…"
 
 
+def show_rows(table, rows: list[tuple[str, tuple[Text, ...]]]) -> None:
+    """Fill a DataTable with ``rows`` (each a key and its cells), unless it holds them already:
+    a cleared table draws every row on screen again, and a step shown again, or redrawn for a
+    change elsewhere in the session, mostly has the rows it had. The cursor is the caller's."""
+    shown = [(key.value, tuple(table.get_row(key))) for key in table.rows]
+    if shown == rows:
+        return
+    table.clear()
+    for key, cells in rows:
+        table.add_row(*cells, key=key)
+
+
 def redraw_when_measured(table) -> None:
     """Draw a DataTable again once it has measured the widths of rows added after it was on
     screen. Textual 8.2.8 keeps lines drawn before that, cut to the header widths, because its
