@@ -789,7 +789,7 @@ def test_check_calls_the_wrap_up_by_its_name_not_a_step_8(tmp_path, capsys):
 
 
 def test_import_help_and_the_readme_name_every_csv_column_the_importer_reads(capsys):
-    from pmconsole.importers import _FIELD_NAMES, _normal_name  # the importer's own list
+    from pmconsole.importers.fields import FIELD_NAMES, normal_name  # the importer's own list
 
     with pytest.raises(SystemExit) as exit:
         main(["import", "--help"])
@@ -801,7 +801,7 @@ def test_import_help_and_the_readme_name_every_csv_column_the_importer_reads(cap
         for line in readme.splitlines()
         if line.startswith("| ") and len(cells := line.split("|")) == 5
     }
-    for field, names in _FIELD_NAMES.items():
+    for field, names in FIELD_NAMES.items():
         assert f"  {field} " in help_text
         assert all(name in help_text for name in names), field
-        assert {_normal_name(n) for n in rows[field].split(",")} >= set(names), field
+        assert {normal_name(n) for n in rows[field].split(",")} >= set(names), field

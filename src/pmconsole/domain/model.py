@@ -439,6 +439,16 @@ def counted(n: int, noun: str, plural: str | None = None) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {plural or noun + 's'}"
 
 
+# Day and month names as every screen and export writes them: English, whatever the locale.
+DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def day_label(day: date) -> str:
+    """Tue 24 Nov: a day of the incident, as a timeline names it."""
+    return f"{DAYS[day.weekday()]} {day.day} {MONTHS[day.month - 1]}"
+
+
 def format_duration(delta: timedelta | None) -> str:
     """47 min, 2 h 05 min: how durations read on screen and in exports."""
     if delta is None:

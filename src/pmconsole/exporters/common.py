@@ -14,12 +14,14 @@ from datetime import date, datetime, timezone
 from pmconsole.domain.meeting import meeting_clock
 from pmconsole.domain.model import (
     FACTOR_CATEGORIES,
+    MONTHS,
     STEP_NAMES,
     WRAP_UP,
     ActionItem,
     Participant,
     Session,
     TimelineEvent,
+    day_label,
 )
 from pmconsole.domain.method import OPEN_LIMIT
 from pmconsole.domain.rules import followup_review_date
@@ -42,8 +44,6 @@ NO_OPTIONS = Options()
 # The issue trackers the actions CSV can be shaped for (trackers.py has each one's columns).
 TRACKER_NAMES = ("jira", "github", "gitlab", "linear")
 KEY_TIMELINE_ROWS = 15  # the key timeline table of the summary holds at most this many events
-DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 KIND_PLURAL = {
     "alert": "Alerts",
     "decision": "Decisions",
@@ -79,7 +79,7 @@ def paragraphs_of(text: str) -> list[list[str]]:
 
 
 def spell_day(day: date) -> str:
-    return f"{DAYS[day.weekday()]} {day.day} {MONTHS[day.month - 1]} {day.year}"
+    return f"{day_label(day)} {day.year}"
 
 
 def zone_label(session: Session, moment: datetime) -> str:
@@ -128,7 +128,7 @@ def event_time(session: Session, event: TimelineEvent) -> str:
     local = session.local(event.at)
     clock = f"{local:%H:%M}"
     if local.date() != first_day:
-        clock = f"{DAYS[local.weekday()]} {local.day} {MONTHS[local.month - 1]} {clock}"
+        clock = f"{day_label(local.date())} {clock}"
     if local.tzname() != session.local(session.incident.started_at).tzname():
         clock += f" {local.tzname()}"
     return clock

@@ -12,11 +12,9 @@ import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from pmconsole.domain.model import Session, format_duration
+from pmconsole.domain.model import Session, day_label, format_duration
 from pmconsole.exporters.common import (
-    DAYS,
     KIND_PLURAL,
-    MONTHS,
     UTC,
     event_time,
     major_numbers,
@@ -137,7 +135,7 @@ def timeline_layout(session: Session) -> dict:
         local = session.local(tick)
         day = ""
         if local.date() != last_day:
-            day = f"{DAYS[local.weekday()]} {local.day} {MONTHS[local.month - 1]}"
+            day = day_label(local.date())
             last_day = local.date()
         ticks.append({
             "x": f"{x:.1f}", "time": f"{local:%H:%M}", "day": day,

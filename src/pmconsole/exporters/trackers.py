@@ -25,7 +25,8 @@ from dataclasses import dataclass
 
 from pmconsole.domain.model import ActionItem, Session
 from pmconsole.domain.text import clean_text
-from pmconsole.exporters.common import MONTHS, TRACKER_NAMES, one_line, origin, participant_of
+from pmconsole.domain.model import MONTHS
+from pmconsole.exporters.common import TRACKER_NAMES, one_line, origin, participant_of
 
 ACTION_MARK = "pmconsole action: "
 _MARK = re.compile(r"pmconsole action: ([A-Za-z0-9._-]{1,64})")

@@ -49,9 +49,7 @@ from pmconsole.importers.alertmanager import looks_like_alertmanager, parse_aler
 from pmconsole.importers.cloudtrail import looks_like_cloudtrail, parse_cloudtrail
 from pmconsole.importers.collector import Collector, nothing_imported
 from pmconsole.importers.csv_rows import looks_like_csv, parse_csv
-from pmconsole.importers.fields import FIELD_NAMES as _FIELD_NAMES  # noqa: F401 (tests read it)
 from pmconsole.importers.fields import csv_columns_help
-from pmconsole.importers.fields import normal_name as _normal_name  # noqa: F401 (tests read it)
 from pmconsole.importers.grafana import looks_like_grafana, parse_grafana
 from pmconsole.importers.journald import looks_like_journald, parse_journald
 from pmconsole.importers.json_records import (

@@ -17,7 +17,7 @@ from typing import Iterator
 
 from pmconsole.importers.reading import BAD_BYTES, NOT_UTF8, Source, lines
 from pmconsole.importers.rows import Row, RowProblem, shown
-from pmconsole.importers.times import MONTHS
+from pmconsole.domain.model import MONTHS
 
 _LINE = re.compile(
     r'(?P<client>\S+) \S+ (?P<user>\S+) \[(?P<d>\d{2})/(?P<mon>[A-Z][a-z]{2})/(?P<y>\d{4}):'

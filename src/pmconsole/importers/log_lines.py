@@ -13,9 +13,10 @@ from datetime import datetime
 from typing import Iterator
 from zoneinfo import ZoneInfo
 
+from pmconsole.domain.model import MONTHS
 from pmconsole.importers.reading import BAD_BYTES, NOT_UTF8, Source, lines
 from pmconsole.importers.rows import MAX_TEXT_CHARS, Row, RowProblem, imported_text, shown
-from pmconsole.importers.times import ISO, MONTHS, from_parts, syslog_year
+from pmconsole.importers.times import ISO, from_parts, syslog_year
 
 # At the start of a log line, maybe in brackets; it must end there (not run into a word).
 _ISO_LINE = re.compile(rf"\[?{ISO}(?!\w|[:.,]\d)\]?")

@@ -19,10 +19,11 @@ import re
 from datetime import tzinfo
 from typing import Iterator
 
+from pmconsole.domain.model import MONTHS
 from pmconsole.importers.fields import KINDS, normal_name, pick_fields
 from pmconsole.importers.reading import BAD_BYTES, NOT_UTF8, Source, lines
 from pmconsole.importers.rows import BadRow, Row, RowProblem
-from pmconsole.importers.times import MONTHS, ZONE, parse_time, zone_in_header
+from pmconsole.importers.times import ZONE, parse_time, zone_in_header
 
 _TIME = (r"(?P<date>\d{4}-\d{2}-\d{2}[ T])?(?P<clock>\d{1,2}:\d{2}(?::\d{2})?)"
          rf"(?:\s?{ZONE})?")

@@ -19,9 +19,10 @@ import re
 from datetime import datetime
 from typing import Iterator
 
+from pmconsole.domain.model import MONTHS
 from pmconsole.importers.reading import BAD_BYTES, NOT_UTF8, Source, lines
 from pmconsole.importers.rows import Row, RowProblem, shown
-from pmconsole.importers.times import MONTHS, iso_moment, syslog_year
+from pmconsole.importers.times import iso_moment, syslog_year
 
 _PRI = re.compile(r"<(?P<pri>\d{1,3})>")
 _RFC5424 = re.compile(

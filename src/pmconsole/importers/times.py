@@ -30,7 +30,6 @@ ISO = (
     rf"(?:\s?{ZONE})?"
 )
 ISO_VALUE = re.compile(ISO)
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 TIME_ONLY = re.compile(rf"\d{{1,2}}:\d{{2}}(?::\d{{2}}(?:[.,]\d+)?)?(?:\s?{ZONE})?")
 DATE_ONLY = re.compile(r"\d{4}[-/]\d{2}[-/]\d{2}")
 _EPOCH_TEXT = re.compile(r"\d{9,19}(?:\.\d+)?")
