@@ -312,3 +312,26 @@ async def test_plus_on_an_open_round_turn_says_why_it_changes_nothing(demo):
             "This turn is in the open round, which shares the 7 minutes the timed turns "
             "leave: + and - change the timed turns."
         )
+
+
+def test_a_timeline_over_several_days_names_each_day_where_it_starts():
+    """Times alone read as one day: when the events are on more than one day (in the
+    incident's zone), the first event of each day names its day in the gap column."""
+    from datetime import timedelta
+
+    from pmconsole.domain.model import TimelineEvent
+    from pmconsole.storage.locations import bundled_demo
+
+    session = load_session(bundled_demo())
+    table = TimelineTable()
+    table.show(session)
+    assert not table.days_differ and all(
+        not table.row(i).cells[4].startswith("▸") for i in range(table.row_count))
+    last = session.sorted_timeline()[-1]
+    session.timeline.append(TimelineEvent(at=last.at + timedelta(hours=20), text="Next morning"))
+    table.show(session)
+    gaps = [table.row(i).cells[4] for i in range(table.row_count)]
+    first_day = session.local(session.sorted_timeline()[0].at)
+    assert gaps[0] == f"▸ {first_day:%a} {first_day.day} {first_day:%b}"
+    assert gaps[-1].startswith("▸ ") and gaps[-1] != gaps[0]
+    assert sum(g.startswith("▸") for g in gaps) == 2

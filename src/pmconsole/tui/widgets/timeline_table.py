@@ -23,7 +23,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from pmconsole.domain.model import Session, TimelineEvent, format_duration
+from pmconsole.domain.model import Session, TimelineEvent, day_label, format_duration
 from pmconsole.domain.text import clean_text
 
 # (title, width) — the event text takes what is left.
@@ -68,7 +68,8 @@ class RowView:
 class TimelineTable(ScrollView, can_focus=True):
     """Events sorted by time; the cursor row is the selected event."""
 
-    COMPONENT_CLASSES = {"timeline-table--cursor", "timeline-table--major", "timeline-table--gap"}
+    COMPONENT_CLASSES = {"timeline-table--cursor", "timeline-table--major", "timeline-table--gap",
+                         "timeline-table--day"}
 
     DEFAULT_CSS = """
     TimelineTable { height: 1fr; }
@@ -76,6 +77,7 @@ class TimelineTable(ScrollView, can_focus=True):
     TimelineTable:focus > .timeline-table--cursor { background: $accent; color: $text; }
     TimelineTable > .timeline-table--major { text-style: bold; }
     TimelineTable > .timeline-table--gap { color: $warning; }
+    TimelineTable > .timeline-table--day { color: $accent; text-style: bold; }
     """
 
     BINDINGS = [
@@ -104,6 +106,7 @@ class TimelineTable(ScrollView, can_focus=True):
         self.gap = timedelta(minutes=gap_minutes)
         self.events: list[TimelineEvent] = []
         self.zone: ZoneInfo = ZoneInfo("UTC")
+        self.days_differ = False  # the events are on more than one day, where the room is
 
     # -- data --------------------------------------------------------------------------------
 
@@ -111,6 +114,9 @@ class TimelineTable(ScrollView, can_focus=True):
         """Take the session's events (sorted by time); keep the cursor on event ``keep``."""
         self.events = session.sorted_timeline()
         self.zone = session.zone()
+        self.days_differ = bool(self.events) and (
+            self.events[0].at.astimezone(self.zone).date()
+            != self.events[-1].at.astimezone(self.zone).date())
         # No sideways scrolling: rows are cut to the width, so the virtual width is 0.
         self.virtual_size = Size(0, len(self.events))
         row = self.index_of(keep) if keep else None
@@ -139,6 +145,12 @@ class TimelineTable(ScrollView, can_focus=True):
             since = event.at - self.events[index - 1].at
             if since > self.gap:
                 gap = f"⋯ {format_duration(since)} gap"
+        if self.days_differ:
+            # A timeline over several days: the first event of each day names its day where
+            # the gap goes (the times alone would read as one day).
+            day = event.at.astimezone(self.zone).date()
+            if index == 0 or day != self.events[index - 1].at.astimezone(self.zone).date():
+                gap = f"▸ {day_label(day)}"
         cells = (
             event.at.astimezone(self.zone).strftime("%H:%M"),
             event.kind,
@@ -165,7 +177,9 @@ class TimelineTable(ScrollView, can_focus=True):
         columns = columns_for(width)
         for (title, col_width), cell in zip(columns, view.cells):
             style = base
-            if cell and title == "Gap":
+            if cell.startswith("▸") and title == "Gap":  # the first event of a day
+                style = base + self.get_component_rich_style("timeline-table--day")
+            elif cell and title == "Gap":
                 style = base + self.get_component_rich_style("timeline-table--gap")
                 if columns is NARROW_COLUMNS:
                     cell = cell.removesuffix(" gap")
