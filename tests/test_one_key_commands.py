@@ -320,3 +320,35 @@ async def test_the_help_opens_on_every_step_with_its_keys_as_bound(demo):
             assert "«" not in said and STEP_HELP[step].split("«")[0][:40] in said, step
             await pilot.press("escape")
             await pilot.pause()
+
+
+async def test_keys_typed_right_after_ctrl_s_are_for_what_comes_next_not_the_saved_form(demo):
+    """Two actions typed in one burst, each saved with Ctrl+S: the second's keys reached the
+    first form's field before its Ctrl+S acted, and went into the first action's criterion
+    (facilitator trial). Each action gets its own fields."""
+    app = console(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await on_the_actions(pilot)
+        count = len(app.store.session.actions)
+        burst(app, "a", "Burst A", "<tab>", "Lee Wong", "<tab>", "<tab>", "crit A", "<ctrl+s>",
+              "a", "Burst B", "<tab>", "Lee Wong", "<tab>", "<tab>", "crit B", "<ctrl+s>")
+        await until(pilot, lambda: len(app.store.session.actions) == count + 2
+                    and not isinstance(app.screen, RecordForm), "both actions saved")
+        added = [(a.title, a.owner, a.criterion, a.due_reason)
+                 for a in app.store.session.actions[count:]]
+        assert added == [("Burst A", "Lee Wong", "crit A", ""), ("Burst B", "Lee Wong", "crit B", "")]
+
+
+async def test_two_events_typed_in_one_burst_keep_their_times(demo):
+    """The same on the timeline: the second event's keys had gone into the first form's time,
+    which was then refused, and the second event was lost."""
+    app = console(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await go_to(pilot, 5, start=True)
+        count = len(app.store.session.timeline)
+        burst(app, "a", "Chained one", "<tab>", "<ctrl+k>", "2026-11-23 13:50", "<ctrl+s>",
+              "a", "Chained two", "<tab>", "<ctrl+k>", "2026-11-23 13:55", "<ctrl+s>")
+        await until(pilot, lambda: len(app.store.session.timeline) == count + 2
+                    and not isinstance(app.screen, RecordForm), "both events saved")
+        added = [(f"{e.at:%H:%M}", e.text) for e in app.store.session.timeline[count:]]
+        assert added == [("13:50", "Chained one"), ("13:55", "Chained two")]

@@ -39,6 +39,7 @@ from weakref import WeakSet
 
 from textual import events
 from textual.binding import Binding
+from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Input
 
@@ -324,6 +325,16 @@ class KeysInOrder:
         router = router_of(field)
         if router is None:
             return
+        if field.screen is not field.app.screen and isinstance(field.screen, ModalScreen):
+            # Typed after the key that closed this dialog (Ctrl+S, Escape), behind it in this
+            # field's queue: for what comes next (the console, the next form), as the terminal
+            # gave it, never for the dialog just saved.
+            event.stop()
+            event.prevent_default()
+            again = events.Key(event.key, event.character)
+            again.time = event.time
+            field.app.post_message(again)
+            return
         # The screen's focus, not has_focus: that one changes only once the field has had the
         # Blur that a Tab earlier in this burst sent it, behind the keys typed after the Tab.
         target = field.screen.focused
@@ -347,6 +358,15 @@ class KeysInOrder:
             event.stop()
             event.prevent_default()
             await field.app.run_action(bound.binding.action, field)
+            return
+        if (bound is not None and bound.enabled and bound.node is field.screen
+                and isinstance(field.screen, ModalScreen)):
+            # A dialog's own key (Ctrl+S saves, Escape cancels) acts now, as it reaches the
+            # field: gone up to the dialog, it would act behind the keys typed after it, which
+            # would land in this field first.
+            event.stop()
+            event.prevent_default()
+            await field.app.run_action(bound.binding.action, field.screen)
             return
         router.seen(event)  # Escape, Ctrl+S, …: the form's or the app's, as Textual does
 
