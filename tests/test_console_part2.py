@@ -816,3 +816,23 @@ async def test_ticking_a_box_counts_as_a_change_and_the_form_saves_it(demo):
         await pilot.pause()
         added = next(e for e in app.store.session.timeline if e.text == "Queue alert")
         assert added.major
+
+
+async def test_an_export_that_fails_says_so_instead_of_nothing(demo, monkeypatch):
+    """The export runs in a thread: an error there was lost with the thread, and the key did
+    nothing that anyone could see (facilitator trial)."""
+    from pmconsole import exporters
+
+    def broken(*args, **kwargs):
+        raise ValueError("no drawing for this timeline")
+
+    monkeypatch.setattr(exporters, "export", broken)
+    app = console(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        app.console_screen().export("html")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        last = list(app.told)[-1]
+        assert str(last.title) == "Not exported"
+        assert "ValueError: no drawing for this timeline" in str(last.message)
+    assert not (demo.parent / "demo.html").exists()

@@ -319,6 +319,12 @@ class ConsoleScreen(InConsole, AwaitsFocus, Screen):
                 self.notify, f"{out}: {err.strerror or err}", title="Not exported",
                 severity="error", markup=False)
             return
+        except Exception as err:  # noqa: BLE001 — said on screen, never silently lost in the thread
+            self.app.call_from_thread(
+                self.notify, f"{out}: the export failed ({type(err).__name__}: {err}); "
+                f"`pmconsole export` writes it from the command line", title="Not exported",
+                severity="error", markup=False)
+            return
         self.app.call_from_thread(self.notify, str(out), title=f"Exported {fmt.upper()}",
                                   markup=False)
 
