@@ -18,7 +18,7 @@ from pmconsole.tui.widgets.keys_footer import KeysFooter
 from pmconsole.tui.widgets.timeline_table import TimelineTable
 from pmconsole.tui.screens.timeline_panel import TimelinePanel, event_time_parser
 from snapshot_app import console, demo_copy
-from typing_helpers import answer, go_to, seven_open
+from typing_helpers import answer, go_to, seven_open, until
 
 SIZE = (120, 40)
 
@@ -836,3 +836,16 @@ async def test_an_export_that_fails_says_so_instead_of_nothing(demo, monkeypatch
         assert str(last.title) == "Not exported"
         assert "ValueError: no drawing for this timeline" in str(last.message)
     assert not (demo.parent / "demo.html").exists()
+
+
+async def test_typing_in_the_same_burst_as_ctrl_q_is_saved(demo):
+    """Ctrl+Q, a key acted on as it arrives, waits for the keys typed before it: they are in
+    the field, and saved, before the console closes."""
+    app = console(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        before = app.store.session.incident.title
+        burst(app, " (edited)")  # this file's burst: characters only
+        app.post_message(events.Key("ctrl+q", None))  # in the same burst
+        await until(pilot, lambda: not app.is_running, "the console closed")
+    assert load_session(demo).incident.title == before + " (edited)"

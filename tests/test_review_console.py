@@ -164,3 +164,18 @@ async def test_reopening_past_the_open_limit_is_refused_and_records_nothing(writ
         assert screen.at == len(screen.walk) - 1  # it stays on the action
         done = next(a for a in app.store.session.actions if a.id == "a-1")
         assert done.status == "done" and len(done.history) == 1
+
+
+async def test_a_note_typed_in_the_same_burst_as_ctrl_q_is_recorded(write_session):
+    """Ctrl+Q acts as it arrives: the status letter and the note typed before it in one burst
+    were still on their way to the note, and were lost (facilitator trial)."""
+    path = write_session()
+    app = at_review(path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.action_hold_review()
+        await review_started(pilot)
+        burst(app, "oJanuary is not over yet", "<ctrl+q>")
+        await until(pilot, lambda: not app.is_running, "the console closed")
+    saved = load_session(path)
+    assert (saved.actions[0].status, saved.actions[0].history[-1].note) == (
+        "open", "January is not over yet")

@@ -168,6 +168,17 @@ class KeyRouter:
             return True
         return False
 
+    def keys_waiting(self) -> bool:
+        """Whether keys typed are held here: behind keys on their way up from a list, or for a
+        control about to take the focus."""
+        return bool(self._held or self._behind or len(self._in_transit))
+
+    def send_on_now(self) -> None:
+        """The keys that waited behind keys now back from a list go on at once, rather than
+        on the app's next turn (which one who waits in the app's own turn never sees)."""
+        if self._behind and not len(self._in_transit):
+            self._let_behind_go()
+
     def give(self, event: events.Key, control: Widget | App) -> None:
         """Give the key to ``control``, as Textual gives one to the focused control: from
         there, what the control does not use goes up to the app and its bindings. It keeps

@@ -3,6 +3,8 @@ Ctrl+Q names what cannot be saved yet, and quits without it only when pressed ag
 
 from __future__ import annotations
 
+import asyncio
+import time
 
 from pmconsole.domain.text import clean_text
 from pmconsole.tui.widgets.fields import BoundInput
@@ -48,6 +50,7 @@ class SavedBeforeQuitting:
         """Quit, having saved what is typed. What cannot be saved (a form still open, a field
         that is refused) is named first; Ctrl+Q again within QUIT_AGAIN seconds quits without
         it."""
+        await self._keys_typed_before_taken()
         self.save_typing()
         forms, fields = self.unsaved_typing()
         store = self.store
@@ -76,6 +79,33 @@ class SavedBeforeQuitting:
             )
             return
         self.exit()
+
+
+    async def _keys_typed_before_taken(self) -> None:
+        """Ctrl+Q acts as it arrives (a priority key), but keys typed before it in the same
+        burst may still be held by the key router (behind a key on its way up from a list,
+        or for a control about to take the focus), wait in the focused control's queue, or be
+        on their way to the control a key before them focused (a review's status letter
+        focuses its note): each control has them first, a second at most, then the quit goes
+        on, with them saved."""
+        router = self.keys
+        deadline = time.monotonic() + 1.0  # the keys' own time, not the meeting's clock
+        while time.monotonic() < deadline and self.is_running:
+            router.send_on_now()  # this waits in the app's turn: their turn would not come
+            if router.keys_waiting():
+                await asyncio.sleep(0.01)
+                continue
+            control = self.focused
+            if control is None:
+                return
+            had_them = asyncio.Event()
+            control.call_later(had_them.set)  # behind the keys in its queue
+            try:
+                await asyncio.wait_for(had_them.wait(), 1.0)
+            except TimeoutError:
+                return
+            if self.focused is control and not router.keys_waiting():
+                return
 
 
 def _shortened(text: str, most: int = 40) -> str:
