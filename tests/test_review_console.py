@@ -179,3 +179,25 @@ async def test_a_note_typed_in_the_same_burst_as_ctrl_q_is_recorded(write_sessio
     saved = load_session(path)
     assert (saved.actions[0].status, saved.actions[0].history[-1].note) == (
         "open", "January is not over yet")
+
+
+async def test_a_review_taken_up_again_keeps_the_answers_given_and_counts_them(write_session):
+    """Quit midway, opened again the same day: Enter on an action answered already, nothing
+    changed, keeps its answer (an empty second entry had replaced the note in the report),
+    and the count of answers carries over (facilitator trial)."""
+    path = write_session()
+    app = at_review(path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.action_hold_review()
+        await review_started(pilot)
+        burst(app, "dmerged behind a flag", "<enter>")
+        await until(pilot, lambda: app.screen.at == 1, "the next action")
+    app = at_review(path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.action_hold_review()
+        screen = await review_started(pilot)
+        assert str(screen.query_one("#where").content).endswith("1 recorded")
+        burst(app, "<enter>", "<enter>")  # to the note, and on: nothing changed
+        await until(pilot, lambda: app.screen.at == 1, "the next action")
+        history = app.store.session.actions[0].history
+        assert [(h.status, h.note) for h in history[1:]] == [("done", "merged behind a flag")]

@@ -153,7 +153,8 @@ class ReviewScreen(InConsole, AwaitsFocus, Screen):
         # The walk is fixed as it starts: an action recorded done stays where it was.
         self.walk = [a.id for a in walk_order(self.session)]
         self.at = 0
-        self.recorded: set[str] = set()
+        # A review taken up again the same day counts the answers already given.
+        self.recorded: set[str] = {a.id for a in self.session.actions if self._answered_today(a)}
         self.written: tuple = ()  # the report's files, once written
 
     @property
@@ -329,6 +330,10 @@ class ReviewScreen(InConsole, AwaitsFocus, Screen):
             return False
         status: ActionStatus = self.query_one("#status", StatusChoice).value  # type: ignore[assignment]
         note = self.query_one("#note", ReviewNote).value.strip()
+        if status == action.status and not note and self._answered_today(action):
+            # Enter on an action answered earlier today, nothing changed: its answer (and
+            # the note the report shows) stays; the walk goes on.
+            return True
         reopened = status == "open" and action.status != "open"
         meeting_day = self._meeting_day()
         if reopened:
@@ -347,6 +352,12 @@ class ReviewScreen(InConsole, AwaitsFocus, Screen):
         if done:
             self.recorded.add(action.id)
         return done
+
+    def _answered_today(self, action: ActionItem) -> bool:
+        """Whether this review's day already has an answer for ``action`` in its history
+        (after its first entry, the day it was agreed)."""
+        day = held_day(self.session, self.app.clock.now())
+        return any(self.session.local(h.at).date() == day for h in action.history[1:])
 
     def _cannot_undo(self, action: ActionItem, was: str) -> bool:
         """Taking a recording back opens the action again when it was open: only within the
