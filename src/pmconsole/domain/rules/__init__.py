@@ -26,7 +26,7 @@ from pmconsole.domain.model import Session
 from pmconsole.domain.rules import (  # noqa: F401
     actions, factors, facts, question, safety, schedule, timeline, wrapup,
 )
-from pmconsole.domain.rules.actions import check_new_action
+from pmconsole.domain.rules.actions import check_new_action, open_limit
 from pmconsole.domain.rules.base import (
     ADVANCE_GUARDS,
     RULE_STEPS,
@@ -64,7 +64,7 @@ __all__ = [
     "SEVERITIES", "Finding", "LogFacts", "PastSession", "Rule", "SpeakerPlan",
     "blame_phrases", "blocks", "check", "check_new_action", "evidence_late",
     "facts_one_page", "findings_for_step", "followup_review_date", "is_measurable",
-    "is_question", "meeting_day", "meeting_timing", "next_note_taker", "open_round_minutes",
+    "is_question", "meeting_day", "meeting_timing", "next_note_taker", "open_limit", "open_round_minutes",
     "page_usage", "reframe_hint", "review_outside_window", "rule", "since_incident",
     "speaker_plan", "speaking_order",
 ]

@@ -171,6 +171,20 @@ def followup_staging(session: Session, log: LogFacts, now: datetime) -> list[Fin
     return findings
 
 
+def open_limit(session: Session, action: ActionItem) -> list[Finding]:
+    """The open limit's block for ``action`` added, or opened again, as an open item: none
+    while fewer than OPEN_LIMIT others are open."""
+    others_open = [a for a in session.open_actions() if a.id != action.id]
+    if len(others_open) < OPEN_LIMIT:
+        return []
+    return [Finding(
+        "actions.open_limit", "block", STEP,
+        f"{len(others_open)} action items are already open; the limit is {OPEN_LIMIT}.",
+        "Close or drop an open action before adding another.",
+        action.id,
+    )]
+
+
 def check_new_action(
     session: Session, action: ActionItem, meeting_day: date | None = None
 ) -> list[Finding]:
@@ -179,17 +193,7 @@ def check_new_action(
     The meeting day is the scheduled meeting's, else the ``meeting_day`` given, else today.
     """
     day = _meeting_day_of(session) or meeting_day or datetime.now(session.zone()).date()
-    findings = []
-    others_open = [a for a in session.open_actions() if a.id != action.id]
-    if len(others_open) >= OPEN_LIMIT:
-        findings.append(
-            Finding(
-                "actions.open_limit", "block", STEP,
-                f"{len(others_open)} action items are already open; the limit is {OPEN_LIMIT}.",
-                "Close or drop an open action before adding another.",
-                action.id,
-            )
-        )
+    findings = open_limit(session, action)
     checks = (
         _incomplete(action),
         _outside_due_window(action, day),

@@ -165,7 +165,7 @@ class ActionsStep(StepView):
         # Seven open already: say so before anyone types a whole action in vain.
         probe = ActionItem(title="(new)", owner="-", criterion="-",
                            due=self._meeting_day() + timedelta(days=14))
-        limit = [f for f in self._blocks(probe) if f.rule == "actions.open_limit"]
+        limit = rules.open_limit(self.session, probe)
         if self.refuse(limit):
             self.app.keys.refuse_burst()  # what follows was its title
             return
@@ -175,7 +175,7 @@ class ActionsStep(StepView):
                 return
             action = agreed(ActionItem(**values), self.app.clock.now())
             self.refuse([])
-            if self.edit(add_op("actions", action), guard=self._within_open_limit(action)):
+            if self.edit(add_op("actions", action), guard=within_open_limit(action)):
                 self._select(action.id)
 
         self.app.push_screen(self._form("Agree an action", None), added)
@@ -225,13 +225,10 @@ class ActionsStep(StepView):
     def _row_chosen(self) -> None:
         self.action_edit_action()
 
-    def _within_open_limit(self, action: ActionItem):
-        return within_open_limit(action, self._meeting_day())
-
     def _set_status(self, action: ActionItem, status: ActionStatus) -> bool:
         ops = status_ops(action, status, self.app.clock.now())
         return bool(ops) and self.edit(
-            *ops, guard=self._within_open_limit(action) if status == "open" else None
+            *ops, guard=within_open_limit(action) if status == "open" else None
         )
 
     def action_toggle_done(self) -> None:
@@ -245,7 +242,7 @@ class ActionsStep(StepView):
                 self._set_status(action, "done")
             return
         reopened = action.model_copy(update={"status": "open"})
-        blocked = [f for f in self._blocks(reopened) if f.rule == "actions.open_limit"]
+        blocked = rules.open_limit(self.session, reopened)
         if self.refuse(blocked):
             self.app.keys.refuse_burst()
             return
@@ -277,17 +274,16 @@ class ActionsStep(StepView):
         if status != "open":
             return False
         reopened = action.model_copy(update={"status": "open"})
-        return self.refuse([f for f in self._blocks(reopened) if f.rule == "actions.open_limit"])
+        return self.refuse(rules.open_limit(self.session, reopened))
 
 
-def within_open_limit(action: ActionItem, meeting_day: date):
+def within_open_limit(action: ActionItem):
     """The open limit for ``action`` open (agreed or open again), checked by the store in the
     commit's own transaction: an add from another pane or the command line a moment before
     ours counts. The actions step and the two-week review both guard with it."""
 
     def check(session: Session) -> None:
-        found = [f for f in rules.check_new_action(session, action, meeting_day)
-                 if f.rule == "actions.open_limit"]
+        found = rules.open_limit(session, action)
         if found:
             raise OpError(f"{found[0].message} — {found[0].hint}")
 

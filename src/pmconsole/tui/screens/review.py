@@ -8,7 +8,6 @@ writes. What the review records, and in what order it walks, is ``domain/review.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import get_args
 
 from textual import events, on
@@ -335,11 +334,9 @@ class ReviewScreen(InConsole, AwaitsFocus, Screen):
             # the note the report shows) stays; the walk goes on.
             return True
         reopened = status == "open" and action.status != "open"
-        meeting_day = self._meeting_day()
         if reopened:
             probe = action.model_copy(update={"status": "open"})
-            blocked = [f for f in rules.check_new_action(self.session, probe, meeting_day)
-                       if f.rule == "actions.open_limit"]
+            blocked = rules.open_limit(self.session, probe)
             if self._refuse(blocked):
                 self.app.keys.refuse_burst()
                 return False
@@ -347,8 +344,7 @@ class ReviewScreen(InConsole, AwaitsFocus, Screen):
         was = action.status
         with self.app.undoable(f"Recorded “{short(action.title)}”: {status}",
                                unless=lambda: self._cannot_undo(action, was)):
-            done = self.app.edit(*ops, guard=within_open_limit(action, meeting_day)
-                                 if reopened else None)
+            done = self.app.edit(*ops, guard=within_open_limit(action) if reopened else None)
         if done:
             self.recorded.add(action.id)
         return done
@@ -365,15 +361,11 @@ class ReviewScreen(InConsole, AwaitsFocus, Screen):
         now = next((a for a in self.session.actions if a.id == action.id), None)
         if now is None or was != "open" or now.status == "open":
             return False
-        blocked = [f for f in rules.check_new_action(self.session, now, self._meeting_day())
-                   if f.rule == "actions.open_limit"]
+        blocked = rules.open_limit(self.session, now)
         if blocked:
             self.notify(f"Not undone: {blocked[0].message} — {blocked[0].hint}",
                         severity="warning", markup=False)
         return bool(blocked)
-
-    def _meeting_day(self) -> date:
-        return rules.meeting_day(self.session) or self.app.clock.now().date()
 
     def _mark_held(self) -> None:
         """The walk is over: the review is held today (once a day is enough)."""
