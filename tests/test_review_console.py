@@ -112,6 +112,7 @@ async def test_the_end_of_the_walk_holds_the_review_and_w_writes_the_report(writ
         assert app.store.session.followup_review_held == date(2024, 3, 25)
         assert "1 done, 2 still open, 0 dropped" in str(app.screen.query_one("#summary").content)
         await pilot.press("w")
+        await app.workers.wait_for_complete()  # the files are written in a thread
         await pilot.pause()
         assert any(t.title == "Progress report written" for t in app.told)
         assert "incident.review.md" in str(app.screen.query_one("#report").content)

@@ -80,12 +80,26 @@ def progress_html(session: Session, now: datetime) -> str:
     )
 
 
-def write_report(session_path: Path, session: Session, now: datetime) -> tuple[Path, Path]:
-    """Write the progress report of ``session`` beside it, Markdown and HTML, each atomically
-    (the command line's review and the console's write the same files); where they went."""
+def report_files(session_path: Path, session: Session,
+                 now: datetime) -> tuple[tuple[Path, bytes], tuple[Path, bytes]]:
+    """The progress report of ``session``, Markdown and HTML, with where each goes: beside the
+    session (the command line's review and the console's write the same files)."""
+    markdown, html = report_paths(session_path)
+    return ((markdown, progress_markdown(session, now).encode("utf-8")),
+            (html, progress_html(session, now).encode("utf-8")))
+
+
+def write_files(files: tuple[tuple[Path, bytes], ...]) -> None:
+    """Write each file atomically."""
     from pmconsole.storage.toml_file import atomic_write
 
-    markdown, html = report_paths(session_path)
-    atomic_write(markdown, progress_markdown(session, now).encode("utf-8"))
-    atomic_write(html, progress_html(session, now).encode("utf-8"))
-    return markdown, html
+    for path, data in files:
+        atomic_write(path, data)
+
+
+def write_report(session_path: Path, session: Session, now: datetime) -> tuple[Path, Path]:
+    """Write the progress report of ``session`` beside it, each file atomically; where they
+    went."""
+    files = report_files(session_path, session, now)
+    write_files(files)
+    return files[0][0], files[1][0]

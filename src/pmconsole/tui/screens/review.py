@@ -8,9 +8,10 @@ writes. What the review records, and in what order it walks, is ``domain/review.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import get_args
 
-from textual import events, on
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Vertical, VerticalScroll
@@ -380,17 +381,28 @@ class ReviewScreen(InConsole, AwaitsFocus, Screen):
             self.notify("The report is written at the end of the review: Page Down goes on.",
                         severity="warning", markup=False)
             return
-        from pmconsole.publish.progress import write_report
+        from pmconsole.publish.progress import report_files
 
         store = self.app.session_store
         self.app.save_typing()
+        # Made here from the session, written in a thread: the console never waits on the disk.
+        self._write(store.path.parent, report_files(store.path, store.session,
+                                                    self.app.clock.now()))
+
+    @work(thread=True, group="review-report", exit_on_error=False)
+    def _write(self, folder: Path, files) -> None:
+        from pmconsole.publish.progress import write_files
+
         try:
-            self.written = write_report(store.path, store.session, self.app.clock.now())
+            write_files(files)
         except OSError as err:
-            self.notify(f"{store.path.parent}: {err.strerror or err}", title="Not written",
-                        severity="error", markup=False)
+            self.app.call_from_thread(self.notify, f"{folder}: {err.strerror or err}",
+                                      title="Not written", severity="error", markup=False)
             return
-        markdown, html = self.written
+        self.app.call_from_thread(self._written, files[0][0], files[1][0])
+
+    def _written(self, markdown: Path, html: Path) -> None:
+        self.written = (markdown, html)
         self.notify(f"{markdown} and {html.name}", title="Progress report written",
                     markup=False)
         self._show_end()
