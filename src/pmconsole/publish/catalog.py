@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 
 from pmconsole.domain.model import LearningQuestion, Session
 from pmconsole.publish.privacy import PrivacyFinding, not_allowed, redacted, scan_session
-from pmconsole.storage.log_sessions import _inside, session_files
+from pmconsole.storage.log_sessions import inside_folder, session_files
 from pmconsole.storage.oplog import log_path_for, read_snapshot
 from pmconsole.storage.toml_file import SessionFileError
 
@@ -146,7 +146,7 @@ class Catalog:
         except OSError:
             present = None
         for path in files:
-            if os.path.islink(path) and not _inside(path, folder):
+            if os.path.islink(path) and not inside_folder(path, folder):
                 self.unreadable.append(
                     (path, f"{path}: a symbolic link out of the sessions folder; it was not read"))
                 continue

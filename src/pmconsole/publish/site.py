@@ -42,6 +42,7 @@ from pmconsole.domain.model import STEP_NAMES, WRAP_UP, Session, format_duration
 from pmconsole.domain.rules import followup_review_date
 from pmconsole.domain.rules.phrasing import blame_phrases
 from pmconsole.domain.trends import month_of, trends
+from pmconsole.exporters.common import paragraphs_of
 from pmconsole.publish import charts
 from pmconsole.publish.catalog import Catalog, scan_key
 from pmconsole.publish.related import keys_of, related, touched
@@ -92,8 +93,9 @@ def slug(text: str) -> str:
 # -- what a page shows ---------------------------------------------------------------------------
 
 
-def _paragraphs(text: str) -> list[str]:
-    return [" ".join(p.split()) for p in re.split(r"\n\s*\n", text) if p.strip()]
+def _paragraphs_of(text: str) -> list[str]:
+    """Text as the page's paragraphs: the exporters' paragraphs, each one line."""
+    return [" ".join(lines) for lines in paragraphs_of(text)]
 
 
 def _when(session: Session, moment: datetime | None) -> str:
@@ -156,13 +158,13 @@ def _page_view(entry: dict, session: Session, now: datetime, include_feedback: b
         "span": f"{_when(session, inc.started_at)} to {_when(session, inc.resolved_at)}",
         "zone": inc.timezone,
         "meeting": _when(session, session.meeting.scheduled_at),
-        "question": _paragraphs(session.question.text),
-        "summary": _paragraphs(session.summary),
+        "question": _paragraphs_of(session.question.text),
+        "summary": _paragraphs_of(session.summary),
         "durations": [(k, format_duration(v)) for k, v in session.durations().items()],
         "events": events,
         "factors": sorted(groups.items()),
         "actions": actions,
-        "notes": [(_step_name(n.id), _paragraphs(n.text))
+        "notes": [(_step_name(n.id), _paragraphs_of(n.text))
                   for n in sorted(session.notes, key=lambda n: n.id) if n.text.strip()],
         "followup": (f"Follow-up review of the actions: {review.isoformat()}." if review
                      else "No follow-up review is set."),
@@ -241,6 +243,8 @@ def publish(
     or PublishError."""
     from markupsafe import Markup
 
+    from pmconsole.exporters.html import timeline_svg  # escapes every text it draws
+
     folder, out = Path(folder), Path(out)
     check_out(out, folder)
     env = _environment()
@@ -310,8 +314,6 @@ def publish(
         if (session := full(name)) is None:
             continue
         view = view or _page_view(e, session, now, include_feedback)
-        from pmconsole.exporters.html import timeline_svg  # escapes every text it draws
-
         view["timeline_svg"] = Markup(timeline_svg(session))
         html = env.get_template("postmortem.html").render(
             pm=view, related=links[name], root="../", **common)

@@ -1,5 +1,6 @@
 """Every session of the post-mortem log read in full, for what needs more than the index keeps:
-the trends (`pmconsole log stats`) and the published site (`pmconsole log publish`).
+the trends (`pmconsole log stats` and the console's Trends screen); the published site lists
+the same files (``session_files``) and reads them itself (publish/catalog.py).
 
 A file that cannot be read is listed with its error, never skipped in silence. A session file
 that is a symbolic link to somewhere outside the sessions folder is not read: what is published
@@ -10,7 +11,6 @@ Never import Textual here.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +24,6 @@ from pmconsole.storage.toml_file import SessionFileError
 class LoggedSession:
     path: Path
     session: Session
-    digest: str  # sha256 of the session as every pane sees it (the file and its live log)
 
 
 @dataclass
@@ -46,7 +45,7 @@ def session_files(folder: Path) -> list[Path]:
     return [folder / name for name in names]
 
 
-def _inside(path: Path, folder: Path) -> bool:
+def inside_folder(path: Path, folder: Path) -> bool:
     try:
         path.resolve().relative_to(folder.resolve())
     except (ValueError, OSError, RuntimeError):  # elsewhere, or a loop of links
@@ -58,7 +57,7 @@ def read_log(folder: Path) -> LogContents:
     """Every session in ``folder``, in file-name order, and the files that could not be read."""
     contents = LogContents()
     for path in session_files(Path(folder)):
-        if path.is_symlink() and not _inside(path, Path(folder)):
+        if path.is_symlink() and not inside_folder(path, Path(folder)):
             contents.unreadable.append(
                 (path, f"{path}: a symbolic link out of the sessions folder; it was not read")
             )
@@ -68,6 +67,5 @@ def read_log(folder: Path) -> LogContents:
         except SessionFileError as err:
             contents.unreadable.append((path, str(err)))
             continue
-        digest = hashlib.sha256(session.model_dump_json().encode("utf-8")).hexdigest()
-        contents.sessions.append(LoggedSession(path, session, digest))
+        contents.sessions.append(LoggedSession(path, session))
     return contents

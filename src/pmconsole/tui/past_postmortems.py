@@ -25,10 +25,12 @@ class PastPostMortems:
         session = self.store.session
         try:
             log = PostMortemLog(self.sessions_dir)
-            log.update()
-            facts = log.facts(exclude=self.store.path, before=session.meeting.scheduled_at)
-            related = log.related(session, self.store.path, self.clock.now())
-            log.close()
+            try:
+                log.update()
+                facts = log.facts(exclude=self.store.path, before=session.meeting.scheduled_at)
+                related = log.related(session, self.store.path, self.clock.now())
+            finally:
+                log.close()  # its connection, whatever happened
         except Exception as err:  # the log is a help, never a reason to stop the meeting
             self.call_from_thread(
                 self.notify, f"The post-mortem log is unavailable: {err}", markup=False

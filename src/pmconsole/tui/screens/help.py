@@ -133,20 +133,22 @@ class HelpScreen(ModalScreen[None]):
             title = "pmconsole"
         with VerticalScroll():
             if self.role == "feedback":
-                yield Static("Feedback keys", classes="title")
-                yield Static(with_keys(FEEDBACK_HELP, self.app))
+                yield Static("Feedback keys", classes="title", markup=False)
+                yield Static(with_keys(FEEDBACK_HELP, self.app), markup=False)
             elif self.role == "notes":
-                yield Static("The note-taker's pane", classes="title")
-                yield Static(with_keys(NOTES_HELP, self.app))
+                yield Static("The note-taker's pane", classes="title", markup=False)
+                yield Static(with_keys(NOTES_HELP, self.app), markup=False)
                 yield Static("")
-                yield Static(f"Now: {title}. " + with_keys(STEP_HELP.get(self.step, ""), self.app))
+                yield Static(f"Now: {title}. " + with_keys(STEP_HELP.get(self.step, ""), self.app),
+                             markup=False)
             else:
-                yield Static(title, classes="title")
+                yield Static(title, classes="title", markup=False)
                 yield Static(with_keys(
-                    STEP_HELP.get(self.step, "Choose a session, or start a new one."), self.app))
+                    STEP_HELP.get(self.step, "Choose a session, or start a new one."), self.app),
+                    markup=False)
                 yield Static("")
                 yield from self._findings()
-                yield Static(with_keys(KEYS, self.app))
+                yield Static(with_keys(KEYS, self.app), markup=False)
             yield Static("Escape closes this help.")
 
     def _findings(self) -> ComposeResult:
