@@ -221,6 +221,26 @@ def test_a_ticket_reopened_in_the_tracker_does_not_reopen_an_eighth_action(demo)
     assert len(plan.refused) == 1
 
 
+def test_a_sync_refuses_at_its_commit_an_eighth_action_opened_meanwhile(demo):
+    """The plan was made from the session as read; a console opened actions before the commit.
+    The store's guard checks the plan against the session as it is then: refused whole."""
+    from pmconsole.exporters.tracker_sync import SyncRefused, plan_sync, within_the_open_limit
+
+    done = demo.actions[0].model_copy(update={"id": "a-done", "status": "done"})
+    opened = [demo.actions[0].model_copy(update={"id": f"a-open-{n}", "status": "open"})
+              for n in range(6)]
+    read = demo.model_copy(update={"actions": opened + [done]})
+    export = f'K,t,Todo,"pmconsole action: {done.id}"\r\n'
+    plan = plan_sync("Issue key,Summary,Status,Description\r\n" + export, "jira.csv", read, NOW)
+    assert [(c.action.id, c.status) for c in plan.changes] == [("a-done", "open")]
+    guard = within_the_open_limit(plan, "demo.toml")
+    guard(read)  # as read: within the limit
+    seventh = demo.actions[0].model_copy(update={"id": "a-open-6", "status": "open"})
+    now = read.model_copy(update={"actions": [*read.actions, seventh]})
+    with pytest.raises(SyncRefused, match="past the method's limit of 7; nothing changed"):
+        guard(now)
+
+
 @pytest.mark.parametrize("content, says", [
     ("Name,Owner\r\nx,y\r\n", ":1: no Description (or Body) and Status (or State) column"),
     ("Summary,Status,Description\r\n"

@@ -177,7 +177,9 @@ def cmd_actions(args: argparse.Namespace) -> int:
 
 
 def cmd_actions_sync(args: argparse.Namespace) -> int:
-    from pmconsole.exporters.tracker_sync import SyncRefused, plan_log_sync, plan_sync
+    from pmconsole.exporters.tracker_sync import (
+        SyncRefused, plan_log_sync, plan_sync, within_the_open_limit,
+    )
     from pmconsole.storage.toml_file import read_regular
 
     if len(args.paths) != (1 if args.log else 2):
@@ -227,7 +229,9 @@ def cmd_actions_sync(args: argparse.Namespace) -> int:
             current = {a.id: a for a in store.session.actions}
             store.edit(*(op for change in plan.changes for op in status_ops(
                 current.get(change.action.id, change.action), change.status, change.at,
-                change.note)))
+                change.note)), guard=within_the_open_limit(plan, name))
+        except SyncRefused as err:
+            raise Refused(str(err)) from None
         finally:
             finish(store)
     changed = unchanged = 0

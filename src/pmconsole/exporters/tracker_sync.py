@@ -182,6 +182,27 @@ def _keep_within_the_open_limit(plan: SyncPlan, session: Session) -> None:
     plan.changes = kept
 
 
+def within_the_open_limit(plan: SyncPlan, name: str):
+    """The open limit for the plan's changes, checked by the store in the commit's own
+    transaction (``SessionStore.edit``'s guard): a console or a command that opened actions
+    since the export was read counts. More open than before, and past the limit: refused
+    whole, nothing changed."""
+
+    def check(session: Session) -> None:
+        statuses = {a.id: a.status for a in session.actions}
+        open_before = sum(s == "open" for s in statuses.values())
+        for change in plan.changes:
+            statuses[change.action.id] = change.status
+        open_after = sum(s == "open" for s in statuses.values())
+        if open_after > OPEN_LIMIT and open_after > open_before:
+            raise SyncRefused(
+                f"{name}: {open_before} actions are open now (changed since the export was "
+                f"read), and this sync would leave {open_after}, past the method's limit of "
+                f"{OPEN_LIMIT}; nothing changed: run it again")
+
+    return check
+
+
 def _records(text: str, source: str) -> list[tuple[int, list[str]]]:
     """(line, cells) of every non-blank record, the header first; the line is where the record
     starts in the file, although a quoted cell may hold line breaks."""
