@@ -14,6 +14,7 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
+from pmconsole.domain.actions import days_overdue
 from pmconsole.domain.model import Session
 from pmconsole.domain.review import VERDICT_WORDS, Verdict, review_ops
 from pmconsole.storage.oplog import read_snapshot
@@ -82,7 +83,7 @@ def _ask(path: Path, session: Session, number: int, total: int, now: datetime) -
     for done in (a for a in session.actions if a.status != "open"):
         print(f"  already {done.status}: {done.title}")
     for i, action in enumerate(session.open_actions(), 1):
-        late = (today - action.due).days if action.due and action.due < today else 0
+        late = days_overdue(action, today)
         print(f"[{i}/{len(session.open_actions())}] {action.title}")
         print(f"  owner {action.owner or 'none'} · due "
               f"{action.due.isoformat() if action.due else 'not set'}"

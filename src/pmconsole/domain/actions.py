@@ -7,7 +7,7 @@ Never import Textual here: the command line, scripts and tests use this without 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from pmconsole.domain.model import ActionItem, ActionStatus, StatusChange
 from pmconsole.domain.ops import Op, set_op
@@ -18,6 +18,13 @@ def agreed(action: ActionItem, at: datetime) -> ActionItem:
     return action.model_copy(
         update={"status": "open", "history": [StatusChange(status="open", at=at)]}
     )
+
+
+def days_overdue(action: ActionItem, today: date) -> int:
+    """How many days past its due date an open action is on ``today``; 0 when it is not."""
+    if action.status == "open" and action.due and action.due < today:
+        return (today - action.due).days
+    return 0
 
 
 def status_ops(action: ActionItem, status: ActionStatus, at: datetime, note: str = "") -> list[Op]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+from pmconsole.domain.actions import days_overdue
 from pmconsole.domain.model import Session
 from pmconsole.domain.review import reviewed_at_review
 from pmconsole.exporters.markdown import md_escape
@@ -33,8 +34,7 @@ def progress_rows(session: Session, now: datetime) -> list[dict]:
         rows.append({
             "title": a.title, "owner": a.owner, "due": a.due.isoformat() if a.due else "",
             "status": STATUS_WORDS[a.status],
-            "overdue": (today - a.due).days if a.status == "open" and a.due and a.due < today
-            else 0,
+            "overdue": days_overdue(a, today),
             "note": entry.note if entry else "",
             "reviewed": entry is not None,
         })

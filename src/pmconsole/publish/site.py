@@ -42,6 +42,7 @@ from pmconsole.domain.model import STEP_NAMES, WRAP_UP, Session, format_duration
 from pmconsole.domain.rules import followup_review_date
 from pmconsole.domain.rules.phrasing import blame_phrases
 from pmconsole.domain.trends import month_of, trends
+from pmconsole.domain.actions import days_overdue
 from pmconsole.exporters.common import paragraphs_of
 from pmconsole.publish import charts
 from pmconsole.publish.catalog import Catalog, scan_key
@@ -140,7 +141,7 @@ def _page_view(entry: dict, session: Session, now: datetime, include_feedback: b
         groups.setdefault(f.category or "uncategorised", []).append(f.text)
     actions = []
     for a in session.actions:
-        overdue = (today - a.due).days if a.status == "open" and a.due and a.due < today else 0
+        overdue = days_overdue(a, today)
         actions.append({
             "title": a.title, "description": a.description, "owner": a.owner,
             "due": a.due.isoformat() if a.due else "", "criterion": a.criterion,

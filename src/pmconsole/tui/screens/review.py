@@ -19,6 +19,7 @@ from textual.screen import Screen
 from textual.widgets import Input, Static
 
 from pmconsole.domain import rules
+from pmconsole.domain.actions import days_overdue
 from pmconsole.domain.model import ActionItem, ActionStatus, counted
 from pmconsole.domain.review import Verdict, held_day, held_op, verdict_ops
 from pmconsole.domain.review import walk_order
@@ -236,8 +237,7 @@ class ReviewScreen(InConsole, AwaitsFocus, Screen):
                   f"{len(session.open_actions())} open now · {len(self.recorded)} recorded")
         show_text(self.query_one("#title", Static), action.title)
         today = session.local(self.app.clock.now()).date()
-        late = (today - action.due).days if action.status == "open" and action.due and \
-            action.due < today else 0
+        late = days_overdue(action, today)
         due = action.due.isoformat() if action.due else "not set"
         show_text(self.query_one("#facts", Static),
                   f"Owner {action.owner or 'none'} · due {due}"
