@@ -23,13 +23,16 @@ from statistics import median
 from typing import Iterable, Sequence
 
 from pmconsole.domain.model import FACTOR_CATEGORIES, SEVERITY_LEVELS, Session, format_duration
-from pmconsole.domain.method import POSTPONE_LIMIT, WINDOW_EARLIEST, WINDOW_LATEST
+from pmconsole.domain.method import POSTPONE_LIMIT, WINDOW_EARLIEST, WINDOW_LATEST, hours
 
 DURATIONS: tuple[str, ...] = ("detect", "mitigate", "resolve")
 UNCATEGORISED = "uncategorised"
 # The meeting's delay after the incident ended, as the method judges it (schedule.window and
 # schedule.postponed), in the order a chart shows them.
 DELAY_BANDS: tuple[str, ...] = ("early", "in_window", "late", "postponed", "not_scheduled")
+# The method's window as the trends say it: "48-72 h", "7 days".
+WINDOW_HOURS = f"{hours(WINDOW_EARLIEST)}-{hours(WINDOW_LATEST)} h"
+POSTPONED_AFTER = f"{POSTPONE_LIMIT.days} days"
 RECURRING = 2  # a tag or a word is recurring once it comes back in a second post-mortem
 # Words that say nothing about what keeps going wrong.
 _COMMON = frozenset(
@@ -243,9 +246,10 @@ def describe(t: Trends) -> list[str]:
     d = t.meeting_delay
     lines += [
         "",
-        "Meeting after the incident (the method: 48-72 h)",
+        f"Meeting after the incident (the method: {WINDOW_HOURS})",
         f"  in the window {d.get('in_window', 0)} · earlier {d.get('early', 0)} · "
-        f"later than 72 h {d.get('late', 0)} · after 7 days {d.get('postponed', 0)} · "
+        f"later than {hours(WINDOW_LATEST)} h {d.get('late', 0)} · after {POSTPONED_AFTER} "
+        f"{d.get('postponed', 0)} · "
         f"not scheduled {d.get('not_scheduled', 0)}",
         f"  median delay {t.meeting_delay_hours.median if t.meeting_delay_hours.median is not None else '—'} h",
     ]

@@ -11,7 +11,10 @@ from html import escape
 from typing import Sequence
 
 from pmconsole.domain.model import SEVERITY_LEVELS
-from pmconsole.domain.trends import DELAY_BANDS, DURATIONS, Trends, minutes_text
+from pmconsole.domain.method import WINDOW_EARLIEST, WINDOW_LATEST, hours
+from pmconsole.domain.trends import (
+    DELAY_BANDS, DURATIONS, POSTPONED_AFTER, WINDOW_HOURS, Trends, minutes_text,
+)
 
 WIDTH = 720
 ROW = 26  # the height of one horizontal bar
@@ -124,10 +127,12 @@ def trend_charts(t: Trends) -> list[dict]:
          "caption": "Overall: " + "; ".join(
              f"to {d} median {minutes_text(t.durations[d].median)}, 90th percentile "
              f"{minutes_text(t.durations[d].p90)}" for d in DURATIONS) + "."},
-        {"title": "When the meeting was held (the method: 48-72 h after the incident ended)",
+        {"title": f"When the meeting was held (the method: {WINDOW_HOURS} after the incident "
+                   "ended)",
          "svg": horizontal_bars("Meetings by delay", [
              (label, t.meeting_delay.get(band, 0)) for band, label in zip(DELAY_BANDS, (
-                 "before 48 h", "within 48-72 h", "72 h to 7 days", "after 7 days",
+                 f"before {hours(WINDOW_EARLIEST)} h", f"within {WINDOW_HOURS}",
+                 f"{hours(WINDOW_LATEST)} h to {POSTPONED_AFTER}", f"after {POSTPONED_AFTER}",
                  "not scheduled"))]),
          "caption": ""},
         {"title": "Actions by state",
