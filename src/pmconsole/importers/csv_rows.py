@@ -20,7 +20,7 @@ _DELIMITERS = (",", ";", "\t", "|")
 def csv_header(line: str) -> tuple[str, list[str], dict[str, int]] | None:
     """The delimiter, cells and fields of a header line with a time and a text column."""
     for delimiter in _DELIMITERS:
-        cells = _cells(line, delimiter)
+        cells = header_cells(line, delimiter)
         fields = pick_fields(cells)
         if "time" in fields and "text" in fields:
             return delimiter, cells, fields
@@ -32,7 +32,8 @@ def looks_like_csv(first_line: str) -> bool:
     return bool(first_line) and csv_header(first_line) is not None
 
 
-def _cells(line: str, delimiter: str) -> list[str]:
+def header_cells(line: str, delimiter: str) -> list[str]:
+    """The cells of one CSV line (a header): none when csv cannot read it."""
     try:
         return next(csv.reader([line], delimiter=delimiter), [])
     except csv.Error:  # a header cell over csv's field size limit, say
@@ -40,7 +41,7 @@ def _cells(line: str, delimiter: str) -> list[str]:
 
 
 def _header_complaint(line: str) -> str:
-    cells = max((_cells(line, d) for d in _DELIMITERS), key=len)
+    cells = max((header_cells(line, d) for d in _DELIMITERS), key=len)
     fields = pick_fields(cells)
     if "time" in fields:
         missing = "text"

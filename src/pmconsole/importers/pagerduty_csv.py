@@ -27,7 +27,7 @@ import math
 from datetime import timedelta, tzinfo
 from typing import Iterator
 
-from pmconsole.importers.csv_rows import csv_records, first_line
+from pmconsole.importers.csv_rows import csv_records, first_line, header_cells
 from pmconsole.importers.fields import normal_name
 from pmconsole.importers.reading import Source
 from pmconsole.importers.rows import BadRow, ImportRefused, Row, RowProblem, shown
@@ -38,10 +38,7 @@ _AN_ACK_AT_MOST = timedelta(days=366)  # a longer wait to acknowledge is a broke
 
 
 def _names(line: str) -> list[str]:
-    try:
-        return [normal_name(cell) for cell in next(csv.reader([line]), [])]
-    except csv.Error:
-        return []
+    return [normal_name(cell) for cell in header_cells(line, ",")]
 
 
 def looks_like_pagerduty_csv(first: str) -> bool:
